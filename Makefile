@@ -1,0 +1,40 @@
+# The two commands: `make demo` builds the example institution's reports,
+# `make test` runs the tests. Both set up .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXAMPLE := data/example
+
+.PHONY: demo test lab bench browser clean example
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/stresskit validate $(EXAMPLE)
+	rm -f $(EXAMPLE)/stresskit.sqlite $(EXAMPLE)/stresskit.sqlite-wal $(EXAMPLE)/stresskit.sqlite-shm
+	$(BIN)/stresskit answers import $(EXAMPLE) $(EXAMPLE)/answers.yaml
+	$(BIN)/stresskit run $(EXAMPLE)
+
+# Browser tests need Debian's Chromium; install it when we may (root), else they are skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "Chromium mangler: browsertestene springes over."
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/foundation.py
+
+example: $(STAMP)
+	$(BIN)/python data/make_example.py
+
+clean:
+	rm -rf reports/*/ $(EXAMPLE)/stresskit.sqlite*

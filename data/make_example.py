@@ -1,0 +1,197 @@
+"""Generate the example institution in data/example (fictional and synthetic).
+
+Fjordby Gymnasium does not exist; every respondent is drawn from a random model with a
+fixed seed, so running this script again gives byte-identical files.
+
+    python data/make_example.py
+"""
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent / "example"
+SEED = 20261126
+
+# id, name, parent, headcount (the unit and everything below it), respondents
+UNITS = [
+    ("fjordby", "Fjordby Gymnasium", None, 128, 0),
+    ("ledelse", "Ledelse", "fjordby", 7, 6),
+    ("adm", "Administration", "fjordby", 14, 0),
+    ("adm_studie", "Studieadministration", "adm", 10, 8),
+    ("adm_oekonomi", "Økonomi og løn", "adm", 4, 3),
+    ("undervisning", "Undervisning", "fjordby", 86, 3),
+    ("hum", "Humaniora", "undervisning", 30, 26),
+    ("nat", "Naturvidenskab", "undervisning", 28, 24),
+    ("samf", "Samfundsfag og sprog", "undervisning", 28, 23),
+    ("service", "Drift og service", "fjordby", 21, 0),
+    ("teknisk", "Teknisk service", "service", 6, 5),
+    ("kantine", "Kantine", "service", 7, 6),
+    ("rengoering", "Rengøring", "service", 8, 7),
+]
+
+# item, construct, reverse, Danish question text
+ITEMS = [
+    ("q01", "arbejdsmaengde", False, "Hvor ofte kommer du bagud med dine arbejdsopgaver?"),
+    ("q02", "arbejdsmaengde", False, "Hvor ofte skal du arbejde meget hurtigt?"),
+    ("q03", "arbejdsmaengde", True, "Har du tid nok til dine arbejdsopgaver?"),
+    ("q04", "uklare_krav", False, "Bliver der stillet modstridende krav til dig i arbejdet?"),
+    ("q05", "uklare_krav", True, "Ved du præcist, hvad der forventes af dig i arbejdet?"),
+    ("q06", "foelelsesmaessige_krav", False, "Er dit arbejde følelsesmæssigt krævende?"),
+    ("q07", "foelelsesmaessige_krav", False, "Skal du tage stilling til andre menneskers problemer i dit arbejde?"),
+    ("q08", "kraenkende_handlinger", False, "Har du de seneste 12 måneder været udsat for mobning på arbejdspladsen?"),
+    ("q09", "kraenkende_handlinger", False, "Har du de seneste 12 måneder været udsat for uønsket seksuel opmærksomhed på arbejdspladsen?"),
+    ("q10", "vold", False, "Har du de seneste 12 måneder været udsat for trusler om vold fra elever, forældre eller andre udefra?"),
+    ("q11", "vold", False, "Har du de seneste 12 måneder været udsat for fysisk vold fra elever, forældre eller andre udefra?"),
+    ("q12", "indflydelse", False, "Har du indflydelse på beslutninger om dit arbejde?"),
+    ("q13", "indflydelse", False, "Kan du selv påvirke mængden af dit arbejde?"),
+    ("q14", "stoette_leder", False, "Hvor ofte får du hjælp og støtte fra din nærmeste leder, når du har brug for det?"),
+    ("q15", "stoette_kolleger", False, "Hvor ofte får du hjælp og støtte fra dine kolleger, når du har brug for det?"),
+]
+FREQUENCY = "1 = aldrig/næsten aldrig … 5 = altid"
+INCIDENTS = "1 = nej, 2 = få gange, 3 = månedligt, 4 = ugentligt, 5 = dagligt"
+
+# Mean answer on 1–5 per construct, by unit; everything else gets BASE.
+BASE = {"arbejdsmaengde": 2.9, "uklare_krav": 2.5, "foelelsesmaessige_krav": 2.6, "kraenkende_handlinger": 1.05,
+        "vold": 1.02, "indflydelse": 3.4, "stoette_leder": 3.5, "stoette_kolleger": 3.9}
+PROFILE = {
+    "hum": {"arbejdsmaengde": 3.7, "foelelsesmaessige_krav": 3.8, "vold": 1.25, "stoette_leder": 3.0},
+    "nat": {"arbejdsmaengde": 3.4, "foelelsesmaessige_krav": 3.2, "vold": 1.1},
+    "samf": {"arbejdsmaengde": 3.5, "foelelsesmaessige_krav": 3.5, "uklare_krav": 3.1, "vold": 1.2},
+    "undervisning": {"arbejdsmaengde": 3.5, "foelelsesmaessige_krav": 3.5},
+    "adm_studie": {"uklare_krav": 3.4, "arbejdsmaengde": 3.3, "foelelsesmaessige_krav": 3.0},
+    "adm_oekonomi": {"arbejdsmaengde": 3.9, "uklare_krav": 3.6},
+    "ledelse": {"arbejdsmaengde": 3.8, "uklare_krav": 3.0, "foelelsesmaessige_krav": 3.3, "indflydelse": 4.2},
+    "kantine": {"arbejdsmaengde": 3.8, "indflydelse": 2.4, "stoette_leder": 2.9},
+    "rengoering": {"arbejdsmaengde": 3.4, "indflydelse": 2.2, "kraenkende_handlinger": 1.3, "stoette_leder": 2.7},
+    "teknisk": {"uklare_krav": 3.1, "indflydelse": 3.0},
+}
+# The unit's stress signals: stress sick leaves, sick days per FTE, turnover %, conflicts.
+SIGNALS = {
+    "ledelse": (0, 6.1, 0.0, 0), "adm_studie": (1, 9.8, 10.0, 1), "adm_oekonomi": (0, 7.0, 25.0, 0),
+    "hum": (3, 12.4, 6.7, 2), "nat": (1, 8.9, 3.6, 0), "samf": (2, 11.0, 7.1, 1),
+    "teknisk": (0, 7.5, 0.0, 0), "kantine": (1, 13.2, 28.6, 2), "rengoering": (1, 14.8, 25.0, 3),
+}
+COMMENTS = ["", "", "", "", "For mange opgaver oven i undervisningen", "Godt kollegaskab", "Uklart hvem der bestemmer",
+            "Travlt op til eksamen", "Mangler tid til forberedelse"]
+
+
+def institution() -> str:
+    units = [{"id": u, "name": name, **({"parent": parent} if parent else {}), "headcount": hc}
+             for u, name, parent, hc, _ in UNITS]
+    data = {
+        "name": "Fjordby Gymnasium",
+        "sector": "stat",
+        "units": units,
+        "amo_groups": [
+            {"id": "amg_undervisning", "name": "Arbejdsmiljøgruppen for undervisning", "units": ["undervisning"]},
+            {"id": "amg_adm_service", "name": "Arbejdsmiljøgruppen for administration, drift og ledelse",
+             "units": ["ledelse", "adm", "service"]},
+        ],
+        "anonymity": {"min_group": 5, "min_group_sensitive": 10},
+    }
+    head = ("# Fjordby Gymnasium: et opdigtet eksempel med syntetiske data (data/make_example.py).\n"
+            "# headcount er antal ansatte i enheden inklusive enhederne under den.\n")
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def mapping() -> str:
+    constructs = {"arbejdsmaengde": {"exposed_from": 62.5}, "uklare_krav": {"exposed_from": 62.5},
+                  "foelelsesmaessige_krav": {"exposed_from": 62.5},
+                  "kraenkende_handlinger": {"rule": "any", "exposed_from": 25},
+                  "vold": {"rule": "any", "exposed_from": 25},
+                  "indflydelse": {"low_below": 37.5}, "stoette_leder": {"low_below": 37.5},
+                  "stoette_kolleger": {"low_below": 37.5}}
+    items = [{"item": i, "construct": c, "scale": [1, 5], **({"reverse": True} if r else {}), "text": t}
+             for i, c, r, t in ITEMS]
+    head = ("# Hvilket spørgsmål i APV-skemaet måler hvad. Skalaen omregnes til 0–100;\n"
+            "# exposed_from: fra hvilken score en besvarelse tæller som udsat (påvirkninger);\n"
+            "# low_below: under hvilken score en ressource tæller som lav;\n"
+            "# rule: any = ét svar over grænsen er nok (bruges ved vold og krænkelser).\n"
+            f"# Svarskala q01–q07 og q12–q15: {FREQUENCY}. q08–q11: {INCIDENTS}.\n")
+    data = {"unit_column": "Afdeling", "missing_values": ["Ved ikke"], "constructs": constructs, "items": items}
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def respondents(rng: random.Random) -> list[list[str]]:
+    names = {u: name for u, name, *_ in UNITS}
+    rows, number = [], 0
+    for unit, *_rest, count in UNITS:
+        level = {**BASE, **PROFILE.get(unit, {})}
+        for _ in range(count):
+            number += 1
+            person = {c: level[c] + rng.gauss(0, 0.55 if c not in ("vold", "kraenkende_handlinger") else 0.0)
+                      for c in level}
+            answers = []
+            for item, construct, reverse, _text in ITEMS:
+                if construct in ("vold", "kraenkende_handlinger"):
+                    # Incidents: most never, a few now and then.
+                    p = level[construct] - 1
+                    value = 1 if rng.random() > p * 0.8 else rng.choice([2, 2, 2, 3])
+                else:
+                    x = person[construct] + rng.gauss(0, 0.6)
+                    value = min(5, max(1, round(6 - x if reverse else x)))
+                r = rng.random()
+                answers.append("" if r < 0.03 else "Ved ikke" if r < 0.04 else str(value))
+            rows.append([f"R{number:04d}", names[unit], *answers, rng.choice(COMMENTS)])
+    rng.shuffle(rows)
+    return rows
+
+
+def answers() -> str:
+    at = "2026-10-{day:02d}T{hour:02d}:{minute:02d}:00.000000Z"
+    rows = []
+
+    def add(unit, question, value, who, day, hour, minute=0):
+        rows.append({"unit": unit, "question": question, "value": value, "who": who,
+                     "at": at.format(day=day, hour=hour, minute=minute)})
+
+    add("hum", "apv.fase.kortlaegning", "gennemfoert", "Mette (AMR)", 8, 9)
+    add("hum", "apv.fase.vurdering", "i_gang", "Mette (AMR)", 8, 9, 5)
+    add("hum", "apv.fase.sygefravaer", "ikke_startet", "Mette (AMR)", 8, 9, 6)
+    add("hum", "apv.signal.noter", "Tre stresssygemeldinger på et år, alle i eksamensperioden.", "Mette (AMR)", 8, 9, 20)
+    add("kantine", "apv.fase.kortlaegning", "gennemfoert", "Jonas (leder)", 9, 13)
+    add("kantine", "apv.fase.vurdering", "gennemfoert", "Jonas (leder)", 9, 13, 2)
+    add("kantine", "apv.fase.handlingsplan", "i_gang", "Jonas (leder)", 9, 13, 4)
+    add("kantine", "apv.signal.personaleomsaetning", 28.6, "Jonas (leder)", 9, 13, 10)
+    add("fjordby", "apv.fase.kortlaegning", "gennemfoert", "Anne (konsulent)", 12, 10)
+    add("fjordby", "apv.fase.vurdering", "i_gang", "Anne (konsulent)", 12, 10, 1)
+    add("fjordby", "apv.fase.noter", "Kortlægningen er færdig for alle afdelinger; vurderingen tages i AMO i november.",
+        "Anne (konsulent)", 12, 10, 15)
+    actions = [
+        {"id": "ex0001", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=8, hour=9, minute=30),
+         "data": {"measure": "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
+                  "responsible": "Uddannelseschef og AMR", "deadline": "2026-11-15", "recommendation": "apv",
+                  "question": "apv.fase.opgave", "status": "planlagt", "priority": "hoej",
+                  "problem": "Stor arbejdsmængde og tidspres"}},
+        {"id": "ex0002", "unit": "kantine", "who": "Jonas (leder)", "at": at.format(day=9, hour=13, minute=30),
+         "data": {"measure": "Fast morgenmøde om dagens opgaver og fordeling", "responsible": "Køkkenleder",
+                  "deadline": "2027-01-10", "recommendation": "apv", "question": "apv.fase.opgave",
+                  "status": "i_gang", "priority": "middel", "problem": "Lav indflydelse"}},
+    ]
+    head = "# Workshopsvar til eksemplet (syntetiske). Indlæses med: stresskit answers import data/example data/example/answers.yaml\n"
+    return head + yaml.safe_dump({"answers": rows, "actions": actions}, allow_unicode=True, sort_keys=False)
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    (HERE / "apv").mkdir(parents=True, exist_ok=True)
+    (HERE / "institution.yaml").write_text(institution(), encoding="utf-8")
+    (HERE / "apv" / "mapping.yaml").write_text(mapping(), encoding="utf-8")
+    with open(HERE / "apv" / "2026.csv", "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        out.writerow(["Svar-id", "Afdeling", *[i for i, *_ in ITEMS], "Kommentar"])
+        out.writerows(respondents(rng))
+    with open(HERE / "signals.csv", "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        out.writerow(["enhed", "stress_sygemeldinger", "sygefravaer_dage", "personaleomsaetning", "konflikter"])
+        for unit, (leave, days, turnover, conflicts) in SIGNALS.items():
+            out.writerow([unit, leave, str(days).replace(".", ","), str(turnover).replace(".", ","), conflicts])
+    (HERE / "answers.yaml").write_text(answers(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

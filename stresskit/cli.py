@@ -1,0 +1,133 @@
+"""The `stresskit` command. Help texts and messages are Danish; a bad input ends in a
+clear message and exit code 1, wrong usage in exit code 2, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .problems import InputError
+
+# argparse's own words, in Danish (argparse looks them up through its module-level _).
+_DANISH = {
+    "usage: ": "brug: ",
+    "positional arguments": "argumenter",
+    "options": "tilvalg",
+    "show this help message and exit": "vis denne hjælp og afslut",
+    "the following arguments are required: %s": "disse argumenter mangler: %s",
+    "unrecognized arguments: %s": "ukendte argumenter: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
+    "expected one argument": "forventede én værdi",
+    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
+}
+argparse._ = lambda text: _DANISH.get(text, text)
+
+
+def _ids(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _numbers(text: str) -> list[int]:
+    try:
+        return [int(x) for x in _ids(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError("forventede numre adskilt af komma, fx 1,3") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="stresskit", description="Arbejdsbøger til arbejdsmiljøorganisationens "
+                                "stressforebyggelse efter BFA's guideline «Forebyg stress med arbejdsmiljøorganisationen som anker».")
+    sub = p.add_subparsers(dest="command", metavar="KOMMANDO", title="kommandoer")
+
+    s = sub.add_parser("new", help="opret en ny, tom arbejdsbog", description="Opret en ny arbejdsbog med en kommenteret institution.yaml.")
+    s.add_argument("dir", metavar="MAPPE", help="mappen, der skal oprettes")
+
+    s = sub.add_parser("validate", help="tjek alle filer i en arbejdsbog", description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+
+    s = sub.add_parser("answers", help="eksportér eller indlæs svar og opgaver (YAML)", description="Flyt svar og opgaver ud af eller ind i arbejdsbogens lager.")
+    a = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
+    for name, text in (("export", "skriv alle svar og opgaver til en YAML-fil"), ("import", "indlæs svar og opgaver fra en YAML-fil")):
+        x = a.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        x.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+        x.add_argument("file", metavar="FIL.yaml", help="YAML-filen")
+
+    s = sub.add_parser("run", help="lav rapporter for alle enheder", description="Kør alle notesbøger for alle enheder i rapport-tilstand og lav HTML-rapporter med en oversigtsside.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn>)")
+    s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
+    s.add_argument("--notebooks", metavar="1,3", type=_numbers, help="kun disse anbefalinger (standard: alle)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None or (args.command == "answers" and args.action is None):
+        p.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print("Der er fejl, der skal rettes:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  • {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Afbrudt.", file=sys.stderr)
+        return 130
+
+
+def _new(args) -> int:
+    from . import workbook
+
+    root = workbook.new(args.dir)
+    print(f"Ny arbejdsbog oprettet i {root}. Udfyld institution.yaml, og læg APV-filer i {root / 'apv'}.")
+    return 0
+
+
+def _validate(args) -> int:
+    from . import workbook
+
+    problems = workbook.check(args.dir)
+    if not problems:
+        print(f"Arbejdsbogen {args.dir} er i orden.")
+        return 0
+    print(f"Arbejdsbogen {args.dir} har {len(problems)} fejl:")
+    for problem in problems:
+        print(f"  • {problem}")
+    return 1
+
+
+def _answers(args) -> int:
+    from . import answers
+    from .workbook import Workbook
+
+    book = Workbook.open(args.dir)
+    if args.action == "export":
+        n, m = answers.export(book, args.file)
+        print(f"Skrev {n} svar og {m} opgaveversioner til {args.file}.")
+    else:
+        n, m = answers.import_(book, args.file)
+        print(f"Indlæste {n} nye svar og {m} nye opgaveversioner fra {args.file} (rækker, der allerede fandtes, er sprunget over).")
+    return 0
+
+
+def _run(args) -> int:
+    from . import batch
+
+    def progress(r):
+        print(f"  {'ok     ' if r.ok else 'FEJLEDE'} {r.unit} · {r.notebook} ({r.seconds:.1f} s){'  ' + r.reason if r.reason else ''}", flush=True)
+
+    summary = batch.run(args.dir, args.out, args.units, args.notebooks, progress=progress)
+    print(f"{len(summary.runs)} kørsler, {len(summary.failed)} fejlede, på {summary.seconds:.1f} s.")
+    print(f"Oversigt: {summary.index.resolve()}")
+    return 1 if summary.failed else 0
+
+
+COMMANDS = {"new": _new, "validate": _validate, "answers": _answers, "run": _run}
+
+if __name__ == "__main__":
+    sys.exit(main())

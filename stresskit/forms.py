@@ -1,0 +1,256 @@
+"""Forms built from the guide's question definitions and bound to the store.
+
+Live: ipywidgets that save every change at once (typing is debounced), each question
+with a small «Gemt kl. 14:32» line, or the reason a save failed. Report: the same
+questions as a static, read-only HTML table of the latest answers with who and when.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date
+from html import escape
+from typing import Callable
+
+import ipywidgets as w
+
+from . import actions as actions_module
+from .guide import Form, Question
+from .store import Answer, Store, local_time
+
+DEBOUNCE_SECONDS = 0.8
+NOT_ANSWERED = "Ikke besvaret"
+
+
+def parse_number(text: str) -> float | None:
+    """Danish number input: '3,5' and '3.5' both read as 3.5; '' clears the answer."""
+    text = text.strip().replace(" ", "")
+    if not text:
+        return None
+    number = float(text.replace(",", "."))  # ValueError reaches the form as a message
+    return int(number) if number.is_integer() else number
+
+
+def format_value(question: Question, value) -> str:
+    if value is None or value == "" or value == []:
+        return NOT_ANSWERED
+    if question.kind == "choice":
+        return question.option_title(value)
+    if question.kind == "checklist":
+        return ", ".join(question.option_title(v) for v in value)
+    if question.kind == "check":
+        return "Ja" if value else "Nej"
+    if question.kind == "number":
+        return f"{value:g}".replace(".", ",") if isinstance(value, (int, float)) else str(value)
+    if question.kind == "date":
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    return str(value)
+
+
+def saved_text(answer: Answer) -> str:
+    return f"Gemt kl. {local_time(answer.at):%H:%M} af {answer.who}"
+
+
+class Field:
+    """One question: its input widget, its status line, and how it saves."""
+
+    def __init__(self, question: Question, view: "FormView"):
+        self.question = question
+        self.view = view
+        self.status = w.HTML(layout=w.Layout(min_height="1.2em"))
+        self.status.add_class("sk-status")
+        self.input = self._make_input()
+        self._timer: threading.Timer | None = None
+        self._pending = False
+        label = w.HTML(f"<b>{escape(question.label)}</b>" + (f"<br><small>{escape(question.help)}</small>" if question.help else ""))
+        self.box = w.VBox([label, self.input, self.status], layout=w.Layout(margin="0 0 12px 0"))
+
+    def _make_input(self) -> w.Widget:
+        q = self.question
+        current = self.view.current(q.id)
+        if q.kind == "choice":
+            widget = w.ToggleButtons(options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"})
+        elif q.kind == "check":
+            widget = w.Checkbox(value=bool(current), description="Ja", indent=False)
+        elif q.kind == "checklist":
+            chosen = set(current or [])
+            self.checks = {o: w.Checkbox(value=o in chosen, description=t, indent=False) for o, t in q.options}
+            for box in self.checks.values():
+                box.observe(lambda _change: self.changed(), names="value")
+            return w.VBox(list(self.checks.values()))
+        elif q.kind == "date":
+            widget = w.DatePicker(value=date.fromisoformat(current) if current else None)
+        elif q.kind == "number":
+            widget = w.Text(value=format_value(q, current) if current is not None else "", placeholder="Skriv et tal",
+                            continuous_update=True, layout=w.Layout(width="12em"))
+        elif q.kind == "text":
+            widget = w.Textarea(value=current or "", placeholder="Skriv her …", continuous_update=True,
+                                layout=w.Layout(width="100%", height="5em"))
+        else:
+            raise ValueError(q.kind)
+        widget.observe(lambda _change: self.changed(), names="value")
+        return widget
+
+    def value(self):
+        q, widget = self.question, self.input
+        if q.kind == "checklist":
+            return [o for o, box in self.checks.items() if box.value]
+        if q.kind == "date":
+            return widget.value.isoformat() if widget.value else None
+        if q.kind == "number":
+            return parse_number(widget.value)
+        if q.kind == "text":
+            return widget.value.strip() or None
+        return widget.value
+
+    def changed(self) -> None:
+        if self.question.kind in ("text", "number"):  # typing: wait for a pause
+            self._pending = True
+            if self._timer:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.view.debounce, self.flush)
+            self._timer.daemon = True
+            self._timer.start()
+        else:
+            self.save()
+
+    def flush(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+            self._timer = None
+        if self._pending:
+            self.save()
+
+    def save(self) -> Answer | None:
+        self._pending = False
+        try:
+            value = self.value()
+        except ValueError:
+            self.show_error("Skriv et tal, fx 3 eller 2,5. Svaret er ikke gemt.")
+            return None
+        try:
+            answer = self.view.store.save(self.view.unit, self.question.id, value)
+        except Exception as exc:  # a failed save is shown, never swallowed
+            self.show_error(f"Kunne ikke gemme: {exc}")
+            return None
+        self.status.value = f'<span class="sk-saved">✓ {escape(saved_text(answer))}</span>'
+        self.view.notify(self.question, answer)
+        return answer
+
+    def show_error(self, message: str) -> None:
+        self.status.value = f'<span class="sk-error" role="alert">⚠ {escape(message)}</span>'
+
+
+class ActionField:
+    """An action item (hvad, hvem, hvornår) that becomes an action in the store."""
+
+    def __init__(self, question: Question, view: "FormView"):
+        self.question, self.view = question, view
+        self.what = w.Text(placeholder="Hvad skal gøres?", layout=w.Layout(width="100%"))
+        self.who = w.Text(placeholder="Hvem har ansvaret?")
+        self.when = w.DatePicker(description="Hvornår")
+        self.add = w.Button(description="Tilføj opgave", icon="plus", button_style="primary")
+        self.add.on_click(lambda _b: self.save())
+        self.status = w.HTML()
+        self.listing = w.HTML(self._listing())
+        label = w.HTML(f"<b>{escape(question.label)}</b>")
+        self.box = w.VBox([label, self.listing, self.what, w.HBox([self.who, self.when, self.add]), self.status],
+                          layout=w.Layout(margin="0 0 12px 0"))
+
+    def _listing(self) -> str:
+        return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.")
+
+    def save(self) -> actions_module.Action | None:
+        if not self.what.value.strip():
+            self.status.value = '<span class="sk-error" role="alert">⚠ Skriv, hvad der skal gøres.</span>'
+            return None
+        action = actions_module.Action(
+            unit=self.view.unit, measure=self.what.value.strip(), responsible=self.who.value.strip(),
+            deadline=self.when.value.isoformat() if self.when.value else None,
+            recommendation=self.view.form.recommendation, question=self.question.id)
+        try:
+            saved = actions_module.save(self.view.store, action)
+        except Exception as exc:
+            self.status.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
+            return None
+        self.what.value = self.who.value = ""
+        self.when.value = None
+        self.listing.value = self._listing()
+        self.status.value = f'<span class="sk-saved">✓ Opgaven er gemt kl. {local_time(saved.at):%H:%M}</span>'
+        self.view.notify(self.question, saved)
+        return saved
+
+
+class FormView:
+    """A live form for one unit. ``prefill`` supplies values shown until someone answers."""
+
+    def __init__(self, form: Form, store: Store, unit: str, prefill: dict | None = None,
+                 debounce: float = DEBOUNCE_SECONDS, on_change: Callable | None = None):
+        self.form, self.store, self.unit = form, store, unit
+        self.prefill = prefill or {}
+        self.debounce = debounce
+        self.on_change = on_change
+        self._latest = store.latest(unit)
+        self.fields: dict[str, Field | ActionField] = {
+            q.id: (ActionField if q.kind == "action" else Field)(q, self) for q in form.questions}
+        header = [w.HTML(f"<h3>{escape(form.title)}</h3>" + (f"<p>{escape(form.intro)}</p>" if form.intro else ""))]
+        self.widget = w.VBox(header + [f.box for f in self.fields.values()])
+        self.widget.add_class("sk-form")
+
+    def current(self, question_id: str):
+        answer = self._latest.get(question_id)
+        return answer.value if answer else self.prefill.get(question_id)
+
+    def actions(self, question_id: str) -> list[actions_module.Action]:
+        return [a for a in actions_module.for_unit(self.store, self.unit) if a.question == question_id]
+
+    def notify(self, question: Question, saved) -> None:
+        if self.on_change:
+            self.on_change(question, saved)
+
+    def flush(self) -> None:
+        """Save anything still waiting for a pause in typing."""
+        for field in self.fields.values():
+            if isinstance(field, Field):
+                field.flush()
+
+
+def actions_table(items: list[actions_module.Action], empty: str) -> str:
+    if not items:
+        return f"<p class='sk-empty'>{escape(empty)}</p>"
+    rows = "".join(
+        f"<tr><td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
+        f"<td>{escape(date.fromisoformat(a.deadline).strftime('%d.%m.%Y') if a.deadline else '–')}</td>"
+        f"<td>{escape(actions_module.STATUSES.get(a.status, a.status))}</td></tr>" for a in items)
+    return ("<table class='sk-table'><thead><tr><th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None, prefill_source: str = "") -> str:
+    """The form's questions with the latest answers, as static HTML (report mode)."""
+    latest = store.latest(unit)
+    prefill = prefill or {}
+    parts = [f"<h3>{escape(form.title)}</h3>"]
+    rows = []
+    for q in form.questions:
+        if q.kind == "action":
+            items = [a for a in actions_module.for_unit(store, unit) if a.question == q.id]
+            parts_after = f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret.")
+            rows.append(("after", parts_after))
+            continue
+        answer = latest.get(q.id)
+        if answer is not None:
+            value, who, when = answer.value, answer.who, f"{local_time(answer.at):%d.%m.%Y %H:%M}"
+        elif q.id in prefill:
+            value, who, when = prefill[q.id], prefill_source, ""
+        else:
+            value, who, when = None, "", ""
+        shown = format_value(q, value)
+        css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
+        rows.append(("row", f"<tr><th scope='row'>{escape(q.label)}</th><td{css}>{escape(shown)}</td>"
+                            f"<td>{escape(who)}</td><td>{escape(when)}</td></tr>"))
+    table_rows = "".join(r for kind, r in rows if kind == "row")
+    if table_rows:
+        parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th><th>Hvem</th>"
+                     f"<th>Hvornår</th></tr></thead><tbody>{table_rows}</tbody></table>")
+    parts += [r for kind, r in rows if kind == "after"]
+    return "<section class='sk-form-report'>" + "".join(parts) + "</section>"

@@ -1,0 +1,221 @@
+"""The guideline's content as data (content/guide.yaml), loaded and checked.
+
+Everything a user reads about the guideline — recommendations, exposures, greb,
+questions — comes from here, so forms, reports and exports never disagree.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .problems import InputError, Problem
+
+CONTENT = Path(__file__).parent / "content" / "guide.yaml"
+
+# Fields that must hold Danish text wherever they occur.
+TEXT_FIELDS = {"title", "text", "definition", "purpose", "label", "description", "question", "short"}
+# Lists of items with ids; each entry maps a field to the section its ids must exist in.
+SECTIONS = {
+    "recommendations": {},
+    "apv_phases": {},
+    "stress_signals": {},
+    "signal_measures": {"signal": "stress_signals"},
+    "work_areas": {},
+    "exposures": {},
+    "resources": {},
+    "combinations": {"exposures": "exposures"},
+    "agreements": {"sectors": "sectors", "implemented_by": "agreements"},
+    "sectors": {},
+    "greb": {},
+    "cooperation_questions": {},
+    "iglo_levels": {},
+    "iglo_phases": {},
+    "companion_materials": {"for_level": "iglo_levels"},
+    "sources": {},
+    "scales": {},
+    "forms": {"recommendation": "recommendations"},
+}
+QUESTION_KINDS = {"number", "text", "choice", "checklist", "check", "date", "action"}
+
+
+class Item(dict):
+    """A content entry: a dict whose keys also read as attributes."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    label: str
+    form: str
+    help: str = ""
+    scale: str | None = None
+    options: tuple = ()  # ((option id, Danish title), ...) for choice and checklist
+
+    def option_title(self, value) -> str:
+        return dict(self.options).get(str(value), str(value))
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    title: str
+    recommendation: str
+    intro: str = ""
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+
+
+class Guide:
+    def __init__(self, data: dict, source: str):
+        self.source = source
+        self.data = data
+        self.sections = {name: [Item(x) for x in data.get(name) or []] for name in SECTIONS}
+        for name, items in self.sections.items():
+            setattr(self, name, items)
+        self.meta = Item(data.get("source") or {})
+        self.executive_order = Item(data.get("executive_order") or {})
+        self.combination_study = Item(data.get("combination_study") or {})
+        self.interface = Item(data.get("interface") or {})
+        self.forms: dict[str, Form] = {}
+        self.questions: dict[str, Question] = {}
+
+    def item(self, section: str, item_id: str) -> Item:
+        for item in self.sections[section]:
+            if item["id"] == item_id:
+                return item
+        raise KeyError(f"{section}: {item_id}")
+
+    def recommendation(self, item_id: str) -> Item:
+        return self.item("recommendations", item_id)
+
+    def constructs(self) -> list[Item]:
+        """What an APV item can measure: the five exposures and the resources."""
+        return [Item(x, kind="exposure") for x in self.exposures] + [
+            Item(x, kind="resource", sensitive=False) for x in self.resources
+        ]
+
+
+def _problems_in_items(guide: Guide, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = {name: [x.get("id") for x in items] for name, items in guide.sections.items()}
+    for name, refs in SECTIONS.items():
+        seen: set = set()
+        for n, item in enumerate(guide.sections[name], start=1):
+            where = f"{name}[{n}]"
+            item_id = item.get("id")
+            if not isinstance(item_id, str) or not re.fullmatch(r"[a-z0-9_]+", item_id):
+                problems.append(Problem(file, column=f"{where}.id", value=item_id,
+                                        expected="forventede et id af små bogstaver, tal og _."))
+            elif item_id in seen:
+                problems.append(Problem(file, column=f"{where}.id", value=item_id,
+                                        expected=f"id'et findes allerede i «{name}»; hvert id skal være entydigt."))
+            seen.add(item_id)
+            problems += _empty_text(item, f"{where} ({item_id})", file)
+            for key, target in refs.items():
+                wanted = item.get(key)
+                for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
+                    if ref not in ids[target]:
+                        problems.append(Problem(file, column=f"{where}.{key}", value=ref,
+                                                expected=f"forventede et id fra «{target}»."))
+    return problems
+
+
+def _empty_text(node, where: str, file: str) -> list[Problem]:
+    problems = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in TEXT_FIELDS and (not isinstance(value, str) or not value.strip()):
+                problems.append(Problem(file, column=f"{where}.{key}", value=value or "",
+                                        expected="feltet må ikke være tomt; det skal rumme en dansk tekst."))
+            elif isinstance(value, (dict, list)):
+                problems += _empty_text(value, f"{where}.{key}", file)
+    elif isinstance(node, list):
+        for n, value in enumerate(node, start=1):
+            problems += _empty_text(value, f"{where}[{n}]", file)
+    return problems
+
+
+def _fill(template: str, item: dict) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(item.get(m.group(1), m.group(0))), template)
+
+
+def _build_forms(guide: Guide, file: str) -> list[Problem]:
+    problems = []
+    scales = {s["id"]: tuple((str(o["id"]), o["title"]) for o in s.get("options", [])) for s in guide.scales}
+    for form in guide.sections["forms"]:
+        built = []
+        for n, spec in enumerate(form.get("questions") or [], start=1):
+            where = f"forms ({form.get('id')}).questions[{n}]"
+            section = spec.get("for_each")
+            if section and section not in guide.sections:
+                problems.append(Problem(file, column=f"{where}.for_each", value=section,
+                                        expected="forventede navnet på en liste i indholdsfilen."))
+                continue
+            sources = guide.sections[section] if section else [{}]
+            for item in sources:
+                q = {k: _fill(v, item) if isinstance(v, str) else v for k, v in spec.items() if k != "for_each"}
+                if q.get("kind") not in QUESTION_KINDS:
+                    problems.append(Problem(file, column=f"{where}.kind", value=q.get("kind"),
+                                            expected=f"forventede en af {', '.join(sorted(QUESTION_KINDS))}."))
+                    continue
+                if q.get("scale") and q["scale"] not in scales:
+                    problems.append(Problem(file, column=f"{where}.scale", value=q["scale"],
+                                            expected="forventede et id fra «scales»."))
+                    continue
+                if "{" in q.get("id", "") or "{" in q.get("label", ""):
+                    problems.append(Problem(file, column=where, value=q.get("id"),
+                                            expected="skabelonen nævner et felt, som listen ikke har."))
+                    continue
+                question = Question(id=q["id"], kind=q["kind"], label=q.get("label", ""), form=form["id"],
+                                    help=q.get("help", ""), scale=q.get("scale"),
+                                    options=scales.get(q.get("scale"), ()))
+                if question.id in guide.questions:
+                    problems.append(Problem(file, column=where, value=question.id,
+                                            expected="spørgsmålets id findes allerede; hvert id skal være entydigt."))
+                guide.questions[question.id] = question
+                built.append(question)
+        guide.forms[form["id"]] = Form(id=form["id"], title=form["title"], recommendation=form["recommendation"],
+                                       intro=form.get("intro", ""), questions=tuple(built))
+    return problems
+
+
+def load(path: Path | str | None = None) -> Guide:
+    """Read and check a content file; raise InputError listing every problem."""
+    path = Path(path) if path else CONTENT
+    file = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(Problem(file, expected=f"kunne ikke læse filen ({exc.strerror}).")) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(Problem(file, row=mark.line + 1 if mark else None,
+                                 expected="filen er ikke gyldig YAML.")) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(file, expected="forventede en YAML-ordbog med indholdets lister."))
+    guide = Guide(data, file)
+    problems = [Problem(file, column=name, expected="listen mangler eller er tom.")
+                for name in SECTIONS if not guide.sections[name]]
+    problems += _problems_in_items(guide, file)
+    problems += _empty_text({k: data.get(k) for k in ("source", "executive_order", "combination_study", "interface")},
+                            "", file)
+    problems += _build_forms(guide, file)
+    if problems:
+        raise InputError(problems)
+    return guide
+
+
+@lru_cache(maxsize=1)
+def default() -> Guide:
+    """The shipped guideline content, loaded once per process."""
+    return load()

@@ -1,0 +1,229 @@
+"""What a notebook shows: one `Page` per (workbook, unit, mode).
+
+Notebooks stay thin: Markdown narrative plus calls such as ``page.form("signaler")``.
+In ``live`` mode the page shows ipywidgets forms bound to the store; in ``report`` mode
+it shows the same content as static HTML. Bad input is shown as a Danish message in
+the page, never as a traceback.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from IPython.display import HTML, display
+
+from . import apv, charts, forms, signals
+from . import guide as guide_module
+from .problems import InputError
+from .store import Store, set_user
+from .workbook import Workbook
+
+MODES = ("live", "report")
+CSS = Path(__file__).parent / "templates" / "stresskit" / "static" / "stresskit.css"
+
+
+def show(html: str) -> None:
+    display(HTML(html))
+
+
+def message(text: str, problems: list | None = None) -> str:
+    items = "".join(f"<li>{escape(str(p))}</li>" for p in problems or [])
+    return f"<div class='sk-message' role='alert'><b>{escape(text)}</b>{f'<ul>{items}</ul>' if items else ''}</div>"
+
+
+def note(text: str) -> str:
+    return f"<p class='sk-note'>{escape(text)}</p>"
+
+
+def _guarded(method):
+    """Show bad input as a Danish message; in live mode keep the page alive on any error."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.book is None:
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except InputError as exc:
+            show(message("Indholdet kan ikke vises, fordi en fil i arbejdsbogen skal rettes:", exc.problems))
+        except Exception as exc:
+            if self.mode != "live":
+                raise  # a report run records the failure
+            show(message(f"Noget gik galt her ({type(exc).__name__}: {exc}). Resten af siden virker stadig."))
+        return None
+
+    return wrapper
+
+
+class Page:
+    def __init__(self, workbook: str | Path, unit: str | None, mode: str = "live"):
+        self.guide = guide_module.default()
+        self.mode = mode
+        self.book: Workbook | None = None
+        self.views: dict[str, forms.FormView] = {}
+        if mode not in MODES:
+            show(message(f"Parameteren mode skal være «live» eller «report», ikke «{mode}»."))
+            return
+        try:
+            book = Workbook.open(workbook)
+            unit = unit or book.root_unit
+            book.check_unit(unit)
+        except InputError as exc:
+            show(message(f"Arbejdsbogen {workbook} kan ikke åbnes:", exc.problems))
+            return
+        self.book, self.unit = book, unit
+        self.store = Store(book.store_path)
+        self._survey: apv.Survey | None | bool = False
+
+    # --- shared pieces ---------------------------------------------------------
+    @property
+    def is_institution(self) -> bool:
+        return self.unit == self.book.root_unit
+
+    def unit_path(self, unit: str | None = None) -> str:
+        return " › ".join(self.book.unit_name(u) for u in reversed(self.book.ancestors(unit or self.unit)))
+
+    def survey(self) -> apv.Survey | None:
+        if self._survey is False:
+            self._survey = apv.load(self.book)
+        return self._survey
+
+    def results(self) -> apv.Results | None:
+        survey = self.survey()
+        return apv.aggregate(self.book, survey) if survey and survey.rounds else None
+
+    @_guarded
+    def header(self, recommendation: str) -> None:
+        rec = self.guide.recommendation(recommendation)
+        try:
+            survey = self.survey()
+            round_name = survey.latest.name if survey and survey.latest else "ingen endnu"
+        except InputError:
+            round_name = "kan ikke læses"
+        meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
+                ("Dato", date.today().strftime("%d.%m.%Y"))]
+        items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
+        html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
+                f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
+                f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
+        if self.mode == "live":
+            html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
+        show(html)
+        if self.mode == "live":
+            import ipywidgets as w
+
+            name = w.Text(placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
+                          layout=w.Layout(width="32em"))
+            name.observe(lambda change: set_user(change["new"]), names="value")
+            display(name)
+
+    @_guarded
+    def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "") -> forms.FormView | None:
+        form = self.guide.forms[form_id]
+        if self.mode == "report":
+            show(forms.report_html(form, self.store, self.unit, prefill, prefill_source))
+            return None
+        view = forms.FormView(form, self.store, self.unit, prefill)
+        self.views[form_id] = view
+        display(view.widget)
+        return view
+
+    # --- recommendation 1: the APV ------------------------------------------------
+    @_guarded
+    def signals_form(self) -> forms.FormView | None:
+        figures = signals.for_unit(self.book, self.unit)
+        prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
+        if figures and self.unit not in _own_signal_rows(self.book):
+            show(note("Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."))
+        return self.form("signaler", prefill, prefill_source="signals.csv")
+
+    @_guarded
+    def apv_results(self) -> None:
+        results = self.results()
+        if results is None:
+            show(note("Der er endnu ingen APV-besvarelser i arbejdsbogen. Læg en runde i mappen apv/ "
+                      "(CSV eller Excel) sammen med mapping.yaml."))
+            return
+        book, unit, root = self.book, self.unit, self.book.root_unit
+        n = results.respondents[unit]
+        headcount = book.units[unit].headcount
+        if n is None:
+            count = f"færre end {book.min_group} besvarelser"
+        else:
+            rate = f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %") if headcount else ""
+            count = f"{n} besvarelser{rate}"
+        show(f"<p>APV-runde <b>{escape(results.round)}</b>: {escape(count)} i {escape(book.unit_name(unit))}.</p>")
+
+        exposures = [e for e in self.guide.exposures if e.apv_area and e.id in results.constructs]
+        resources = [r for r in self.guide.resources if r.id in results.constructs]
+        if exposures:
+            show(self._results_table(results, exposures, "Påvirkning", "udsat"))
+            labels = [e.short for e in exposures]
+            series = [(book.unit_name(unit), *self._shares(results, unit, exposures))]
+            if not self.is_institution:
+                series.append(("Hele institutionen", *self._shares(results, root, exposures)))
+            show(charts.comparison_bars(
+                labels, series, f"Andel udsat i {book.unit_name(unit)}",
+                f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}"))
+        if resources:
+            show("<h3>Ressourcer, der balancerer påvirkningerne</h3>")
+            show(self._results_table(results, resources, "Ressource", "med lav ressource"))
+        withheld = [c.id for c in exposures + resources if results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
+        if withheld:
+            show(note(f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
+                      f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
+                      "hvis den ellers kunne regnes ud ved at trække de viste grupper fra det samlede tal."))
+
+    def _shares(self, results: apv.Results, unit: str, items) -> tuple[list, list]:
+        values, notes = [], []
+        for item in items:
+            row = results.table.loc[(unit, item.id)]
+            values.append(None if row["status"] != apv.SHOWN else float(row["share"]))
+            notes.append(results.status_text(unit, item.id))
+        return values, notes
+
+    def _results_table(self, results: apv.Results, items, kind: str, flagged: str) -> str:
+        unit, root = self.unit, self.book.root_unit
+        compare = not self.is_institution
+        head = (f"<tr><th>{kind}</th><th>Andel {flagged}</th><th>Gns. score (0–100)</th><th>Svar</th>"
+                + ("<th>Hele institutionen</th>" if compare else "") + "<th>Bemærkning</th></tr>")
+        body = []
+        for item in items:
+            row = results.table.loc[(unit, item.id)]
+            other = results.table.loc[(root, item.id)]
+            shown = row["status"] == apv.SHOWN
+            cells = ([charts.percent(row["share"]), f"{row['mean']:.0f}", f"{int(row['n'])}"] if shown
+                     else ["skjult" if row["status"] != apv.NO_ANSWERS else "–"] * 3)
+            css = "sk-num" if shown else "sk-num sk-withheld"
+            tds = "".join(f"<td class='{css}'>{c}</td>" for c in cells)
+            if compare:
+                tds += (f"<td class='sk-num'>{charts.percent(other['share'])}</td>" if other["status"] == apv.SHOWN
+                        else "<td class='sk-num sk-withheld'>skjult</td>")
+            body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{tds}"
+                        f"<td>{escape(results.status_text(unit, item.id))}</td></tr>")
+        return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+    @_guarded
+    def companion_materials(self, levels: list[str] | None = None) -> None:
+        cards = []
+        for material in self.guide.companion_materials:
+            if levels and material.for_level not in levels:
+                continue
+            level = self.guide.item("iglo_levels", material.for_level)
+            cards.append(f"<div class='sk-card'><h4>{escape(material.title)}</h4>"
+                         f"<p><b>Til:</b> {escape(material.audience)} (IGLO-niveau: {escape(level.title)})</p>"
+                         f"<p>{escape(material.text)}</p></div>")
+        show(f"<div class='sk-cards'>{''.join(cards)}</div>"
+             f"<p>Materialerne findes på {escape(self.guide.meta.address)}.</p>")
+
+
+def _own_signal_rows(book: Workbook) -> set[str]:
+    rows, _problems = signals.read(book)
+    return set(rows)
+
+
+def open(workbook: str | Path, unit: str | None = None, mode: str = "live") -> Page:  # noqa: A001
+    """Open a workbook for one unit; the entry point every notebook calls first."""
+    return Page(workbook, unit, mode)

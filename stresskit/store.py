@@ -1,0 +1,230 @@
+"""The workbook's durable store: every answer and every action item, with history.
+
+SQLite in the workbook folder, in WAL mode with full sync, so several notebooks can
+write at once and a process killed mid-save leaves every earlier answer intact. A save
+is a new row (who, when, value); nothing is updated or deleted; the latest row wins.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit     TEXT NOT NULL,
+    question TEXT NOT NULL,
+    value    TEXT NOT NULL,          -- JSON, null means the answer was cleared
+    who      TEXT NOT NULL,
+    at       TEXT NOT NULL,          -- UTC, ISO 8601 with microseconds: sorts as text
+    note     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS answers_key ON answers (unit, question, at, seq);
+CREATE TABLE IF NOT EXISTS actions (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    action_id TEXT NOT NULL,
+    unit      TEXT NOT NULL,
+    data      TEXT NOT NULL,         -- JSON object: the action's fields at this version
+    who       TEXT NOT NULL,
+    at        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_key ON actions (action_id, at, seq);
+CREATE INDEX IF NOT EXISTS actions_unit ON actions (unit);
+"""
+
+_user: str | None = None
+
+
+def set_user(name: str) -> None:
+    """Name the person saving in this session (shown as «who» beside every answer)."""
+    global _user
+    _user = name.strip() or None
+
+
+def current_user() -> str:
+    if _user:
+        return _user
+    try:
+        return os.environ.get("STRESSKIT_USER") or getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "ukendt"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def local_time(at: str) -> datetime:
+    return datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).astimezone()
+
+
+@dataclass(frozen=True)
+class Answer:
+    seq: int
+    unit: str
+    question: str
+    value: object
+    who: str
+    at: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ActionVersion:
+    seq: int
+    action_id: str
+    unit: str
+    data: dict
+    who: str
+    at: str
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()  # forms save from timer threads too
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = FULL")
+        with self._write():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _write(self):
+        return _Transaction(self._db, self._lock)
+
+    def _rows(self, sql: str, args: tuple = ()) -> list:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # --- answers ---------------------------------------------------------------
+    def save(self, unit: str, question: str, value, who: str | None = None, at: str | None = None,
+             note: str = "") -> Answer:
+        row = (unit, question, json.dumps(value, ensure_ascii=False), who or current_user(), at or now(), note)
+        with self._write():
+            cur = self._db.execute("INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)", row)
+        return Answer(cur.lastrowid, unit, question, value, row[3], row[4], note)
+
+    def latest(self, unit: str, prefix: str = "") -> dict[str, Answer]:
+        """The current answer to each question of the unit (optionally under an id prefix)."""
+        rows = self._rows(
+            """SELECT a.* FROM answers a
+               WHERE a.unit = ? AND a.question >= ? AND a.question < ? AND a.seq = (
+                   SELECT b.seq FROM answers b WHERE b.unit = a.unit AND b.question = a.question
+                   ORDER BY b.at DESC, b.seq DESC LIMIT 1)""",
+            (unit, prefix, prefix + "\uffff"))
+        return {r[2]: _answer(r) for r in rows}
+
+    def history(self, unit: str, question: str | None = None) -> list[Answer]:
+        sql = "SELECT * FROM answers WHERE unit = ?" + (" AND question = ?" if question else "") + " ORDER BY at, seq"
+        return [_answer(r) for r in self._rows(sql, (unit, question) if question else (unit,))]
+
+    def restore(self, seq: int, who: str | None = None) -> Answer:
+        """Make an earlier value current again, as a new row that says where it came from."""
+        rows = self._rows("SELECT * FROM answers WHERE seq = ?", (seq,))
+        if not rows:
+            raise KeyError(seq)
+        old = _answer(rows[0])
+        return self.save(old.unit, old.question, old.value, who=who, note=f"gendannet fra svar nr. {seq}")
+
+    def all_answers(self) -> list[Answer]:
+        return [_answer(r) for r in self._rows("SELECT * FROM answers ORDER BY at, seq")]
+
+    # --- actions ---------------------------------------------------------------
+    def save_action(self, unit: str, data: dict, action_id: str | None = None, who: str | None = None,
+                    at: str | None = None) -> ActionVersion:
+        """Append a version of an action; a new action gets a fresh id."""
+        action_id = action_id or uuid.uuid4().hex[:12]
+        row = (action_id, unit, json.dumps(data, ensure_ascii=False, default=str), who or current_user(), at or now())
+        with self._write():
+            cur = self._db.execute("INSERT INTO actions (action_id, unit, data, who, at) VALUES (?,?,?,?,?)", row)
+        return ActionVersion(cur.lastrowid, action_id, unit, data, row[3], row[4])
+
+    def actions(self, unit: str | None = None) -> list[ActionVersion]:
+        """The current version of every action (of one unit), oldest action first."""
+        sql = """SELECT a.* FROM actions a WHERE a.seq = (
+                     SELECT b.seq FROM actions b WHERE b.action_id = a.action_id ORDER BY b.at DESC, b.seq DESC LIMIT 1)"""
+        args: tuple = ()
+        if unit is not None:
+            sql += " AND a.unit = ?"
+            args = (unit,)
+        rows = [_action(r) for r in self._rows(sql, args)]
+        first = {r[0]: r[1] for r in self._rows("SELECT action_id, MIN(seq) FROM actions GROUP BY action_id")}
+        return sorted(rows, key=lambda a: first[a.action_id])
+
+    def action_history(self, action_id: str) -> list[ActionVersion]:
+        return [_action(r) for r in self._rows("SELECT * FROM actions WHERE action_id = ? ORDER BY at, seq", (action_id,))]
+
+    def all_action_versions(self) -> list[ActionVersion]:
+        return [_action(r) for r in self._rows("SELECT * FROM actions ORDER BY at, seq")]
+
+    def append_many(self, answers: list[Answer], versions: list[ActionVersion]) -> tuple[int, int]:
+        """Add rows from an export in one transaction, skipping rows already present."""
+        added = [0, 0]
+        with self._write():
+            for a in answers:
+                value = json.dumps(a.value, ensure_ascii=False)
+                if not self._db.execute("SELECT 1 FROM answers WHERE unit=? AND question=? AND value=? AND who=? AND at=?",
+                                        (a.unit, a.question, value, a.who, a.at)).fetchone():
+                    self._db.execute("INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)",
+                                     (a.unit, a.question, value, a.who, a.at, a.note))
+                    added[0] += 1
+            for v in versions:
+                if not self._db.execute("SELECT 1 FROM actions WHERE action_id=? AND at=?", (v.action_id, v.at)).fetchone():
+                    self._db.execute("INSERT INTO actions (action_id, unit, data, who, at) VALUES (?,?,?,?,?)",
+                                     (v.action_id, v.unit, json.dumps(v.data, ensure_ascii=False), v.who, v.at))
+                    added[1] += 1
+        return added[0], added[1]
+
+    def fingerprint(self, unit: str) -> str:
+        """Changes whenever the unit's answers or actions change (for incremental batch runs)."""
+        a = self._rows("SELECT COUNT(*), MAX(seq) FROM answers WHERE unit = ?", (unit,))[0]
+        b = self._rows("SELECT COUNT(*), MAX(seq) FROM actions WHERE unit = ?", (unit,))[0]
+        return f"{a[0]}:{a[1]}:{b[0]}:{b[1]}"
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so concurrent writers wait."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
+        self.db, self.lock = db, lock
+
+    def __enter__(self):
+        self.lock.acquire()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __exit__(self, kind, *rest):
+        try:
+            self.db.execute("ROLLBACK" if kind else "COMMIT")
+        finally:
+            self.lock.release()
+
+
+def _answer(row) -> Answer:
+    return Answer(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
+
+
+def _action(row) -> ActionVersion:
+    return ActionVersion(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5])

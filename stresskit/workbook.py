@@ -1,0 +1,257 @@
+"""An institution's workbook: one folder holding institution.yaml (the unit tree, the
+AMO groups, the anonymity thresholds), the APV survey rounds, signals.csv and the store.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from . import guide as guide_module
+from .problems import InputError, Problem
+
+INSTITUTION = "institution.yaml"
+SIGNALS = "signals.csv"
+STORE = "stresskit.sqlite"
+APV = "apv"
+MIN_GROUP = 5
+MIN_GROUP_SENSITIVE = 10
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    parent: str | None
+    headcount: int | None = None
+
+
+@dataclass(frozen=True)
+class AmoGroup:
+    id: str
+    name: str
+    units: tuple[str, ...]
+
+
+@dataclass
+class Workbook:
+    root: Path
+    name: str
+    sector: str
+    units: dict[str, Unit]
+    amo_groups: list[AmoGroup] = field(default_factory=list)
+    min_group: int = MIN_GROUP
+    min_group_sensitive: int = MIN_GROUP_SENSITIVE
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Workbook":
+        """Read institution.yaml; raise InputError listing every problem in it."""
+        book, problems = _read_institution(Path(path))
+        if problems:
+            raise InputError(problems)
+        return book
+
+    # --- the unit tree -------------------------------------------------------
+    @cached_property
+    def root_unit(self) -> str:
+        return next(u.id for u in self.units.values() if u.parent is None)
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        kids: dict[str, list[str]] = {u: [] for u in self.units}
+        for unit in self.units.values():
+            if unit.parent is not None:
+                kids[unit.parent].append(unit.id)
+        return kids
+
+    def ancestors(self, unit_id: str) -> list[str]:
+        """The unit itself, then its parent, up to the institution."""
+        chain = []
+        while unit_id is not None:
+            chain.append(unit_id)
+            unit_id = self.units[unit_id].parent
+        return chain
+
+    def subtree(self, unit_id: str) -> list[str]:
+        out, todo = [], [unit_id]
+        while todo:
+            current = todo.pop(0)
+            out.append(current)
+            todo.extend(self.children[current])
+        return out
+
+    def depth(self, unit_id: str) -> int:
+        return len(self.ancestors(unit_id)) - 1
+
+    def ordered(self) -> list[str]:
+        """Units depth-first in the order institution.yaml lists them."""
+        out: list[str] = []
+
+        def walk(unit_id):
+            out.append(unit_id)
+            for child in self.children[unit_id]:
+                walk(child)
+
+        walk(self.root_unit)
+        return out
+
+    def unit_name(self, unit_id: str) -> str:
+        return self.units[unit_id].name
+
+    def check_unit(self, unit_id: str) -> None:
+        if unit_id not in self.units:
+            known = ", ".join(self.ordered())
+            raise InputError(Problem(INSTITUTION, column="units", value=unit_id,
+                                     expected=f"enheden findes ikke; kendte enheder er {known}."))
+
+    # --- files ---------------------------------------------------------------
+    @property
+    def store_path(self) -> Path:
+        return self.root / STORE
+
+    @property
+    def apv_dir(self) -> Path:
+        return self.root / APV
+
+    @property
+    def signals_path(self) -> Path:
+        return self.root / SIGNALS
+
+    def input_files(self) -> list[Path]:
+        """Every file the notebooks read, for checksums and change detection."""
+        files = [self.root / INSTITUTION, self.signals_path]
+        if self.apv_dir.is_dir():
+            files += sorted(p for p in self.apv_dir.iterdir() if p.is_file())
+        return [p for p in files if p.is_file()]
+
+    def checksums(self) -> dict[str, str]:
+        return {str(p.relative_to(self.root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in self.input_files()}
+
+
+def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
+    file = INSTITUTION
+    path = root / INSTITUTION
+    if not path.is_file():
+        return None, [Problem(file, expected=f"filen mangler i mappen {root}; opret en arbejdsbog med «stresskit new».")]
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(file, expected=f"filen kunne ikke læses ({exc}).")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(file, row=mark.line + 1 if mark else None,
+                              expected="filen er ikke gyldig YAML; tjek indrykning og koloner.")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, expected="forventede felterne name, sector og units.")]
+
+    problems: list[Problem] = []
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(file, column="name", value=name, expected="forventede institutionens navn."))
+    sectors = [s["id"] for s in guide_module.default().sectors]
+    sector = data.get("sector")
+    if sector not in sectors:
+        problems.append(Problem(file, column="sector", value=sector, expected=f"forventede en af {', '.join(sectors)}."))
+
+    units: dict[str, Unit] = {}
+    raw_units = data.get("units")
+    if not isinstance(raw_units, list) or not raw_units:
+        problems.append(Problem(file, column="units", expected="forventede en liste af enheder med id, name, parent og headcount."))
+        raw_units = []
+    for n, raw in enumerate(raw_units, start=1):
+        where = f"units[{n}]"
+        if not isinstance(raw, dict):
+            problems.append(Problem(file, column=where, value=raw, expected="forventede en enhed med id, name, parent og headcount."))
+            continue
+        unit_id = str(raw.get("id") or "").strip()
+        if not unit_id:
+            problems.append(Problem(file, column=f"{where}.id", expected="hver enhed skal have et id."))
+            continue
+        if unit_id in units:
+            problems.append(Problem(file, column=f"{where}.id", value=unit_id, expected="id'et er brugt af en anden enhed; hvert id skal være entydigt."))
+            continue
+        headcount = raw.get("headcount")
+        if headcount is not None and (not isinstance(headcount, int) or isinstance(headcount, bool) or headcount < 0):
+            problems.append(Problem(file, column=f"{where}.headcount", value=headcount, expected="forventede et helt antal ansatte (0 eller mere)."))
+            headcount = None
+        parent = raw.get("parent")
+        units[unit_id] = Unit(unit_id, str(raw.get("name") or unit_id), None if parent in (None, "") else str(parent), headcount)
+
+    roots = [u.id for u in units.values() if u.parent is None]
+    if units and len(roots) != 1:
+        problems.append(Problem(file, column="units", value=", ".join(roots) or "ingen",
+                                expected="præcis én enhed, institutionen selv, skal være uden parent."))
+    for n, unit in enumerate(units.values(), start=1):
+        if unit.parent is not None and unit.parent not in units:
+            problems.append(Problem(file, column=f"units ({unit.id}).parent", value=unit.parent,
+                                    expected="forventede id'et på en enhed, der findes i units."))
+    if not problems:
+        problems += _cycles(units, file)
+
+    groups = []
+    for n, raw in enumerate(data.get("amo_groups") or [], start=1):
+        where = f"amo_groups[{n}]"
+        covered = [str(u) for u in (raw or {}).get("units") or []] if isinstance(raw, dict) else []
+        if not isinstance(raw, dict) or not raw.get("id") or not covered:
+            problems.append(Problem(file, column=where, expected="forventede id, name og units (de enheder, gruppen dækker)."))
+            continue
+        for unit_id in covered:
+            if unit_id not in units:
+                problems.append(Problem(file, column=f"{where}.units", value=unit_id, expected="forventede id'et på en enhed, der findes i units."))
+        groups.append(AmoGroup(str(raw["id"]), str(raw.get("name") or raw["id"]), tuple(covered)))
+
+    anonymity = data.get("anonymity") or {}
+    thresholds = {}
+    for key, default in (("min_group", MIN_GROUP), ("min_group_sensitive", MIN_GROUP_SENSITIVE)):
+        value = anonymity.get(key, default) if isinstance(anonymity, dict) else default
+        if not isinstance(value, int) or isinstance(value, bool) or value < MIN_GROUP:
+            problems.append(Problem(file, column=f"anonymity.{key}", value=value,
+                                    expected=f"forventede et helt tal på mindst {MIN_GROUP}; færre svar kan udpege enkeltpersoner."))
+            value = default
+        thresholds[key] = value
+    if thresholds["min_group_sensitive"] < thresholds["min_group"]:
+        problems.append(Problem(file, column="anonymity.min_group_sensitive", value=thresholds["min_group_sensitive"],
+                                expected=f"forventede mindst samme værdi som min_group ({thresholds['min_group']})."))
+    if problems:
+        return None, problems
+    return Workbook(root, name.strip(), sector, units, groups, **thresholds), []
+
+
+def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
+    for unit in units.values():
+        seen, current = set(), unit.id
+        while current is not None:
+            if current in seen:
+                return [Problem(file, column=f"units ({unit.id}).parent", value=unit.parent,
+                                expected="enhederne danner en ring; hver enhed skal føre op til institutionen.")]
+            seen.add(current)
+            current = units[current].parent
+    return []
+
+
+def check(path: Path | str) -> list[Problem]:
+    """Every problem in a workbook folder: institution.yaml, the APV rounds, signals.csv."""
+    from . import apv, signals  # they build on the workbook
+
+    root = Path(path)
+    book, problems = _read_institution(root)
+    if book is None:
+        return problems
+    return problems + apv.check(book) + signals.check(book)
+
+
+SKELETON = Path(__file__).parent / "skeleton"
+
+
+def new(path: Path | str) -> Path:
+    """Create a valid, empty workbook folder; refuse to touch an existing one."""
+    root = Path(path)
+    if (root / INSTITUTION).exists():
+        raise InputError(Problem(str(root / INSTITUTION), expected="der findes allerede en arbejdsbog her; vælg en ny mappe."))
+    (root / APV).mkdir(parents=True, exist_ok=True)
+    (root / INSTITUTION).write_text((SKELETON / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / APV / "mapping.yaml").write_text((SKELETON / "mapping.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return root
