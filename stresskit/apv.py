@@ -352,8 +352,7 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
                          share.at[u, cid] if shown else np.nan, status[u]))
     table = pd.DataFrame(rows, columns=["unit", "construct", "n", "mean", "share", "status"]).set_index(["unit", "construct"])
 
-    answered = rnd._flags.notna().any(axis=1)
-    total = answered.groupby(rnd._units).sum().reindex(units, fill_value=0)
+    total = rnd._units.value_counts().reindex(units, fill_value=0)  # every row is a respondent
     everyone = {u: int(total[book.subtree(u)].sum()) for u in units}
     resp_status = suppress(book, everyone, total.to_dict(), book.min_group)
     respondents = {u: everyone[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}

@@ -1,0 +1,126 @@
+"""Notebook 01_apv executed for real by papermill, exported to HTML and read back."""
+import csv
+import io
+import re
+
+import nbformat
+import papermill
+import pytest
+
+from stresskit import answers, batch
+from stresskit.workbook import Workbook
+
+from conftest import ROOT, copy_example
+
+NOTEBOOK = ROOT / "notebooks" / "01_apv.ipynb"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The example, with its workshop answers, run for every unit like `make demo` does."""
+    folder = copy_example(tmp_path_factory.mktemp("wb") / "example")
+    answers.import_(Workbook.open(folder), folder / "answers.yaml")
+    summary = batch.run(folder, tmp_path_factory.mktemp("reports"), numbers=[1])
+    return folder, summary
+
+
+def html_of(summary, unit):
+    return (summary.out / unit / "01_apv.html").read_text(encoding="utf-8")
+
+
+def test_every_unit_runs_and_the_index_links_to_it(built):
+    folder, summary = built
+    units = Workbook.open(folder).ordered()
+    assert [r.unit for r in summary.runs] == units and not summary.failed
+    index = summary.index.read_text(encoding="utf-8")
+    for unit in units:
+        assert f"href='{unit}/01_apv.html'" in index
+    assert "13 af 13 lykkedes" in index
+
+
+def test_unit_below_min_group_shows_no_figure_of_its_own(built):
+    _folder, summary = built
+    html = html_of(summary, "adm_oekonomi")
+    assert "færre end 5 besvarelser i Økonomi og løn" in html
+    rows = re.findall(r"<tr><th scope=.row.>([^<]+)</th>(.*?)</tr>", html)
+    figures = [(label, re.findall(r"<td class=.([^'\"]*).>([^<]*)</td>", cells)) for label, cells in rows]
+    result_rows = [(label, cells) for label, cells in figures if len(cells) == 4]  # share, mean, n, institution
+    assert len(result_rows) == 8  # five exposures and three resources
+    for label, cells in result_rows:
+        assert [c[1] for c in cells[:3]] == ["skjult"] * 3, label
+    alt = re.search(r"alt=\"([^\"]*)\"", html).group(1)
+    assert all("Økonomi og løn Skjult" in part for part in alt.split(";"))
+
+
+def test_no_survey_free_text_and_no_code_reaches_a_report(built):
+    folder, summary = built
+    text = (folder / "apv" / "2026.csv").read_text(encoding="utf-8-sig")
+    comments = {r["Kommentar"] for r in csv.DictReader(io.StringIO(text), delimiter=";")} - {""}
+    assert comments
+    for run in summary.runs:
+        html = run.html.read_text(encoding="utf-8")
+        assert not any(c in html for c in comments), run.unit
+        assert "import stresskit" not in html and "page.apv_results" not in html and "Traceback" not in html
+        assert "<script" not in html
+
+
+def test_workshop_answers_and_actions_show_in_the_unit_report(built):
+    _folder, summary = built
+    html = html_of(summary, "hum")
+    assert "Tre stresssygemeldinger på et år" in html and "Mette (AMR)" in html
+    assert "Gennemgå fagfordelingen for foråret" in html
+    assert "26 besvarelser af 30 ansatte (87 %)" in html
+
+
+def test_executed_notebook_keeps_the_parameters(built):
+    _folder, summary = built
+    nb = nbformat.read(summary.out / "hum" / "01_apv.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["unit"] == "hum"
+    assert nb.metadata.papermill.parameters["mode"] == "report"
+
+
+def test_reports_make_no_network_request_in_a_browser(built, browser):
+    _folder, summary = built
+    pages = [summary.index] + [r.html for r in summary.runs]
+    for path in pages:
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda req: requests.append(req.url))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        outside = [u for u in requests if not u.startswith(("file:", "data:"))]
+        assert outside == [], f"{path}: {outside}"
+        assert page.locator(".jp-CodeMirrorEditor, .jp-InputPrompt, .highlight, pre").count() == 0, path
+        assert "Traceback" not in page.inner_text("body"), path
+        assert all(img.get_attribute("alt") for img in page.locator("img").all()), path
+        page.close()
+
+
+def run(tmp_path, folder, unit, mode):
+    out = tmp_path / f"{unit or 'root'}-{mode}.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"workbook": str(folder), "unit": unit, "mode": mode},
+                               kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
+    return nbformat.read(out, as_version=4)
+
+
+def outputs(nb):
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_live_mode_runs_top_to_bottom_with_forms(example, tmp_path):
+    nb = run(tmp_path, example, "kantine", "live")
+    outs = outputs(nb)
+    assert not [o for o in outs if o.output_type == "error"]
+    widgets = [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) >= 3  # name field, signals form, phases form
+
+
+def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
+    nb = run(tmp_path, example, "musik", "report")
+    text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
+    assert "kan ikke åbnes" in text and "enheden findes ikke" in text and "musik" in text
+    (example / "apv" / "2026.csv").write_text("Afdeling;q01\nHumaniora;x\n", encoding="utf-8")
+    nb = run(tmp_path, example, "hum", "report")
+    text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
+    assert not [o for o in outputs(nb) if o.output_type == "error"]
+    assert "apv/2026.csv, række 1, kolonne «q02»" in text
