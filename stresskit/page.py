@@ -120,24 +120,24 @@ class Page:
             display(name)
 
     @_guarded
-    def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "") -> forms.FormView | None:
+    def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "") -> None:
+        """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode."""
         form = self.guide.forms[form_id]
         if self.mode == "report":
             show(forms.report_html(form, self.store, self.unit, prefill, prefill_source))
-            return None
+            return
         view = forms.FormView(form, self.store, self.unit, prefill)
         self.views[form_id] = view
         display(view.widget)
-        return view
 
     # --- recommendation 1: the APV ------------------------------------------------
     @_guarded
-    def signals_form(self) -> forms.FormView | None:
+    def signals_form(self) -> None:
         figures = signals.for_unit(self.book, self.unit)
         prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
         if figures and self.unit not in _own_signal_rows(self.book):
             show(note("Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."))
-        return self.form("signaler", prefill, prefill_source="signals.csv")
+        self.form("signaler", prefill, prefill_source="signals.csv")
 
     @_guarded
     def apv_results(self) -> None:
