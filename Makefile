@@ -32,6 +32,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
+	$(BIN)/python benchmarks/batch.py
 
 example: $(STAMP)
 	$(BIN)/python data/make_example.py

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from . import guide as guide_module
+from . import yamlfile
 from .problems import InputError, Problem
 from .store import ActionVersion, Answer, Store
 from .workbook import Workbook
@@ -34,15 +35,7 @@ def export(book: Workbook, path: Path | str) -> tuple[int, int]:
 def read(book: Workbook, path: Path | str) -> tuple[list[Answer], list[ActionVersion]]:
     path = Path(path)
     file = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InputError(Problem(file, expected=f"filen kunne ikke læses ({exc.strerror}).")) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file, row=mark.line + 1 if mark else None, expected="filen er ikke gyldig YAML.")) from None
-    if not isinstance(data, dict):
-        raise InputError(Problem(file, expected="forventede listerne answers og actions."))
+    data = yamlfile.read(path, file, "forventede listerne answers og actions.")
     questions = guide_module.default().questions
     problems, answers, versions = [], [], []
     for n, row in enumerate(data.get("answers") or [], start=1):

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import guide as guide_module
-from . import tables
+from . import tables, yamlfile
 from .problems import InputError, Problem, display_name
 from .workbook import Workbook
 
@@ -101,15 +100,10 @@ class Survey:
 def read_mapping(book: Workbook) -> tuple[Mapping | None, list[Problem]]:
     path = book.apv_dir / MAPPING
     file = display_name(path, book.root)
-    if not path.is_file():
-        return None, [Problem(file, expected="filen mangler; den skal sige, hvilket spørgsmål der måler hvilken påvirkning eller ressource.")]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(file, row=mark.line + 1 if mark else None, expected="filen er ikke gyldig YAML.")]
-    if not isinstance(data, dict):
-        return None, [Problem(file, expected="forventede felterne unit_column, constructs og items.")]
+        data = yamlfile.read(path, file, "den skal sige, hvilket spørgsmål der måler hvilken påvirkning eller ressource.")
+    except InputError as exc:
+        return None, exc.problems
 
     guide = guide_module.default()
     known = {c["id"]: c for c in guide.constructs()}

@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn>)")
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
     s.add_argument("--notebooks", metavar="1,3", type=_numbers, help="kun disse anbefalinger (standard: alle)")
+    s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
+    s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
+    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
     return p
 
 
@@ -118,11 +121,39 @@ def _answers(args) -> int:
 def _run(args) -> int:
     from . import batch
 
-    def progress(r):
-        print(f"  {'ok     ' if r.ok else 'FEJLEDE'} {r.unit} · {r.notebook} ({r.seconds:.1f} s){'  ' + r.reason if r.reason else ''}", flush=True)
+    if args.jobs < 1:
+        print("stresskit run: fejl: --jobs skal være mindst 1.", file=sys.stderr)
+        return 2
+    bar = None
 
-    summary = batch.run(args.dir, args.out, args.units, args.notebooks, progress=progress)
-    print(f"{len(summary.runs)} kørsler, {len(summary.failed)} fejlede, på {summary.seconds:.1f} s.")
+    def progress(r):
+        nonlocal bar
+        if sys.stderr.isatty():
+            if bar is None:
+                from tqdm import tqdm
+                bar = tqdm(desc="Rapporter", unit="kørsel", total=total)
+            bar.update(1)
+            if r.status == "failed":
+                bar.write(f"FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
+        elif r.status != "unchanged":  # quiet log lines without a terminal
+            print(f"{'ok' if r.ok else 'FEJLEDE'} {r.unit} · {r.notebook} ({r.seconds:.1f} s){'  ' + r.reason if r.reason else ''}", flush=True)
+
+    try:
+        book_units = args.units
+        from .workbook import Workbook
+        book = Workbook.open(args.dir)
+        total = len(args.units or book.units) * len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
+        summary = batch.run(args.dir, args.out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
+                            folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress)
+    except batch.UsageError as exc:
+        print(f"stresskit run: fejl: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    print(summary.line())
+    for r in summary.failed:
+        print(f"  FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
     print(f"Oversigt: {summary.index.resolve()}")
     return 1 if summary.failed else 0
 

@@ -11,12 +11,20 @@ from datetime import date
 from html import escape
 from typing import Callable
 
-import ipywidgets as w
-
 from . import actions as actions_module
 from .guide import Form, Question
 from .store import Answer, Store, local_time
 
+class _LazyWidgets:
+    """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
+
+    def __getattr__(self, name):
+        import ipywidgets
+
+        return getattr(ipywidgets, name)
+
+
+w = _LazyWidgets()
 DEBOUNCE_SECONDS = 0.8
 NOT_ANSWERED = "Ikke besvaret"
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from . import yamlfile
 from .problems import InputError, Problem
 
 CONTENT = Path(__file__).parent / "content" / "guide.yaml"
@@ -193,16 +192,7 @@ def load(path: Path | str | None = None) -> Guide:
     """Read and check a content file; raise InputError listing every problem."""
     path = Path(path) if path else CONTENT
     file = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(Problem(file, expected=f"kunne ikke læse filen ({exc.strerror}).")) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file, row=mark.line + 1 if mark else None,
-                                 expected="filen er ikke gyldig YAML.")) from None
-    if not isinstance(data, dict):
-        raise InputError(Problem(file, expected="forventede en YAML-ordbog med indholdets lister."))
+    data = yamlfile.read(path, file, "den skal rumme guidelinens indhold.")
     guide = Guide(data, file)
     problems = [Problem(file, column=name, expected="listen mangler eller er tom.")
                 for name in SECTIONS if not guide.sections[name]]

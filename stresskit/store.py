@@ -194,10 +194,14 @@ class Store:
                     added[1] += 1
         return added[0], added[1]
 
-    def fingerprint(self, unit: str) -> str:
-        """Changes whenever the unit's answers or actions change (for incremental batch runs)."""
-        a = self._rows("SELECT COUNT(*), MAX(seq) FROM answers WHERE unit = ?", (unit,))[0]
-        b = self._rows("SELECT COUNT(*), MAX(seq) FROM actions WHERE unit = ?", (unit,))[0]
+    def fingerprint(self, units: list[str] | None = None) -> str:
+        """Changes whenever an answer or action of these units (None: any unit) is saved."""
+        where, args = "", ()
+        if units is not None:
+            where = f" WHERE unit IN ({','.join('?' * len(units))})"
+            args = tuple(units)
+        a = self._rows("SELECT COUNT(*), MAX(seq) FROM answers" + where, args)[0]
+        b = self._rows("SELECT COUNT(*), MAX(seq) FROM actions" + where, args)[0]
         return f"{a[0]}:{a[1]}:{b[0]}:{b[1]}"
 
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from . import guide as guide_module
+from . import yamlfile
 from .problems import InputError, Problem
 
 INSTITUTION = "institution.yaml"
@@ -137,15 +136,9 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     if not path.is_file():
         return None, [Problem(file, expected=f"filen mangler i mappen {root}; opret en arbejdsbog med «stresskit new».")]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(file, expected=f"filen kunne ikke læses ({exc}).")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(file, row=mark.line + 1 if mark else None,
-                              expected="filen er ikke gyldig YAML; tjek indrykning og koloner.")]
-    if not isinstance(data, dict):
-        return None, [Problem(file, expected="forventede felterne name, sector og units.")]
+        data = yamlfile.read(path, file, "forventede felterne name, sector og units.")
+    except InputError as exc:
+        return None, exc.problems
 
     problems: list[Problem] = []
     name = data.get("name")
