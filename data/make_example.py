@@ -161,6 +161,31 @@ def answers() -> str:
     add("fjordby", "apv.fase.vurdering", "i_gang", "Anne (konsulent)", 12, 10, 1)
     add("fjordby", "apv.fase.noter", "Kortlægningen er færdig for alle afdelinger; vurderingen tages i AMO i november.",
         "Anne (konsulent)", 12, 10, 15)
+    # Recommendation 2: the AMO's checklist and common basis, for the institution.
+    for n, (item, known, basis) in enumerate([("samarbejdscirkulaere", True, True), ("eu_rammeaftale", True, False)]):
+        add("fjordby", f"aftaler.aftale.{item}.kender", known, "Anne (konsulent)", 14, 9, n * 2)
+        add("fjordby", f"aftaler.aftale.{item}.afsaet", basis, "Anne (konsulent)", 14, 9, n * 2 + 1)
+    add("fjordby", "aftaler.aftale.samarbejdscirkulaere.noter", "SU drøfter stress hvert forår; AMO giver input.",
+        "Anne (konsulent)", 14, 9, 10)
+    for n, area in enumerate(["planlaegning", "organisatoriske_forhold", "indhold_og_krav"]):
+        add("fjordby", f"aftaler.omraade.{area}.kender", True, "Anne (konsulent)", 14, 9, 20 + n)
+    add("fjordby", "aftaler.omraade.planlaegning.afsaet", True, "Anne (konsulent)", 14, 9, 25)
+    add("fjordby", "aftaler.omraade.planlaegning.noter", "Fagfordelingen er vores vigtigste greb.", "Anne (konsulent)", 14, 9, 26)
+    add("fjordby", "aftaler.grundlag", "Vi bygger på samarbejdscirkulærets § 5e og bekendtgørelsens fem påvirkninger. "
+        "Stress drøftes i AMO før hvert skoleårs planlægning.", "Anne (konsulent)", 14, 10)
+    # Recommendation 3: the dialogue about exposures, for the institution and Humaniora.
+    ratings = {"fjordby": {"arbejdsmaengde": (3, 2), "uklare_krav": (3, 3), "foelelsesmaessige_krav": (2, 2),
+                           "kraenkende_handlinger": (4, 3), "vold": (3, 3)},
+               "hum": {"arbejdsmaengde": (4, 2), "uklare_krav": (3, 4), "foelelsesmaessige_krav": (3, 2),
+                       "kraenkende_handlinger": (3, 4), "vold": (2, 2)}}
+    seen = {"fjordby": "Arbejdspresset topper ved terminsprøver og eksamen.",
+            "hum": "Mange opgaver med skriftlig retning samtidig; svære elevsamtaler fylder."}
+    for unit, by_exposure in ratings.items():
+        for n, (exposure, (mapped, prevented)) in enumerate(by_exposure.items()):
+            add(unit, f"paavirkning.{exposure}.afdaekning", str(mapped), "Mette (AMR)", 20, 10, n * 2)
+            add(unit, f"paavirkning.{exposure}.forebyggelse", str(prevented), "Mette (AMR)", 20, 10, n * 2 + 1)
+        add(unit, "paavirkning.arbejdsmaengde.forstaaelse", seen[unit], "Mette (AMR)", 20, 10, 30)
+    add("hum", "paavirkning.involvering", ["su_med", "personale"], "Mette (AMR)", 20, 11)
     actions = [
         {"id": "ex0001", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=8, hour=9, minute=30),
          "data": {"measure": "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",

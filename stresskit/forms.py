@@ -61,24 +61,31 @@ def saved_text(answer: Answer) -> str:
 class Field:
     """One question: its input widget, its status line, and how it saves."""
 
-    def __init__(self, question: Question, view: "FormView"):
+    def __init__(self, question: Question, view: "FormView", compact: bool = False):
         self.question = question
         self.view = view
         self.status = w.HTML(layout=w.Layout(min_height="1.2em"))
         self.status.add_class("sk-status")
+        self.compact = compact
         self.input = self._make_input()
         self._timer: threading.Timer | None = None
         self._pending = False
+        if compact:  # a cell in a grid: the row and column say what it is
+            self.box = w.VBox([self.input, self.status], layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
+            return
         label = w.HTML(f"<b>{escape(question.label)}</b>" + (f"<br><small>{escape(question.help)}</small>" if question.help else ""))
         self.box = w.VBox([label, self.input, self.status], layout=w.Layout(margin="0 0 12px 0"))
 
     def _make_input(self) -> w.Widget:
         q = self.question
         current = self.view.current(q.id)
-        if q.kind == "choice":
+        if q.kind == "choice" and self.compact:
+            widget = w.Dropdown(options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current,
+                                layout=w.Layout(width="100%"))
+        elif q.kind == "choice":
             widget = w.ToggleButtons(options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"})
         elif q.kind == "check":
-            widget = w.Checkbox(value=bool(current), description="Ja", indent=False)
+            widget = w.Checkbox(value=bool(current), description="Ja" if not q.column else "", indent=False)
         elif q.kind == "checklist":
             chosen = set(current or [])
             self.checks = {o: w.Checkbox(value=o in chosen, description=t, indent=False) for o, t in q.options}
@@ -92,7 +99,7 @@ class Field:
                             continuous_update=True, layout=w.Layout(width="12em"))
         elif q.kind == "text":
             widget = w.Textarea(value=current or "", placeholder="Skriv her …", continuous_update=True,
-                                layout=w.Layout(width="100%", height="5em"))
+                                layout=w.Layout(width="100%", height="3.2em" if q.column else "5em"))
         else:
             raise ValueError(q.kind)
         widget.observe(lambda _change: self.changed(), names="value")
@@ -151,7 +158,7 @@ class Field:
 class ActionField:
     """An action item (hvad, hvem, hvornår) that becomes an action in the store."""
 
-    def __init__(self, question: Question, view: "FormView"):
+    def __init__(self, question: Question, view: "FormView", compact: bool = False):
         self.question, self.view = question, view
         self.what = w.Text(placeholder="Hvad skal gøres?", layout=w.Layout(width="100%"))
         self.who = w.Text(placeholder="Hvem har ansvaret?")
@@ -198,11 +205,34 @@ class FormView:
         self.debounce = debounce
         self.on_change = on_change
         self._latest = store.latest(unit)
+        grid = form.layout == "grid"
         self.fields: dict[str, Field | ActionField] = {
-            q.id: (ActionField if q.kind == "action" else Field)(q, self) for q in form.questions}
+            q.id: (ActionField if q.kind == "action" else Field)(q, self, compact=grid and bool(q.item))
+            for q in form.questions}
         header = [w.HTML(f"<h3>{escape(form.title)}</h3>" + (f"<p>{escape(form.intro)}</p>" if form.intro else ""))]
-        self.widget = w.VBox(header + [f.box for f in self.fields.values()])
+        body = self._grid() if grid else [f.box for f in self.fields.values()]
+        self.widget = w.VBox(header + body)
         self.widget.add_class("sk-form")
+
+    def _grid(self) -> list:
+        """A row per content item, a column per question template, a header per group."""
+        boxes, group, columns = [], None, None
+        for rows in _rows(self.form.questions):
+            first = rows[0]
+            if not first.item:
+                boxes += [self.fields[q.id].box for q in rows]
+                continue
+            labels = [q.column for q in rows]
+            if first.group != group or labels != columns:
+                group, columns = first.group, labels
+                head = [w.HTML(f"<b>{escape(group)}</b>" if group else "", layout=w.Layout(width="32%"))]
+                head += [w.HTML(f"<small><b>{escape(c)}</b></small>", layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
+                         for c in labels]
+                boxes.append(w.HBox(head, layout=w.Layout(margin="10px 0 2px 0", border_bottom="1px solid #ccc")))
+            cells = [w.HTML(escape(first.row), layout=w.Layout(width="32%"))] + [self.fields[q.id].box for q in rows]
+            boxes.append(w.HBox(cells, layout=w.Layout(align_items="flex-start", padding="4px 0",
+                                                       border_bottom="1px solid #eee")))
+        return boxes
 
     def current(self, question_id: str):
         answer = self._latest.get(question_id)
@@ -233,32 +263,69 @@ def actions_table(items: list[actions_module.Action], empty: str) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
+def _rows(questions) -> list[list[Question]]:
+    """Consecutive questions grouped by the content item they were made for."""
+    rows: list[list[Question]] = []
+    for q in questions:
+        if rows and q.item and rows[-1][0].item == q.item:
+            rows[-1].append(q)
+        else:
+            rows.append([q])
+    return rows
+
+
+def _answer_cells(latest: dict, prefill: dict, prefill_source: str, q: Question) -> tuple[str, str, str]:
+    answer = latest.get(q.id)
+    if answer is not None:
+        return format_value(q, answer.value), answer.who, f"{local_time(answer.at):%d.%m.%Y %H:%M}"
+    if q.id in prefill:
+        return format_value(q, prefill[q.id]), prefill_source, ""
+    return NOT_ANSWERED, "", ""
+
+
 def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None, prefill_source: str = "") -> str:
     """The form's questions with the latest answers, as static HTML (report mode)."""
     latest = store.latest(unit)
     prefill = prefill or {}
     parts = [f"<h3>{escape(form.title)}</h3>"]
-    rows = []
-    for q in form.questions:
+    rows, after, grids = [], [], []
+    for group in _rows(form.questions):
+        q = group[0]
         if q.kind == "action":
             items = [a for a in actions_module.for_unit(store, unit) if a.question == q.id]
-            parts_after = f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret.")
-            rows.append(("after", parts_after))
-            continue
-        answer = latest.get(q.id)
-        if answer is not None:
-            value, who, when = answer.value, answer.who, f"{local_time(answer.at):%d.%m.%Y %H:%M}"
-        elif q.id in prefill:
-            value, who, when = prefill[q.id], prefill_source, ""
+            after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret."))
+        elif form.layout == "grid" and q.item:
+            grids.append(group)
         else:
-            value, who, when = None, "", ""
-        shown = format_value(q, value)
-        css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
-        rows.append(("row", f"<tr><th scope='row'>{escape(q.label)}</th><td{css}>{escape(shown)}</td>"
-                            f"<td>{escape(who)}</td><td>{escape(when)}</td></tr>"))
-    table_rows = "".join(r for kind, r in rows if kind == "row")
-    if table_rows:
+            shown, who, when = _answer_cells(latest, prefill, prefill_source, q)
+            css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
+            rows.append(f"<tr><th scope='row'>{escape(q.label)}</th><td{css}>{escape(shown)}</td>"
+                        f"<td>{escape(who)}</td><td>{escape(when)}</td></tr>")
+    if grids:
+        parts.append(_grid_table(grids, latest, prefill, prefill_source))
+    if rows:
         parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th><th>Hvem</th>"
-                     f"<th>Hvornår</th></tr></thead><tbody>{table_rows}</tbody></table>")
-    parts += [r for kind, r in rows if kind == "after"]
-    return "<section class='sk-form-report'>" + "".join(parts) + "</section>"
+                     f"<th>Hvornår</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return "<section class='sk-form-report'>" + "".join(parts + after) + "</section>"
+
+
+def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict, prefill_source: str) -> str:
+    columns = [q.column for q in groups[0]]
+    out, group = [], None
+    for row in groups:
+        if row[0].group and row[0].group != group:
+            group = row[0].group
+            out.append(f"<tr class='sk-group'><th colspan='{len(columns) + 2}' scope='rowgroup'>{escape(group)}</th></tr>")
+        cells, last = [], ("", "")
+        for q in row:
+            shown, who, when = _answer_cells(latest, prefill, prefill_source, q)
+            css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
+            cells.append(f"<td{css}>{escape(shown)}</td>")
+            answer = latest.get(q.id)
+            if answer and answer.at > last[1]:
+                last = (answer.who, answer.at)
+        changed = f"{last[0]}, {local_time(last[1]):%d.%m.%Y}" if last[0] else ""
+        out.append(f"<tr><th scope='row'>{escape(row[0].row)}</th>{''.join(cells)}<td>{escape(changed)}</td></tr>")
+    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
+    return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}<th scope='col'>Senest ændret</th></tr></thead>"
+            f"<tbody>{''.join(out)}</tbody></table>")

@@ -60,6 +60,10 @@ class Question:
     help: str = ""
     scale: str | None = None
     options: tuple = ()  # ((option id, Danish title), ...) for choice and checklist
+    item: str = ""       # the content item a for_each template was filled from ("greb.id" when nested)
+    row: str = ""        # in a grid form: the row's title (the item's title or text)
+    column: str = ""     # in a grid form: the column's short label
+    group: str = ""      # in a grid form over a nested list: the parent's title
 
     def option_title(self, value) -> str:
         return dict(self.options).get(str(value), str(value))
@@ -71,7 +75,14 @@ class Form:
     title: str
     recommendation: str
     intro: str = ""
+    layout: str = "list"  # list: one question under the other; grid: a row per item, a column per template
     questions: tuple[Question, ...] = field(default_factory=tuple)
+
+    def only(self, items) -> "Form":
+        """The same form restricted to the rows of these items (and questions not from a list)."""
+        keep = set(items)
+        return Form(self.id, self.title, self.recommendation, self.intro, self.layout,
+                    tuple(q for q in self.questions if not q.item or q.item in keep))
 
 
 class Guide:
@@ -145,7 +156,25 @@ def _empty_text(node, where: str, file: str) -> list[Problem]:
 
 
 def _fill(template: str, item: dict) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: str(item.get(m.group(1), m.group(0))), template)
+    return re.sub(r"\{([\w.]+)\}", lambda m: str(item.get(m.group(1), m.group(0))), template)
+
+
+def _items(guide: Guide, path: str) -> list[dict] | None:
+    """The entries a for_each walks: a section ("greb") or a nested list ("greb.questions"),
+    whose entries also carry their parent's fields as parent.id, parent.title, …"""
+    section, _, child = path.partition(".")
+    if section not in guide.sections:
+        return None
+    if not child:
+        return [dict(x, _item=x["id"], _row=x.get("title") or x.get("text", "")) for x in guide.sections[section]]
+    out = []
+    for parent in guide.sections[section]:
+        for x in parent.get(child) or []:
+            entry = dict(x, _item=f"{parent['id']}.{x['id']}", _row=x.get("title") or x.get("text", ""),
+                         _group=parent.get("title", ""))
+            entry.update({f"parent.{k}": v for k, v in parent.items() if not isinstance(v, (list, dict))})
+            out.append(entry)
+    return out
 
 
 def _build_forms(guide: Guide, file: str) -> list[Problem]:
@@ -156,13 +185,23 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
         for n, spec in enumerate(form.get("questions") or [], start=1):
             where = f"forms ({form.get('id')}).questions[{n}]"
             section = spec.get("for_each")
-            if section and section not in guide.sections:
+            sources = _items(guide, section) if section else [{}]
+            if sources is None:
                 problems.append(Problem(file, column=f"{where}.for_each", value=section,
                                         expected="forventede navnet på en liste i indholdsfilen."))
                 continue
-            sources = guide.sections[section] if section else [{}]
-            for item in sources:
-                q = {k: _fill(v, item) if isinstance(v, str) else v for k, v in spec.items() if k != "for_each"}
+            # A template with columns makes one question per column for each item, item by item.
+            columns = spec.get("columns") or [{}]
+            templates = []
+            for col in columns:
+                t = {**{k: v for k, v in spec.items() if k not in ("for_each", "columns")}, **col}
+                if col:
+                    t["id"] = f"{spec.get('id', '')}.{col.get('key', '')}"
+                    t["label"] = f"{spec.get('label', '')} – {col.get('column', '')}"
+                    t.pop("key", None)
+                templates.append(t)
+            for item, template in ((i, t) for i in sources for t in templates):
+                q = {k: _fill(v, item) if isinstance(v, str) else v for k, v in template.items()}
                 if q.get("kind") not in QUESTION_KINDS:
                     problems.append(Problem(file, column=f"{where}.kind", value=q.get("kind"),
                                             expected=f"forventede en af {', '.join(sorted(QUESTION_KINDS))}."))
@@ -177,14 +216,16 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
                     continue
                 question = Question(id=q["id"], kind=q["kind"], label=q.get("label", ""), form=form["id"],
                                     help=q.get("help", ""), scale=q.get("scale"),
-                                    options=scales.get(q.get("scale"), ()))
+                                    options=scales.get(q.get("scale"), ()), item=item.get("_item", ""),
+                                    row=item.get("_row", ""), column=q.get("column", ""), group=item.get("_group", ""))
                 if question.id in guide.questions:
                     problems.append(Problem(file, column=where, value=question.id,
                                             expected="spørgsmålets id findes allerede; hvert id skal være entydigt."))
                 guide.questions[question.id] = question
                 built.append(question)
         guide.forms[form["id"]] = Form(id=form["id"], title=form["title"], recommendation=form["recommendation"],
-                                       intro=form.get("intro", ""), questions=tuple(built))
+                                       intro=form.get("intro", ""), layout=form.get("layout", "list"),
+                                       questions=tuple(built))
     return problems
 
 

@@ -76,6 +76,8 @@ class Page:
         self.book, self.unit = book, unit
         self.store = Store(book.store_path)
         self._survey: apv.Survey | None | bool = False
+        self._results: apv.Results | None | bool = False
+        self._redraw: list = []
 
     # --- shared pieces ---------------------------------------------------------
     @property
@@ -91,8 +93,10 @@ class Page:
         return self._survey
 
     def results(self) -> apv.Results | None:
-        survey = self.survey()
-        return apv.aggregate(self.book, survey) if survey and survey.rounds else None
+        if self._results is False:
+            survey = self.survey()
+            self._results = apv.aggregate(self.book, survey) if survey and survey.rounds else None
+        return self._results
 
     @_guarded
     def header(self, recommendation: str) -> None:
@@ -120,15 +124,37 @@ class Page:
             display(name)
 
     @_guarded
-    def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "") -> None:
-        """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode."""
+    def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "", items=None,
+             on_change=None) -> None:
+        """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode.
+        ``items`` limits a grid form to the rows of these content items."""
         form = self.guide.forms[form_id]
+        if items is not None:
+            form = form.only(items)
         if self.mode == "report":
             show(forms.report_html(form, self.store, self.unit, prefill, prefill_source))
             return
-        view = forms.FormView(form, self.store, self.unit, prefill)
+        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change)
         self.views[form_id] = view
         display(view.widget)
+
+    def live_html(self, render) -> None:
+        """Show HTML from ``render()``; in live mode it is redrawn whenever a form on the page saves."""
+        if self.mode != "live":
+            show(render())
+            return
+        import ipywidgets as w
+
+        box = w.HTML(render())
+        self._redraw.append(lambda: setattr(box, "value", render()))
+        display(box)
+
+    def _changed(self, _question, _saved) -> None:
+        for redraw in self._redraw:
+            try:
+                redraw()
+            except Exception as exc:  # a chart that fails must not break the form
+                show(message(f"Diagrammet kunne ikke tegnes igen ({exc})."))
 
     # --- recommendation 1: the APV ------------------------------------------------
     @_guarded
@@ -217,6 +243,167 @@ class Page:
                          f"<p>{escape(material.text)}</p></div>")
         show(f"<div class='sk-cards'>{''.join(cards)}</div>"
              f"<p>Materialerne findes på {escape(self.guide.meta.address)}.</p>")
+
+
+    # --- recommendation 2: agreements and the executive order -------------------------
+    @_guarded
+    def agreements(self) -> None:
+        sector = self.guide.item("sectors", self.book.sector)
+        applies = [a for a in self.guide.agreements if self.book.sector in a.sectors]
+        others = [a for a in self.guide.agreements if self.book.sector not in a.sectors]
+        cards = []
+        for a in applies:
+            covers = "".join(f"<li>{escape(c)}</li>" for c in a.covers)
+            implements = ""
+            if a.get("implemented_by"):
+                names = [self.guide.item("agreements", x).title for x in a.implemented_by if x in {y.id for y in applies}]
+                implements = f"<p>Gennemføres i Danmark af: {escape(', '.join(names))}.</p>" if names else ""
+            cards.append(f"<div class='sk-card'><h4>{escape(a.title)}</h4><p><b>{escape(a.document)}</b><br>"
+                         f"Parter: {escape(a.parties)}</p><ul>{covers}</ul>{implements}"
+                         + (f"<p class='sk-ref'>Kilde: {escape(a.address)}</p>" if a.address else "") + "</div>")
+        html = f"<p>Institutionens sektor er <b>{escape(sector.title.lower())}</b> (fra institution.yaml).</p>"
+        if applies:
+            html += f"<div class='sk-cards'>{''.join(cards)}</div>"
+        if self.book.sector == "privat":
+            names = "; ".join(a.title for a in others)
+            html += note(f"De centrale aftaler gælder ikke for en privat institution: {names}. "
+                         f"{self.guide.executive_order.applies_to} Brug den som jeres fælles afsæt.")
+        elif others:
+            html += ("<p class='sk-muted'>Gælder ikke for jeres sektor: "
+                     + escape("; ".join(f"{a.title} ({', '.join(a.sectors)})" for a in others)) + ".</p>")
+        show(html)
+        if applies:
+            self.form("aftaler", items=[a.id for a in applies])
+
+    @_guarded
+    def work_areas(self) -> None:
+        order = self.guide.executive_order
+        items = "".join(f"<li>{escape(a.title)}</li>" for a in self.guide.work_areas)
+        show(f"<p><b>{escape(order.title)}</b> ({escape(order.reference)}). Påvirkningerne i det psykiske "
+             f"arbejdsmiljø opstår i forbindelse med:</p><ol>{items}</ol><p>{escape(order.applies_to)}</p>")
+        self.form("arbejdsomraader")
+
+    @_guarded
+    def sources(self) -> None:
+        rows = "".join(f"<li>{escape(s.publisher)}: <i>{escape(s.title)}</i>" + (f" ({escape(s.year)})" if s.year else "")
+                       + (f". {escape(s.address)}" if s.address else "") + "</li>" for s in self.guide.sources)
+        show(f"<ul class='sk-sources'>{rows}</ul><p class='sk-muted'>Adresserne står som tekst; "
+             "rapporten henter intet fra nettet.</p>")
+
+    # --- recommendation 3: the five exposures -------------------------------------------
+    @_guarded
+    def exposures(self) -> None:
+        rows = []
+        for e in self.guide.exposures:
+            kind = ("Altid en belastning" if e.always_strain
+                    else "Bliver en belastning, hvis den ikke forebygges og balanceres af ressourcer")
+            rows.append(f"<tr><th scope='row'>{escape(e.title)}</th><td>«{escape(e.definition)}»</td>"
+                        f"<td><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>{escape(kind)}</span>"
+                        f"<br><small>{escape(e.guidance)}</small></td></tr>")
+        order = self.guide.executive_order
+        show("<table class='sk-table'><thead><tr><th>Påvirkning</th><th>Definition</th><th>Belastning</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
+             f"{escape(order.title)} ({escape(order.reference)}).</p>")
+
+    def _ratings(self) -> tuple[list, list]:
+        latest = self.store.latest(self.unit, "paavirkning.")
+        out = []
+        for key in ("afdaekning", "forebyggelse"):
+            values = []
+            for e in self.guide.exposures:
+                answer = latest.get(f"paavirkning.{e.id}.{key}")
+                values.append(float(answer.value) if answer and answer.value else None)
+            out.append(values)
+        return out[0], out[1]
+
+    @_guarded
+    def exposure_dialogue(self) -> None:
+        self.form("paavirkninger_dialog", on_change=self._changed)
+        results = self.results()
+        exposures = self.guide.exposures
+        if results is not None:
+            show(self._results_table(results, [e for e in exposures if e.id in results.constructs], "Påvirkning", "udsat"))
+
+        def render() -> str:
+            mapped, prevented = self._ratings()
+            labels = [e.short for e in exposures]
+            shares = []
+            if results is not None:
+                shares.append((self.book.unit_name(self.unit), *self._shares(results, self.unit, exposures)))
+                if not self.is_institution:
+                    shares.append(("Hele institutionen", *self._shares(results, self.book.root_unit, exposures)))
+            else:
+                shares.append(("APV", [None] * len(exposures), ["ingen APV-data"] * len(exposures)))
+            ratings = [("Afdækker", mapped, ["ikke vurderet"] * len(exposures)),
+                       ("Forebygger", prevented, ["ikke vurderet"] * len(exposures))]
+            return charts.dialogue_and_apv(labels, shares, ratings,
+                                           f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}")
+
+        self.live_html(render)
+
+    @_guarded
+    def combinations(self) -> None:
+        study = self.guide.combination_study
+        order = self.guide.executive_order
+        results = self.results()
+        rows = []
+        for combo in self.guide.combinations:
+            a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
+            cid = f"kombination.{combo.id}"
+            hr = f"{combo.hazard_ratio:.2f}".replace(".", ",")
+            if results is None or cid not in results.constructs:
+                cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
+                remark = "APV'en måler ikke begge påvirkninger" if results is not None else "Ingen APV-data"
+            else:
+                cells = self._share_cell(results, self.unit, cid)
+                if not self.is_institution:
+                    cells += self._share_cell(results, self.book.root_unit, cid)
+                remark = results.status_text(self.unit, cid)
+            rows.append(f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>"
+                        f"<td>{escape(remark)}</td></tr>")
+        compare = "" if self.is_institution else "<th>Hele institutionen</th>"
+        show(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>"
+             f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
+             f"<th>Risiko for langvarigt sygefravær (HR)</th><th>Bemærkning</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
+             f"{self.book.min_group_sensitive} svar.</p>")
+
+    def _share_cell(self, results: apv.Results, unit: str, construct: str) -> str:
+        row = results.table.loc[(unit, construct)]
+        if row["status"] == apv.SHOWN:
+            return f"<td class='sk-num'>{charts.percent(row['share'])}</td>"
+        return f"<td class='sk-num sk-withheld'>{'skjult' if row['status'] != apv.NO_ANSWERS else '–'}</td>"
+
+    @_guarded
+    def heatmap(self) -> None:
+        """Units × exposures for the unit's part of the tree (the whole institution at the root)."""
+        units = self.book.subtree(self.unit)
+        if len(units) == 1:
+            show("<p class='sk-muted'>Enheden har ingen underenheder; se institutionens rapport for oversigten over alle enheder.</p>")
+            return
+        results = self.results()
+        if results is None:
+            show(note("Der er endnu ingen APV-besvarelser at vise."))
+            return
+        ordered = [u for u in self.book.ordered() if u in units]
+        exposures = [e for e in self.guide.exposures if e.id in results.constructs]
+        values, notes_ = [], []
+        for u in ordered:
+            row_v, row_n = [], []
+            for e in exposures:
+                r = results.table.loc[(u, e.id)]
+                row_v.append(float(r["share"]) if r["status"] == apv.SHOWN else None)
+                row_n.append("" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult")
+            values.append(row_v)
+            notes_.append(row_n)
+        depth = self.book.depth(self.unit)
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in ordered]
+        show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
+                            f"Andel udsat pr. enhed · APV-runde {results.round}",
+                            "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
+        show(note(f"Et skraveret felt med «skjult» er holdt tilbage: færre end {self.book.min_group} svar "
+                  f"({self.book.min_group_sensitive} ved krænkende handlinger og vold), eller feltet kunne ellers regnes ud "
+                  "fra de andre felter. Et skjult felt betyder ikke nul."))
 
 
 def _own_signal_rows(book: Workbook) -> set[str]:

@@ -189,3 +189,42 @@ def test_example_small_unit_and_sensitive_threshold():
     assert t.at[("kantine", "arbejdsmaengde"), "status"] == apv.SHOWN
     assert t.at[("kantine", "vold"), "status"] == apv.SMALL
     assert t.xs("adm_oekonomi", level="unit")[["n", "mean", "share"]].isna().all().all()
+
+
+def test_combination_shares_by_hand(tmp_path):
+    """Ten respondents, one item per exposure (1 = not exposed, 5 = exposed)."""
+    (tmp_path / "apv").mkdir()
+    (tmp_path / "institution.yaml").write_text(yaml.safe_dump({
+        "name": "Test", "sector": "stat", "units": [{"id": "top", "name": "Top"}],
+        "anonymity": {"min_group": 5, "min_group_sensitive": 10}}), encoding="utf-8")
+    exposures = ["foelelsesmaessige_krav", "arbejdsmaengde", "vold", "uklare_krav"]
+    (tmp_path / "apv" / "mapping.yaml").write_text(yaml.safe_dump({
+        "unit_column": "enhed",
+        "constructs": {e: {"exposed_from": 50} for e in exposures},
+        "items": [{"item": e, "construct": e, "scale": [1, 5]} for e in exposures]}), encoding="utf-8")
+    rows = [  # føl, arb, vold, uklar
+        (5, 5, 1, 1), (5, 5, 5, 1), (5, 1, 5, 5), (1, 5, 5, 5), (1, 5, 1, 5),
+        (1, 1, 1, 1), (5, 5, 1, 1), (1, 5, 1, 5), (5, 1, 1, 1), (1, 1, 5, 1),
+    ]
+    lines = ["enhed;" + ";".join(exposures)] + ["top;" + ";".join(map(str, r)) for r in rows]
+    (tmp_path / "apv" / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t = results_of(tmp_path).table
+
+    def share(combo):
+        return t.at[("top", f"kombination.{combo}"), "share"]
+
+    assert share("foelelser_arbejdsmaengde") == pytest.approx(3 / 10)   # rows 1, 2, 7
+    assert share("foelelser_vold") == pytest.approx(2 / 10)             # rows 2, 3
+    assert share("vold_arbejdsmaengde") == pytest.approx(2 / 10)        # rows 2, 4
+    assert share("uklare_arbejdsmaengde") == pytest.approx(3 / 10)      # rows 4, 5, 8
+    assert t.at[("top", "kombination.vold_arbejdsmaengde"), "n"] == 10
+
+
+def test_combinations_with_violence_use_the_sensitive_threshold():
+    from conftest import EXAMPLE
+    res = results_of(EXAMPLE)
+    assert res.constructs["kombination.foelelser_vold"].sensitive
+    assert not res.constructs["kombination.foelelser_arbejdsmaengde"].sensitive
+    # Kantine has 6 respondents: enough for a pair without violence, not for one with it
+    assert res.table.at[("kantine", "kombination.foelelser_arbejdsmaengde"), "status"] == apv.SHOWN
+    assert res.table.at[("kantine", "kombination.vold_arbejdsmaengde"), "status"] == apv.SMALL
