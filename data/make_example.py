@@ -18,7 +18,7 @@ SEED = 20261126
 
 # id, name, parent, headcount (the unit and everything below it), respondents
 UNITS = [
-    ("fjordby", "Fjordby Gymnasium", None, 128, 0),
+    ("fjordby", "Fjordby Gymnasium", None, 136, 0),
     ("ledelse", "Ledelse", "fjordby", 7, 6),
     ("adm", "Administration", "fjordby", 14, 0),
     ("adm_studie", "Studieadministration", "adm", 10, 8),
@@ -31,6 +31,8 @@ UNITS = [
     ("teknisk", "Teknisk service", "service", 6, 5),
     ("kantine", "Kantine", "service", 7, 6),
     ("rengoering", "Rengøring", "service", 8, 7),
+    ("vejledning", "Studievejledning", "fjordby", 5, 4),
+    ("kommunikation", "Kommunikation", "fjordby", 3, 3),
 ]
 
 # item, construct, reverse, Danish question text
@@ -74,6 +76,7 @@ SIGNALS = {
     "ledelse": (0, 6.1, 0.0, 0), "adm_studie": (1, 9.8, 10.0, 1), "adm_oekonomi": (0, 7.0, 25.0, 0),
     "hum": (3, 12.4, 6.7, 2), "nat": (1, 8.9, 3.6, 0), "samf": (2, 11.0, 7.1, 1),
     "teknisk": (0, 7.5, 0.0, 0), "kantine": (1, 13.2, 28.6, 2), "rengoering": (1, 14.8, 25.0, 3),
+    "vejledning": (1, 10.5, 0.0, 0), "kommunikation": (0, 4.2, 33.3, 1),
 }
 COMMENTS = ["", "", "", "", "For mange opgaver oven i undervisningen", "Godt kollegaskab", "Uklart hvem der bestemmer",
             "Travlt op til eksamen", "Mangler tid til forberedelse"]
@@ -186,6 +189,44 @@ def answers() -> str:
             add(unit, f"paavirkning.{exposure}.forebyggelse", str(prevented), "Mette (AMR)", 20, 10, n * 2 + 1)
         add(unit, "paavirkning.arbejdsmaengde.forstaaelse", seen[unit], "Mette (AMR)", 20, 10, 30)
     add("hum", "paavirkning.involvering", ["su_med", "personale"], "Mette (AMR)", 20, 11)
+    # Recommendation 4: greb in Humaniora, the AMO's contact with each part, a follow-up dialogue.
+    greb = {"planlaegning": ["delvist", "lykkes", "lykkes_ikke", "delvist", "lykkes_ikke"],
+            "oplaering": ["lykkes", "delvist", "lykkes", "lykkes"],
+            "stoette": ["lykkes_ikke", "delvist", "lykkes", "delvist", "ved_ikke"],
+            "indflydelse": ["lykkes", "lykkes_ikke", "delvist"],
+            "opfoelgning": ["delvist", "ved_ikke"]}
+    questions = {"planlaegning": ["opgaver", "koordinering", "prioritering", "frister", "forventninger"],
+                 "oplaering": ["oplaering_opgave", "tilsyn", "viden", "nyansatte"],
+                 "stoette": ["hjaelp_prioritering", "forventningsafstemning", "faglig_sparring", "feedback", "ledelsesansvar"],
+                 "indflydelse": ["metoder", "maengde", "befoejelser"], "opfoelgning": ["virker", "bruges"]}
+    for g, values in greb.items():
+        for n, (q, v) in enumerate(zip(questions[g], values)):
+            add("hum", f"status.greb.{g}.{q}.vurdering", v, "Mette (AMR)", 22, 13, n)
+    add("hum", "status.greb.planlaegning.prioritering.noter", "Ingen fælles prioritering af kan- og skalopgaver.",
+        "Mette (AMR)", 22, 13, 20)
+    add("kantine", "status.greb.indflydelse.maengde.vurdering", "lykkes_ikke", "Jonas (leder)", 22, 14)
+    add("kantine", "status.greb.planlaegning.opgaver.vurdering", "lykkes", "Jonas (leder)", 22, 14, 1)
+    contact = {"ledelse": "god", "adm": "god", "adm_studie": "god", "adm_oekonomi": "mangler", "undervisning": "god",
+               "hum": "god", "nat": "god", "samf": "ved_ikke", "service": "god", "teknisk": "mangler",
+               "kantine": "god", "rengoering": "mangler", "vejledning": "ved_ikke", "kommunikation": "mangler"}
+    for n, (unit, status) in enumerate(contact.items()):
+        add(unit, "status.kontakt", status, "Anne (konsulent)", 23, 9, n)
+    add("rengoering", "status.kontakt.noter", "Arbejder tidligt om morgenen; vi møder dem aldrig.", "Anne (konsulent)", 23, 9, 30)
+    add("hum", "status.opfoelgning.gaar", "Bedre end sidste år, men eksamensperioden er stadig hård.", "Mette (AMR)", 24, 10)
+    add("hum", "status.opfoelgning.paavirkninger", ["arbejdsmaengde", "foelelsesmaessige_krav"], "Mette (AMR)", 24, 10, 1)
+    add("hum", "status.opfoelgning.naeste", "2027-02-15", "Mette (AMR)", 24, 10, 2)
+    add("hum", "status.opfoelgning.undersoeg", "ja", "Mette (AMR)", 24, 10, 3)
+    # Recommendation 5: the institution's ticks, the role division and who handles the joint tasks.
+    ticks = {"alvor": ["politikker", "kendte"], "amo_samarbejde": ["overblik", "loefter", "moeder", "information"],
+             "rollefordeling": ["tegn"], "videndeling": ["tiltag", "roller", "koordinering"]}
+    for q, points in ticks.items():
+        for n, p in enumerate(points):
+            add("fjordby", f"samarbejde.{q}.{p}.flueben", True, "Anne (konsulent)", 27, 9, n)
+    add("amg:amg_undervisning", "samarbejde.amo_samarbejde.moeder.flueben", True, "Mette (AMR)", 27, 11)
+    add("fjordby", "samarbejde.roller.tegn", "Nærmeste leder tager samtalen; AMR kan være med, hvis medarbejderen ønsker det.",
+        "Anne (konsulent)", 27, 10)
+    for n, (task, who) in enumerate([("trivsel", "begge"), ("psykisk", "amo"), ("mobning", "begge"), ("sygefravaer", "su")]):
+        add("fjordby", f"samarbejde.snitflade.{task}.hvem", who, "Anne (konsulent)", 27, 10, 10 + n)
     actions = [
         {"id": "ex0001", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=8, hour=9, minute=30),
          "data": {"measure": "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
@@ -196,6 +237,10 @@ def answers() -> str:
          "data": {"measure": "Fast morgenmøde om dagens opgaver og fordeling", "responsible": "Køkkenleder",
                   "deadline": "2027-01-10", "recommendation": "apv", "question": "apv.fase.opgave",
                   "status": "i_gang", "priority": "middel", "problem": "Lav indflydelse"}},
+        {"id": "ex0003", "unit": "rengoering", "who": "Anne (konsulent)", "at": at.format(day=23, hour=9, minute=40),
+         "data": {"measure": "Deltag i rengøringens morgenmøde en gang om måneden", "responsible": "AMR for service",
+                  "deadline": "2026-12-01", "recommendation": "status", "question": "status.kontakt.plan",
+                  "status": "planlagt", "priority": "middel", "problem": "Mangler kontakt"}},
     ]
     head = "# Workshopsvar til eksemplet (syntetiske). Indlæses med: stresskit answers import data/example data/example/answers.yaml\n"
     return head + yaml.safe_dump({"answers": rows, "actions": actions}, allow_unicode=True, sort_keys=False)

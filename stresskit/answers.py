@@ -66,7 +66,7 @@ def read(book: Workbook, path: Path | str) -> tuple[list[Answer], list[ActionVer
 
 def _common(row: dict, where: str, file: str, book: Workbook) -> list[Problem]:
     problems = []
-    if row.get("unit") not in book.units:
+    if row.get("unit") not in book.answer_keys():
         problems.append(Problem(file, column=f"{where}.unit", value=row.get("unit"),
                                 expected="forventede id'et på en enhed i institution.yaml."))
     if not str(row.get("who") or "").strip():

@@ -113,10 +113,10 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             if value is None:
-                withheld = notes[r][c] != "ingen svar"
+                withheld = notes[r][c] == "skjult"
                 ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#e6e6e6", edgecolor="white", linewidth=1.5,
                                        hatch="////" if withheld else None))
-                ax.text(c + 0.5, r + 0.5, "skjult" if withheld else "ingen svar", ha="center", va="center",
+                ax.text(c + 0.5, r + 0.5, notes[r][c] or "–", ha="center", va="center",
                         fontsize=8.5, color="#333333", style="italic",
                         bbox={"facecolor": "#e6e6e6", "edgecolor": "none", "pad": 1.2})
                 continue
@@ -140,3 +140,83 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
         bits = [f"{columns[c]} {percent(v) if v is not None else notes[r][c]}" for c, v in enumerate(values[r])]
         cells.append(f"{row.strip()}: {', '.join(bits)}")
     return figure_html(fig, f"{alt_intro}. " + "; ".join(cells) + ".")
+
+
+# How a greb sub-question is rated: colour, pattern and the word, so no reader needs colour alone.
+RATING_LOOK = [("lykkes", "Lykkes", "#009E73", ""), ("delvist", "Delvist", "#F0E442", ".."),
+               ("lykkes_ikke", "Lykkes ikke", "#D55E00", "xx"), ("ved_ikke", "Ved ikke", "#BBBBBB", "//"),
+               (None, "Ikke vurderet", "#FFFFFF", "")]
+
+
+def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
+    """Per greb, how many of its sub-questions are rated lykkes, delvist, lykkes ikke, ved ikke or not yet."""
+    fig = Figure(figsize=(9, 1.1 + 0.55 * len(labels)))
+    ax = fig.subplots()
+    for i, row in enumerate(counts):
+        left = 0
+        for key, name, colour, hatch in RATING_LOOK:
+            n = row.get(key, 0)
+            if not n:
+                continue
+            ax.barh(i, n, left=left, color=colour, hatch=hatch, edgecolor="#444444", linewidth=0.6,
+                    label=name if name not in ax.get_legend_handles_labels()[1] else None)
+            ax.text(left + n / 2, i, str(n), ha="center", va="center", fontsize=9, fontweight="bold",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.85})
+            left += n
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel("Antal delspørgsmål")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=5, frameon=False, fontsize=9)
+    parts = []
+    for label, row in zip(labels, counts):
+        bits = [f"{name.lower()} {row[key]}" for key, name, *_ in RATING_LOOK if row.get(key)]
+        parts.append(f"{label}: {', '.join(bits)}")
+    return figure_html(fig, "Vandrette søjler over, hvor godt hvert forebyggelsesgreb lykkes. " + "; ".join(parts) + ".")
+
+
+CONTACT_LOOK = {"god": ("God kontakt", "#009E73", "-", 2.6, "✓"),
+                "mangler": ("Mangler kontakt", "#D55E00", "--", 2.2, "✗"),
+                "ved_ikke": ("Ved ikke", "#777777", ":", 1.8, "?"),
+                None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·")}
+
+
+def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str, str | None], title: str) -> str:
+    """The institution drawn as a tree (id, name, depth, parent), each part joined to the one above
+    by a line whose style (solid, dashed, dotted) and label, not colour alone, tell the AMO's contact."""
+    from matplotlib.lines import Line2D
+
+    fig = Figure(figsize=(10, 1.3 + 0.42 * len(units)))
+    ax = fig.subplots()
+    row = {uid: i for i, (uid, *_rest) in enumerate(units)}
+    depth = {uid: d for uid, _, d, _ in units}
+    for uid, name, d, parent in units:
+        y = row[uid]
+        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        if parent is not None:  # a branch from the parent's stem across to this unit, in the unit's style
+            px = depth[parent] + 0.15
+            ax.plot([px, d], [y, y], color=colour, linestyle=style, linewidth=width)
+    for uid, _name, d, _parent in units:  # each parent's stem, neutral, down to its last child
+        kids = [row[c] for c, _, _, p in units if p == uid]
+        if kids:
+            ax.plot([d + 0.15] * 2, [row[uid] + 0.3, max(kids)], color="#555555", linewidth=1.0)
+    for uid, name, d, parent in units:
+        y = row[uid]
+        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        ax.text(d + 0.05, y, name, va="center", ha="left", fontsize=10,
+                bbox={"facecolor": "white", "edgecolor": colour, "linestyle": style, "linewidth": width * 0.6,
+                      "boxstyle": "round,pad=0.3"})
+        ax.text(6.4, y, f"{mark} {label}", va="center", ha="left", fontsize=9.5, color="#222222")
+    ax.set_xlim(-0.1, 8.2)
+    ax.set_ylim(len(units) - 0.4, -0.8)
+    ax.axis("off")
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    handles = [Line2D([0], [0], color=c, linestyle=st, linewidth=w, label=f"{m} {lab}")
+               for lab, c, st, w, m in CONTACT_LOOK.values()]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=4, frameon=False, fontsize=9)
+    groups: dict[str, list[str]] = {}
+    for uid, name, *_ in units:
+        groups.setdefault(CONTACT_LOOK[status.get(uid)][0], []).append(name)
+    return figure_html(fig, "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. " +
+                       "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items()) + ".")

@@ -172,7 +172,7 @@ class ActionField:
                           layout=w.Layout(margin="0 0 12px 0"))
 
     def _listing(self) -> str:
-        return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.")
+        return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.", names=self.view.names)
 
     def save(self) -> actions_module.Action | None:
         if not self.what.value.strip():
@@ -199,12 +199,19 @@ class FormView:
     """A live form for one unit. ``prefill`` supplies values shown until someone answers."""
 
     def __init__(self, form: Form, store: Store, unit: str, prefill: dict | None = None,
-                 debounce: float = DEBOUNCE_SECONDS, on_change: Callable | None = None):
+                 debounce: float = DEBOUNCE_SECONDS, on_change: Callable | None = None, row_label: str | None = None,
+                 names: dict[str, str] | None = None):
         self.form, self.store, self.unit = form, store, unit
+        self.names = names or {}  # unit id -> name, for the units whose actions a listing shows
         self.prefill = prefill or {}
         self.debounce = debounce
         self.on_change = on_change
         self._latest = store.latest(unit)
+        if row_label is not None:  # the whole form as one row of a table, e.g. one unit's contact
+            self.fields = {q.id: Field(q, self, compact=True) for q in form.questions}
+            cells = [w.HTML(escape(row_label), layout=w.Layout(width="32%"))] + [f.box for f in self.fields.values()]
+            self.widget = w.HBox(cells, layout=w.Layout(align_items="flex-start", border_bottom="1px solid #eee"))
+            return
         grid = form.layout == "grid"
         self.fields: dict[str, Field | ActionField] = {
             q.id: (ActionField if q.kind == "action" else Field)(q, self, compact=grid and bool(q.item))
@@ -239,7 +246,9 @@ class FormView:
         return answer.value if answer else self.prefill.get(question_id)
 
     def actions(self, question_id: str) -> list[actions_module.Action]:
-        return [a for a in actions_module.for_unit(self.store, self.unit) if a.question == question_id]
+        """The question's actions for this unit and, when names lists them, the units below it."""
+        scope = set(self.names) | {self.unit}
+        return [a for a in actions_module.for_unit(self.store) if a.question == question_id and a.unit in scope]
 
     def notify(self, question: Question, saved) -> None:
         if self.on_change:
@@ -252,14 +261,17 @@ class FormView:
                 field.flush()
 
 
-def actions_table(items: list[actions_module.Action], empty: str) -> str:
+def actions_table(items: list[actions_module.Action], empty: str, names: dict[str, str] | None = None) -> str:
     if not items:
         return f"<p class='sk-empty'>{escape(empty)}</p>"
+    by_unit = bool(names) and len(names) > 1  # the listing covers several units: say whose
     rows = "".join(
-        f"<tr><td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
+        (f"<tr><td>{escape(names.get(a.unit, a.unit))}</td>" if by_unit else "<tr>")
+        + f"<td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
         f"<td>{escape(date.fromisoformat(a.deadline).strftime('%d.%m.%Y') if a.deadline else '–')}</td>"
         f"<td>{escape(actions_module.STATUSES.get(a.status, a.status))}</td></tr>" for a in items)
-    return ("<table class='sk-table'><thead><tr><th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
+    unit_head = "<th>Enhed</th>" if by_unit else ""
+    return (f"<table class='sk-table'><thead><tr>{unit_head}<th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
 
@@ -283,8 +295,10 @@ def _answer_cells(latest: dict, prefill: dict, prefill_source: str, q: Question)
     return NOT_ANSWERED, "", ""
 
 
-def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None, prefill_source: str = "") -> str:
-    """The form's questions with the latest answers, as static HTML (report mode)."""
+def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None, prefill_source: str = "",
+                names: dict[str, str] | None = None) -> str:
+    """The form's questions with the latest answers, as static HTML (report mode); action lists also
+    cover the units in ``names`` (the units below this one)."""
     latest = store.latest(unit)
     prefill = prefill or {}
     parts = [f"<h3>{escape(form.title)}</h3>"]
@@ -292,8 +306,9 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     for group in _rows(form.questions):
         q = group[0]
         if q.kind == "action":
-            items = [a for a in actions_module.for_unit(store, unit) if a.question == q.id]
-            after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret."))
+            scope = set(names or {}) | {unit}
+            items = [a for a in actions_module.for_unit(store) if a.question == q.id and a.unit in scope]
+            after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret.", names))
         elif form.layout == "grid" and q.item:
             grids.append(group)
         else:
@@ -329,3 +344,18 @@ def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict, prefi
     head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
     return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}<th scope='col'>Senest ændret</th></tr></thead>"
             f"<tbody>{''.join(out)}</tbody></table>")
+
+
+def rows_report_html(form: Form, store: Store, rows: list[tuple[str, str]]) -> str:
+    """A form answered once per unit, as one table: a row per (unit id, label), a column per question."""
+    head = "".join(f"<th scope='col'>{escape(q.label)}</th>" for q in form.questions)
+    body = []
+    for unit, label in rows:
+        latest = store.latest(unit)
+        cells = []
+        for q in form.questions:
+            shown = _answer_cells(latest, {}, "", q)[0]
+            cells.append(f"<td{' class=sk-missing' if shown == NOT_ANSWERED else ''}>{escape(shown)}</td>")
+        body.append(f"<tr><th scope='row'>{escape(label)}</th>{''.join(cells)}</tr>")
+    return (f"<table class='sk-table'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")

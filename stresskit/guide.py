@@ -31,6 +31,9 @@ SECTIONS = {
     "sectors": {},
     "greb": {},
     "cooperation_questions": {},
+    "amo_tasks": {},
+    "su_tasks": {},
+    "joint_tasks": {},
     "iglo_levels": {},
     "iglo_phases": {},
     "companion_materials": {"for_level": "iglo_levels"},
@@ -42,7 +45,15 @@ QUESTION_KINDS = {"number", "text", "choice", "checklist", "check", "date", "act
 
 
 class Item(dict):
-    """A content entry: a dict whose keys also read as attributes."""
+    """A content entry: a dict whose keys also read as attributes, nested entries too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, value in self.items():
+            if isinstance(value, dict):
+                self[key] = Item(value)
+            elif isinstance(value, list):
+                self[key] = [Item(v) if isinstance(v, dict) else v for v in value]
 
     def __getattr__(self, name):
         try:
@@ -180,6 +191,9 @@ def _items(guide: Guide, path: str) -> list[dict] | None:
 def _build_forms(guide: Guide, file: str) -> list[Problem]:
     problems = []
     scales = {s["id"]: tuple((str(o["id"]), o["title"]) for o in s.get("options", [])) for s in guide.scales}
+    # "@exposures" and the like: a content list used as the options of a choice or checklist.
+    scales.update({f"@{name}": tuple((x["id"], x.get("short") or x.get("title") or x.get("text")) for x in items)
+                   for name, items in guide.sections.items() if name not in ("forms", "scales")})
     for form in guide.sections["forms"]:
         built = []
         for n, spec in enumerate(form.get("questions") or [], start=1):

@@ -131,10 +131,11 @@ class Page:
         form = self.guide.forms[form_id]
         if items is not None:
             form = form.only(items)
+        names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, prefill_source))
+            show(forms.report_html(form, self.store, self.unit, prefill, prefill_source, names))
             return
-        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change)
+        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
         self.views[form_id] = view
         display(view.widget)
 
@@ -404,6 +405,172 @@ class Page:
         show(note(f"Et skraveret felt med «skjult» er holdt tilbage: færre end {self.book.min_group} svar "
                   f"({self.book.min_group_sensitive} ved krænkende handlinger og vold), eller feltet kunne ellers regnes ud "
                   "fra de andre felter. Et skjult felt betyder ikke nul."))
+
+
+    # --- recommendation 4: taking stock of prevention ------------------------------------
+    GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
+
+    def _greb_ratings(self, unit: str) -> dict[str, list]:
+        latest = self.store.latest(unit, "status.greb.")
+        out = {}
+        for g in self.guide.greb:
+            values = []
+            for q in g.questions:
+                answer = latest.get(f"status.greb.{g.id}.{q.id}.vurdering")
+                values.append(answer.value if answer else None)
+            out[g.id] = values
+        return out
+
+    def _greb_score(self, values: list) -> float | None:
+        rated = [self.GREB_SCORE[v] for v in values if v in self.GREB_SCORE]
+        return sum(rated) / len(rated) if rated else None
+
+    @_guarded
+    def greb(self) -> None:
+        self.form("greb_status", on_change=self._changed)
+
+        def render() -> str:
+            ratings = self._greb_ratings(self.unit)
+            counts = [{key: values.count(key) for key, *_ in charts.RATING_LOOK} for values in ratings.values()]
+            labels = [f"{n}. {g.title}" for n, g in enumerate(self.guide.greb, start=1)]
+            return charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}")
+
+        self.live_html(render)
+
+    @_guarded
+    def greb_overview(self) -> None:
+        """Units × greb: the share of rated sub-questions that succeed (partly counts half)."""
+        units = [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit))]
+        if len(units) == 1:
+            return
+        values, notes_ = [], []
+        for u in units:
+            scores = [self._greb_score(v) for v in self._greb_ratings(u).values()]
+            values.append(scores)
+            notes_.append(["" if x is not None else "ikke vurderet" for x in scores])
+        depth = self.book.depth(self.unit)
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units]
+        show(charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)], values, notes_,
+                            "Hvor godt lykkes grebene i enhederne?",
+                            "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der lykkes i hver enhed "
+                            "(delvist tæller halvt)"))
+
+    def _high_exposures(self) -> list[tuple[str, str]]:
+        """Exposures that weigh in this unit: high in the APV or poorly prevented by the dialogue's account."""
+        results = self.results()
+        _mapped, prevented = self._ratings()
+        out = []
+        for e, prevent in zip(self.guide.exposures, prevented):
+            reasons = []
+            if results is not None and e.id in results.constructs:
+                row = results.table.loc[(self.unit, e.id)]
+                inst = results.table.loc[(self.book.root_unit, e.id)]
+                if row["status"] == apv.SHOWN and (row["share"] >= 0.5 or (not self.is_institution and inst["status"] == apv.SHOWN
+                                                                          and row["share"] >= inst["share"] + 0.10)):
+                    reasons.append(f"APV: {charts.percent(row['share'])} udsat")
+            if prevent is not None and prevent <= 2:
+                reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
+            if reasons:
+                out.append((e.short, " og ".join(reasons)))
+        return out
+
+    @_guarded
+    def exposures_and_greb(self) -> None:
+        def render() -> str:
+            high = self._high_exposures()
+            weak = []
+            for g, values in zip(self.guide.greb, self._greb_ratings(self.unit).values()):
+                score = self._greb_score(values)
+                if "lykkes_ikke" in values or (score is not None and score < 0.5):
+                    weak.append(g)
+            if not high or not weak:
+                what = "ingen påvirkninger fylder markant" if not high else "ingen greb er vurderet som svage"
+                return f"<p>Lige nu peger tallene ikke på et bestemt sted at sætte ind: {what}.</p>"
+            head = "".join(f"<th scope='col'>{escape(g.short)}</th>" for g in weak)
+            rows = "".join(f"<tr><th scope='row'>{escape(name)}<br><small>{escape(why)}</small></th>"
+                           + "<td class='sk-num'>● overvej mere her</td>" * len(weak) + "</tr>" for name, why in high)
+            return ("<p>Påvirkninger, der fylder, mødt af greb, der halter. Hvert felt er et sted, hvor I kan overveje "
+                    "at gøre noget andet eller mere.</p><table class='sk-table sk-cross'><thead><tr><th>Påvirkning</th>"
+                    f"{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+        self.live_html(render)
+        self.form("greb_mere")
+
+    @_guarded
+    def contact(self) -> None:
+        units = [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit))]
+        form = self.guide.forms["kontakt"]
+        depth = self.book.depth(self.unit)
+        names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
+        if self.mode == "report":
+            show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+        else:
+            for u in units:
+                view = forms.FormView(form, self.store, u, row_label=names[u], on_change=self._changed)
+                self.views[f"kontakt:{u}"] = view
+                display(view.widget)
+
+        def render() -> str:
+            status = {}
+            for u in units:
+                answer = self.store.latest(u, "status.kontakt").get("status.kontakt")
+                status[u] = answer.value if answer else None
+            tree = [(u, self.book.unit_name(u), self.book.depth(u) - depth,
+                     self.book.units[u].parent if u != self.unit else None) for u in units]
+            missing = [self.book.unit_name(u) for u in units if status[u] == "mangler"]
+            text = (f"<p>Kontakt mangler til: <b>{escape(', '.join(missing))}</b>. Læg en plan nedenfor.</p>" if missing
+                    else "<p>Ingen dele er markeret med manglende kontakt.</p>")
+            return charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
+
+        self.live_html(render)
+        self.form("kontakt_plan")
+
+    # --- recommendation 5: cooperation ---------------------------------------------------
+    def _cooperation_targets(self) -> list[tuple[str, str]]:
+        """Whose cooperation the form is about: the institution and each AMO group, or the unit's group."""
+        groups = self.book.amo_groups
+        if self.is_institution:
+            return [(self.unit, f"Arbejdsmiljøorganisationen på {self.book.name}")] + (
+                [(f"amg:{g.id}", g.name) for g in groups] if len(groups) > 1 else [])
+        mine = [g for g in groups if set(g.units) & set(self.book.ancestors(self.unit))]
+        return [(f"amg:{g.id}", g.name) for g in mine] or [(self.book.root_unit, f"Arbejdsmiljøorganisationen på {self.book.name}")]
+
+    @_guarded
+    def cooperation(self) -> None:
+        form = self.guide.forms["samarbejde"]
+        for key, name in self._cooperation_targets():
+            show(f"<h3>{escape(name)}</h3>")
+            if self.mode == "report":
+                show(forms.report_html(form, self.store, key))
+            else:
+                view = forms.FormView(form, self.store, key, on_change=self._changed)
+                self.views[f"samarbejde:{key}"] = view
+                display(view.widget)
+
+            def render(key=key) -> str:
+                latest = self.store.latest(key, "samarbejde.")
+                rows, all_ok = [], True
+                for q in self.guide.cooperation_questions:
+                    missing = [p.text for p in q.points if not (latest.get(f"samarbejde.{q.id}.{p.id}.flueben")
+                                                                 and latest[f"samarbejde.{q.id}.{p.id}.flueben"].value)]
+                    all_ok &= not missing
+                    mark = "✓ Ja" if not missing else f"✗ Mangler {len(missing)} af {len(q.points)}"
+                    rows.append(f"<tr><th scope='row'>{q.number}. {escape(q.title)}</th><td>{mark}</td></tr>")
+                verdict = "Ja — alle fire spørgsmål har flueben ved hvert punkt." if all_ok else "Ikke endnu."
+                return (f"<p><b>Kan vi sætte flueben ved alle fire?</b> {verdict}</p><table class='sk-table'><tbody>"
+                        f"{''.join(rows)}</tbody></table>")
+
+            self.live_html(render)
+
+    @_guarded
+    def interface(self) -> None:
+        columns = [("Arbejdsmiljøorganisationens opgaver", self.guide.amo_tasks),
+                   ("Fælles opgaver", self.guide.joint_tasks),
+                   ("Samarbejdsudvalgets opgaver", self.guide.su_tasks)]
+        cards = "".join(f"<div class='sk-card'><h4>{escape(t)}</h4><ul>"
+                        + "".join(f"<li>{escape(x.text)}</li>" for x in items) + "</ul></div>" for t, items in columns)
+        show(f"<div class='sk-cards sk-three'>{cards}</div><p class='sk-muted'>{escape(self.guide.interface.source)}.</p>")
+        self.form("snitflade")
 
 
 def _own_signal_rows(book: Workbook) -> set[str]:

@@ -97,6 +97,10 @@ class Workbook:
         walk(self.root_unit)
         return out
 
+    def answer_keys(self) -> set[str]:
+        """What answers may be stored under: each unit, and each AMO group as «amg:<id>»."""
+        return set(self.units) | {f"amg:{g.id}" for g in self.amo_groups}
+
     def unit_name(self, unit_id: str) -> str:
         return self.units[unit_id].name
 

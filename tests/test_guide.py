@@ -17,7 +17,7 @@ def test_shipped_content_has_everything_the_six_notebooks_read():
     assert sorted(c.hazard_ratio for c in g.combinations) == [1.46, 1.50, 1.76, 1.90]
     assert "§ 5" in g.executive_order.combination_rule
     assert len(g.cooperation_questions) == 4 and all(q.points for q in g.cooperation_questions)
-    assert len(g.interface.joint_tasks) == 4
+    assert len(g.joint_tasks) == 4 and len(g.amo_tasks) == 6 and len(g.su_tasks) == 8
     assert [l.id for l in g.iglo_levels] == ["organisation", "ledelse", "gruppe", "individ"]
     assert len(g.iglo_phases) == 4 and len(g.companion_materials) == 3
     # the stat agreement and the kommune/region protocol both implement the EU framework agreement
@@ -31,6 +31,10 @@ def test_form_templates_expand_over_content_lists():
     assert [q.id for q in phases[:5]] == [f"apv.fase.{p.id}" for p in g.apv_phases]
     assert phases[0].options[0] == ("ikke_startet", "Ikke startet")
     assert g.questions["apv.signal.personaleomsaetning"].kind == "number"
+    greb = [q for q in g.forms["greb_status"].questions if q.column == "Hvordan lykkes det?"]
+    assert len(greb) == sum(len(x.questions) for x in g.greb) == 19
+    assert greb[0].id == "status.greb.planlaegning.opgaver.vurdering" and greb[0].group == g.greb[0].title
+    assert g.questions["status.opfoelgning.paavirkninger"].options[0] == ("arbejdsmaengde", "Arbejdsmængde og tidspres")
 
 
 def _broken(tmp_path, mutate):

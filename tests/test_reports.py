@@ -129,8 +129,9 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
     assert "apv/2026.csv, række 1, kolonne «q02»" in text
 
 
-@pytest.mark.parametrize("stem,unit", [("02_aftaler", "hum"), ("03_paavirkninger", "hum"), ("03_paavirkninger", "")])
-def test_notebooks_02_and_03_run_live_with_forms(example, tmp_path, stem, unit):
+@pytest.mark.parametrize("stem,unit", [("02_aftaler", "hum"), ("03_paavirkninger", "hum"), ("03_paavirkninger", ""),
+                                       ("04_status", "service"), ("05_samarbejde", ""), ("05_samarbejde", "kantine")])
+def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
     nb = run(tmp_path, example, unit, "live", ROOT / "notebooks" / f"{stem}.ipynb")
     outs = outputs(nb)
     assert not [o for o in outs if o.output_type == "error"]
@@ -209,3 +210,50 @@ def test_sector_decides_which_agreements_show(example, monkeypatch, sector, show
         assert text in html, (sector, text)
     for text in hidden:
         assert text not in html, (sector, text)
+
+
+def test_contact_diagram_draws_every_part_with_its_contact(built):
+    folder, summary = built
+    html = html_of(summary, "fjordby", "04_status")
+    alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("Diagram over institutionens dele")][0]
+    book = Workbook.open(folder)
+    assert len(book.units) >= 15 and all(book.unit_name(u) in alt for u in book.units)
+    assert "Mangler kontakt: Økonomi og løn, Teknisk service, Rengøring, Kommunikation" in alt
+    assert "Kontakt mangler til: <b>Økonomi og løn, Teknisk service, Rengøring, Kommunikation</b>" in html
+    # the plan made for Rengøring shows in the institution's plan, with the unit named
+    assert "Deltag i rengøringens morgenmøde" in html and "<td>Rengøring</td>" in html
+
+
+def test_greb_and_exposures_are_read_together(built):
+    _folder, summary = built
+    html = html_of(summary, "hum", "04_status").replace("<br/>", "<br>").replace('"', "'")
+    assert "1. Hvordan er arbejdet planlagt og tilrettelagt?: lykkes 1, delvist 2, lykkes ikke 2;" in html
+    assert "Arbejdsmængde og tidspres<br><small>APV: 64 % udsat og dialogen: forebygges 2 af 5</small>" in html
+    assert "<th scope='col'>Planlægning og tilrettelæggelse</th>" in html
+
+
+def test_cooperation_summary_says_which_questions_can_be_ticked(built):
+    _folder, summary = built
+    html = html_of(summary, "fjordby", "05_samarbejde")
+    assert "Kan vi sætte flueben ved alle fire?</b> Ikke endnu." in html
+    assert "✓ Ja" in html and "✗ Mangler 1 af 3" in html and "✗ Mangler 2 af 3" in html
+    assert "Arbejdsmiljøgruppen for undervisning" in html  # each AMO group answers for itself
+    unit = html_of(summary, "kantine", "05_samarbejde")
+    assert "Arbejdsmiljøgruppen for administration, drift og ledelse" in unit
+    assert "Arbejdsmiljøgruppen for undervisning" not in unit
+
+
+def test_an_action_made_in_04_is_an_action_of_that_unit(example, tmp_path):
+    from datetime import date
+    from stresskit import actions, forms, guide
+    from stresskit.store import Store
+    store = Store(example / "stresskit.sqlite")
+    view = forms.FormView(guide.default().forms["opfoelgning"], store, "nat")
+    field = view.fields["status.opfoelgning.opgaver"]
+    field.what.value, field.who.value, field.when.value = "Kortlæg forberedelsestiden", "Faggruppeleder", date(2027, 3, 1)
+    field.save()
+    [action] = [a for a in actions.for_unit(store, "nat")]
+    assert (action.measure, action.responsible, action.deadline) == ("Kortlæg forberedelsestiden", "Faggruppeleder", "2027-03-01")
+    assert action.recommendation == "status" and action.status == "planlagt"
+    nb = run(tmp_path, example, "nat", "report", ROOT / "notebooks" / "04_status.ipynb")
+    assert "Kortlæg forberedelsestiden" in "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
