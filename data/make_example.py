@@ -227,6 +227,17 @@ def answers() -> str:
         "Anne (konsulent)", 27, 10)
     for n, (task, who) in enumerate([("trivsel", "begge"), ("psykisk", "amo"), ("mobning", "begge"), ("sygefravaer", "su")]):
         add("fjordby", f"samarbejde.snitflade.{task}.hvem", who, "Anne (konsulent)", 27, 10, 10 + n)
+    add("fjordby", "handleplan.kendt", "Planen hænges op på lærerværelset og gennemgås på første personalemøde.",
+        "Anne (konsulent)", 28, 10, 30)
+    add("fjordby", "handleplan.materiale.ledere.til", "Rektor og uddannelseschefer", "Anne (konsulent)", 28, 10, 31)
+    add("fjordby", "handleplan.materiale.ledere.status", "afleveret", "Anne (konsulent)", 28, 10, 32)
+    add("fjordby", "handleplan.materiale.ledere.dato", "2026-10-28", "Anne (konsulent)", 28, 10, 33)
+    add("fjordby", "handleplan.materiale.gruppen.til", "Faggruppeformænd", "Anne (konsulent)", 28, 10, 34)
+    add("fjordby", "handleplan.materiale.gruppen.status", "foreslaaet", "Anne (konsulent)", 28, 10, 35)
+    add("hum", "handleplan.forloeb.afsluttet", True, "Mette (AMR)", 28, 11, 10)
+    add("hum", "handleplan.forloeb.andet", "ja", "Mette (AMR)", 28, 11, 11)
+    add("hum", "handleplan.forloeb.hvad", "Kontakten under sygemeldingen skal aftales fra start, ikke efter tre uger.",
+        "Mette (AMR)", 28, 11, 12)
     actions = [
         {"id": "ex0001", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=8, hour=9, minute=30),
          "data": {"measure": "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
@@ -241,6 +252,24 @@ def answers() -> str:
          "data": {"measure": "Deltag i rengøringens morgenmøde en gang om måneden", "responsible": "AMR for service",
                   "deadline": "2026-12-01", "recommendation": "status", "question": "status.kontakt.plan",
                   "status": "planlagt", "priority": "middel", "problem": "Mangler kontakt"}},
+        {"id": "ex0004", "unit": "fjordby", "who": "Anne (konsulent)", "at": at.format(day=28, hour=10, minute=0),
+         "data": {"measure": "Stresspolitik med klar rollefordeling ved tegn på stress", "responsible": "AMO og SU",
+                  "deadline": "2027-03-01", "followup": "2027-06-01", "recommendation": "handleplan",
+                  "level": "organisation", "phase": "forebyggelse", "status": "i_gang", "priority": "hoej",
+                  "problem": "Uklart, hvem der gør hvad"}},
+        {"id": "ex0005", "unit": "fjordby", "who": "Anne (konsulent)", "at": at.format(day=28, hour=10, minute=5),
+         "data": {"measure": "Nærmeste leder tager en samtale inden for en uge ved tegn på stress", "responsible": "Alle ledere",
+                  "deadline": "2026-10-31", "followup": "2026-11-20", "recommendation": "handleplan",
+                  "level": "ledelse", "phase": "foerste_tegn", "status": "i_gang", "priority": "hoej",
+                  "problem": "Tegn på stress opdages sent"}},
+        {"id": "ex0006", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=28, hour=11, minute=0),
+         "data": {"measure": "Faggruppen aftaler fælles retteprincipper op til eksamen", "responsible": "Faggruppen",
+                  "deadline": "2027-01-20", "recommendation": "handleplan", "level": "gruppe", "phase": "forebyggelse",
+                  "status": "planlagt", "priority": "middel", "problem": "Stor arbejdsmængde og tidspres"}},
+        {"id": "ex0007", "unit": "hum", "who": "Mette (AMR)", "at": at.format(day=28, hour=11, minute=5),
+         "data": {"measure": "Gradvis tilbagevenden med aftalt skema og fast kontaktperson", "responsible": "Leder og AMR",
+                  "recommendation": "handleplan", "level": "ledelse", "phase": "efter", "status": "planlagt",
+                  "priority": "middel", "problem": "Tilbagevenden efter sygemelding"}},
     ]
     head = "# Workshopsvar til eksemplet (syntetiske). Indlæses med: stresskit answers import data/example data/example/answers.yaml\n"
     return head + yaml.safe_dump({"answers": rows, "actions": actions}, allow_unicode=True, sort_keys=False)

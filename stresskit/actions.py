@@ -57,3 +57,172 @@ def save(store: Store, action: Action, who: str | None = None) -> Action:
 
 def for_unit(store: Store, unit: str | None = None) -> list[Action]:
     return [Action.from_version(v) for v in store.actions(unit)]
+
+
+def today() -> date:
+    """Today, or the date in STRESSKIT_TODAY (ISO), so a report can be made as of a given day."""
+    import os
+
+    fixed = os.environ.get("STRESSKIT_TODAY")
+    return date.fromisoformat(fixed) if fixed else date.today()
+
+
+def followup_due(action: Action, today: date) -> bool:
+    return action.is_open() and bool(action.followup) and date.fromisoformat(action.followup) <= today
+
+
+def flags(action: Action, today: date) -> list[str]:
+    """What needs attention, in Danish: a passed deadline, a follow-up that is due."""
+    out = []
+    if action.overdue(today):
+        out.append(f"Forsinket: fristen var {_date(action.deadline)}")
+    if followup_due(action, today):
+        out.append(f"Opfølgning: {_date(action.followup)}")
+    return out
+
+
+def _date(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "–"
+
+
+# --- the two views -------------------------------------------------------------------
+def iglo_grid(items: list[Action], levels: list, phases: list) -> dict[tuple[str, str], list[Action]]:
+    """Phases × levels, each cell its actions; an action not yet placed goes under "" for that axis."""
+    grid: dict[tuple[str, str], list[Action]] = {}
+    known_levels, known_phases = {x["id"] for x in levels}, {x["id"] for x in phases}
+    for a in items:
+        key = (a.phase if a.phase in known_phases else "", a.level if a.level in known_levels else "")
+        grid.setdefault(key, []).append(a)
+    return grid
+
+
+def iglo_html(items: list[Action], guide, today: date, names: dict[str, str] | None = None) -> str:
+    from html import escape
+
+    levels, phases = guide.iglo_levels, guide.iglo_phases
+    grid = iglo_grid(items, levels, phases)
+    cols = [(lv["id"], f"{lv['title']}<br><small>{escape(lv['who'])}</small>") for lv in levels]
+    rows = [(ph["id"], f"{ph['number']}. {escape(ph['title'])}") for ph in phases]
+    if any(k[1] == "" for k in grid):
+        cols.append(("", "Intet niveau endnu"))
+    if any(k[0] == "" for k in grid):
+        rows.append(("", "Ingen fase endnu"))
+    head = "".join(f"<th scope='col'>{label}</th>" for _, label in cols)
+    body = []
+    for phase, label in rows:
+        cells = []
+        for level, _ in cols:
+            entries = []
+            for a in grid.get((phase, level), []):
+                warn = "".join(f"<br><span class='sk-flag'>⚠ {escape(f)}</span>" for f in flags(a, today))
+                whose = f" <small>({escape(names[a.unit])})</small>" if names and len(names) > 1 and a.unit in names else ""
+                state = STATUSES.get(a.status, a.status)
+                entries.append(f"<li class='sk-action sk-{a.status}'><b>{escape(a.measure)}</b>{whose}<br><small>"
+                               f"{escape(a.responsible or 'ingen ansvarlig')} · frist {_date(a.deadline)} · {state}</small>{warn}</li>")
+            cells.append(f"<td>{'<ul>' + ''.join(entries) + '</ul>' if entries else ''}</td>")
+        body.append(f"<tr><th scope='row'>{label}</th>{''.join(cells)}</tr>")
+    return (f"<table class='sk-table sk-iglo'><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+# The columns of the APV action plan: what the law asks a written plan to hold, plus priority.
+PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning (tiltag)"),
+                ("responsible", "Ansvarlig"), ("deadline", "Gennemføres senest"), ("followup", "Følges op"),
+                ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
+                ("recommendation", "Fra anbefaling")]
+DATE_FIELDS = {"deadline", "followup"}
+
+
+def by_priority(items: list[Action]) -> list[Action]:
+    """The plan's order: priority, then the earliest deadline."""
+    order = {"hoej": 0, "middel": 1, "lav": 2}
+    return sorted(items, key=lambda a: (order.get(a.priority, 1), a.deadline or "9999"))
+
+
+def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
+    """The actions, in plan order, as APV plan rows with Danish values (dates stay dates)."""
+    titles = {x["id"]: x["title"] for x in list(guide.iglo_levels) + list(guide.iglo_phases)}
+    recs = {r["id"]: f"{r['number']}. {r['title']}" for r in guide.recommendations}
+    rows = []
+    for a in by_priority(items):
+        rows.append({"unit": names.get(a.unit, a.unit), "problem": a.problem, "measure": a.measure,
+                     "responsible": a.responsible,
+                     "deadline": date.fromisoformat(a.deadline) if a.deadline else None,
+                     "followup": date.fromisoformat(a.followup) if a.followup else None,
+                     "priority": PRIORITIES.get(a.priority, a.priority), "status": STATUSES.get(a.status, a.status),
+                     "level": titles.get(a.level, ""), "phase": titles.get(a.phase, ""),
+                     "recommendation": recs.get(a.recommendation, "")})
+    return rows
+
+
+def plan_html(items: list[Action], guide, names: dict[str, str], today: date) -> str:
+    from html import escape
+
+    if not items:
+        return "<p class='sk-empty'>Ingen opgaver i planen endnu.</p>"
+    shown = [c for c in PLAN_COLUMNS if c[0] not in ("level", "phase", "recommendation")]
+    head = "".join(f"<th scope='col'>{label}</th>" for _, label in shown)
+    body = []
+    for a, row in zip(by_priority(items), plan_rows(items, guide, names)):
+        cells = []
+        for key, _ in shown:
+            value = row[key]
+            text = value.strftime("%d.%m.%Y") if isinstance(value, date) else (value or "–")
+            css = " class='sk-flagged'" if (key == "deadline" and a.overdue(today)) or (key == "followup" and followup_due(a, today)) else ""
+            mark = "⚠ " if css else ""
+            cells.append(f"<td{css}>{mark}{escape(text)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table class='sk-table sk-plan'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# --- exports -----------------------------------------------------------------------
+def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
+    """One sheet per (name, plan rows): Danish headers, a frozen header row, real dates."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for name, rows in sheets:
+        title = _sheet_title(name, used)
+        ws = wb.create_sheet(title)
+        ws.append([label for _, label in PLAN_COLUMNS])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDE7F0")
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        for row in rows:
+            ws.append([row[key] for key, _ in PLAN_COLUMNS])
+        for col, (key, label) in enumerate(PLAN_COLUMNS, start=1):
+            letter = ws.cell(row=1, column=col).column_letter
+            longest = max([len(label)] + [len(str(r[key] or "")) for r in rows])
+            ws.column_dimensions[letter].width = 12 if key in DATE_FIELDS else min(60, max(10, longest + 2))
+            for cell in ws[letter][1:]:
+                if key in DATE_FIELDS:
+                    cell.number_format = "DD-MM-YYYY"
+                cell.alignment = Alignment(vertical="top", wrap_text=key in ("problem", "measure"))
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+    wb.save(path)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Ark"
+    title, n = base, 2
+    while title in used:
+        title = f"{base[:28]} {n}"
+        n += 1
+    used.add(title)
+    return title
+
+
+def export_csv(path, rows: list[dict]) -> None:
+    """CSV as a Danish Excel reads it: semicolons, UTF-8 with BOM, dd-mm-åååå dates."""
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        out.writerow([label for _, label in PLAN_COLUMNS])
+        for row in rows:
+            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else (row[k] or "") for k, _ in PLAN_COLUMNS])

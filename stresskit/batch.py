@@ -127,7 +127,9 @@ def run_keys(book: Workbook, units: list[str], books: list[Path]) -> dict[tuple[
     """A key per (unit, notebook) that changes whenever anything the run reads changes:
     the notebook, its parameters, the workbook's files, the answers it reads (the unit's
     subtree; everything for the institution), stresskit itself, and the date (reports are dated)."""
-    shared = {"files": book.checksums(), "code": _code_hash(), "date": date.today().isoformat()}
+    from . import actions
+
+    shared = {"files": book.checksums(), "code": _code_hash(), "date": actions.today().isoformat()}
     nb_hash = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in books}
     with Store(book.store_path) as store:
         answers = {u: store.fingerprint(None if u == book.root_unit else book.subtree(u)) for u in units}
@@ -409,8 +411,13 @@ def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) ->
 
 
 def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
+    from . import actions
+
     cells = {(r.unit, r.notebook): r for r in summary.runs}
-    head = "".join(f"<th scope='col'>{escape(title(s))}</th>" for s in stems)
+    head = "".join(f"<th scope='col'>{escape(title(s))}</th>" for s in stems) + "<th scope='col'>Kræver opmærksomhed</th>"
+    today = actions.today()
+    with Store(book.store_path) as store:
+        everything = actions.for_unit(store)
     rows = []
     for unit in units:
         tds = []
@@ -422,6 +429,12 @@ def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[
             else:
                 mark = "✓ ok" if r.status == "ok" else "✓ uændret"
                 tds.append(f"<td class='sk-ok'><a href='{href}'>{mark}</a></td>")
+        mine = [a for a in everything if a.unit == unit]
+        late = sum(a.overdue(today) for a in mine)
+        due = sum(actions.followup_due(a, today) for a in mine)
+        flags = [f"{late} forsinkede" if late else "", f"{due} opfølgninger" if due else ""]
+        text = ", ".join(f for f in flags if f)
+        tds.append(f"<td class='sk-flagged'>⚠ {text}</td>" if text else "<td class='sk-muted'>–</td>")
         indent = "&nbsp;&nbsp;&nbsp;" * book.depth(unit)
         rows.append(f"<tr><th scope='row'>{indent}<a href='{escape(unit)}/index.html'>{escape(book.unit_name(unit))}</a></th>{''.join(tds)}</tr>")
     body = (f"<header class='sk-masthead'><div class='sk-kicker'>Forebyg stress med arbejdsmiljøorganisationen som anker</div>"

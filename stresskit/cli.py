@@ -62,6 +62,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
     s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
+
+    s = sub.add_parser("export-plan", help="skriv handleplanen til Excel eller CSV",
+                       description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
+                                   "institutionen, eller .csv til dansk Excel.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+    s.add_argument("--out", metavar="FIL", required=True, help="filen, der skal skrives (.xlsx eller .csv)")
+    s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
     return p
 
 
@@ -158,7 +165,36 @@ def _run(args) -> int:
     return 1 if summary.failed else 0
 
 
-COMMANDS = {"new": _new, "validate": _validate, "answers": _answers, "run": _run}
+def _export_plan(args) -> int:
+    from . import actions, guide
+    from .store import Store
+    from .workbook import Workbook
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        print("stresskit export-plan: fejl: --out skal ende på .xlsx eller .csv.", file=sys.stderr)
+        return 2
+    book = Workbook.open(args.dir)
+    units = args.units or book.ordered()
+    unknown = [u for u in units if u not in book.units]
+    if unknown:
+        print(f"stresskit export-plan: fejl: enheden {', '.join(unknown)} findes ikke.", file=sys.stderr)
+        return 2
+    names = {u: book.unit_name(u) for u in book.ordered()}
+    with Store(book.store_path) as store:
+        items = [a for a in actions.for_unit(store) if a.unit in units]
+    g = guide.default()
+    if out.suffix.lower() == ".csv":
+        actions.export_csv(out, actions.plan_rows(items, g, names))
+    else:
+        sheets = [(book.name, actions.plan_rows(items, g, names))]
+        sheets += [(names[u], actions.plan_rows([a for a in items if a.unit == u], g, names)) for u in units]
+        actions.export_xlsx(out, sheets)
+    print(f"Skrev {len(items)} opgaver til {out}.")
+    return 0
+
+
+COMMANDS = {"new": _new, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan}
 
 if __name__ == "__main__":
     sys.exit(main())

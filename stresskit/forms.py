@@ -359,3 +359,76 @@ def rows_report_html(form: Form, store: Store, rows: list[tuple[str, str]]) -> s
         body.append(f"<tr><th scope='row'>{escape(label)}</th>{''.join(cells)}</tr>")
     return (f"<table class='sk-table'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+class ActionEditor:
+    """Add, edit and close actions in the IGLO plan: every field of the action model."""
+
+    def __init__(self, store: Store, guide, units: dict[str, str], unit: str, recommendation: str = "handleplan",
+                 on_change: Callable | None = None):
+        self.store, self.units, self.unit, self.recommendation = store, units, unit, recommendation
+        self.on_change = on_change
+        self.pick = w.Dropdown(description="Opgave", layout=w.Layout(width="100%"))
+        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=w.Layout(width="100%"))
+        self.problem = w.Text(description="Problem", placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
+                              layout=w.Layout(width="100%"))
+        self.level = w.Dropdown(description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels])
+        self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
+        self.responsible = w.Text(description="Hvem")
+        self.deadline = w.DatePicker(description="Frist")
+        self.followup = w.DatePicker(description="Opfølgning")
+        self.priority = w.Dropdown(description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel")
+        self.status = w.Dropdown(description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt")
+        self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
+        self.save_button = w.Button(description="Gem opgave", icon="save", button_style="primary")
+        self.save_button.on_click(lambda _b: self.save())
+        self.message = w.HTML()
+        self.pick.observe(lambda change: self.load(change["new"]), names="value")
+        self.refresh()
+        rows = [self.pick, self.measure, self.problem, w.HBox([self.level, self.phase]),
+                w.HBox([self.responsible, self.priority]), w.HBox([self.deadline, self.followup]),
+                w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]), w.HBox([self.save_button, self.message])]
+        self.widget = w.VBox([w.HTML("<h3>Tilføj eller ret en opgave</h3>")] + rows)
+        self.widget.add_class("sk-form")
+
+    def current(self) -> list[actions_module.Action]:
+        return [a for a in actions_module.for_unit(self.store) if a.unit in self.units]
+
+    def refresh(self) -> None:
+        self._actions = {a.id: a for a in self.current()}
+        self.pick.options = [("Ny opgave", None)] + [(f"{a.measure[:60]} ({self.units[a.unit]})", a.id)
+                                                      for a in self._actions.values()]
+
+    def load(self, action_id) -> None:
+        a = self._actions.get(action_id) or actions_module.Action(self.unit, "")
+        self.measure.value, self.problem.value, self.responsible.value = a.measure, a.problem, a.responsible
+        self.level.value = a.level if a.level in dict((v, k) for k, v in self.level.options) else ""
+        self.phase.value = a.phase if a.phase in dict((v, k) for k, v in self.phase.options) else ""
+        self.deadline.value = date.fromisoformat(a.deadline) if a.deadline else None
+        self.followup.value = date.fromisoformat(a.followup) if a.followup else None
+        self.priority.value, self.status.value, self.owner.value = a.priority, a.status, a.unit
+
+    def save(self) -> actions_module.Action | None:
+        if not self.measure.value.strip():
+            self.message.value = '<span class="sk-error" role="alert">⚠ Skriv, hvad der skal gøres.</span>'
+            return None
+        old = self._actions.get(self.pick.value)
+        action = actions_module.Action(
+            unit=self.owner.value, measure=self.measure.value.strip(), responsible=self.responsible.value.strip(),
+            deadline=self.deadline.value.isoformat() if self.deadline.value else None,
+            recommendation=old.recommendation if old else self.recommendation, question=old.question if old else "",
+            level=self.level.value, phase=self.phase.value, problem=self.problem.value.strip(), priority=self.priority.value,
+            followup=self.followup.value.isoformat() if self.followup.value else None, status=self.status.value,
+            id=old.id if old else None)
+        try:
+            saved = actions_module.save(self.store, action)
+        except Exception as exc:
+            self.message.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
+            return None
+        self.refresh()
+        self.pick.value = None
+        self.load(None)
+        self.message.value = f'<span class="sk-saved">✓ «{escape(saved.measure[:40])}» gemt kl. {local_time(saved.at):%H:%M}</span>'
+        if self.on_change:
+            self.on_change(None, saved)
+        return saved

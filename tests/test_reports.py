@@ -130,7 +130,8 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
 
 
 @pytest.mark.parametrize("stem,unit", [("02_aftaler", "hum"), ("03_paavirkninger", "hum"), ("03_paavirkninger", ""),
-                                       ("04_status", "service"), ("05_samarbejde", ""), ("05_samarbejde", "kantine")])
+                                       ("04_status", "service"), ("05_samarbejde", ""), ("05_samarbejde", "kantine"),
+                                       ("06_handleplan", "hum"), ("06_handleplan", "")])
 def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
     nb = run(tmp_path, example, unit, "live", ROOT / "notebooks" / f"{stem}.ipynb")
     outs = outputs(nb)

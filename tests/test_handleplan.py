@@ -1,0 +1,121 @@
+"""Notebook 06's action plan: the IGLO grid, follow-up flags on fixed dates, and the exports."""
+import csv
+import io
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+import stresskit.page as sk
+from stresskit import actions, answers, cli, forms, guide
+from stresskit.store import Store
+from stresskit.workbook import Workbook
+
+
+@pytest.fixture
+def book(example):
+    b = Workbook.open(example)
+    answers.import_(b, example / "answers.yaml")
+    return b
+
+
+def shown(monkeypatch, book, unit, call, today=None):
+    if today:
+        monkeypatch.setenv("STRESSKIT_TODAY", today)
+    seen = []
+    monkeypatch.setattr(sk, "display", lambda obj: seen.append(getattr(obj, "data", "")))
+    page = sk.open(book.root, unit, "report")
+    getattr(page, call)()
+    return "".join(x for x in seen if isinstance(x, str))
+
+
+def test_overdue_and_followup_flags_on_fixed_dates():
+    a = actions.Action("hum", "Tiltag", deadline="2026-11-15", followup="2026-12-01")
+    assert not a.overdue(date(2026, 11, 15)) and a.overdue(date(2026, 11, 16))
+    assert not actions.followup_due(a, date(2026, 11, 30)) and actions.followup_due(a, date(2026, 12, 1))
+    assert actions.flags(a, date(2026, 12, 2)) == ["Forsinket: fristen var 15.11.2026", "Opfølgning: 01.12.2026"]
+    a.status = "gennemfoert"
+    assert actions.flags(a, date(2027, 1, 1)) == []  # a finished action is never late
+
+
+def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
+    early = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-01")
+    assert "Ingen opgaver er forsinkede" in early
+    late = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-16")
+    assert "1 opgave kræver opmærksomhed" in late and "Forsinket: fristen var 15.11.2026" in late
+    from stresskit import batch
+    monkeypatch.setenv("STRESSKIT_TODAY", "2026-11-21")
+    summary = batch.Summary(tmp_path)
+    batch.write_index(book, summary, [], book.ordered(), {})
+    index = summary.index.read_text(encoding="utf-8")
+    assert "⚠ 1 forsinkede</td>" in index  # Humaniora, as of 21 November
+    assert "⚠ 1 forsinkede, 1 opfølgninger" in index  # the institution's own: late and due for follow-up
+
+
+def test_an_action_from_04_appears_in_the_iglo_grid(book, monkeypatch):
+    store = Store(book.store_path)
+    view = forms.FormView(guide.default().forms["opfoelgning"], store, "nat")
+    field = view.fields["status.opfoelgning.opgaver"]
+    field.what.value = "Kortlæg forberedelsestiden"
+    field.save()
+    unit = shown(monkeypatch, book, "nat", "iglo")
+    assert "Kortlæg forberedelsestiden" in unit and "Ingen fase endnu" in unit
+    whole = shown(monkeypatch, book, "fjordby", "iglo")
+    assert "Kortlæg forberedelsestiden</b> <small>(Naturvidenskab)</small>" in whole
+    assert "Stresspolitik med klar rollefordeling" in whole  # placed: organisation × forebyggelse
+
+
+def test_iglo_editor_places_and_closes_an_action(book):
+    store = Store(book.store_path)
+    editor = forms.ActionEditor(store, guide.default(), {"hum": "Humaniora"}, "hum")
+    editor.measure.value, editor.level.value, editor.phase.value = "Buddyordning for nye lærere", "gruppe", "forebyggelse"
+    editor.deadline.value = date(2027, 2, 1)
+    saved = editor.save()
+    assert (saved.level, saved.phase, saved.deadline, saved.recommendation) == ("gruppe", "forebyggelse", "2027-02-01", "handleplan")
+    editor.pick.value = saved.id
+    editor.status.value = "gennemfoert"
+    editor.save()
+    [current] = [a for a in actions.for_unit(store, "hum") if a.id == saved.id]
+    assert current.status == "gennemfoert" and len(store.action_history(saved.id)) == 2
+
+
+def test_after_a_case_the_question_is_asked_only_once_it_is_over(book, monkeypatch):
+    html = shown(monkeypatch, book, "hum", "after_case")
+    assert "Kontakten under sygemeldingen skal aftales fra start" in html
+    html = shown(monkeypatch, book, "nat", "after_case")
+    assert "Et stressforløb i enheden er afsluttet" in html and "Skal vi aftale noget andet" not in html
+
+
+def test_xlsx_export_round_trips(book, tmp_path, capsys):
+    out = tmp_path / "plan.xlsx"
+    assert cli.main(["export-plan", str(book.root), "--out", str(out)]) == 0
+    with Store(book.store_path) as store:
+        expected = {(a.measure, a.responsible, a.deadline, a.followup) for a in actions.for_unit(store)}
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Fjordby Gymnasium" and "Humaniora" in wb.sheetnames and len(wb.sheetnames) == 16
+    ws = wb["Fjordby Gymnasium"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["Enhed", "Problem", "Løsning (tiltag)", "Ansvarlig", "Gennemføres senest", "Følges op"]
+    assert ws.freeze_panes == "A2" and ws.column_dimensions["C"].width > 20
+    got = set()
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        values = dict(zip(header, row))
+        for key in ("Gennemføres senest", "Følges op"):
+            assert values[key] is None or isinstance(values[key], datetime)
+        iso = [values[k].date().isoformat() if values[k] else None for k in ("Gennemføres senest", "Følges op")]
+        got.add((values["Løsning (tiltag)"], values["Ansvarlig"] or "", *iso))
+    assert got == expected
+    hum = [r[2] for r in wb["Humaniora"].iter_rows(min_row=2, values_only=True)]
+    assert "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden" in hum and len(hum) == 3
+
+
+def test_csv_export_in_the_danish_excel_dialect(book, tmp_path):
+    out = tmp_path / "plan.csv"
+    assert cli.main(["export-plan", str(book.root), "--out", str(out), "--units", "hum"]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][2] == "Løsning (tiltag)" and len(rows) == 4
+    assert ["Humaniora", "Stor arbejdsmængde og tidspres", "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
+            "Uddannelseschef og AMR", "15-11-2026"] == rows[1][:5]
+    assert cli.main(["export-plan", str(book.root), "--out", str(tmp_path / "plan.pdf")]) == 2
