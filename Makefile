@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := data/example
 
-.PHONY: demo test lab bench browser clean example
+.PHONY: demo test lab present bench browser clean example
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,11 +28,15 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/stresskit lab $(EXAMPLE)
+
+present: $(STAMP)
+	$(BIN)/stresskit present $(EXAMPLE) --unit hum --notebook 3
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/present.py
 
 example: $(STAMP)
 	$(BIN)/python data/make_example.py

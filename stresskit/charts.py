@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from html import escape
 
 import matplotlib
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state to lea
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
-matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
+matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10, "axes.spines.top": False,
                      "axes.spines.right": False, "svg.fonttype": "none"})
 
 

@@ -63,6 +63,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
     s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
 
+    s = sub.add_parser("present", help="vis en notesbog for en enhed til en skærm (Voilà)",
+                       description="Vis én notesbog for én enhed som en side uden kode, med formularer og diagrammer "
+                                   "i stor skrift. Serveren lytter kun på 127.0.0.1.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+    s.add_argument("--unit", metavar="ID", help="enhedens id (standard: hele institutionen)")
+    s.add_argument("--notebook", metavar="N", type=int, required=True, help="anbefalingens nummer, 1–6")
+    s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
+    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+
+    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogen", description="Åbn JupyterLab med kopier af "
+                       "notesbøgerne, hvor denne arbejdsbog er standard.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+    s.add_argument("--port", metavar="P", type=int, help="porten")
+
     s = sub.add_parser("export-plan", help="skriv handleplanen til Excel eller CSV",
                        description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
                                    "institutionen, eller .csv til dansk Excel.")
@@ -194,7 +208,48 @@ def _export_plan(args) -> int:
     return 0
 
 
-COMMANDS = {"new": _new, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan}
+def _present(args) -> int:
+    import time
+
+    from . import present
+    from .batch import UsageError
+    from .workbook import Workbook
+
+    started = time.perf_counter()
+    unit = args.unit or Workbook.open(args.dir).root_unit
+    try:
+        proc, url = present.serve(args.dir, unit, args.notebook, args.port, open_browser=not args.no_browser)
+        present.wait_until_up(url, proc)
+    except UsageError as exc:
+        print(f"stresskit present: fejl: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"Kunne ikke starte visningen: {exc}", file=sys.stderr)
+        return 1
+    print(f"Visningen kører på {url} (klar efter {time.perf_counter() - started:.1f} s). Stop med Ctrl+C.", flush=True)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stop from outside also stops Voilà and its kernels
+    try:
+        proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        present.stop(proc)
+    return 0
+
+
+def _lab(args) -> int:
+    import subprocess
+
+    from . import present
+
+    cmd, work = present.lab_command(args.dir, port=args.port)
+    print(f"JupyterLab åbner notesbøgerne i {work} med arbejdsbogen {args.dir}.", flush=True)
+    return subprocess.call(cmd)
+
+
+COMMANDS = {"new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -380,6 +380,10 @@ class ActionEditor:
         self.priority = w.Dropdown(description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel")
         self.status = w.Dropdown(description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt")
         self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
+        for widget in (self.pick, self.measure, self.problem, self.level, self.phase, self.responsible, self.deadline,
+                       self.followup, self.priority, self.status, self.owner):
+            widget.style = {"description_width": "7em"}
+            widget.layout.margin = "4px 8px 4px 0"
         self.save_button = w.Button(description="Gem opgave", icon="save", button_style="primary")
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.HTML()
@@ -396,8 +400,9 @@ class ActionEditor:
 
     def refresh(self) -> None:
         self._actions = {a.id: a for a in self.current()}
-        self.pick.options = [("Ny opgave", None)] + [(f"{a.measure[:60]} ({self.units[a.unit]})", a.id)
-                                                      for a in self._actions.values()]
+        self.pick.options = [("Ny opgave", "")] + [(f"{a.measure[:60]} ({self.units[a.unit]})", a.id)
+                                                    for a in self._actions.values()]
+        self.pick.value = ""
 
     def load(self, action_id) -> None:
         a = self._actions.get(action_id) or actions_module.Action(self.unit, "")
@@ -426,8 +431,7 @@ class ActionEditor:
             self.message.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
             return None
         self.refresh()
-        self.pick.value = None
-        self.load(None)
+        self.load("")
         self.message.value = f'<span class="sk-saved">✓ «{escape(saved.measure[:40])}» gemt kl. {local_time(saved.at):%H:%M}</span>'
         if self.on_change:
             self.on_change(None, saved)

@@ -8,6 +8,7 @@ the page, never as a traceback.
 from __future__ import annotations
 
 import functools
+import os
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -22,6 +23,15 @@ from .store import Store, set_user
 from .workbook import Workbook
 
 MODES = ("live", "report")
+# For a projector (stresskit present): large type, strong contrast, wide controls.
+PRESENT_CSS = """
+body, .jp-RenderedHTMLCommon, .widget-html-content, .widget-label, .jupyter-widgets { font-size: 20px !important; color: #000; }
+.jp-RenderedHTMLCommon h1 { font-size: 2.1em; } .jp-RenderedHTMLCommon h2 { font-size: 1.6em; }
+.widget-toggle-button, .widget-button, .widget-dropdown > select, .widget-text input, .widget-textarea textarea,
+.widget-datepicker input { font-size: 18px !important; min-height: 2.2em; }
+.widget-checkbox input { transform: scale(1.5); margin-right: 0.6em; }
+.sk-figure img { width: 100%; }
+"""
 CSS = Path(__file__).parent / "templates" / "stresskit" / "static" / "stresskit.css"
 
 
@@ -114,13 +124,14 @@ class Page:
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
                 f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
         if self.mode == "live":
-            html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
+            present = PRESENT_CSS if os.environ.get("STRESSKIT_PRESENT") else ""
+            html = f"<style>{CSS.read_text(encoding='utf-8')}{present}</style>" + html
         show(html)
         if self.mode == "live":
             import ipywidgets as w
 
             name = w.Text(placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
-                          layout=w.Layout(width="32em"))
+                          style={"description_width": "initial"}, layout=w.Layout(width="36em"))
             name.observe(lambda change: set_user(change["new"]), names="value")
             display(name)
 

@@ -38,3 +38,30 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+ARTIFACTS = ROOT / "reports" / "test-screenshots"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def page(browser, request):
+    """A 1280×720 page; on failure its screenshot is saved under reports/test-screenshots/."""
+    p = browser.new_page(viewport={"width": 1280, "height": 720})
+    yield p
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{request.node.name}.png"
+        try:
+            p.screenshot(path=str(path), full_page=True)
+            print(f"skærmbillede gemt: {path}")
+        except Exception:
+            pass
+    p.close()
