@@ -21,7 +21,6 @@ import logging
 import multiprocessing
 import os
 import re
-import sys
 import tempfile
 import time
 import uuid
@@ -35,7 +34,6 @@ import nbformat
 from . import __version__
 from . import guide as guide_module
 from . import report
-from .problems import InputError, Problem
 from .store import Store
 from .workbook import Workbook
 

@@ -174,7 +174,7 @@ class Page:
     def signals_form(self) -> None:
         figures = signals.for_unit(self.book, self.unit)
         prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
-        if figures and self.unit not in _own_signal_rows(self.book):
+        if figures and self.unit not in signals.read(self.book)[0]:
             show(note("Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."))
         self.form("signaler", prefill, prefill_source="signals.csv")
 
@@ -709,11 +709,6 @@ class Page:
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         show(f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
              f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
-
-
-def _own_signal_rows(book: Workbook) -> set[str]:
-    rows, _problems = signals.read(book)
-    return set(rows)
 
 
 def open(workbook: str | Path, unit: str | None = None, mode: str = "live") -> Page:  # noqa: A001

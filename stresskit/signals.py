@@ -12,7 +12,7 @@ import pandas as pd
 from . import guide as guide_module
 from . import tables
 from .problems import InputError, Problem, display_name
-from .workbook import SIGNALS, Workbook
+from .workbook import Workbook
 
 UNIT_COLUMN = "enhed"
 

@@ -150,7 +150,6 @@ def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
 
 
 def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
-    import numpy as np
     from stresskit import apv
     from test_apv import assert_underivable
     folder, summary = built
