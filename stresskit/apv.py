@@ -278,6 +278,27 @@ def check(book: Workbook) -> list[Problem]:
     return problems
 
 
+def _fingerprint(book: Workbook) -> tuple:
+    """What the survey's figures depend on: the unit tree, the thresholds and the apv/ files as they are now."""
+    files = [book.root / "institution.yaml", book.apv_dir / MAPPING, *round_files(book)]
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
+    return (str(book.root.resolve()), stats)
+
+
+_cache: dict[tuple, object] = {}
+
+
+def results(book: Workbook) -> Results | None:
+    """The latest round's anonymised results, computed once per process while the files are unchanged
+    (the notebooks of one unit share a kernel, and three of them read the APV)."""
+    key = _fingerprint(book)
+    if key not in _cache:
+        survey = load(book)
+        _cache.clear()
+        _cache[key] = aggregate(book, survey) if survey and survey.rounds else None
+    return _cache[key]
+
+
 def load(book: Workbook) -> Survey | None:
     """All rounds, oldest first; None when the workbook has no survey. Raise InputError on bad input."""
     files = round_files(book)

@@ -86,8 +86,6 @@ class Page:
             return
         self.book, self.unit = book, unit
         self.store = Store(book.store_path)
-        self._survey: apv.Survey | None | bool = False
-        self._results: apv.Results | None | bool = False
         self._redraw: list = []
 
     # --- shared pieces ---------------------------------------------------------
@@ -98,23 +96,15 @@ class Page:
     def unit_path(self, unit: str | None = None) -> str:
         return " › ".join(self.book.unit_name(u) for u in reversed(self.book.ancestors(unit or self.unit)))
 
-    def survey(self) -> apv.Survey | None:
-        if self._survey is False:
-            self._survey = apv.load(self.book)
-        return self._survey
-
     def results(self) -> apv.Results | None:
-        if self._results is False:
-            survey = self.survey()
-            self._results = apv.aggregate(self.book, survey) if survey and survey.rounds else None
-        return self._results
+        return apv.results(self.book)
 
     @_guarded
     def header(self, recommendation: str) -> None:
         rec = self.guide.recommendation(recommendation)
         try:
-            survey = self.survey()
-            round_name = survey.latest.name if survey and survey.latest else "ingen endnu"
+            results = self.results()
+            round_name = results.round if results else "ingen endnu"
         except InputError:
             round_name = "kan ikke læses"
         meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),

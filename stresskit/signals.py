@@ -7,7 +7,6 @@ summed, rates weighted by headcount.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from . import guide as guide_module
 from . import tables
@@ -41,7 +40,7 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
             text = record.get(m["id"], "")
             if text == "":
                 continue
-            number = tables.numbers(pd.Series([text]))[0]
+            number = tables.number(text)
             if np.isnan(number) or number < 0 or (m["integer"] and not float(number).is_integer()):
                 kind = "et helt tal" if m["integer"] else "et tal"
                 problems.append(Problem(file, row=row, column=m["id"], value=text, expected=f"forventede {kind} på 0 eller mere ({m['unit']})."))
@@ -62,8 +61,9 @@ def for_unit(book: Workbook, unit_id: str) -> dict[str, float]:
         raise InputError(problems)
     if unit_id in rows:
         return rows[unit_id]
-    parts = [u for u in book.subtree(unit_id) if u in rows and not any(a in rows for a in book.ancestors(u)[1:]
-                                                                        if a in book.subtree(unit_id) and a != u)]
+    below = set(book.subtree(unit_id))
+    # the topmost units below with a row of their own: a row already covers the units under it
+    parts = [u for u in below if u in rows and not any(a in rows for a in book.ancestors(u)[1:] if a in below)]
     out = {}
     for m in guide_module.default().signal_measures:
         have = [(rows[u][m["id"]], book.units[u].headcount or 0) for u in parts if m["id"] in rows[u]]

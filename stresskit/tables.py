@@ -57,6 +57,14 @@ def numbers(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column.str.replace(",", ".", regex=False), errors="coerce")
 
 
+def number(text: str) -> float:
+    """One cell as a number, accepting a decimal comma; NaN when it is not one."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        return float("nan")
+
+
 def column_letter(index: int) -> str:
     """0 -> A, 26 -> AA: the column as the spreadsheet shows it."""
     letters = ""
