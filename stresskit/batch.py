@@ -25,13 +25,13 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
 import nbformat
 
-from . import __version__
+from . import __version__, actions
 from . import guide as guide_module
 from . import report
 from .store import Store
@@ -125,8 +125,6 @@ def run_keys(book: Workbook, units: list[str], books: list[Path]) -> dict[tuple[
     """A key per (unit, notebook) that changes whenever anything the run reads changes:
     the notebook, its parameters, the workbook's files, the answers it reads (the unit's
     subtree; everything for the institution), stresskit itself, and the date (reports are dated)."""
-    from . import actions
-
     shared = {"files": book.checksums(), "code": _code_hash(), "date": actions.today().isoformat()}
     nb_hash = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in books}
     with Store(book.store_path) as store:
@@ -400,7 +398,7 @@ def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) ->
     path_names = " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit)))
     head = (f"<header class='sk-masthead sk-cover'><div class='sk-kicker'>Forebyg stress med arbejdsmiljøorganisationen som anker</div>"
             f"<h1>Samlet rapport: {escape(book.unit_name(unit))}</h1><ul class='sk-meta'><li>Institution: <b>{escape(book.name)}</b></li>"
-            f"<li>Enhed: <b>{escape(path_names)}</b></li><li>Dato: <b>{date.today():%d.%m.%Y}</b></li></ul></header>"
+            f"<li>Enhed: <b>{escape(path_names)}</b></li><li>Dato: <b>{actions.today():%d.%m.%Y}</b></li></ul></header>"
             f"<nav class='sk-toc' aria-label='Indhold'><h2>Indhold</h2><ol>{''.join(toc)}</ol></nav>")
     target = out / unit / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -409,8 +407,6 @@ def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) ->
 
 
 def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
-    from . import actions
-
     cells = {(r.unit, r.notebook): r for r in summary.runs}
     head = "".join(f"<th scope='col'>{escape(title(s))}</th>" for s in stems) + "<th scope='col'>Kræver opmærksomhed</th>"
     today = actions.today()

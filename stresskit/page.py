@@ -108,7 +108,7 @@ class Page:
         except InputError:
             round_name = "kan ikke læses"
         meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
-                ("Dato", date.today().strftime("%d.%m.%Y"))]
+                ("Dato", actions_module.today().strftime("%d.%m.%Y"))]
         items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
         html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
@@ -663,7 +663,7 @@ class Page:
             extra = (f"<p class='sk-muted'>Desuden {len(rest)} opgave{'r' if len(rest) != 1 else ''} uden IGLO-fase "
                      "(se handleplanen).</p>") if rest else ""
             return (f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
-                    f"<p>{escape(self.book.name)} · {date.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
+                    f"<p>{escape(self.book.name)} · {actions_module.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
                     f"når stressen rammer.</p><div class='sk-onepage-grid'>{''.join(blocks)}</div>{extra}</section>")
 
         self.live_html(render)
