@@ -426,7 +426,8 @@ def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[
         mine = [a for a in everything if a.unit == unit]
         late = sum(a.overdue(today) for a in mine)
         due = sum(actions.followup_due(a, today) for a in mine)
-        flags = [f"{late} forsinkede" if late else "", f"{due} opfølgninger" if due else ""]
+        flags = [f"{late} {'forsinket' if late == 1 else 'forsinkede'}" if late else "",
+                 f"{due} {'opfølgning' if due == 1 else 'opfølgninger'}" if due else ""]
         text = ", ".join(f for f in flags if f)
         tds.append(f"<td class='sk-flagged'>⚠ {text}</td>" if text else "<td class='sk-muted'>–</td>")
         indent = "&nbsp;&nbsp;&nbsp;" * book.depth(unit)

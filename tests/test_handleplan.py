@@ -48,8 +48,8 @@ def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     summary = batch.Summary(tmp_path)
     batch.write_index(book, summary, [], book.ordered(), {})
     index = summary.index.read_text(encoding="utf-8")
-    assert "⚠ 1 forsinkede</td>" in index  # Humaniora, as of 21 November
-    assert "⚠ 1 forsinkede, 1 opfølgninger" in index  # the institution's own: late and due for follow-up
+    assert "⚠ 1 forsinket</td>" in index  # Humaniora, as of 21 November
+    assert "⚠ 1 forsinket, 1 opfølgning</td>" in index  # the institution's own: late and due for follow-up
 
 
 def test_an_action_from_04_appears_in_the_iglo_grid(book, monkeypatch):
