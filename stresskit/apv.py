@@ -336,9 +336,6 @@ class Results:
     def threshold(self, construct: str) -> int:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
 
-    def unit(self, unit_id: str) -> pd.DataFrame:
-        return self.table.xs(unit_id, level="unit")
-
     def status_text(self, unit_id: str, construct: str) -> str:
         return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct))
 

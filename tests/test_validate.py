@@ -34,6 +34,16 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def set_cells(path, row, values):
+    """Change cells of one row of the survey CSV; row as a spreadsheet counts it (the header is 1)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[row - 1].split(";")
+    for column, value in values.items():
+        cells[column] = value
+    lines[row - 1] = ";".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_missing_institution_file(tmp_path, capsys):
     code, text = validate(capsys, tmp_path)
     assert code == 1 and "institution.yaml: filen mangler" in text
@@ -77,12 +87,7 @@ def test_survey_with_header_only(example, capsys):
 
 
 def test_non_numeric_and_out_of_scale_answers(example, capsys):
-    path = example / "apv" / "2026.csv"
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    cells = lines[4].split(";")
-    cells[2], cells[3] = "meget", "7"   # q01, q02 of the respondent on spreadsheet row 5
-    lines[4] = ";".join(cells)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    set_cells(example / "apv" / "2026.csv", 5, {2: "meget", 3: "7"})  # q01, q02
     code, text = validate(capsys, example)
     assert code == 1
     assert "apv/2026.csv, række 5, kolonne «q01 (C)»: fandt «meget», forventede et tal fra 1 til 5" in text
@@ -90,12 +95,7 @@ def test_non_numeric_and_out_of_scale_answers(example, capsys):
 
 
 def test_respondent_in_unknown_unit(example, capsys):
-    path = example / "apv" / "2026.csv"
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    cells = lines[2].split(";")
-    cells[1] = "Musik"
-    lines[2] = ";".join(cells)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    set_cells(example / "apv" / "2026.csv", 3, {1: "Musik"})  # the unit column
     code, text = validate(capsys, example)
     assert code == 1 and "række 3, kolonne «Afdeling (B)»: fandt «Musik»" in text and "institution.yaml" in text
 
