@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import anonymity
 from . import guide as guide_module
 from . import tables, yamlfile
 from .problems import InputError, Problem, display_name
@@ -28,17 +29,9 @@ from .workbook import Workbook
 MAPPING = "mapping.yaml"
 MAX_LISTED = 25  # problems listed per file before summing up the rest
 
-# Why a figure is or is not shown; the Danish text is what a report prints.
-SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = "shown", "none", "small", "complement"
-
-
-def status_text(status: str, k: int) -> str:
-    return {
-        SHOWN: "",
-        NO_ANSWERS: "Ingen besvarelser",
-        SMALL: f"Skjult: færre end {k} svar",
-        COMPLEMENT: "Skjult, så en mindre gruppe ikke kan regnes ud",
-    }[status]
+# Why a figure is or is not shown (re-exported: views compare statuses through apv).
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL, anonymity.COMPLEMENT
+status_text = anonymity.status_text
 
 
 @dataclass(frozen=True)
@@ -321,10 +314,11 @@ def load(book: Workbook) -> Survey | None:
 # --- aggregation and anonymity --------------------------------------------------
 @dataclass
 class Results:
-    """Aggregates of one round per unit and construct, already anonymised.
+    """Aggregates of one round per unit and construct, already anonymised (see anonymity).
 
     ``table`` has one row per (unit, construct): n, mean (0–100), share (0–1, exposed or
-    low resource) and status; n, mean and share are NaN unless status is SHOWN.
+    low resource) and status; n, mean and share are NaN unless status is SHOWN. A mean is
+    never given for a rule-``any`` construct or a combination: there it says nothing.
     """
     round: str
     table: pd.DataFrame
@@ -332,6 +326,7 @@ class Results:
     k: int
     k_sensitive: int
     respondents: dict[str, int | None]  # None when withheld
+    respondent_status: dict[str, str] = field(default_factory=dict)
 
     def threshold(self, construct: str) -> int:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
@@ -339,80 +334,87 @@ class Results:
     def status_text(self, unit_id: str, construct: str) -> str:
         return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct))
 
+    def respondents_text(self, unit_id: str) -> str:
+        """The unit's respondent count, or the true reason it is withheld."""
+        n = self.respondents[unit_id]
+        if n is not None:
+            return "1 besvarelse" if n == 1 else f"{n} besvarelser"
+        if self.respondent_status[unit_id] == SMALL:
+            return f"færre end {self.k} besvarelser"
+        return "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
+
+
+def _subtree_sums(book: Workbook, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per unit (book.ordered()), the column sums of ``values`` over the unit's subtree,
+    given each row's own unit as an index into book.ordered()."""
+    units = book.ordered()
+    out = np.zeros((len(units), values.shape[1]))
+    np.add.at(out, codes, values)
+    position = {u: i for i, u in enumerate(units)}
+    for i in range(len(units) - 1, 0, -1):  # depth-first order: every child comes after its parent
+        out[position[book.units[units[i]].parent]] += out[i]
+    return out
+
 
 def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> Results:
     rnd = survey.round(round_name)
     units = book.ordered()
-    # Each respondent counts in their own unit and in every unit above it.
-    ancestors = {u: book.ancestors(u) for u in units}
-    member = rnd._units.map(ancestors).explode()
-    member.name = "unit"
-    scores = rnd._scores.loc[member.index].assign(unit=member.to_numpy())
-    flags = rnd._flags.loc[member.index].assign(unit=member.to_numpy())
-    n = flags.groupby("unit").count().reindex(units, fill_value=0)
-    mean = scores.groupby("unit").mean().reindex(units)
-    share = flags.groupby("unit").mean().reindex(units)
-    direct = rnd._flags.assign(unit=rnd._units.to_numpy()).groupby("unit").count().reindex(units, fill_value=0)
+    cids = list(survey.mapping.constructs)
+    codes = rnd._units.map({u: i for i, u in enumerate(units)}).to_numpy(dtype=int)
+    flags = rnd._flags[cids].to_numpy(dtype=float)
+    scores = rnd._scores[cids].to_numpy(dtype=float)
+    answered = ~np.isnan(flags)
+    n, exposed, score_sum = (_subtree_sums(book, codes, x) for x in
+                             (answered.astype(float), np.nan_to_num(flags), np.nan_to_num(scores)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share, mean = exposed / n, score_sum / n
+    no_mean = [i for i, c in enumerate(cids) if survey.mapping.constructs[c].kind == "combination"
+               or survey.mapping.constructs[c].rule == "any"]
+    mean[:, no_mean] = np.nan
 
-    rows = []
-    for cid, construct in survey.mapping.constructs.items():
-        k = book.min_group_sensitive if construct.sensitive else book.min_group
-        status = suppress(book, n[cid].to_dict(), direct[cid].to_dict(), k)
-        for u in units:
-            shown = status[u] == SHOWN
-            rows.append((u, cid, n.at[u, cid] if shown else np.nan, mean.at[u, cid] if shown else np.nan,
-                         share.at[u, cid] if shown else np.nan, status[u]))
-    table = pd.DataFrame(rows, columns=["unit", "construct", "n", "mean", "share", "status"]).set_index(["unit", "construct"])
+    status = np.empty(n.shape, dtype=object)
+    for j, cid in enumerate(cids):
+        k = book.min_group_sensitive if survey.mapping.constructs[cid].sensitive else book.min_group
+        decided = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int))), k)
+        status[:, j] = [decided[u] for u in units]
+    hidden = status != SHOWN
+    table = pd.DataFrame({
+        "n": np.where(hidden, np.nan, n).ravel(),
+        "mean": np.where(hidden, np.nan, mean).ravel(),
+        "share": np.where(hidden, np.nan, share).ravel(),
+        "status": status.ravel(),
+    }, index=pd.MultiIndex.from_product([units, cids], names=["unit", "construct"]))
 
-    total = rnd._units.value_counts().reindex(units, fill_value=0)  # every row is a respondent
-    everyone = {u: int(total[book.subtree(u)].sum()) for u in units}
-    resp_status = suppress(book, everyone, total.to_dict(), book.min_group)
-    respondents = {u: everyone[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
-    return Results(rnd.name, table, survey.mapping.constructs, book.min_group, book.min_group_sensitive, respondents)
+    everyone = _subtree_sums(book, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
+    counts = dict(zip(units, (int(x) for x in everyone)))
+    resp_status = anonymity.suppress(book.children, book.root_unit, counts, book.min_group)
+    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
+    return Results(rnd.name, table, survey.mapping.constructs, book.min_group, book.min_group_sensitive,
+                   respondents, resp_status)
 
 
-def suppress(book: Workbook, n: dict[str, int], direct: dict[str, int], k: int) -> dict[str, str]:
-    """Decide per unit whether its figure may be shown.
-
-    Primary suppression withholds every group of 1..k-1 respondents. Complementary
-    suppression then withholds more until no withheld group — nor any sum of withheld
-    groups of fewer than k — can be worked out from the shown ones. A unit's total is
-    its own respondents ("direct", never shown on their own) plus its children, so each
-    parent gives one equation; a reader who knows all but one term of an equation knows
-    that one too, which we follow to a fixed point before checking.
-    """
-    status = {u: (NO_ANSWERS if n[u] == 0 else SMALL if n[u] < k else SHOWN) for u in n}
-    relations = [(p, kids) for p, kids in book.children.items() if kids]
-
-    def size(cell):
-        return direct[cell[1]] if isinstance(cell, tuple) else n[cell]
-
-    while True:
-        known = {u for u, s in status.items() if s in (SHOWN, NO_ANSWERS)}
-        known |= {("direct", p) for p in n if direct.get(p, 0) == 0}
-        leak = None
-        changed = True
-        while changed and leak is None:  # what a reader can subtract their way to
-            changed = False
-            for p, kids in relations:
-                unknown = [m for m in (p, *kids, ("direct", p)) if m not in known]
-                hidden = sum(size(m) for m in unknown if m != p)
-                if (p in known and 0 < hidden < k) or (len(unknown) == 1 and 0 < size(unknown[0]) < k):
-                    leak = (p, kids)
-                    break
-                if len(unknown) == 1:
-                    known.add(unknown[0])
-                    changed = True
-        if leak is None:
-            return status
-        p, kids = leak
-        candidates = sorted((c for c in kids if status[c] == SHOWN and n[c] > 0), key=lambda c: n[c])
-        if candidates:
-            status[candidates[0]] = COMPLEMENT
-        elif status[p] == SHOWN:
-            status[p] = COMPLEMENT
-        else:  # nothing left to hide in this equation: hide the nearest shown unit above
-            shown_up = [a for a in book.ancestors(p)[1:] if status[a] == SHOWN]
-            if not shown_up:
-                return status
-            status[shown_up[0]] = COMPLEMENT
+def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
+    """Warnings (Danish) for respondents coded to a unit that has sub-units: they can only be
+    shown inside a larger group, so units around them may be hidden. Per round, say how many
+    and which units are hidden because of them (compared with the same round without them)."""
+    out = []
+    inner = [u for u in book.ordered() if book.children[u]]
+    for rnd in survey.rounds:
+        direct = rnd._units.value_counts()
+        placed = {u: int(direct.get(u, 0)) for u in inner if direct.get(u, 0)}
+        if not placed:
+            continue
+        without = Round(rnd.name, rnd.file, *(x[~rnd._units.isin(placed).to_numpy()].reset_index(drop=True)
+                                              for x in (rnd._units, rnd._scores, rnd._flags)))
+        with_them = aggregate(book, Survey(survey.mapping, [rnd]))
+        baseline = aggregate(book, Survey(survey.mapping, [without]))
+        lost = [u for u in book.ordered()
+                if (with_them.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()
+                and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()]
+        where = ", ".join(f"{book.unit_name(u)} ({n})" for u, n in placed.items())
+        text = (f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
+                "De kan kun vises sammen med andre")
+        if lost:
+            text += "; derfor skjules nogle tal for " + ", ".join(book.unit_name(u) for u in lost)
+        out.append(text + ". Kod dem til den enhed, hvor de arbejder, hvis det er muligt.")
+    return out

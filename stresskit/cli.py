@@ -83,6 +83,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--out", metavar="FIL", required=True, help="filen, der skal skrives (.xlsx eller .csv)")
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
+
+    s = sub.add_parser("export-figures", help="skriv de offentliggjorte APV-tal til Excel eller CSV",
+                       description="Skriv præcis de APV-tal, rapporterne viser, med samme anonymisering: én række pr. "
+                                   "runde, enhed og påvirkning/ressource med antal svar, gennemsnit, andel og status, "
+                                   "og én række pr. runde og enhed med antal besvarelser.")
+    s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
+    s.add_argument("--out", metavar="FIL", required=True, help="filen, der skal skrives (.xlsx eller .csv)")
     return p
 
 
@@ -118,6 +125,8 @@ def _validate(args) -> int:
     problems = workbook.check(args.dir)
     if not problems:
         print(f"Arbejdsbogen {args.dir} er i orden.")
+        for warning in workbook.warnings(args.dir):
+            print(f"  Bemærk: {warning}")
         return 0
     print(f"Arbejdsbogen {args.dir} har {len(problems)} fejl:")
     for problem in problems:
@@ -208,6 +217,19 @@ def _export_plan(args) -> int:
     return 0
 
 
+def _export_figures(args) -> int:
+    from . import figures
+    from .workbook import Workbook
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".csv"):
+        print("stresskit export-figures: fejl: --out skal ende på .xlsx eller .csv.", file=sys.stderr)
+        return 2
+    n = figures.export(Workbook.open(args.dir), out)
+    print(f"Skrev {n} rækker til {out}.")
+    return 0
+
+
 def _present(args) -> int:
     import time
 
@@ -249,7 +271,8 @@ def _lab(args) -> int:
     return subprocess.call(cmd)
 
 
-COMMANDS = {"new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan}
+COMMANDS = {"new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan,
+            "export-figures": _export_figures}
 
 if __name__ == "__main__":
     sys.exit(main())

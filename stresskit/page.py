@@ -162,6 +162,11 @@ class Page:
     # --- recommendation 1: the APV ------------------------------------------------
     @_guarded
     def signals_form(self) -> None:
+        reason = signals.withheld(self.book, self.unit)
+        if reason:
+            show(note(reason))
+            if self.mode == "report":  # stored answers would restate the small group's figures
+                return
         figures = signals.for_unit(self.book, self.unit)
         prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
         if figures and self.unit not in signals.read(self.book)[0]:
@@ -178,11 +183,9 @@ class Page:
         book, unit, root = self.book, self.unit, self.book.root_unit
         n = results.respondents[unit]
         headcount = book.units[unit].headcount
-        if n is None:
-            count = f"færre end {book.min_group} besvarelser"
-        else:
-            rate = f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %") if headcount else ""
-            count = f"{n} besvarelser{rate}"
+        count = results.respondents_text(unit)
+        if n is not None and headcount:
+            count += f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %")
         show(f"<p>APV-runde <b>{escape(results.round)}</b>: {escape(count)} i {escape(book.unit_name(unit))}.</p>")
 
         exposures = [e for e in self.guide.exposures if e.apv_area and e.id in results.constructs]

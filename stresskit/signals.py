@@ -3,11 +3,17 @@ sick-leave days per FTE, staff turnover and conflicts (see guide: signal_measure
 
 A parent unit with no row of its own gets figures from the units below it: counts are
 summed, rates weighted by headcount.
+
+Signals are about the people in a unit, so they follow the anonymity rule of the APV
+figures with the headcount as the group: a unit with fewer than `min_group` staff is not
+shown on its own (its figures still count in the units above it), and no such group may
+be worked out by subtracting shown units from one another (see anonymity).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from . import anonymity
 from . import guide as guide_module
 from . import tables
 from .problems import InputError, Problem, display_name
@@ -54,8 +60,30 @@ def check(book: Workbook) -> list[Problem]:
     return read(book)[1]
 
 
+def withheld(book: Workbook, unit_id: str) -> str:
+    """Why the unit's signals are not shown ('' when they may be)."""
+    status = _statuses(book)[unit_id]
+    if status == anonymity.SHOWN:
+        return ""
+    if status == anonymity.COMPLEMENT:
+        return "Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud."
+    return (f"Stresssignalerne vises ikke for en enhed med færre end {book.min_group} ansatte (eller uden oplyst "
+            "antal ansatte); de tæller med i enhederne over den.")
+
+
+def _statuses(book: Workbook) -> dict[str, str]:
+    # Staff per subtree; a unit without a headcount counts as a small group of one.
+    total: dict[str, int] = {}
+    for unit in reversed(book.ordered()):
+        below = sum(total[c] for c in book.children[unit])
+        total[unit] = max(book.units[unit].headcount or (0 if book.children[unit] else 1), below)
+    return anonymity.suppress(book.children, book.root_unit, total, book.min_group)
+
+
 def for_unit(book: Workbook, unit_id: str) -> dict[str, float]:
-    """The unit's own figures, or those of the units below it combined."""
+    """The unit's own figures, or those of the units below it combined; nothing when withheld."""
+    if withheld(book, unit_id):
+        return {}
     rows, problems = read(book)
     if problems:
         raise InputError(problems)

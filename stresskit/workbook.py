@@ -240,6 +240,15 @@ def check(path: Path | str) -> list[Problem]:
     return problems + apv.check(book) + signals.check(book)
 
 
+def warnings(path: Path | str) -> list[str]:
+    """What is valid but worth knowing before reports are made (call after check() found nothing)."""
+    from . import apv
+
+    book = Workbook.open(path)
+    survey = apv.load(book)
+    return apv.coded_to_parents(book, survey) if survey else []
+
+
 SKELETON = Path(__file__).parent / "skeleton"
 
 

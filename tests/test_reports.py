@@ -257,3 +257,14 @@ def test_an_action_made_in_04_is_an_action_of_that_unit(example, tmp_path):
     assert action.recommendation == "status" and action.status == "planlagt"
     nb = run(tmp_path, example, "nat", "report", ROOT / "notebooks" / "04_status.ipynb")
     assert "Kortlæg forberedelsestiden" in "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
+
+
+def test_withheld_figures_say_the_true_reason(built):
+    _folder, summary = built
+    assert "23 besvarelser af 28 ansatte" in html_of(summary, "samf")
+    teaching = html_of(summary, "undervisning")
+    assert "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud" in teaching
+    assert "færre end 5 besvarelser" not in teaching
+    # Kommunikation has 3 staff: its turnover (33,3 %) and sick leave are not shown on their own
+    small = html_of(summary, "kommunikation")
+    assert "færre end 5 ansatte" in small and "33,3" not in small and "33.3" not in small

@@ -1,0 +1,103 @@
+"""Which figures on the unit tree may be published, so that no group smaller than k can be
+worked out from any combination of them (DESIGN.md, «Anonymity»).
+
+Figures are published per unit for the unit's whole subtree (its own respondents plus
+everyone below it). A reader who has all shown subtree totals can subtract nested ones:
+for a shown unit, the respondents in its subtree that are not in the subtree of a shown
+descendant — its *region* — form a group whose sum is known. Shown subtrees are nested,
+so every group a reader can derive is a union of such regions. The rule is therefore
+exact: every shown unit's region holds 0 or at least k respondents.
+
+Units with 1..k-1 respondents are never shown (primary suppression). Among the ways to
+hide more units so that the rule holds (complementary suppression), we choose the one of
+least cost, found exactly by dynamic programming over the tree:
+
+1. hide as few respondents as possible in leaves and in the institution itself — their
+   figures are the ones readers use (a unit's own figure, and the institution's, which
+   every report compares with);
+2. then as few respondents as possible in the aggregates in between (their children stay
+   visible, so hiding one loses least);
+3. then as few units as possible; on a full tie, show rather than hide.
+
+So a leaf with 23 respondents is never hidden to protect 3 respondents coded to its
+parent when hiding the parent (and aggregates above it) suffices.
+"""
+from __future__ import annotations
+
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = "shown", "none", "small", "complement"
+
+
+def status_text(status: str, k: int) -> str:
+    """Why a figure is not shown, as a report says it (empty when it is shown)."""
+    return {
+        SHOWN: "",
+        NO_ANSWERS: "Ingen besvarelser",
+        SMALL: f"Skjult: færre end {k} svar",
+        COMPLEMENT: "Skjult, så en mindre gruppe ikke kan regnes ud",
+    }[status]
+
+
+def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int) -> dict[str, str]:
+    """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
+    itself are ``total[u]`` minus its children's totals."""
+    order = _postorder(children, root)
+    big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
+    weight = {u: (total[u] * big * big if (u == root or not children[u]) else total[u] * big) + 1 for u in order}
+
+    def cap(m: int) -> int:
+        return m if m < k else k
+
+    # best[u][pending] = (cost, shown, children_state): pending is how many of u's subtree
+    # respondents are in no shown unit inside it (capped at k, which stands for "k or more").
+    best: dict[str, dict[int, tuple[int, bool, int]]] = {}
+    back: dict[str, list[dict[int, tuple[int, int]]]] = {}
+    for u in order:
+        sums = {0: 0}  # children's pending total -> least cost
+        steps = []
+        for c in children[u]:
+            merged: dict[int, int] = {}
+            pointers: dict[int, tuple[int, int]] = {}
+            for a, cost_a in sums.items():
+                for b, (cost_b, _, _) in best[c].items():
+                    s, cost = cap(a + b), cost_a + cost_b
+                    if s not in merged or cost < merged[s]:
+                        merged[s], pointers[s] = cost, (a, b)
+            sums = merged
+            steps.append(pointers)
+        back[u] = steps
+        direct = total[u] - sum(total[c] for c in children[u])
+        options: dict[int, tuple[int, bool, int]] = {}
+        may_show = total[u] == 0 or total[u] >= k
+        for a, cost in sorted(sums.items()):
+            region = cap(direct + a)
+            if may_show and region in (0, k):
+                if 0 not in options or cost < options[0][0]:
+                    options[0] = (cost, True, a)
+            hidden = cost + weight[u]
+            if region not in options or hidden < options[region][0]:
+                options[region] = (hidden, False, a)
+        best[u] = options
+
+    status: dict[str, str] = {}
+    start = min(best[root], key=lambda m: (best[root][m][0], m))
+    todo = [(root, start)]
+    while todo:
+        u, pending = todo.pop()
+        _, shown, a = best[u][pending]
+        status[u] = NO_ANSWERS if total[u] == 0 else SHOWN if shown else SMALL if total[u] < k else COMPLEMENT
+        for c, pointers in zip(reversed(children[u]), reversed(back[u])):
+            a, b = pointers[a]
+            todo.append((c, b))
+    return status
+
+
+def _postorder(children: dict[str, list[str]], root: str) -> list[str]:
+    out, todo = [], [(root, False)]
+    while todo:
+        u, done = todo.pop()
+        if done:
+            out.append(u)
+            continue
+        todo.append((u, True))
+        todo.extend((c, False) for c in reversed(children[u]))
+    return out

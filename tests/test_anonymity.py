@@ -1,0 +1,215 @@
+"""The anonymity contract, checked from its definition: whatever a reader derives from all
+published figures together (any linear combination of them), no non-empty group of fewer
+than k respondents may come out.
+
+The audit below shares nothing with stresskit.anonymity: it takes the published table
+(what the reports show), builds one equation per shown figure over the respondents (as
+groups of identical columns: the respondents coded to the same unit), and asks linear
+algebra which 0/1 combinations of respondents lie in the span of those equations.
+"""
+import csv
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stresskit import anonymity, apv, figures
+from stresskit.workbook import Unit, Workbook
+
+from conftest import copy_example
+
+
+# --- the independent audit ---------------------------------------------------------
+def derivable_small_groups(parents: dict, coded: dict, shown: set, k: int) -> list:
+    """Groups of 1..k-1 respondents a reader can isolate. ``coded[u]`` is how many respondents
+    are coded to u itself; ``shown`` the units whose subtree total is published."""
+    atoms = [u for u in parents if coded.get(u, 0) > 0]
+    if not atoms:
+        return []
+
+    def inside(atom, top):  # is atom in top's subtree? (walks parents itself)
+        while atom is not None:
+            if atom == top:
+                return True
+            atom = parents[atom]
+        return False
+
+    equations = np.array([[1.0 if inside(a, u) else 0.0 for a in atoms] for u in shown]) if shown else np.zeros((0, len(atoms)))
+    projector = np.linalg.pinv(equations) @ equations if len(equations) else np.zeros((len(atoms), len(atoms)))
+    subsets = (np.arange(1, 2 ** len(atoms))[:, None] >> np.arange(len(atoms))) & 1
+    in_span = np.abs(subsets @ projector - subsets).max(axis=1) < 1e-7
+    sizes = subsets @ np.array([coded[a] for a in atoms])
+    leaks = np.flatnonzero(in_span & (sizes > 0) & (sizes < k))
+    return [[a for a, bit in zip(atoms, subsets[i]) if bit] for i in leaks]
+
+
+def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Results, k_of: dict[str, int]) -> list:
+    """Every leak in a published Results, per construct and for the respondent counts."""
+    leaks = []
+    table = results.table.reset_index()
+    for cid, k in k_of.items():
+        rows = table[table["construct"] == cid]
+        shown = set(rows.loc[rows["n"].notna(), "unit"]) | set(rows.loc[rows["status"] == apv.NO_ANSWERS, "unit"])
+        leaks += [(cid, g) for g in derivable_small_groups(parents, answered[cid], shown, k)]
+    shown = {u for u, n in results.respondents.items() if n is not None}
+    leaks += [("besvarelser", g) for g in derivable_small_groups(parents, answered["*"], shown, results.k)]
+    return leaks
+
+
+# --- building published results from a tree ---------------------------------------
+CONSTRUCTS = {
+    "arbejdsmaengde": apv.Construct("arbejdsmaengde", "Arbejdsmængde", "exposure", False, exposed_from=50),
+    "vold": apv.Construct("vold", "Vold", "exposure", True, rule="any", exposed_from=50),
+}
+
+
+def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0.15, 0.3), k=5, k_sensitive=10):
+    """Respondents coded to units (some answering only some constructs), run through the real
+    aggregation; returns the results and, per construct, how many answered per coded unit."""
+    book = Workbook(Path("."), "Test", "kommune", {u: Unit(u, u, p) for u, p in parents.items()},
+                    min_group=k, min_group_sensitive=k_sensitive)
+    units = [u for u, c in coded.items() for _ in range(c)]
+    scores = pd.DataFrame({cid: [np.nan if rng.random() < p else rng.choice([0.0, 25.0, 75.0, 100.0]) for _ in units]
+                           for cid, p in zip(CONSTRUCTS, missing)})
+    flags = (scores >= 50).astype(float).where(scores.notna())
+    answered = {cid: {u: int(((pd.Series(units) == u) & scores[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS}
+    answered["*"] = {u: coded.get(u, 0) for u in parents}
+    mapping = apv.Mapping("enhed", [], dict(CONSTRUCTS))
+    rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags)
+    results = apv.aggregate(book, apv.Survey(mapping, [rnd]))
+    return results, answered, {"arbejdsmaengde": k, "vold": k_sensitive}
+
+
+# --- tests --------------------------------------------------------------------------
+def test_the_two_equation_leak_is_closed():
+    """g → {p → {c1, c2}, q}: 8 / 1 / 1 respondents. Showing g (10) and c1 (8) would give away
+    the 2 people in c2 + q — a reader combines g − c1 across two parent equations."""
+    parents = {"g": None, "p": "g", "c1": "p", "c2": "p", "q": "g"}
+    results, answered, k_of = publish(parents, {"c1": 8, "c2": 1, "q": 1}, random.Random(1), missing=(0, 0))
+    assert audit(parents, answered, results, k_of) == []
+    shown = {u for u in parents if results.table.at[(u, "arbejdsmaengde"), "status"] == apv.SHOWN}
+    assert not {"g", "c1"} <= shown
+    # and the audit does see the leak if both were shown
+    assert derivable_small_groups(parents, answered["*"], {"g", "p", "c1"}, 5)
+
+
+def test_random_trees_leak_nothing():
+    """3,000 random trees, both thresholds and the respondent counts: respondents coded to inner
+    units, empty units and subtrees, and per-construct missing answers."""
+    rng = random.Random(2026)
+    checked = 0
+    for _ in range(3000):
+        parents = {"u0": None}
+        for i in range(1, rng.randint(2, 11)):
+            parents[f"u{i}"] = f"u{rng.randrange(i)}"
+        coded = {u: rng.choice([0, 0, 0, 1, 2, 3, 4, 5, 6, 8, 9, 12, 25]) for u in parents}
+        results, answered, k_of = publish(parents, coded, rng)
+        leaks = audit(parents, answered, results, k_of)
+        assert leaks == [], f"{parents} {coded}: {leaks}"
+        checked += 1
+    assert checked == 3000
+
+
+def test_small_groups_are_never_shown_and_reasons_are_true():
+    rng = random.Random(5)
+    for _ in range(300):
+        parents = {"u0": None}
+        for i in range(1, rng.randint(2, 9)):
+            parents[f"u{i}"] = f"u{rng.randrange(i)}"
+        coded = {u: rng.choice([0, 1, 3, 6, 12]) for u in parents}
+        results, answered, k_of = publish(parents, coded, rng)
+        for cid, k in k_of.items():
+            for u in parents:
+                total = sum(answered[cid][v] for v in parents if _under(parents, v, u))
+                status = results.table.at[(u, cid), "status"]
+                # «fewer than k» is said exactly when the group has fewer than k
+                assert (status == apv.SMALL) == (0 < total < k)
+                assert (status == apv.NO_ANSWERS) == (total == 0)
+                if status == apv.SHOWN:
+                    assert results.table.at[(u, cid), "n"] == total
+
+
+def _under(parents, v, u):
+    while v is not None:
+        if v == u:
+            return True
+        v = parents[v]
+    return False
+
+
+def test_aggregates_go_before_leaves():
+    """3 respondents coded to a department: hiding the department protects them (they join the 6
+    coded to the institution itself); its 23-person team is not hidden for them."""
+    parents = {"inst": None, "dept": "inst", "team": "dept", "other": "inst"}
+    tree = {"inst": ["dept", "other"], "dept": ["team"], "team": [], "other": []}
+    status = anonymity.suppress(tree, "inst", {"inst": 26 + 30 + 6, "dept": 26, "team": 23, "other": 30}, 5)
+    assert status == {"inst": apv.SHOWN, "dept": apv.COMPLEMENT, "team": apv.SHOWN, "other": apv.SHOWN}
+    # ... but the institution's own figure is kept when hiding a small leaf suffices
+    status = anonymity.suppress({"inst": ["adm", "x"], "adm": ["a", "b"], "a": [], "b": [], "x": []}, "inst",
+                                {"inst": 29, "adm": 9, "a": 6, "b": 3, "x": 20}, 5)
+    assert status["inst"] == apv.SHOWN and status["b"] == apv.SMALL
+    assert derivable_small_groups({"inst": None, "adm": "inst", "a": "adm", "b": "adm", "x": "inst"},
+                                  {"a": 6, "b": 3, "x": 20}, {u for u, s in status.items() if s == apv.SHOWN}, 5) == []
+    assert derivable_small_groups(parents, {"inst": 6, "dept": 3, "team": 23, "other": 30},
+                                  {u for u, s in status.items() if s == apv.SHOWN}, 5) == []
+
+
+def test_exported_figures_of_the_example_pass_the_audit(tmp_path):
+    """export-figures publishes what the reports show; audited from the CSV and the raw APV file
+    alone (respondent counts), it leaks nothing, and withheld figures say why."""
+    book_dir = copy_example(tmp_path / "ex")
+    out = tmp_path / "tal.csv"
+    from stresskit.cli import main
+    assert main(["export-figures", str(book_dir), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
+    book = Workbook.open(book_dir)
+    parents = {u.id: u.parent for u in book.units.values()}
+    names = {u.name.casefold(): u.id for u in book.units.values()}
+    latest = max(r["Runde"] for r in rows)
+    raw = sorted((book_dir / "apv").glob(f"{latest}.*"))[0]
+    coded: dict[str, int] = {}
+    for rec in csv.reader(raw.read_text(encoding="utf-8-sig").splitlines()[1:], delimiter=";"):
+        coded[names[rec[1].casefold()]] = coded.get(names[rec[1].casefold()], 0) + 1
+    counts = [r for r in rows if r["Mål-id"] == figures.RESPONDENTS and r["Runde"] == latest]
+    shown = {r["Enhed-id"] for r in counts if r["Svar (n)"]}
+    assert derivable_small_groups(parents, coded, shown, book.min_group) == []
+    for r in counts:
+        if r["Svar (n)"]:
+            assert int(r["Svar (n)"]) == sum(coded.get(v, 0) for v in parents if _under(parents, v, r["Enhed-id"]))
+    small = {r["Status"] for r in rows if r["Enhed-id"] == "adm_oekonomi"}
+    assert small == {"Skjult: færre end 5 svar", "Skjult: færre end 10 svar"}
+    assert any(r["Status"] == "Skjult, så en mindre gruppe ikke kan regnes ud" for r in rows)
+    assert not any(r["Andel"] or r["Gennemsnit (0–100)"] for r in rows if r["Status"] != "vist")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_figures_neutralises_formula_like_names(tmp_path, suffix):
+    book_dir = copy_example(tmp_path / "ex")
+    text = (book_dir / "institution.yaml").read_text(encoding="utf-8")
+    (book_dir / "institution.yaml").write_text(text.replace("- id: fjordby\n  name: Fjordby Gymnasium", "- id: fjordby\n  name: '=HYPERLINK(\"http://x\")'"), encoding="utf-8")
+    out = tmp_path / f"tal{suffix}"
+    from stresskit.cli import main
+    assert main(["export-figures", str(book_dir), "--out", str(out)]) == 0
+    if suffix == ".csv":
+        assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
+    else:
+        import openpyxl
+        ws = openpyxl.load_workbook(out).active
+        cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+        assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_signals_of_small_units_are_withheld_and_not_derivable(tmp_path):
+    """Signals (sick leave, turnover) follow the same rule with headcount as the group."""
+    from stresskit import signals
+    book = Workbook.open(copy_example(tmp_path / "ex"))
+    assert signals.withheld(book, "kommunikation") and signals.for_unit(book, "kommunikation") == {}
+    assert signals.for_unit(book, "hum")["stress_sygemeldinger"] == 3
+    parents = {u.id: u.parent for u in book.units.values()}
+    staff = {u: book.units[u].headcount - sum(book.units[c].headcount for c in book.children[u]) for u in parents}
+    shown = {u for u in parents if not signals.withheld(book, u)}
+    assert derivable_small_groups(parents, staff, shown, book.min_group) == []
+    # the institution's figures still count Kommunikation's
+    assert signals.for_unit(book, book.root_unit)["stress_sygemeldinger"] == 10
