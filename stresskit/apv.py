@@ -74,6 +74,7 @@ class RoundSpec:
     date: str | None = None
     sheet: str | None = None
     header_row: int = 1
+    not_asked: frozenset[str] = frozenset()  # item columns this round's survey did not have
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,6 @@ class Round:
     _flags: pd.DataFrame = field(repr=False)
     date: str | None = None
     constructs: dict[str, Construct] = field(default_factory=dict)  # those this round measures
-    asked: frozenset[str] = frozenset()  # the item columns the round's file has
 
 
 @dataclass
@@ -324,7 +324,12 @@ def _rounds(raw: list, file: str, sheet, header_row, problems: list[Problem]) ->
                 problems.append(Problem(file, column=f"{where}.date", value=day, expected="forventede en dato som 2026-03-15."))
                 day = None
         r_sheet, r_header = _layout(spec, file, f"{where}.", problems, sheet, header_row)
-        out.append(RoundSpec(str(spec.get("name") or Path(name_of).stem), name_of, day, r_sheet, r_header))
+        not_asked = spec.get("not_asked") or []
+        if not isinstance(not_asked, list):
+            problems.append(Problem(file, column=f"{where}.not_asked", expected="forventede en liste af spørgsmål (item), runden ikke havde."))
+            not_asked = []
+        out.append(RoundSpec(str(spec.get("name") or Path(name_of).stem), name_of, day, r_sheet, r_header,
+                             frozenset(str(x) for x in not_asked)))
     names = [r.name for r in out]
     for dup in sorted({x for x in names if names.count(x) > 1}):
         problems.append(Problem(file, column="rounds", value=dup, expected="to runder har samme navn; hver runde skal have sit eget."))
@@ -393,7 +398,12 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
                                          "tidligere runde, så skriv navnet under previous_names for enheden, den hedder nu."))
     problems += _more(file, int(units.isna().sum()), "ukendte enheder")
 
-    present = [i for i in mapping.items if i.column in columns]
+    for item in mapping.items:
+        if item.column not in columns and item.column not in spec.not_asked:
+            problems.append(Problem(file, row=header, column=item.column,
+                                    expected="spørgsmålet står i mapping.yaml, men kolonnen findes ikke i filen. Havde runden ikke "
+                                             "spørgsmålet, så skriv det under not_asked for runden under rounds."))
+    present = [i for i in mapping.items if i.column in columns and i.column not in spec.not_asked]
     scaled = {}
     bad_total = 0
     for item in present:
@@ -409,13 +419,13 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
         return None, problems
 
     # A construct is reported for a round only when every one of its items was asked in it.
+    asked = {i.column for i in present}
     measured = {cid for cid, c in mapping.constructs.items() if c.kind != "combination"
-                and all(i.column in columns for i in mapping.items if i.construct == cid)}
+                and all(i.column in asked for i in mapping.items if i.construct == cid)}
     constructs = {cid: c for cid, c in mapping.constructs.items()
                   if cid in measured or (c.kind == "combination" and set(c.parts) <= measured)}
     scores, flags = _score(constructs, mapping.items, pd.DataFrame(scaled, index=frame.index))
-    return Round(spec.name, file, units.reset_index(drop=True), scores, flags, spec.date, constructs,
-                 frozenset(i.column for i in present)), []
+    return Round(spec.name, file, units.reset_index(drop=True), scores, flags, spec.date, constructs), []
 
 
 def _values(mapping: Mapping, item: Item, text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -495,16 +505,6 @@ def _read_all(book: Workbook) -> tuple[Mapping | None, list[Round], list[Problem
         problems += found
         if rnd is not None:
             rounds.append(rnd)
-    if rounds and len(rounds) == len(specs):
-        # An item may be missing from a round, but one that no round has is a typo in mapping.yaml.
-        asked = set().union(*(r.asked for r in rounds))
-        file = display_name(book.apv_dir / MAPPING, book.root)
-        for item in mapping.items:
-            if item.column not in asked:
-                where = rounds[0].file if len(rounds) == 1 else "apv/"
-                problems.append(Problem(where, row=None if len(rounds) > 1 else 1, column=item.column,
-                                        expected=f"spørgsmålet står i {file}, men kolonnen findes ikke i "
-                                                 + ("filen." if len(rounds) == 1 else "nogen af runderne.")))
     return mapping, rounds, problems
 
 

@@ -3,6 +3,10 @@ sick-leave days per FTE, staff turnover and conflicts (see guide: signal_measure
 
 A parent unit with no row of its own gets figures from the units below it: counts are
 summed, rates weighted by headcount.
+
+An optional ``periode`` column (for example 2025, 2026) holds several periods in one file;
+periods are ordered as text, so write them the same way (years, or 2026-1 and 2026-2).
+Without it the file is one period.
 """
 from __future__ import annotations
 
@@ -14,9 +18,23 @@ from .problems import InputError, Problem, display_name
 from .workbook import Workbook
 
 UNIT_COLUMN = "enhed"
+PERIOD_COLUMN = "periode"
 
 
-def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
+def read(book: Workbook, period: str | None = None) -> tuple[dict[str, dict[str, float]], list[Problem]]:
+    """The rows of one period (the latest when None): unit -> measure -> value."""
+    by_period, problems = read_periods(book)
+    if not by_period:
+        return {}, problems
+    return by_period.get(period if period is not None else max(by_period), {}), problems
+
+
+def periods(book: Workbook) -> list[str]:
+    """The periods in signals.csv, oldest first; [""] for a file without a periode column."""
+    return sorted(read_periods(book)[0])
+
+
+def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
     path = book.signals_path
     if not path.is_file():
         return {}, []
@@ -29,9 +47,15 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
     columns = list(frame.columns)
     if UNIT_COLUMN not in columns:
         return {}, [Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")]
-    problems, rows = [], {}
-    for row, record in enumerate(frame.to_dict("records"), start=2):
+    problems, by_period = [], {}
+    first = frame.attrs.get("header_row", 1) + 1
+    for row, record in enumerate(frame.to_dict("records"), start=first):
         unit = record[UNIT_COLUMN]
+        period = record.get(PERIOD_COLUMN, "")
+        if PERIOD_COLUMN in record and period == "":
+            problems.append(Problem(file, row=row, column=PERIOD_COLUMN, expected="forventede perioden, fx 2026."))
+            continue
+        rows = by_period.setdefault(period, {})
         if unit not in book.units:
             problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit, expected="forventede id'et på en enhed i institution.yaml."))
             continue
@@ -47,16 +71,16 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
                 continue
             values[m["id"]] = float(number)
         rows[unit] = values
-    return rows, problems
+    return by_period, problems
 
 
 def check(book: Workbook) -> list[Problem]:
     return read(book)[1]
 
 
-def for_unit(book: Workbook, unit_id: str) -> dict[str, float]:
-    """The unit's own figures, or those of the units below it combined."""
-    rows, problems = read(book)
+def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[str, float]:
+    """The unit's own figures, or those of the units below it combined (the latest period when None)."""
+    rows, problems = read(book, period)
     if problems:
         raise InputError(problems)
     if unit_id in rows:
