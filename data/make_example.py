@@ -326,10 +326,10 @@ def main() -> None:
         out.writerows(respondents(random.Random(SEED - 2), PROFILE_2024, RESPONDENTS_2024, OLD_NAMES, NOT_ASKED_2024))
     with open(HERE / "signals.csv", "w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
-        out.writerow(["enhed", "periode", "stress_sygemeldinger", "sygefravaer_dage", "personaleomsaetning", "konflikter"])
+        out.writerow(["enhed", "stress_sygemeldinger", "sygefravaer_dage", "personaleomsaetning", "konflikter", "periode"])
         for period, figures in (("2025", SIGNALS_2025), ("2026", SIGNALS)):
             for unit, (leave, days, turnover, conflicts) in figures.items():
-                out.writerow([unit, period, leave, str(days).replace(".", ","), str(turnover).replace(".", ","), conflicts])
+                out.writerow([unit, leave, str(days).replace(".", ","), str(turnover).replace(".", ","), conflicts, period])
     (HERE / "answers.yaml").write_text(answers(), encoding="utf-8")
 
 

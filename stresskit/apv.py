@@ -247,7 +247,9 @@ def _scales(raw: dict, file: str, problems: list[Problem]) -> dict[str, Scale]:
         if len(set(numbers.values())) < 2:
             problems.append(Problem(file, column=f"{where}.labels", expected="svarene skal have mindst to forskellige tal."))
             continue
-        out[str(name)] = Scale(str(name), numbers, tuple(str(x) for x in labels), frozenset(normalise(m) for m in missing))
+        shown = tuple(str(x) for x in sorted(labels, key=lambda x: -float(labels[x]) if not isinstance(labels[x], bool)
+                                              and isinstance(labels[x], (int, float)) else 0))
+        out[str(name)] = Scale(str(name), numbers, shown, frozenset(normalise(m) for m in missing))
     return out
 
 
@@ -359,7 +361,9 @@ def round_specs(book: Workbook, mapping: Mapping) -> tuple[list[tuple[Path, Roun
                         expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen.")
                 for p in files if p.name not in listed]
     out = []
-    for spec in mapping.rounds:
+    for spec in [*mapping.rounds, *(RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)
+                                    for p in files if p.name not in listed)]:
+        # an unlisted file is read too, so validate also tells what else is wrong with it
         path = book.apv_dir / spec.file
         if not path.is_file():
             problems.append(Problem(file, column="rounds", value=spec.file, expected="filen står under rounds, men findes ikke i apv/."))
