@@ -376,7 +376,7 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
     spec = spec or RoundSpec(path.stem, path.name, None, mapping.sheet, mapping.header_row)
     file = display_name(path, book.root)
     try:
-        frame = tables.read(path, file, spec.sheet, spec.header_row, mapping.unit_column)
+        frame = tables.read(path, file, spec.sheet, spec.header_row, mapping.unit_column, strip=False)
     except InputError as exc:
         return None, exc.problems
     problems: list[Problem] = []
@@ -394,10 +394,12 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
     # The unit column may hold unit ids or unit names, current or earlier ones.
     lookup = book.unit_lookup
     raw_units = frame[mapping.unit_column]
-    units = raw_units.str.casefold().map(lookup)
+    codes, names = pd.factorize(raw_units.to_numpy(dtype=object))  # a few names, many rows
+    ids = np.array([lookup.get(str(n).strip().casefold()) for n in names] + [None], dtype=object)
+    units = pd.Series(ids[codes], index=raw_units.index, dtype=object)
     for row in np.flatnonzero(units.isna().to_numpy())[:MAX_LISTED]:
         problems.append(Problem(file, row=int(row) + header + 1, column=where(mapping.unit_column),
-                                value=raw_units.iat[row],
+                                value=str(raw_units.iat[row]).strip(),
                                 expected="forventede id eller navn på en enhed i institution.yaml. Hed enheden sådan i en "
                                          "tidligere runde, så skriv navnet under previous_names for enheden, den hedder nu."))
     problems += _more(file, int(units.isna().sum()), "ukendte enheder")
@@ -414,7 +416,8 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
         values, bad = _values(mapping, item, frame[item.column])
         for row in np.flatnonzero(bad.to_numpy()):
             if bad_total < MAX_LISTED:
-                problems.append(_bad_answer(mapping, item, file, int(row) + header + 1, where(item.column), frame[item.column].iat[row]))
+                problems.append(_bad_answer(mapping, item, file, int(row) + header + 1, where(item.column),
+                                            str(frame[item.column].iat[row]).strip()))
             bad_total += 1
         score = (values - item.low) / (item.high - item.low) * 100
         scaled[item.column] = 100 - score if item.reverse else score
@@ -435,7 +438,7 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
 def _values(mapping: Mapping, item: Item, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """An item's answers as numbers (NaN when not answered), and where an answer is invalid."""
     # Work on the distinct answers: a column of 100,000 answers holds a handful of them.
-    codes, uniques = pd.factorize(text, sort=False)
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object), sort=False)
     keys = [normalise(u) for u in uniques]
     blank = np.array([k == "" or k in mapping.missing for k in keys], dtype=bool)
     if item.scale is not None:
@@ -443,7 +446,7 @@ def _values(mapping: Mapping, item: Item, text: pd.Series) -> tuple[pd.Series, p
         blank |= np.array([k in scale.missing for k in keys], dtype=bool)
         number = np.array([scale.labels.get(k, np.nan) for k in keys], dtype=float)
     else:
-        number = tables.numbers(pd.Series(list(uniques), dtype=str)).to_numpy(dtype=float)
+        number = tables.numbers(pd.Series(keys, dtype=object)).to_numpy(dtype=float)
         number = np.where((number < item.low) | (number > item.high), np.nan, number)
     bad_u = ~blank & np.isnan(number)
     number = np.where(blank, np.nan, number)

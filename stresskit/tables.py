@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .problems import InputError, Problem
@@ -33,7 +34,7 @@ def separator(header_line: str) -> str:
 
 
 def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
-         want_column: str | None = None) -> pd.DataFrame:
+         want_column: str | None = None, strip: bool = True) -> pd.DataFrame:
     """Read a .csv or .xlsx file into a frame of stripped strings ('' for empty).
 
     ``header_row`` is the row (1 = first) holding the column names; rows above it, such as a
@@ -60,7 +61,9 @@ def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
     except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({_reason(exc)}).")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame = frame.fillna("").astype(str)
+    if strip:
+        frame = frame.apply(_strip)
     frame.attrs["header_row"] = header_row
     return frame
 
@@ -110,6 +113,13 @@ def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_c
     while body and not any(body[-1]):
         body.pop()
     return pd.DataFrame(body, columns=_unique(header), dtype=str)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """Strip each distinct cell once: a survey column holds a handful of distinct answers."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # object keys hash faster than pandas' str dtype
+    stripped = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
 def _header(ws, header_row: int) -> list[str]:
