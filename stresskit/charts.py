@@ -236,13 +236,17 @@ def trend_lines(panels: list[tuple[str, list[tuple[str, list[float | None]]]]], 
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     x = list(range(len(rounds)))
     for ax, (label, series) in zip(axes.flat, panels):
+        last = [values[-1] if values and values[-1] is not None else None for _, values in series]
+        # end labels apart: the higher line's label above its point, the lower one's below
+        order = sorted((v, s) for s, v in enumerate(last) if v is not None)
+        offset = {s: (5, -11) if i == 0 and len(order) > 1 else (5, 4) for i, (_, s) in enumerate(order)}
         for s, (name, values) in enumerate(series):
             colour, style, marker = styles[s % len(styles)]
             # A gap in the line where a round is withheld: NaN breaks the line in matplotlib.
             ys = [float("nan") if v is None else v for v in values]
             ax.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=1.8, markersize=5, label=name)
             if values and values[-1] is not None:
-                ax.annotate(percent(values[-1]), (x[-1], values[-1]), textcoords="offset points", xytext=(5, -3 if s else 3),
+                ax.annotate(percent(values[-1]), (x[-1], values[-1]), textcoords="offset points", xytext=offset[s],
                             fontsize=8, color=colour)
         ax.set_title(label, loc="left", fontsize=9.5, fontweight="bold")
         ax.set_ylim(0, 1.0)

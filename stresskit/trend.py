@@ -92,3 +92,11 @@ def units_by_direction(previous: Results, latest: Results, units: list[str], con
             elif c.direction == WORSE:
                 worse.setdefault(u, []).append(c)
     return better, worse
+
+
+def direction_counts(previous: Results, latest: Results, unit: str, constructs: list[str]) -> dict[str, int]:
+    """How many of the unit's figures got notably better, notably worse or stayed (for an overblik or index line)."""
+    counts = {BETTER: 0, WORSE: 0, SAME: 0}
+    for c in changes(previous, latest, unit, constructs).values():
+        counts[c.direction] += 1
+    return counts
