@@ -728,8 +728,9 @@ class Page:
             return f"▼ {points} færre: tydeligt bedre", "sk-better"
         if c.direction == trend.WORSE:
             return f"▲ {points} flere: tydeligt værre", "sk-worse"
-        sign = "+" if c.points > 0 else "−" if c.points < 0 else "±"
-        return f"{sign}{abs(c.points):.0f} procentpoint (ikke en tydelig ændring)", ""
+        rounded = round(c.points)
+        sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
+        return f"{sign}{abs(rounded)} procentpoint (ikke en tydelig ændring)", ""
 
     @_guarded
     def apv_trend(self) -> None:
