@@ -182,3 +182,14 @@ def test_a_file_not_in_the_rounds_list_is_named(example, capsys):
     shutil.copy(example / "apv" / "2026.csv", example / "apv" / "2027.csv")
     assert cli.main(["validate", str(example)]) == 1
     assert "2027.csv" in capsys.readouterr().out
+
+
+def test_round_and_unit_names_are_escaped_in_the_trend(monkeypatch, tmp_path):
+    payload = "<img src=x onerror=alert(1)>"
+    units = [{"id": "top", "name": "Top"}, {"id": "a", "name": f"A{payload}", "parent": "top"},
+             {"id": "b", "name": "B", "parent": "top"}]
+    rounds = {"r1.csv": [(f"A{payload}", 5, 6), ("B", 5, 6)], "r2.csv": [(f"A{payload}", 1, 6), ("B", 1, 6)]}
+    extra = {"rounds": [{"name": f"Forår{payload}", "file": "r1.csv"}, {"name": "Efterår", "file": "r2.csv"}]}
+    book = book_with_rounds(tmp_path / "wb", rounds, extra, units=units)
+    html = shown(monkeypatch, book.root, None, "apv_trend") + shown(monkeypatch, book.root, "a", "apv_trend")
+    assert "Forår&lt;img" in html and "A&lt;img" in html and "<img src=x" not in html
