@@ -3,6 +3,13 @@
 Respondent rows and free-text answers never leave this module: callers get only
 aggregates in which the anonymity contract of DESIGN.md is already applied.
 
+Rounds: every .csv/.xlsx in apv/ is a round, ordered by file name, or as mapping.yaml's
+``rounds:`` lists them (name, file, date, sheet, header_row, not_asked). A construct is
+reported for a round only when the round asked all its items. Answers are numbers on an
+item's ``scale: [low, high]`` or labels of a named scale (``scales:``), matched case- and
+whitespace-insensitively. Each round is aggregated and anonymised on its own
+(``aggregate(book, survey, round_name)``; ``history(book)`` gives every round).
+
 Scoring: each item is put on 0–100 (reverse-scored items turned around). A respondent's
 construct score is the mean of the construct's answered items when at least half of
 them are answered, otherwise missing (the respondent then does not count in that

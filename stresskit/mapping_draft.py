@@ -128,8 +128,8 @@ def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row
         if kind == "numbers":
             low, high = value
             scale = next(([a, b] for a, b in COMMON_RANGES if a <= low and high <= b), [low, high])
-            note = f"  # svar fra {tables_num(low)} til {tables_num(high)} set; tjek skalaen"
-            scale = f"[{tables_num(scale[0])}, {tables_num(scale[1])}]"
+            note = f"  # svar fra {_num_text(low)} til {_num_text(high)} set; tjek skalaen"
+            scale = f"[{_num_text(scale[0])}, {_num_text(scale[1])}]"
         elif kind == "known":
             scale = value
         elif kind == "labels":
@@ -146,7 +146,7 @@ def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row
     return "\n".join(out) + "\n"
 
 
-def tables_num(x: float) -> str:
+def _num_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
