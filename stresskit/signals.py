@@ -50,14 +50,16 @@ def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]]
     problems, by_period = [], {}
     first = frame.attrs.get("header_row", 1) + 1
     for row, record in enumerate(frame.to_dict("records"), start=first):
-        unit = record[UNIT_COLUMN]
+        # an earlier period may use a unit's old id (previous_names in institution.yaml)
+        unit = book.unit_lookup.get(record[UNIT_COLUMN].casefold(), record[UNIT_COLUMN])
         period = record.get(PERIOD_COLUMN, "")
         if PERIOD_COLUMN in record and period == "":
             problems.append(Problem(file, row=row, column=PERIOD_COLUMN, expected="forventede perioden, fx 2026."))
             continue
         rows = by_period.setdefault(period, {})
         if unit not in book.units:
-            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit, expected="forventede id'et på en enhed i institution.yaml."))
+            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
+                                    expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names)."))
             continue
         values = {}
         for m in measures:

@@ -193,3 +193,10 @@ def test_round_and_unit_names_are_escaped_in_the_trend(monkeypatch, tmp_path):
     book = book_with_rounds(tmp_path / "wb", rounds, extra, units=units)
     html = shown(monkeypatch, book.root, None, "apv_trend") + shown(monkeypatch, book.root, "a", "apv_trend")
     assert "Forår&lt;img" in html and "A&lt;img" in html and "<img src=x" not in html
+
+
+def test_signals_of_an_earlier_period_may_use_the_old_id(example):
+    text = (example / "signals.csv").read_text(encoding="utf-8-sig").replace("adm_studie;0;8,1", "studiekontoret;0;8,1")
+    (example / "signals.csv").write_text(text, encoding="utf-8")
+    book = Workbook.open(example)
+    assert signals.check(book) == [] and signals.for_unit(book, "adm_studie", "2025")["sygefravaer_dage"] == 8.1
