@@ -78,12 +78,39 @@ SIGNALS = {
     "teknisk": (0, 7.5, 0.0, 0), "kantine": (1, 13.2, 28.6, 2), "rengoering": (1, 14.8, 25.0, 3),
     "vejledning": (1, 10.5, 0.0, 0), "kommunikation": (0, 4.2, 33.3, 1),
 }
+# The 2024 round (no q15 then): what differed two years before. Humaniora had more workload and a
+# supervisor who supported more; Naturvidenskab and Kantine were better off; Rengøring had more
+# offensive acts. Studieadministration was called «Studiekontoret» then.
+PROFILE_2024 = {
+    "hum": {"arbejdsmaengde": 4.4, "foelelsesmaessige_krav": 4.1, "vold": 1.25, "stoette_leder": 3.9},
+    "nat": {"arbejdsmaengde": 2.8, "foelelsesmaessige_krav": 3.2, "vold": 1.1},
+    "samf": {"arbejdsmaengde": 3.5, "foelelsesmaessige_krav": 3.3, "uklare_krav": 3.0, "vold": 1.2},
+    "undervisning": {"arbejdsmaengde": 3.5, "foelelsesmaessige_krav": 3.5},
+    "adm_studie": {"uklare_krav": 2.5, "arbejdsmaengde": 3.0, "foelelsesmaessige_krav": 3.0},
+    "adm_oekonomi": {"arbejdsmaengde": 3.9, "uklare_krav": 3.6},
+    "ledelse": {"arbejdsmaengde": 3.8, "uklare_krav": 3.0, "foelelsesmaessige_krav": 3.3, "indflydelse": 4.2},
+    "kantine": {"arbejdsmaengde": 3.0, "indflydelse": 3.6, "stoette_leder": 3.6},
+    "rengoering": {"arbejdsmaengde": 3.4, "indflydelse": 2.2, "kraenkende_handlinger": 1.5, "stoette_leder": 2.7},
+    "teknisk": {"uklare_krav": 3.1, "indflydelse": 3.0},
+}
+RESPONDENTS_2024 = {"ledelse": 6, "adm_studie": 9, "adm_oekonomi": 3, "undervisning": 0, "hum": 27, "nat": 25,
+                    "samf": 21, "teknisk": 5, "kantine": 6, "rengoering": 6, "vejledning": 4, "kommunikation": 2}
+OLD_NAMES = {"adm_studie": "Studiekontoret"}  # the name in 2024
+NOT_ASKED_2024 = ("q15",)
+# Stress signals the year before (the same measures as SIGNALS).
+SIGNALS_2025 = {
+    "ledelse": (0, 5.8, 14.3, 0), "adm_studie": (0, 8.1, 0.0, 0), "adm_oekonomi": (0, 6.5, 0.0, 0),
+    "hum": (4, 14.0, 10.0, 3), "nat": (0, 7.2, 3.6, 0), "samf": (2, 10.1, 3.6, 1),
+    "teknisk": (0, 6.9, 16.7, 0), "kantine": (0, 9.4, 14.3, 1), "rengoering": (1, 15.5, 12.5, 2),
+    "vejledning": (0, 8.0, 0.0, 0), "kommunikation": (0, 5.0, 0.0, 0),
+}
 COMMENTS = ["", "", "", "", "For mange opgaver oven i undervisningen", "Godt kollegaskab", "Uklart hvem der bestemmer",
             "Travlt op til eksamen", "Mangler tid til forberedelse"]
 
 
 def institution() -> str:
-    units = [{"id": u, "name": name, **({"parent": parent} if parent else {}), "headcount": hc}
+    units = [{"id": u, "name": name, **({"parent": parent} if parent else {}), "headcount": hc,
+              **({"previous_names": [OLD_NAMES[u]]} if u in OLD_NAMES else {})}
              for u, name, parent, hc, _ in UNITS]
     data = {
         "name": "Fjordby Gymnasium",
@@ -97,7 +124,8 @@ def institution() -> str:
         "anonymity": {"min_group": 5, "min_group_sensitive": 10},
     }
     head = ("# Fjordby Gymnasium: et opdigtet eksempel med syntetiske data (data/make_example.py).\n"
-            "# headcount er antal ansatte i enheden inklusive enhederne under den.\n")
+            "# headcount er antal ansatte i enheden inklusive enhederne under den.\n"
+            "# previous_names: hvad enheden hed i tidligere APV-runder, så de svar tæller med her.\n")
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -114,22 +142,29 @@ def mapping() -> str:
             "# exposed_from: fra hvilken score en besvarelse tæller som udsat (påvirkninger);\n"
             "# low_below: under hvilken score en ressource tæller som lav;\n"
             "# rule: any = ét svar over grænsen er nok (bruges ved vold og krænkelser).\n"
-            f"# Svarskala q01–q07 og q12–q15: {FREQUENCY}. q08–q11: {INCIDENTS}.\n")
-    data = {"unit_column": "Afdeling", "missing_values": ["Ved ikke"], "constructs": constructs, "items": items}
+            f"# Svarskala q01–q07 og q12–q15: {FREQUENCY}. q08–q11: {INCIDENTS}.\n"
+            "# rounds: runderne, ældste først; not_asked: spørgsmål, runden ikke havde.\n")
+    rounds = [{"name": "2024", "file": "2024.csv", "date": "2024-03-12", "not_asked": list(NOT_ASKED_2024)},
+              {"name": "2026", "file": "2026.csv", "date": "2026-03-10"}]
+    data = {"unit_column": "Afdeling", "missing_values": ["Ved ikke"], "rounds": rounds, "constructs": constructs,
+            "items": items}
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def respondents(rng: random.Random) -> list[list[str]]:
-    names = {u: name for u, name, *_ in UNITS}
+def respondents(rng: random.Random, profile: dict = PROFILE, counts: dict | None = None, names: dict | None = None,
+                not_asked: tuple = ()) -> list[list[str]]:
+    names = {**{u: name for u, name, *_ in UNITS}, **(names or {})}
     rows, number = [], 0
     for unit, *_rest, count in UNITS:
-        level = {**BASE, **PROFILE.get(unit, {})}
-        for _ in range(count):
+        level = {**BASE, **profile.get(unit, {})}
+        for _ in range(count if counts is None else counts.get(unit, 0)):
             number += 1
             person = {c: level[c] + rng.gauss(0, 0.55 if c not in ("vold", "kraenkende_handlinger") else 0.0)
                       for c in level}
             answers = []
             for item, construct, reverse, _text in ITEMS:
+                if item in not_asked:
+                    continue
                 if construct in ("vold", "kraenkende_handlinger"):
                     # Incidents: most never, a few now and then.
                     p = level[construct] - 1
@@ -284,11 +319,17 @@ def main() -> None:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
         out.writerow(["Svar-id", "Afdeling", *[i for i, *_ in ITEMS], "Kommentar"])
         out.writerows(respondents(rng))
+    # The earlier round from its own generator, so the 2026 file stays as it was.
+    with open(HERE / "apv" / "2024.csv", "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f, delimiter=";", lineterminator="\r\n")
+        out.writerow(["Svar-id", "Afdeling", *[i for i, *_ in ITEMS if i not in NOT_ASKED_2024], "Kommentar"])
+        out.writerows(respondents(random.Random(SEED - 2), PROFILE_2024, RESPONDENTS_2024, OLD_NAMES, NOT_ASKED_2024))
     with open(HERE / "signals.csv", "w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
-        out.writerow(["enhed", "stress_sygemeldinger", "sygefravaer_dage", "personaleomsaetning", "konflikter"])
-        for unit, (leave, days, turnover, conflicts) in SIGNALS.items():
-            out.writerow([unit, leave, str(days).replace(".", ","), str(turnover).replace(".", ","), conflicts])
+        out.writerow(["enhed", "stress_sygemeldinger", "sygefravaer_dage", "personaleomsaetning", "konflikter", "periode"])
+        for period, figures in (("2025", SIGNALS_2025), ("2026", SIGNALS)):
+            for unit, (leave, days, turnover, conflicts) in figures.items():
+                out.writerow([unit, leave, str(days).replace(".", ","), str(turnover).replace(".", ","), conflicts, period])
     (HERE / "answers.yaml").write_text(answers(), encoding="utf-8")
 
 

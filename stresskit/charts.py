@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 from html import escape
 
@@ -221,3 +222,47 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
         groups.setdefault(CONTACT_LOOK[status.get(uid)][0], []).append(name)
     return figure_html(fig, "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. " +
                        "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items()) + ".")
+
+
+def trend_lines(panels: list[tuple[str, list[tuple[str, list[float | None]]]]], rounds: list[str],
+                title: str, alt_intro: str) -> str:
+    """Small multiples: one panel per exposure or resource, its share (0–1) over the rounds, one line per
+    series (the unit, the institution). A withheld round is left out of the line, never drawn as zero;
+    the series differ by colour, line style and marker."""
+    styles = [(UNIT_COLOUR, "-", "o"), (COMPARISON_COLOUR, "--", "s")]
+    cols = min(4, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig = Figure(figsize=(2.6 * cols + 0.6, 2.3 * rows + 0.9))
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    x = list(range(len(rounds)))
+    for ax, (label, series) in zip(axes.flat, panels):
+        last = [values[-1] if values and values[-1] is not None else None for _, values in series]
+        # end labels apart: the higher line's label above its point, the lower one's below
+        order = sorted((v, s) for s, v in enumerate(last) if v is not None)
+        offset = {s: (5, -11) if i == 0 and len(order) > 1 else (5, 4) for i, (_, s) in enumerate(order)}
+        for s, (name, values) in enumerate(series):
+            colour, style, marker = styles[s % len(styles)]
+            # A gap in the line where a round is withheld: NaN breaks the line in matplotlib.
+            ys = [float("nan") if v is None else v for v in values]
+            ax.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=1.8, markersize=5, label=name)
+            if values and values[-1] is not None:
+                ax.annotate(percent(values[-1]), (x[-1], values[-1]), textcoords="offset points", xytext=offset[s],
+                            fontsize=8, color=colour)
+        ax.set_title(label, loc="left", fontsize=9.5, fontweight="bold")
+        ax.set_ylim(0, 1.0)
+        ax.set_yticks([0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
+        ax.set_xticks(x, rounds)
+        ax.set_xlim(-0.3, len(rounds) - 0.7 + 0.6)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), frameon=False, fontsize=9)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    parts = []
+    for label, series in panels:
+        bits = [f"{name} " + ", ".join(f"{r} {percent(v) if v is not None else 'ikke vist'}" for r, v in zip(rounds, values))
+                for name, values in series]
+        parts.append(f"{label}: {'; '.join(bits)}")
+    return figure_html(fig, f"{alt_intro}. " + ". ".join(parts) + ".")

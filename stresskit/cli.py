@@ -25,6 +25,10 @@ _DANISH = {
 argparse._ = lambda text: _DANISH.get(text, text)
 
 
+# `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
+APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml"}
+
+
 def _ids(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
@@ -43,6 +47,18 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("new", help="opret en ny, tom arbejdsbog", description="Opret en ny arbejdsbog med en kommenteret institution.yaml.")
     s.add_argument("dir", metavar="MAPPE", help="mappen, der skal oprettes")
+    s.add_argument("--apv", choices=sorted(APV_PRESETS), help="skriv apv/mapping.yaml til et kendt spørgeskema "
+                   "(copsoq3: COPSOQ III med spørgsmålskoderne som kolonner)")
+
+    s = sub.add_parser("mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml.")
+    m = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
+    x = m.add_parser("draft", help="skriv et udkast til mapping.yaml ud fra en APV-fil",
+                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv eller .xlsx): hver kolonne "
+                                 "med en gættet skala, og TODO, hvor stresskit ikke kan vide det.")
+    x.add_argument("file", metavar="FIL", help="APV-filen")
+    x.add_argument("--out", metavar="mapping.yaml", help="filen, udkastet skrives til (standard: vis det i terminalen)")
+    x.add_argument("--sheet", metavar="ARK", help="arket i en .xlsx-fil (standard: det første)")
+    x.add_argument("--header-row", metavar="N", type=int, default=1, help="rækken med overskrifterne (standard: 1)")
 
     s = sub.add_parser("validate", help="tjek alle filer i en arbejdsbog", description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
@@ -96,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.command is None or (args.command == "answers" and args.action is None):
+    if args.command is None or (args.command in ("answers", "mapping") and args.action is None):
         p.print_help()
         return 2
     try:
@@ -115,7 +131,34 @@ def _new(args) -> int:
     from . import workbook
 
     root = workbook.new(args.dir)
+    if args.apv:
+        preset = workbook.SKELETON / APV_PRESETS[args.apv]
+        (root / workbook.APV / "mapping.yaml").write_text(preset.read_text(encoding="utf-8"), encoding="utf-8")
     print(f"Ny arbejdsbog oprettet i {root}. Udfyld institution.yaml, og læg APV-filer i {root / 'apv'}.")
+    return 0
+
+
+def _mapping(args) -> int:
+    from . import mapping_draft
+
+    if args.header_row < 1:
+        print("stresskit mapping draft: fejl: --header-row skal være mindst 1.", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"stresskit mapping draft: fejl: filen {path} findes ikke.", file=sys.stderr)
+        return 2
+    text = mapping_draft.draft_file(path, args.sheet, args.header_row)
+    if not args.out:
+        print(text, end="")
+        return 0
+    out = Path(args.out)
+    if out.exists():
+        print(f"stresskit mapping draft: fejl: {out} findes allerede; vælg et andet navn, så intet overskrives.", file=sys.stderr)
+        return 2
+    out.write_text(text, encoding="utf-8")
+    print(f"Skrev et udkast til {out}. Ret stederne med TODO, læg filen i arbejdsbogens apv/ som mapping.yaml, "
+          "og kør stresskit validate.")
     return 0
 
 
@@ -271,8 +314,8 @@ def _lab(args) -> int:
     return subprocess.call(cmd)
 
 
-COMMANDS = {"new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers, "run": _run, "export-plan": _export_plan,
-            "export-figures": _export_figures}
+COMMANDS = {"mapping": _mapping, "new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers,
+            "run": _run, "export-plan": _export_plan, "export-figures": _export_figures}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,6 +18,7 @@ from IPython.display import HTML, display
 from . import actions as actions_module
 from . import apv, charts, forms, signals
 from . import guide as guide_module
+from . import trend
 from .problems import InputError
 from .store import Store, set_user
 from .workbook import Workbook
@@ -702,6 +703,125 @@ class Page:
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         show(f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
              f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
+
+    # --- recommendation 1: the APV over several rounds (new methods) ---------------------------
+    def _trend_items(self, history: list[apv.Results]):
+        measured = set().union(*(r.constructs for r in history))
+        exposures = [e for e in self.guide.exposures if e.apv_area and e.id in measured]
+        resources = [r for r in self.guide.resources if r.id in measured]
+        return exposures, resources
+
+    @staticmethod
+    def _round_share(results: apv.Results, unit: str, construct: str) -> tuple[float | None, str]:
+        """The share in one round, or None and why not: not measured that round, no answers, withheld."""
+        if construct not in results.constructs:
+            return None, "ikke målt"
+        row = results.table.loc[(unit, construct)]
+        if row["status"] == apv.SHOWN:
+            return float(row["share"]), ""
+        return None, "–" if row["status"] == apv.NO_ANSWERS else "skjult"
+
+    @staticmethod
+    def _change_text(c: "trend.Change | None") -> tuple[str, str]:
+        """The change in words and its css class; up is worse for exposures and low resources alike."""
+        if c is None:
+            return "–", "sk-withheld"
+        points = f"{abs(c.points):.0f} procentpoint"
+        if c.direction == trend.BETTER:
+            return f"▼ {points} færre: tydeligt bedre", "sk-better"
+        if c.direction == trend.WORSE:
+            return f"▲ {points} flere: tydeligt værre", "sk-worse"
+        rounded = round(c.points)
+        sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
+        return f"{sign}{abs(rounded)} procentpoint (ikke en tydelig ændring)", ""
+
+    @_guarded
+    def apv_trend(self) -> None:
+        """Per exposure and resource: the unit's share in every round, the change since the previous round,
+        and at the institution the units that got notably better or worse. Each round is anonymised on its own."""
+        history = apv.history(self.book)
+        if len(history) < 2:
+            show(note("Der er kun én APV-runde endnu. Udviklingen vises, når der er en runde mere."))
+            return
+        book, unit, root = self.book, self.unit, self.book.root_unit
+        previous, latest = history[-2], history[-1]
+        rounds = [r.round for r in history]
+        exposures, resources = self._trend_items(history)
+        items = exposures + resources
+        panels = []
+        for item in items:
+            series = [(book.unit_name(unit), [self._round_share(r, unit, item.id)[0] for r in history])]
+            if not self.is_institution:
+                series.append(("Hele institutionen", [self._round_share(r, root, item.id)[0] for r in history]))
+            panels.append((item.short, series))
+        show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
+                                "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med lav "
+                                "ressource i hver APV-runde; et skjult tal er udeladt af linjen"))
+        show(self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
+             + self._trend_table(history, unit, resources, "Ressource (andel med lav ressource)"))
+        show(f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
+             f"En ændring vises kun, hvor begge runders tal vises; hver runde er gjort anonym for sig.</p>")
+        if self.is_institution:
+            show(self._units_by_direction(previous, latest, [i.id for i in items]))
+
+    def _trend_table(self, history: list[apv.Results], unit: str, items, kind: str) -> str:
+        if not items:
+            return ""
+        previous, latest = history[-2], history[-1]
+        head = "".join(f"<th>{escape(r.round)}</th>" for r in history)
+        body = []
+        for item in items:
+            cells = []
+            for r in history:
+                value, why = self._round_share(r, unit, item.id)
+                cells.append(f"<td class='sk-num'>{charts.percent(value)}</td>" if value is not None
+                             else f"<td class='sk-num sk-withheld'>{escape(why)}</td>")
+            text, css = self._change_text(trend.change(previous, latest, unit, item.id))
+            body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{''.join(cells)}"
+                        f"<td class='{css}'>{escape(text)}</td></tr>")
+        return (f"<table class='sk-table sk-trend'><thead><tr><th>{escape(kind)}</th>{head}"
+                f"<th>Ændring siden {escape(previous.round)}</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+    def _units_by_direction(self, previous: apv.Results, latest: apv.Results, constructs: list[str]) -> str:
+        titles = {c.id: c.short for c in [*self.guide.exposures, *self.guide.resources]}
+        what = {**{e.id: "udsat" for e in self.guide.exposures}, **{r.id: "med lav ressource" for r in self.guide.resources}}
+        units = [u for u in self.book.ordered() if u != self.book.root_unit]
+        better, worse = trend.units_by_direction(previous, latest, units, constructs)
+
+        def listing(found: dict, word: str) -> str:
+            if not found:
+                return f"<p>Ingen enheder blev tydeligt {word} fra {escape(previous.round)} til {escape(latest.round)}.</p>"
+            lines = "".join(
+                f"<li><b>{escape(self.book.unit_name(u))}</b>: "
+                + escape("; ".join(f"{titles.get(c.construct, c.construct)}: {charts.percent(c.previous)} → {charts.percent(c.latest)} "
+                                   f"{what.get(c.construct, '')}"
+                                   for c in changes)) + "</li>" for u, changes in found.items())
+            return f"<ul>{lines}</ul>"
+
+        return (f"<h3>Enheder, der blev tydeligt bedre</h3>{listing(better, 'bedre')}"
+                f"<h3>Enheder, der blev tydeligt værre</h3>{listing(worse, 'værre')}")
+
+    @_guarded
+    def signals_trend(self) -> None:
+        """The stress signals of the latest period beside the previous one, when signals.csv has a periode column."""
+        periods = [p for p in signals.periods(self.book) if p]
+        if len(periods) < 2:
+            return
+        prev, last = periods[-2], periods[-1]
+        before, now = signals.for_unit(self.book, self.unit, prev), signals.for_unit(self.book, self.unit, last)
+        if not before and not now:
+            return
+        rows = []
+        for m in self.guide.signal_measures:
+            cells = []
+            for figures in (before, now):
+                v = figures.get(m["id"])
+                cells.append("<td class='sk-num sk-withheld'>–</td>" if v is None else
+                             f"<td class='sk-num'>{v:.0f}</td>" if m["integer"] else
+                             f"<td class='sk-num'>{v:.1f}</td>".replace(".", ","))
+            rows.append(f"<tr><th scope='row'>{escape(m['title'])} <small>({escape(m['unit'])})</small></th>{''.join(cells)}</tr>")
+        show(f"<table class='sk-table'><thead><tr><th>Signal</th><th>{escape(prev)}</th><th>{escape(last)}</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def open(workbook: str | Path, unit: str | None = None, mode: str = "live") -> Page:  # noqa: A001

@@ -8,6 +8,10 @@ Signals are about the people in a unit, so they follow the anonymity rule of the
 figures with the headcount as the group: a unit with fewer than `min_group` staff is not
 shown on its own (its figures still count in the units above it), and no such group may
 be worked out by subtracting shown units from one another (see anonymity).
+
+An optional ``periode`` column (for example 2025, 2026) holds several periods in one file;
+periods are ordered as text, so write them the same way (years, or 2026-1 and 2026-2).
+Without it the file is one period.
 """
 from __future__ import annotations
 
@@ -20,9 +24,23 @@ from .problems import InputError, Problem, display_name
 from .workbook import Workbook
 
 UNIT_COLUMN = "enhed"
+PERIOD_COLUMN = "periode"
 
 
-def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
+def read(book: Workbook, period: str | None = None) -> tuple[dict[str, dict[str, float]], list[Problem]]:
+    """The rows of one period (the latest when None): unit -> measure -> value."""
+    by_period, problems = read_periods(book)
+    if not by_period:
+        return {}, problems
+    return by_period.get(period if period is not None else max(by_period), {}), problems
+
+
+def periods(book: Workbook) -> list[str]:
+    """The periods in signals.csv, oldest first; [""] for a file without a periode column."""
+    return sorted(read_periods(book)[0])
+
+
+def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
     path = book.signals_path
     if not path.is_file():
         return {}, []
@@ -35,11 +53,19 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
     columns = list(frame.columns)
     if UNIT_COLUMN not in columns:
         return {}, [Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")]
-    problems, rows = [], {}
-    for row, record in enumerate(frame.to_dict("records"), start=2):
-        unit = record[UNIT_COLUMN]
+    problems, by_period = [], {}
+    first = frame.attrs.get("header_row", 1) + 1
+    for row, record in enumerate(frame.to_dict("records"), start=first):
+        # an earlier period may use a unit's old id (previous_names in institution.yaml)
+        unit = book.unit_lookup.get(record[UNIT_COLUMN].casefold(), record[UNIT_COLUMN])
+        period = record.get(PERIOD_COLUMN, "")
+        if PERIOD_COLUMN in record and period == "":
+            problems.append(Problem(file, row=row, column=PERIOD_COLUMN, expected="forventede perioden, fx 2026."))
+            continue
+        rows = by_period.setdefault(period, {})
         if unit not in book.units:
-            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit, expected="forventede id'et på en enhed i institution.yaml."))
+            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
+                                    expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names)."))
             continue
         values = {}
         for m in measures:
@@ -53,7 +79,7 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
                 continue
             values[m["id"]] = float(number)
         rows[unit] = values
-    return rows, problems
+    return by_period, problems
 
 
 def check(book: Workbook) -> list[Problem]:
@@ -80,11 +106,12 @@ def _statuses(book: Workbook) -> dict[str, str]:
     return anonymity.suppress(book.children, book.root_unit, total, book.min_group)
 
 
-def for_unit(book: Workbook, unit_id: str) -> dict[str, float]:
-    """The unit's own figures, or those of the units below it combined; nothing when withheld."""
+def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[str, float]:
+    """The unit's own figures, or those of the units below it combined (the latest period when
+    None); nothing when withheld."""
     if withheld(book, unit_id):
         return {}
-    rows, problems = read(book)
+    rows, problems = read(book, period)
     if problems:
         raise InputError(problems)
     if unit_id in rows:

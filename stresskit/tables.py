@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .problems import InputError, Problem
@@ -32,16 +33,27 @@ def separator(header_line: str) -> str:
     return max(";,\t", key=unquoted.count)
 
 
-def read(path: Path, name: str) -> pd.DataFrame:
-    """Read a .csv or .xlsx file into a frame of stripped strings ('' for empty)."""
+def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
+         want_column: str | None = None, strip: bool = True) -> pd.DataFrame:
+    """Read a .csv or .xlsx file into a frame of stripped strings ('' for empty).
+
+    ``header_row`` is the row (1 = first) holding the column names; rows above it, such as a
+    survey tool's title lines, are skipped. For .xlsx, ``sheet`` names the sheet; without it
+    the first sheet whose header row has ``want_column`` is read (else the first sheet).
+    ``frame.attrs["header_row"]`` tells the caller which spreadsheet row the header was, so
+    a problem can name the row a user sees.
+    """
     try:
         if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+            frame = _read_xlsx(path, name, sheet, header_row, want_column)
         else:
             text = decode(path.read_bytes())
-            first = text.split("\n", 1)[0]
-            frame = pd.read_csv(io.StringIO(text), sep=separator(first), dtype=str,
+            lines = text.split("\n", header_row)
+            first = lines[header_row - 1] if len(lines) >= header_row else ""
+            frame = pd.read_csv(io.StringIO(text), sep=separator(first), dtype=str, skiprows=header_row - 1,
                                 keep_default_na=False, skipinitialspace=True, quoting=csv.QUOTE_MINIMAL)
+    except InputError:
+        raise
     except pd.errors.EmptyDataError:
         raise InputError(Problem(name, expected="filen er tom; der forventes en overskriftsrække og én række pr. besvarelse.")) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
@@ -49,7 +61,93 @@ def read(path: Path, name: str) -> pd.DataFrame:
     except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({_reason(exc)}).")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    frame = frame.fillna("").astype(str)
+    if strip:
+        frame = frame.apply(_strip)
+    frame.attrs["header_row"] = header_row
+    return frame
+
+
+def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_column: str | None) -> pd.DataFrame:
+    """The sheet's cells from the header row down. A formula is read through its cached value;
+    one without (a file written by a program, never opened in Excel) and merged cells in the
+    data would read as blanks, so both are refused rather than counted as unanswered."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)  # formulas as written, and the merged ranges
+    if sheet is not None:
+        if sheet not in book.sheetnames:
+            raise InputError(Problem(name, column="sheet", value=sheet,
+                                     expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}."))
+        ws = book[sheet]
+    else:
+        ws = next((s for s in book.worksheets if want_column is not None and want_column in _header(s, header_row)),
+                  book.worksheets[0])
+    where = f"{name}, ark «{ws.title}»"
+    for merged in ws.merged_cells.ranges:
+        if merged.max_row >= header_row:
+            raise InputError(Problem(where, row=merged.min_row, column=merged.coord,
+                                     expected="flettede celler i tabellen; ophæv fletningen, så hver besvarelse har sin egen celle i hver kolonne."))
+    formulas = [c for row in ws.iter_rows(min_row=header_row) for c in row if c.data_type == "f"]
+    cached = {}
+    if formulas:
+        values = openpyxl.load_workbook(path, data_only=True)[ws.title]
+        for c in formulas:
+            cached[c.coordinate] = values[c.coordinate].value
+        missing = [c for c in formulas if cached[c.coordinate] is None]
+        if missing:
+            c = missing[0]
+            more = f" ({len(missing) - 1} andre celler ligner)" if len(missing) > 1 else ""
+            raise InputError(Problem(where, row=c.row, column=c.column_letter,
+                                     expected="cellen er en formel uden gemt værdi; åbn og gem filen i Excel, eller "
+                                              f"indsæt værdierne som tal{more}."))
+    rows = [[_text(cached.get(c.coordinate, c.value) if c.data_type == "f" else c.value) for c in row]
+            for row in ws.iter_rows(min_row=header_row)]
+    if not rows:
+        raise pd.errors.EmptyDataError
+    header, body = rows[0], rows[1:]
+    while header and header[-1] == "":  # trailing empty columns openpyxl reports
+        header.pop()
+    width = len(header)
+    body = [r[:width] + [""] * (width - len(r)) for r in body]
+    while body and not any(body[-1]):
+        body.pop()
+    return pd.DataFrame(body, columns=_unique(header), dtype=str)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """Strip each distinct cell once: a survey column holds a handful of distinct answers."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))  # object keys hash faster than pandas' str dtype
+    stripped = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
+def _header(ws, header_row: int) -> list[str]:
+    for row in ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True):
+        return [_text(v) for v in row]
+    return []
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names as pandas would give them: a repeated name gets .1, .2."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}.{seen[n]}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
 
 
 def numbers(column: pd.Series) -> pd.Series:

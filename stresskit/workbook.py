@@ -26,6 +26,7 @@ class Unit:
     name: str
     parent: str | None
     headcount: int | None = None
+    previous_names: tuple[str, ...] = ()  # names or ids the unit had in earlier APV rounds
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,15 @@ class Workbook:
         """What answers may be stored under: each unit, and each AMO group as «amg:<id>»."""
         return set(self.units) | {f"amg:{g.id}" for g in self.amo_groups}
 
+    @cached_property
+    def unit_lookup(self) -> dict[str, str]:
+        """Unit id for every way a survey may name a unit, case-insensitively: its id, its name,
+        and the names and ids it had before (``previous_names``). Current ones win over old ones."""
+        lookup = {old.casefold(): u.id for u in self.units.values() for old in u.previous_names}
+        lookup.update({u.id.casefold(): u.id for u in self.units.values()})
+        lookup.update({u.name.casefold(): u.id for u in self.units.values()})
+        return lookup
+
     def unit_name(self, unit_id: str) -> str:
         return self.units[unit_id].name
 
@@ -175,7 +185,13 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
             problems.append(Problem(file, column=f"{where}.headcount", value=headcount, expected="forventede et helt antal ansatte (0 eller mere)."))
             headcount = None
         parent = raw.get("parent")
-        units[unit_id] = Unit(unit_id, str(raw.get("name") or unit_id), None if parent in (None, "") else str(parent), headcount)
+        previous = raw.get("previous_names") or []
+        if not isinstance(previous, list) or not all(isinstance(x, (str, int)) and str(x).strip() for x in previous):
+            problems.append(Problem(file, column=f"{where}.previous_names",
+                                    expected="forventede en liste af de navne eller id'er, enheden havde i tidligere APV-runder."))
+            previous = []
+        units[unit_id] = Unit(unit_id, str(raw.get("name") or unit_id), None if parent in (None, "") else str(parent), headcount,
+                              tuple(str(x).strip() for x in previous))
 
     roots = [u.id for u in units.values() if u.parent is None]
     if units and len(roots) != 1:
@@ -187,6 +203,7 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
                                     expected="forventede id'et på en enhed, der findes i units."))
     if not problems:
         problems += _cycles(units, file)
+    problems += _previous_names(units, file)
 
     groups = []
     for n, raw in enumerate(data.get("amo_groups") or [], start=1):
@@ -227,6 +244,25 @@ def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
             seen.add(current)
             current = units[current].parent
     return []
+
+
+def _previous_names(units: dict[str, Unit], file: str) -> list[Problem]:
+    """An old name may not be another unit's name or id now, nor an old name of two units:
+    respondents coded with it would count in the wrong unit."""
+    current = {}
+    for u in units.values():
+        current[u.id.casefold()] = u.id
+        current[u.name.casefold()] = u.id
+    problems, seen = [], {}
+    for u in units.values():
+        for old in u.previous_names:
+            key = old.casefold()
+            other = current.get(key, u.id) if key in current else seen.get(key, u.id)
+            if other != u.id:
+                problems.append(Problem(file, column=f"units ({u.id}).previous_names", value=old,
+                                        expected=f"navnet bruges også af enheden {other}; et tidligere navn skal pege på én enhed."))
+            seen[key] = u.id
+    return problems
 
 
 def check(path: Path | str) -> list[Problem]:

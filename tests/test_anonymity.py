@@ -77,7 +77,7 @@ def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0
     answered = {cid: {u: int(((pd.Series(units) == u) & scores[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS}
     answered["*"] = {u: coded.get(u, 0) for u in parents}
     mapping = apv.Mapping("enhed", [], dict(CONSTRUCTS))
-    rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags)
+    rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags, constructs=dict(CONSTRUCTS))
     results = apv.aggregate(book, apv.Survey(mapping, [rnd]))
     return results, answered, {"arbejdsmaengde": k, "vold": k_sensitive}
 

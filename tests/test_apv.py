@@ -54,6 +54,8 @@ def test_xlsx_gives_identical_scores(example, tmp_path):
         ws.append([int(c) if c.isdigit() else c for c in r])
     src.unlink()
     wb.save(example / "apv" / "2026.xlsx")
+    mapping = example / "apv" / "mapping.yaml"  # the example lists its rounds by file
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("file: 2026.csv", "file: 2026.xlsx"), encoding="utf-8")
     pd.testing.assert_frame_equal(results_of(example).table, reference)
 
 
