@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -71,38 +72,54 @@ def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
 def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_column: str | None) -> pd.DataFrame:
     """The sheet's cells from the header row down. A formula is read through its cached value;
     one without (a file written by a program, never opened in Excel) and merged cells in the
-    data would read as blanks, so both are refused rather than counted as unanswered."""
+    data would read as blanks, so both are refused rather than counted as unanswered.
+    Read-only (streaming) mode keeps a 100,000-row export fast."""
     import openpyxl
 
-    book = openpyxl.load_workbook(path)  # formulas as written, and the merged ranges
-    if sheet is not None:
-        if sheet not in book.sheetnames:
-            raise InputError(Problem(name, column="sheet", value=sheet,
-                                     expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}."))
-        ws = book[sheet]
-    else:
-        ws = next((s for s in book.worksheets if want_column is not None and want_column in _header(s, header_row)),
-                  book.worksheets[0])
-    where = f"{name}, ark «{ws.title}»"
-    for merged in ws.merged_cells.ranges:
-        if merged.max_row >= header_row:
-            raise InputError(Problem(where, row=merged.min_row, column=merged.coord,
-                                     expected="flettede celler i tabellen; ophæv fletningen, så hver besvarelse har sin egen celle i hver kolonne."))
-    formulas = [c for row in ws.iter_rows(min_row=header_row) for c in row if c.data_type == "f"]
-    cached = {}
+    book = openpyxl.load_workbook(path, read_only=True)  # formulas as written
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise InputError(Problem(name, column="sheet", value=sheet,
+                                         expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}."))
+            ws = book[sheet]
+        else:
+            ws = next((s for s in book.worksheets if want_column is not None and want_column in _header(s, header_row)),
+                      book.worksheets[0])
+        where = f"{name}, ark «{ws.title}»"
+        for ref, first_row, last_row in _merged(path, ws):
+            if last_row >= header_row:
+                raise InputError(Problem(where, row=first_row, column=ref,
+                                         expected="flettede celler i tabellen; ophæv fletningen, så hver besvarelse har sin egen celle i hver kolonne."))
+        rows, formulas = [], []
+        for r in ws.iter_rows(min_row=header_row):
+            row = []
+            for c in r:
+                if c.data_type == "f":
+                    formulas.append((len(rows), len(row), c.coordinate))
+                row.append(c.value)
+            rows.append(row)
+    finally:
+        book.close()
     if formulas:
-        values = openpyxl.load_workbook(path, data_only=True)[ws.title]
-        for c in formulas:
-            cached[c.coordinate] = values[c.coordinate].value
-        missing = [c for c in formulas if cached[c.coordinate] is None]
+        cached = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            values = [list(r) for r in cached[ws.title].iter_rows(min_row=header_row, values_only=True)]
+        finally:
+            cached.close()
+        missing = []
+        for i, j, coordinate in formulas:
+            value = values[i][j] if i < len(values) and j < len(values[i]) else None
+            rows[i][j] = value
+            if value is None:
+                missing.append(coordinate)
         if missing:
-            c = missing[0]
             more = f" ({len(missing) - 1} andre celler ligner)" if len(missing) > 1 else ""
-            raise InputError(Problem(where, row=c.row, column=c.column_letter,
+            letters = "".join(ch for ch in missing[0] if ch.isalpha())
+            raise InputError(Problem(where, row=int(missing[0][len(letters):]), column=letters,
                                      expected="cellen er en formel uden gemt værdi; åbn og gem filen i Excel, eller "
                                               f"indsæt værdierne som tal{more}."))
-    rows = [[_text(cached.get(c.coordinate, c.value) if c.data_type == "f" else c.value) for c in row]
-            for row in ws.iter_rows(min_row=header_row)]
+    rows = [[_text(v) for v in r] for r in rows]
     if not rows:
         raise pd.errors.EmptyDataError
     header, body = rows[0], rows[1:]
@@ -113,6 +130,23 @@ def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_c
     while body and not any(body[-1]):
         body.pop()
     return pd.DataFrame(body, columns=_unique(header), dtype=str)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _merged(path: Path, ws) -> list[tuple[str, int, int]]:
+    """The sheet's merged ranges (ref, first row, last row), read from its XML: openpyxl's
+    read-only mode does not report them."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(ws._worksheet_path.lstrip("/"))
+    out = []
+    for m in _MERGE.finditer(xml):
+        c1, r1, c2, r2 = (g.decode() if g else None for g in m.groups())
+        out.append((f"{c1}{r1}:{c2}{r2}" if c2 else f"{c1}{r1}", int(r1), int(r2 or r1)))
+    return out
 
 
 def _strip(column: pd.Series) -> pd.Series:
