@@ -20,10 +20,11 @@ import yaml
 
 from .problems import InputError, Problem
 
-# 32 MiB: an answers export takes about 150 bytes per answer, so this holds some 200,000 answers
-# (a real institution's full history is a few MB: the example's is 18 KB), while loading it
-# stays under ~20 s and ~1.5 GB of memory (the loader needs ~40 bytes per byte of YAML).
-MAX_BYTES = 32 * 1024 * 1024
+# 16 MiB: an answers export takes about 160 bytes per answer, so this holds some 100,000 answers,
+# far beyond a real institution's full history (the example's is 18 KB; 16 units × every question
+# × a few versions is about 1 MB), while loading it stays near 10 s and 1 GB of memory on one idle
+# core (PyYAML needs ~60 bytes of memory per byte of YAML; see benchmarks/imports.py).
+MAX_BYTES = 16 * 1024 * 1024
 # Deeper than any stresskit file (an answers export nests 5 levels), far below what crashes libyaml.
 MAX_DEPTH = 20
 
