@@ -167,6 +167,7 @@ PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning
                 ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
                 ("recommendation", "Fra anbefaling")]
 
+
 def by_priority(items: list[Action]) -> list[Action]:
     """The plan's order: priority, then the earliest deadline."""
     order = {"hoej": 0, "middel": 1, "lav": 2}

@@ -223,3 +223,19 @@ def test_formula_like_text_is_text_in_xlsx_and_csv(book, tmp_path):
     other = next(r for r in got if r[2].endswith("=1+1"))
     assert other[1:4] == ["'\r=2", "'\t=1+1", "'+45 12 34 56 78"]
     assert all(not cell.startswith(actions.FORMULA_START) for row in got for cell in row)
+
+
+def test_a_stored_action_or_date_answer_of_any_shape_reads_safely():
+    from datetime import date
+
+    from stresskit import forms
+    from stresskit.store import ActionVersion
+
+    a = actions.Action.from_version(ActionVersion(1, "x", "hum", {"measure": 5, "status": None, "deadline": "i morgen",
+                                                                  "followup": "2026-02-30"}, "Mette", ""))
+    assert (a.measure, a.status, a.deadline, a.followup) == ("5", "planlagt", None, None)
+    assert not a.overdue(date(2100, 1, 1)) and actions.flags(a, date(2100, 1, 1)) == []
+    assert a.data()["deadline"] == "i morgen" and a.data()["followup"] == "2026-02-30"  # saved again, kept as given
+    question = guide.default().questions[question_of("date")]
+    assert forms.format_value(question, "i morgen") == "i morgen"
+    assert forms.format_value(question, "2026-11-15") == "15.11.2026"
