@@ -6,14 +6,30 @@ notebook 06 shows them in the IGLO plan and exports the APV action plan.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 
 from .store import ActionVersion, Store
 
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
 PRIORITIES = {"hoej": "Høj", "middel": "Middel", "lav": "Lav"}
 OPEN = ("planlagt", "i_gang")
+DATE_FIELDS = ("deadline", "followup")
+TEXT_FIELDS = ("measure", "responsible", "recommendation", "question", "level", "phase", "problem", "priority", "status")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value) -> date | None:
+    """A date written as ISO text (2026-11-15) as a date; anything else (None, «i morgen», 2026) as None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -33,21 +49,41 @@ class Action:
     id: str | None = field(default=None, compare=False)
     who: str = field(default="", compare=False)
     at: str = field(default="", compare=False)
+    # A date field whose stored value is not a date (saved by hand or by an old version, e.g.
+    # «i morgen») keeps its text here, while the field itself reads as missing: shown, never overdue.
+    deadline_text: str = field(default="", compare=False)
+    followup_text: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        defaults = {f.name: f.default for f in fields(self) if isinstance(f.default, str)}
+        for key in TEXT_FIELDS:  # a store may hold anything; the plan and the pages need text
+            value = getattr(self, key)
+            if not isinstance(value, str):
+                setattr(self, key, defaults.get(key, "") if value is None else str(value))
+        for key in DATE_FIELDS:
+            value = getattr(self, key)
+            parsed = iso_date(value)
+            setattr(self, key, parsed.isoformat() if parsed else None)
+            if parsed is None and value not in (None, ""):
+                setattr(self, f"{key}_text", str(value))
 
     @classmethod
     def from_version(cls, version: ActionVersion) -> "Action":
-        known = {f.name for f in fields(cls)}
-        data = {k: v for k, v in version.data.items() if k in known}
+        known = {f.name for f in fields(cls)} - {"deadline_text", "followup_text"}
+        data = {k: v for k, v in version.data.items() if k in known} if isinstance(version.data, dict) else {}
         return cls(**{**data, "unit": version.unit, "id": version.action_id, "who": version.who, "at": version.at})
 
     def data(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in ("id", "who", "at", "unit")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("id", "who", "at", "unit", "deadline_text", "followup_text")}
+        for key in DATE_FIELDS:  # saving again keeps the text given
+            data[key] = data[key] or getattr(self, f"{key}_text") or None
+        return data
 
     def is_open(self) -> bool:
         return self.status in OPEN
 
     def overdue(self, today: date) -> bool:
-        return self.is_open() and bool(self.deadline) and date.fromisoformat(self.deadline) < today
+        return self.is_open() and bool(self.deadline) and iso_date(self.deadline) < today
 
 
 def save(store: Store, action: Action, who: str | None = None) -> Action:
@@ -68,7 +104,7 @@ def today() -> date:
 
 
 def followup_due(action: Action, today: date) -> bool:
-    return action.is_open() and bool(action.followup) and date.fromisoformat(action.followup) <= today
+    return action.is_open() and bool(action.followup) and iso_date(action.followup) <= today
 
 
 def flags(action: Action, today: date) -> list[str]:
@@ -130,7 +166,6 @@ PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning
                 ("responsible", "Ansvarlig"), ("deadline", "Gennemføres senest"), ("followup", "Følges op"),
                 ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
                 ("recommendation", "Fra anbefaling")]
-DATE_FIELDS = {"deadline", "followup"}
 
 
 def by_priority(items: list[Action]) -> list[Action]:
@@ -140,15 +175,16 @@ def by_priority(items: list[Action]) -> list[Action]:
 
 
 def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
-    """The actions, in plan order, as APV plan rows with Danish values (dates stay dates)."""
+    """The actions, in plan order, as APV plan rows with Danish values (dates stay dates; a date
+    field holding no date keeps the text given)."""
     titles = {x["id"]: x["title"] for x in list(guide.iglo_levels) + list(guide.iglo_phases)}
     recs = {r["id"]: f"{r['number']}. {r['title']}" for r in guide.recommendations}
     rows = []
     for a in by_priority(items):
         rows.append({"unit": names.get(a.unit, a.unit), "problem": a.problem, "measure": a.measure,
                      "responsible": a.responsible,
-                     "deadline": date.fromisoformat(a.deadline) if a.deadline else None,
-                     "followup": date.fromisoformat(a.followup) if a.followup else None,
+                     "deadline": iso_date(a.deadline) or a.deadline_text or None,
+                     "followup": iso_date(a.followup) or a.followup_text or None,
                      "priority": PRIORITIES.get(a.priority, a.priority), "status": STATUSES.get(a.status, a.status),
                      "level": titles.get(a.level, ""), "phase": titles.get(a.phase, ""),
                      "recommendation": recs.get(a.recommendation, "")})
@@ -177,7 +213,7 @@ def plan_html(items: list[Action], guide, names: dict[str, str], today: date) ->
 
 # --- exports -----------------------------------------------------------------------
 def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
-    """One sheet per (name, plan rows): Danish headers, a frozen header row, real dates."""
+    """One sheet per (name, plan rows): Danish headers, a frozen header row, real dates, no formulas."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -192,8 +228,9 @@ def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDE7F0")
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-        for row in rows:
-            ws.append([row[key] for key, _ in PLAN_COLUMNS])
+        for r, row in enumerate(rows, start=2):
+            for c, (key, _) in enumerate(PLAN_COLUMNS, start=1):
+                _put(ws.cell(row=r, column=c), row[key])
         for col, (key, label) in enumerate(PLAN_COLUMNS, start=1):
             letter = ws.cell(row=1, column=col).column_letter
             longest = max([len(label)] + [len(str(r[key] or "")) for r in rows])
@@ -207,8 +244,33 @@ def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
     wb.save(path)
 
 
+# A cell starting with one of these is a formula to Excel or LibreOffice («=HYPERLINK(…)», «@SUM(…)»,
+# «-2+3», a tab or CR before one): an action's text must never run as one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _put(cell, value) -> None:
+    """Write a value; text that a spreadsheet would read as a formula is stored as text."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters openpyxl can't write
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # Excel shows it as typed text, with no leading '
+
+
+def _csv_text(value: str) -> str:
+    """A text that a spreadsheet would read as a formula, prefixed with ' so Excel shows it as text."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Ark"
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    clean = ILLEGAL_CHARACTERS_RE.sub("", "".join("_" if ch in "[]:*?/\\" else ch for ch in name))
+    base = clean.strip("'")[:31] or "Ark"  # Excel refuses a sheet name that begins or ends with '
     title, n = base, 2
     while title in used:
         title = f"{base[:28]} {n}"
@@ -218,11 +280,12 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 
 def export_csv(path, rows: list[dict]) -> None:
-    """CSV as a Danish Excel reads it: semicolons, UTF-8 with BOM, dd-mm-åååå dates."""
+    """CSV as a Danish Excel reads it: semicolons, UTF-8 with BOM, dd-mm-åååå dates, no formulas."""
     import csv
 
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
         out.writerow([label for _, label in PLAN_COLUMNS])
         for row in rows:
-            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else (row[k] or "") for k, _ in PLAN_COLUMNS])
+            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else _csv_text(row[k] or "")
+                          for k, _ in PLAN_COLUMNS])

@@ -250,12 +250,17 @@ def _export_plan(args) -> int:
     with Store(book.store_path) as store:
         items = [a for a in actions.for_unit(store) if a.unit in units]
     g = guide.default()
-    if out.suffix.lower() == ".csv":
-        actions.export_csv(out, actions.plan_rows(items, g, names))
-    else:
-        sheets = [(book.name, actions.plan_rows(items, g, names))]
-        sheets += [(names[u], actions.plan_rows([a for a in items if a.unit == u], g, names)) for u in units]
-        actions.export_xlsx(out, sheets)
+    try:
+        if out.suffix.lower() == ".csv":
+            actions.export_csv(out, actions.plan_rows(items, g, names))
+        else:
+            sheets = [(book.name, actions.plan_rows(items, g, names))]
+            sheets += [(names[u], actions.plan_rows([a for a in items if a.unit == u], g, names)) for u in units]
+            actions.export_xlsx(out, sheets)
+    except OSError as exc:  # a missing folder, no right to write, a full disk
+        print(f"stresskit export-plan: kunne ikke skrive {out}; tjek, at mappen findes, at du må skrive i den, "
+              f"og at der er plads på disken ({exc.strerror or exc}).", file=sys.stderr)
+        return 1
     print(f"Skrev {len(items)} opgaver til {out}.")
     return 0
 

@@ -50,7 +50,8 @@ def format_value(question: Question, value) -> str:
     if question.kind == "number":
         return f"{value:g}".replace(".", ",") if isinstance(value, (int, float)) else str(value)
     if question.kind == "date":
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
+        parsed = actions_module.iso_date(value)  # a stored value that is no date is shown as written
+        return parsed.strftime("%d.%m.%Y") if parsed else str(value)
     return str(value)
 
 
@@ -93,7 +94,7 @@ class Field:
                 box.observe(lambda _change: self.changed(), names="value")
             return w.VBox(list(self.checks.values()))
         elif q.kind == "date":
-            widget = w.DatePicker(value=date.fromisoformat(current) if current else None)
+            widget = w.DatePicker(value=actions_module.iso_date(current))
         elif q.kind == "number":
             widget = w.Text(value=format_value(q, current) if current is not None else "", placeholder="Skriv et tal",
                             continuous_update=True, layout=w.Layout(width="12em"))
