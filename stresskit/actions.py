@@ -10,6 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from . import sheets
 from .store import ActionVersion, Store
 
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
@@ -212,7 +213,7 @@ def plan_html(items: list[Action], guide, names: dict[str, str], today: date) ->
 
 
 # --- exports -----------------------------------------------------------------------
-def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
+def export_xlsx(path, tabs: list[tuple[str, list[dict]]]) -> None:
     """One sheet per (name, plan rows): Danish headers, a frozen header row, real dates, no formulas."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -220,8 +221,8 @@ def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    for name, rows in sheets:
-        title = _sheet_title(name, used)
+    for name, rows in tabs:
+        title = sheets.sheet_title(name, used)
         ws = wb.create_sheet(title)
         ws.append([label for _, label in PLAN_COLUMNS])
         for cell in ws[1]:
@@ -230,7 +231,7 @@ def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         for r, row in enumerate(rows, start=2):
             for c, (key, _) in enumerate(PLAN_COLUMNS, start=1):
-                _put(ws.cell(row=r, column=c), row[key])
+                sheets.put(ws.cell(row=r, column=c), row[key])
         for col, (key, label) in enumerate(PLAN_COLUMNS, start=1):
             letter = ws.cell(row=1, column=col).column_letter
             longest = max([len(label)] + [len(str(r[key] or "")) for r in rows])
@@ -244,41 +245,6 @@ def export_xlsx(path, sheets: list[tuple[str, list[dict]]]) -> None:
     wb.save(path)
 
 
-# A cell starting with one of these is a formula to Excel or LibreOffice («=HYPERLINK(…)», «@SUM(…)»,
-# «-2+3», a tab or CR before one): an action's text must never run as one.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _put(cell, value) -> None:
-    """Write a value; text that a spreadsheet would read as a formula is stored as text."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters openpyxl can't write
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True  # Excel shows it as typed text, with no leading '
-
-
-def _csv_text(value: str) -> str:
-    """A text that a spreadsheet would read as a formula, prefixed with ' so Excel shows it as text."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    clean = ILLEGAL_CHARACTERS_RE.sub("", "".join("_" if ch in "[]:*?/\\" else ch for ch in name))
-    base = clean.strip("'")[:31] or "Ark"  # Excel refuses a sheet name that begins or ends with '
-    title, n = base, 2
-    while title in used:
-        title = f"{base[:28]} {n}"
-        n += 1
-    used.add(title)
-    return title
-
-
 def export_csv(path, rows: list[dict]) -> None:
     """CSV as a Danish Excel reads it: semicolons, UTF-8 with BOM, dd-mm-åååå dates, no formulas."""
     import csv
@@ -287,5 +253,5 @@ def export_csv(path, rows: list[dict]) -> None:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
         out.writerow([label for _, label in PLAN_COLUMNS])
         for row in rows:
-            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else _csv_text(row[k] or "")
+            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else sheets.csv_text(row[k] or "")
                           for k, _ in PLAN_COLUMNS])

@@ -26,6 +26,23 @@ def csv_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def put(cell, value) -> None:
+    """Write a value to an openpyxl cell; text a spreadsheet would read as a formula
+    («=HYPERLINK(…)», «@SUM(…)», «-2+3») is stored as text, shown as typed."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, float) and value != value:
+        value = None
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters openpyxl can't write
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_START)
+    if isinstance(value, date):
+        cell.number_format = "DD-MM-YYYY"
+
+
 def write(path: Path | str, sheets: list[tuple[str, list[str], list[list]]], widths: dict[int, int] | None = None) -> None:
     """Write (title, header, rows) sheets; a .csv gets the first sheet only. The file is
     written beside its target and renamed into place, so a failed write leaves no half file."""
@@ -58,14 +75,7 @@ def _xlsx(path: str, sheets) -> None:
         ws = wb.create_sheet(sheet_title(title, used))
         for r, row in enumerate([header, *rows], start=1):
             for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c)
-                if isinstance(value, float) and value != value:
-                    value = None
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                if isinstance(value, date):
-                    cell.number_format = "DD-MM-YYYY"
+                put(ws.cell(row=r, column=c), value)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
@@ -73,8 +83,12 @@ def _xlsx(path: str, sheets) -> None:
 
 
 def sheet_title(name: str, used: set[str]) -> str:
-    """A sheet name Excel accepts (31 characters, none of []:*?/\\), unique in the workbook."""
-    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Ark"
+    """A sheet name Excel accepts (31 characters, none of []:*?/\\, not starting or ending
+    with '), unique in the workbook."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    clean = ILLEGAL_CHARACTERS_RE.sub("", "".join("_" if ch in "[]:*?/\\" else ch for ch in name))
+    base = clean.strip("'")[:31] or "Ark"
     title, n = base, 2
     while title in used:
         title = f"{base[:28]} {n}"

@@ -1,17 +1,15 @@
 """APV analysis: reading Danish files, scoring, aggregation and the anonymity contract."""
 import csv
 import io
-import random
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
 
 from stresskit import apv
-from stresskit.workbook import Unit, Workbook
+from stresskit.workbook import Workbook
 
 
 def results_of(folder):
