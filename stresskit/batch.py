@@ -15,6 +15,7 @@ reuses one HTML exporter. A re-run skips a (unit, notebook) whose inputs are unc
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -28,8 +29,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
+from markupsafe import Markup
 
 from . import __version__, actions
 from . import guide as guide_module
@@ -377,11 +380,18 @@ def _save_state(out: Path, state: dict) -> None:
 BODY = re.compile(r"<main>(.*)<footer", re.S)
 
 
+@functools.cache
+def _page_template():
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(report.TEMPLATES / "site"), autoescape=True)
+    return env.get_template("page.html.j2")
+
+
 def _page(title_text: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\"><title>{escape(title_text)}</title>"
-            f"<style>{report.CSS.read_text(encoding='utf-8')}</style></head><body class=\"sk-report\"><main>{body}"
-            f"</main></body></html>")
+    """A whole page around ``body``, which must already be HTML with every user string escaped."""
+    return _page_template().render(title=title_text, body=Markup(body), csp=report.CSP,
+                                   css=report.CSS.read_text(encoding="utf-8"))
 
 
 def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) -> Path:
@@ -417,7 +427,7 @@ def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[
         tds = []
         for stem in stems:
             r = cells[(unit, stem)]
-            href = f"{escape(unit)}/{escape(stem)}.html"
+            href = escape(f"{quote(unit, safe='')}/{quote(stem, safe='')}.html")
             if r.status == "failed":
                 tds.append(f"<td class='sk-failed'><a href='{href}'>✗ fejlede</a><br><small>{escape(r.reason)}</small></td>")
             else:
@@ -431,7 +441,7 @@ def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[
         text = ", ".join(f for f in flags if f)
         tds.append(f"<td class='sk-flagged'>⚠ {text}</td>" if text else "<td class='sk-muted'>–</td>")
         indent = "&nbsp;&nbsp;&nbsp;" * book.depth(unit)
-        rows.append(f"<tr><th scope='row'>{indent}<a href='{escape(unit)}/index.html'>{escape(book.unit_name(unit))}</a></th>{''.join(tds)}</tr>")
+        rows.append(f"<tr><th scope='row'>{indent}<a href='{escape(quote(unit, safe=''))}/index.html'>{escape(book.unit_name(unit))}</a></th>{''.join(tds)}</tr>")
     body = (f"<header class='sk-masthead'><div class='sk-kicker'>Forebyg stress med arbejdsmiljøorganisationen som anker</div>"
             f"<h1>Rapporter for {escape(book.name)}</h1><ul class='sk-meta'><li>Lavet: <b>{datetime.now():%d.%m.%Y %H:%M}</b></li>"
             f"<li>Kørsler: <b>{sum(r.ok for r in summary.runs)} af {len(summary.runs)} i orden</b></li></ul></header>"

@@ -16,8 +16,10 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state to lea
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
+# text.parse_math off: a name such as «$\frac{a}$» is drawn as typed, never parsed as mathtext (which
+# would fail the whole figure) — names, rounds and notes in a chart come from the user.
 matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10, "axes.spines.top": False,
-                     "axes.spines.right": False, "svg.fonttype": "none"})
+                     "axes.spines.right": False, "svg.fonttype": "none", "text.parse_math": False})
 
 
 def percent(x: float) -> str:
