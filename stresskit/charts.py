@@ -185,6 +185,11 @@ CONTACT_LOOK = {"god": ("God kontakt", "#009E73", "-", 2.6, "✓"),
                 None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·")}
 
 
+def _contact_look(value) -> tuple:
+    """A stored value that is not one of the options (an old or imported answer) counts as not rated."""
+    return CONTACT_LOOK.get(value if isinstance(value, str) else None, CONTACT_LOOK[None])
+
+
 def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str, str | None], title: str) -> str:
     """The institution drawn as a tree (id, name, depth, parent), each part joined to the one above
     by a line whose style (solid, dashed, dotted) and label, not colour alone, tell the AMO's contact."""
@@ -196,7 +201,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     depth = {uid: d for uid, _, d, _ in units}
     for uid, name, d, parent in units:
         y = row[uid]
-        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        label, colour, style, width, mark = _contact_look(status.get(uid))
         if parent is not None:  # a branch from the parent's stem across to this unit, in the unit's style
             px = depth[parent] + 0.15
             ax.plot([px, d], [y, y], color=colour, linestyle=style, linewidth=width)
@@ -206,7 +211,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
             ax.plot([d + 0.15] * 2, [row[uid] + 0.3, max(kids)], color="#555555", linewidth=1.0)
     for uid, name, d, parent in units:
         y = row[uid]
-        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        label, colour, style, width, mark = _contact_look(status.get(uid))
         ax.text(d + 0.05, y, name, va="center", ha="left", fontsize=10,
                 bbox={"facecolor": "white", "edgecolor": colour, "linestyle": style, "linewidth": width * 0.6,
                       "boxstyle": "round,pad=0.3"})
@@ -220,6 +225,6 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=4, frameon=False, fontsize=9)
     groups: dict[str, list[str]] = {}
     for uid, name, *_ in units:
-        groups.setdefault(CONTACT_LOOK[status.get(uid)][0], []).append(name)
+        groups.setdefault(_contact_look(status.get(uid))[0], []).append(name)
     return figure_html(fig, "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. " +
                        "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items()) + ".")

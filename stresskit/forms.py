@@ -44,14 +44,22 @@ def format_value(question: Question, value) -> str:
     if question.kind == "choice":
         return question.option_title(value)
     if question.kind == "checklist":
-        return ", ".join(question.option_title(v) for v in value)
+        return ", ".join(question.option_title(v) for v in (value if isinstance(value, list) else [value]))
     if question.kind == "check":
         return "Ja" if value else "Nej"
     if question.kind == "number":
         return f"{value:g}".replace(".", ",") if isinstance(value, (int, float)) else str(value)
     if question.kind == "date":
-        return date.fromisoformat(value).strftime("%d.%m.%Y")
+        parsed = _date_or_none(value)
+        return parsed.strftime("%d.%m.%Y") if parsed else str(value)  # an imported non-date is shown as typed
     return str(value)
+
+
+def _date_or_none(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def saved_text(answer: Answer) -> str:
@@ -93,7 +101,7 @@ class Field:
                 box.observe(lambda _change: self.changed(), names="value")
             return w.VBox(list(self.checks.values()))
         elif q.kind == "date":
-            widget = w.DatePicker(value=date.fromisoformat(current) if current else None)
+            widget = w.DatePicker(value=_date_or_none(current) if current else None)
         elif q.kind == "number":
             widget = w.Text(value=format_value(q, current) if current is not None else "", placeholder="Skriv et tal",
                             continuous_update=True, layout=w.Layout(width="12em"))
