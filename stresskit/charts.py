@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import io
 import os
-from html import escape
 
 import matplotlib
+from markupsafe import Markup
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 UNIT_COLOUR = "#0072B2"        # blue
@@ -30,9 +30,10 @@ def figure_html(fig, alt: str, caption: str = "") -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=144, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return (f"<figure class='sk-figure'><img src='data:image/png;base64,{data}' alt='{escape(alt, quote=True)}'>"
-            f"{cap}</figure>")
+    # alt and caption hold unit names and notes: Markup.format escapes them, quotes included
+    cap = Markup("<figcaption>{}</figcaption>").format(caption) if caption else ""
+    return str(Markup("<figure class='sk-figure'><img src='data:image/png;base64,{}' alt='{}'>{}</figure>")
+               .format(data, alt, cap))
 
 
 def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, str]], fmt, styles) -> None:

@@ -8,11 +8,12 @@ in force, to see that the reports still load everything they need under it.
 """
 import csv
 import io
+from datetime import date
 
 import pytest
 import yaml
 
-from stresskit import actions, batch, guide, report
+from stresskit import actions, batch, charts, guide, report
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 
@@ -110,7 +111,8 @@ INJECTED = """() => {
     const tag = el.tagName.toLowerCase();
     if (['script', 'iframe', 'object', 'embed', 'base', 'form', 'svg', 'frame', 'link'].includes(tag)) bad.push(el.outerHTML.slice(0, 160));
     for (const a of el.attributes) {
-      if (a.name.startsWith('on') || ['autofocus', 'tabindex', 'x', 'srcdoc'].includes(a.name)) bad.push(`${tag}[${a.name}=${a.value.slice(0, 80)}]`);
+      if (a.name.startsWith('on') || ['autofocus', 'x', 'srcdoc'].includes(a.name) || (a.name === 'tabindex' && a.value !== '0'))
+        bad.push(`${tag}[${a.name}=${a.value.slice(0, 80)}]`);
     }
     if (tag === 'img' && !el.getAttribute('src').startsWith('data:')) bad.push(el.outerHTML.slice(0, 160));
     if (tag === 'a' && !/^(#|[\\w.-]+\\/|[\\w.-]+\\.html)/.test(el.getAttribute('href') || '')) bad.push(el.outerHTML.slice(0, 160));
@@ -188,3 +190,20 @@ def test_a_payload_in_every_field_stays_text_in_every_report(poisoned, browser):
     kinds = {q.kind for q in questions if any(f"{u}:{q.id}" in shown for u in UNITS)}
     assert kinds >= {"text", "choice", "date", "number", "checklist"}
     assert any(f.endswith(".who") for f in shown)
+
+
+def test_an_imported_action_status_is_text_in_the_iglo_grid_and_plan():
+    """The reproduced bug: a status holding HTML became markup (and a class name) in the IGLO grid."""
+    g = guide.default()
+    evil = "<img src=x onerror=alert(1)>' onmouseover='alert(2)"
+    item = actions.Action("hum", "Tiltag", status=evil, priority=evil, level=evil, phase=evil, deadline="2020-01-01")
+    for html in (actions.iglo_html([item], g, date(2026, 11, 27), {"hum": evil, "nat": "Nat"}),
+                 actions.plan_html([item], g, {"hum": evil}, date(2026, 11, 27))):
+        assert "<img" not in html and "onmouseover='" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;&#39; onmouseover=&#39;alert(2)" in html
+    assert "class='sk-action sk-ukendt'" in actions.iglo_html([item], g, date(2026, 11, 27))
+
+
+def test_a_name_that_looks_like_mathtext_is_drawn_as_typed():
+    html = charts.comparison_bars(["$\\frac{a}$"], [("$x$ \"'<b>", [0.5], [""])], "$\\frac{", "Søjler")
+    assert "alt='Søjler. $\\frac{a}$: $x$ &#34;&#39;&lt;b&gt; 50 %.'" in html
