@@ -59,7 +59,6 @@ def poison(folder):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-
 def poison_signals(folder):
     """A payload as a signals.csv value: the file is refused, and its message must not run either."""
     path = folder / "signals.csv"
@@ -80,15 +79,15 @@ def value(kind: str, field: str):
 def answer_everything(book: Workbook) -> None:
     """Every question of the guide answered with a payload, by a payload, for each unit and AMO group;
     actions with a payload in every field."""
-    keys = UNITS + [f"amg:{g.id}" for g in book.amo_groups]
-    questions = guide.default().questions.values()
+    g = guide.default()
+    keys = UNITS + [f"amg:{group.id}" for group in book.amo_groups]
+    questions = g.questions.values()
     with Store(book.store_path) as store:
         for key in keys:
             for q in questions:
                 if q.kind == "action":
                     continue
                 store.save(key, q.id, value(q.kind, f"{key}:{q.id}"), who=payload(f"{key}:{q.id}.who"))
-        g = guide.default()
         action_questions = [q for q in questions if q.kind == "action"]
         for unit in UNITS:
             for n, q in enumerate(action_questions):  # listed under their form, late, follow-up due
@@ -120,6 +119,8 @@ INJECTED = """() => {
   }
   return bad;
 }"""
+# The numbers of the payloads a reader sees as text.
+SHOWN = r"() => [...document.body.innerText.matchAll(/\[(\d+)\]<img src=x onerror=alert\(\1\)>/g)].map(m => m[1])"
 
 
 @pytest.fixture(scope="module")
@@ -134,50 +135,55 @@ def poisoned(tmp_path_factory):
     return summary, broken
 
 
+def fields_of(numbers) -> list[str]:
+    return sorted({FIELDS[int(n)] for n in numbers if str(n).isdigit() and int(n) < len(FIELDS)})
+
+
+def visit(browser, files, enforce: bool) -> tuple[list[str], set[str]]:
+    """Open every file, with the CSP in force or bypassed; return what went wrong and the payload
+    numbers shown as text."""
+    problems, seen = [], set()
+    context = browser.new_context(bypass_csp=not enforce)
+    dialogs, requests, violations = [], [], []
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: r.url.startswith(("file:", "data:")) or requests.append(r.url))
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    for file in files:
+        page.goto(file.as_uri())
+        page.wait_for_timeout(50)  # let onload/onerror/autofocus handlers fire if any were injected
+        name = "/".join(file.parts[-2:])
+        csp = page.eval_on_selector_all("meta[http-equiv='Content-Security-Policy']", "els => els.map(e => e.content)")
+        if csp != [report.CSP]:
+            problems.append(f"{name}: Content-Security-Policy er {csp}")
+        if not enforce:
+            injected = page.evaluate(INJECTED)
+            if injected:
+                problems.append(f"{name}: indsprøjtet markup {injected[:5]}")
+            seen |= set(page.evaluate(SHOWN))
+        elif blocked := page.evaluate("() => [...document.images].filter(i => !i.complete || !i.naturalWidth).length"):
+            problems.append(f"{name}: {blocked} billeder kan ikke vises under CSP")
+    context.close()
+    mode = "med CSP" if enforce else "uden CSP"
+    if dialogs:
+        problems.append(f"dialoger ({mode}) fra felterne {fields_of(dialogs)}")
+    if requests:
+        problems.append(f"forespørgsler ({mode}): {requests[:5]} fra felterne {fields_of(u.rsplit('/', 1)[-1] for u in requests)}")
+    if violations:
+        problems.append(f"CSP-brud ({mode}): {violations[:3]}")
+    return problems, seen
+
+
 def test_a_payload_in_every_field_stays_text_in_every_report(poisoned, browser):
-    summary, broken = poisoned
+    summary, refused = poisoned
     stems = [p.stem for p in batch.notebooks()]
     files = [summary.index] + [summary.out / u / f"{s}.html" for u in UNITS for s in stems + ["index"]]
-    files += [broken.index, broken.out / "hum" / "01_apv.html", broken.out / "hum" / "index.html"]
-    missing = [str(f) for f in files if not f.is_file()]
-    assert not missing, missing
+    files += [refused.index, refused.out / "hum" / "01_apv.html", refused.out / "hum" / "index.html"]
+    assert [str(f) for f in files if not f.is_file()] == []
 
-    def where(numbers) -> list[str]:
-        return sorted({FIELDS[int(n)] for n in numbers if n.isdigit() and int(n) < len(FIELDS)})
-
-    problems, seen = [], set()
-    for enforce in (False, True):
-        context = browser.new_context(bypass_csp=not enforce)
-        dialogs, requests, violations = [], [], []
-        page = context.new_page()
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.on("request", lambda r: r.url.startswith(("file:", "data:")) or requests.append(r.url))
-        page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-        for file in files:
-            page.goto(file.as_uri())
-            page.wait_for_timeout(50)  # let onload/onerror/autofocus handlers fire if any were injected
-            name = "/".join(file.parts[-2:])
-            csp = page.eval_on_selector_all("meta[http-equiv='Content-Security-Policy']", "els => els.map(e => e.content)")
-            if csp != [report.CSP]:
-                problems.append(f"{name}: Content-Security-Policy er {csp}")
-            if not enforce:
-                injected = page.evaluate(INJECTED)
-                if injected:
-                    problems.append(f"{name}: indsprøjtet markup {injected[:5]}")
-                seen |= set(page.evaluate(r"() => [...document.body.innerText.matchAll(/\[(\d+)\]<img src=x onerror=alert\(\1\)>/g)].map(m => m[1])"))
-            else:
-                broken = page.evaluate("() => [...document.images].filter(i => !i.complete || !i.naturalWidth).length")
-                if broken:
-                    problems.append(f"{name}: {broken} billeder kan ikke vises under CSP")
-        if dialogs:
-            problems.append(f"dialoger ({'med' if enforce else 'uden'} CSP) fra felterne {where(dialogs)}")
-        if requests:
-            problems.append(f"forespørgsler ({'med' if enforce else 'uden'} CSP): {requests[:5]} fra felterne "
-                            f"{where(u.rsplit('/', 1)[-1] for u in requests)}")
-        if enforce and violations:
-            problems.append(f"CSP-brud: {violations[:3]}")
-        context.close()
+    problems, seen = visit(browser, files, enforce=False)  # a missed escape runs here
+    problems += visit(browser, files, enforce=True)[0]  # the reports work under their own policy
     assert not problems, "\n".join(problems)
 
     # The payloads were rendered, as text, for the fields a reader sees.
