@@ -25,6 +25,6 @@ def exporter() -> HTMLExporter:
 
 def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     exp = exp or exporter()
-    body, _ = exp.from_notebook_node(nb, resources={"stresskit_css": CSS.read_text(encoding="utf-8"),
-                                                          "stresskit_csp": CSP})
+    resources = {"stresskit_css": CSS.read_text(encoding="utf-8"), "stresskit_csp": CSP}
+    body, _ = exp.from_notebook_node(nb, resources=resources)
     return body
