@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
+from markupsafe import Markup
+
 from . import sheets
 from .store import ActionVersion, Store
 
@@ -134,32 +136,36 @@ def iglo_grid(items: list[Action], levels: list, phases: list) -> dict[tuple[str
 
 
 def iglo_html(items: list[Action], guide, today: date, names: dict[str, str] | None = None) -> str:
-    from html import escape
-
+    # Markup.format escapes every value it is given: nothing an action holds can become markup.
     levels, phases = guide.iglo_levels, guide.iglo_phases
     grid = iglo_grid(items, levels, phases)
-    cols = [(lv["id"], f"{lv['title']}<br><small>{escape(lv['who'])}</small>") for lv in levels]
-    rows = [(ph["id"], f"{ph['number']}. {escape(ph['title'])}") for ph in phases]
+    cols = [(lv["id"], Markup("{}<br><small>{}</small>").format(lv["title"], lv["who"])) for lv in levels]
+    rows = [(ph["id"], f"{ph['number']}. {ph['title']}") for ph in phases]
     if any(k[1] == "" for k in grid):
         cols.append(("", "Intet niveau endnu"))
     if any(k[0] == "" for k in grid):
         rows.append(("", "Ingen fase endnu"))
-    head = "".join(f"<th scope='col'>{label}</th>" for _, label in cols)
+    head = Markup("").join(Markup("<th scope='col'>{}</th>").format(label) for _, label in cols)
     body = []
     for phase, label in rows:
         cells = []
         for level, _ in cols:
-            entries = []
-            for a in grid.get((phase, level), []):
-                warn = "".join(f"<br><span class='sk-flag'>⚠ {escape(f)}</span>" for f in flags(a, today))
-                whose = f" <small>({escape(names[a.unit])})</small>" if names and len(names) > 1 and a.unit in names else ""
-                state = STATUSES.get(a.status, a.status)
-                entries.append(f"<li class='sk-action sk-{a.status}'><b>{escape(a.measure)}</b>{whose}<br><small>"
-                               f"{escape(a.responsible or 'ingen ansvarlig')} · frist {_date(a.deadline)} · {state}</small>{warn}</li>")
-            cells.append(f"<td>{'<ul>' + ''.join(entries) + '</ul>' if entries else ''}</td>")
-        body.append(f"<tr><th scope='row'>{label}</th>{''.join(cells)}</tr>")
-    return (f"<table class='sk-table sk-iglo'><thead><tr><th></th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+            entries = [_iglo_entry(a, today, names) for a in grid.get((phase, level), [])]
+            cells.append(Markup("<td><ul>{}</ul></td>").format(Markup("").join(entries)) if entries else Markup("<td></td>"))
+        body.append(Markup("<tr><th scope='row'>{}</th>{}</tr>").format(label, Markup("").join(cells)))
+    return str(Markup("<table class='sk-table sk-iglo'><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>")
+               .format(head, Markup("").join(body)))
+
+
+def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> Markup:
+    warn = Markup("").join(Markup("<br><span class='sk-flag'>⚠ {}</span>").format(f) for f in flags(a, today))
+    whose = (Markup(" <small>({})</small>").format(names[a.unit]) if names and len(names) > 1 and a.unit in names
+             else "")
+    known = isinstance(a.status, str) and a.status in STATUSES
+    css = a.status if known else "ukendt"  # a class name is never taken from the data
+    return Markup("<li class='sk-action sk-{}'><b>{}</b>{}<br><small>{} · frist {} · {}</small>{}</li>").format(
+        css, a.measure, whose, a.responsible or "ingen ansvarlig", _date(a.deadline),
+        STATUSES[a.status] if known else a.status, warn)
 
 
 # The columns of the APV action plan: what the law asks a written plan to hold, plus priority.
@@ -193,23 +199,21 @@ def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
 
 
 def plan_html(items: list[Action], guide, names: dict[str, str], today: date) -> str:
-    from html import escape
-
     if not items:
         return "<p class='sk-empty'>Ingen opgaver i planen endnu.</p>"
     shown = [c for c in PLAN_COLUMNS if c[0] not in ("level", "phase", "recommendation")]
-    head = "".join(f"<th scope='col'>{label}</th>" for _, label in shown)
+    head = Markup("").join(Markup("<th scope='col'>{}</th>").format(label) for _, label in shown)
     body = []
     for a, row in zip(by_priority(items), plan_rows(items, guide, names)):
         cells = []
         for key, _ in shown:
             value = row[key]
             text = value.strftime("%d.%m.%Y") if isinstance(value, date) else (value or "–")
-            css = " class='sk-flagged'" if (key == "deadline" and a.overdue(today)) or (key == "followup" and followup_due(a, today)) else ""
-            mark = "⚠ " if css else ""
-            cells.append(f"<td{css}>{mark}{escape(text)}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table class='sk-table sk-plan'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            late = (key == "deadline" and a.overdue(today)) or (key == "followup" and followup_due(a, today))
+            cells.append(Markup("<td class='sk-flagged'>⚠ {}</td>" if late else "<td>{}</td>").format(text))
+        body.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
+    return str(Markup("<table class='sk-table sk-plan'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>")
+               .format(head, Markup("").join(body)))
 
 
 # --- exports -----------------------------------------------------------------------

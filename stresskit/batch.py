@@ -15,6 +15,7 @@ reuses one HTML exporter. A re-run skips a (unit, notebook) whose inputs are unc
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -26,10 +27,11 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
+from markupsafe import Markup
 
 from . import __version__, actions
 from . import guide as guide_module
@@ -377,66 +379,60 @@ def _save_state(out: Path, state: dict) -> None:
 BODY = re.compile(r"<main>(.*)<footer", re.S)
 
 
-def _page(title_text: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1.0\"><title>{escape(title_text)}</title>"
-            f"<style>{report.CSS.read_text(encoding='utf-8')}</style></head><body class=\"sk-report\"><main>{body}"
-            f"</main></body></html>")
+@functools.cache
+def _templates():
+    from jinja2 import Environment, FileSystemLoader
+
+    # autoescape: every value a page template prints is escaped unless stresskit marked it as markup
+    return Environment(loader=FileSystemLoader(report.TEMPLATES / "site"), autoescape=True)
+
+
+def _page(template: str, **values) -> str:
+    return _templates().get_template(template).render(csp=report.CSP, css=report.CSS.read_text(encoding="utf-8"), **values)
+
+
+def _href(*parts: str) -> str:
+    """A relative link to a file under OUT; quoting every part keeps an id from becoming a scheme or a path."""
+    return "/".join(quote(p, safe="") for p in parts)
 
 
 def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) -> Path:
     """All of a unit's recommendations in one page with a table of contents."""
-    sections, toc = [], []
+    sections = []
     for stem in stems:
         path = out / unit / f"{stem}.html"
         if not path.exists():
             continue
         match = BODY.search(path.read_text(encoding="utf-8"))
-        anchor = f"anbefaling-{stem[:2]}"
-        toc.append(f"<li><a href='#{anchor}'>{escape(title(stem, numbered=False))}</a></li>")
-        sections.append(f"<section id='{anchor}' class='sk-section'>{match.group(1) if match else ''}</section>")
-    path_names = " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit)))
-    head = (f"<header class='sk-masthead sk-cover'><div class='sk-kicker'>Forebyg stress med arbejdsmiljøorganisationen som anker</div>"
-            f"<h1>Samlet rapport: {escape(book.unit_name(unit))}</h1><ul class='sk-meta'><li>Institution: <b>{escape(book.name)}</b></li>"
-            f"<li>Enhed: <b>{escape(path_names)}</b></li><li>Dato: <b>{actions.today():%d.%m.%Y}</b></li></ul></header>"
-            f"<nav class='sk-toc' aria-label='Indhold'><h2>Indhold</h2><ol>{''.join(toc)}</ol></nav>")
+        sections.append({"anchor": f"anbefaling-{stem[:2]}", "title": title(stem, numbered=False),
+                         "body": Markup(match.group(1) if match else "")})  # an exported report: escaped already
+    html = _page("unit.html.j2", unit=book.unit_name(unit), institution=book.name, sections=sections,
+                 unit_path=" › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
+                 today=f"{actions.today():%d.%m.%Y}")
     target = out / unit / "index.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(_page(f"Samlet rapport · {book.unit_name(unit)} · {book.name}", head + "".join(sections)), encoding="utf-8")
+    target.write_text(html, encoding="utf-8")
     return target
 
 
 def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
     cells = {(r.unit, r.notebook): r for r in summary.runs}
-    head = "".join(f"<th scope='col'>{escape(title(s))}</th>" for s in stems) + "<th scope='col'>Kræver opmærksomhed</th>"
     today = actions.today()
     with Store(book.store_path) as store:
         everything = actions.for_unit(store)
     rows = []
     for unit in units:
-        tds = []
-        for stem in stems:
-            r = cells[(unit, stem)]
-            href = f"{escape(unit)}/{escape(stem)}.html"
-            if r.status == "failed":
-                tds.append(f"<td class='sk-failed'><a href='{href}'>✗ fejlede</a><br><small>{escape(r.reason)}</small></td>")
-            else:
-                mark = "✓ ok" if r.status == "ok" else "✓ uændret"
-                tds.append(f"<td class='sk-ok'><a href='{href}'>{mark}</a></td>")
         mine = [a for a in everything if a.unit == unit]
         late = sum(a.overdue(today) for a in mine)
         due = sum(actions.followup_due(a, today) for a in mine)
         flags = [f"{late} {'forsinket' if late == 1 else 'forsinkede'}" if late else "",
                  f"{due} {'opfølgning' if due == 1 else 'opfølgninger'}" if due else ""]
-        text = ", ".join(f for f in flags if f)
-        tds.append(f"<td class='sk-flagged'>⚠ {text}</td>" if text else "<td class='sk-muted'>–</td>")
-        indent = "&nbsp;&nbsp;&nbsp;" * book.depth(unit)
-        rows.append(f"<tr><th scope='row'>{indent}<a href='{escape(unit)}/index.html'>{escape(book.unit_name(unit))}</a></th>{''.join(tds)}</tr>")
-    body = (f"<header class='sk-masthead'><div class='sk-kicker'>Forebyg stress med arbejdsmiljøorganisationen som anker</div>"
-            f"<h1>Rapporter for {escape(book.name)}</h1><ul class='sk-meta'><li>Lavet: <b>{datetime.now():%d.%m.%Y %H:%M}</b></li>"
-            f"<li>Kørsler: <b>{sum(r.ok for r in summary.runs)} af {len(summary.runs)} i orden</b></li></ul></header>"
-            f"<p>{escape(summary.line())} Klik på en enhed for dens samlede rapport, eller på en celle for én anbefaling.</p>"
-            f"<table class='sk-table sk-index'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
-    summary.index.write_text(_page(f"Rapporter · {book.name}", body), encoding="utf-8")
+        rows.append({"name": book.unit_name(unit), "depth": book.depth(unit), "href": _href(unit, "index.html"),
+                     "attention": ", ".join(f for f in flags if f),
+                     "cells": [{"status": cells[(unit, stem)].status, "reason": cells[(unit, stem)].reason,
+                                "href": _href(unit, f"{stem}.html")} for stem in stems]})
+    html = _page("index.html.j2", institution=book.name, made=f"{datetime.now():%d.%m.%Y %H:%M}",
+                 ok=sum(r.ok for r in summary.runs), total=len(summary.runs), line=summary.line(),
+                 headings=[title(s) for s in stems], rows=rows)
+    summary.index.write_text(html, encoding="utf-8")
     return summary.index

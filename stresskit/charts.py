@@ -9,16 +9,18 @@ import base64
 import io
 import math
 import os
-from html import escape
 
 import matplotlib
+from markupsafe import Markup
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
+# text.parse_math off: a name such as «$\frac{a}$» is drawn as typed, never parsed as mathtext (which
+# would fail the whole figure) — names, rounds and notes in a chart come from the user.
 matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10, "axes.spines.top": False,
-                     "axes.spines.right": False, "svg.fonttype": "none"})
+                     "axes.spines.right": False, "svg.fonttype": "none", "text.parse_math": False})
 
 
 def percent(x: float) -> str:
@@ -29,9 +31,10 @@ def figure_html(fig, alt: str, caption: str = "") -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=144, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return (f"<figure class='sk-figure'><img src='data:image/png;base64,{data}' alt='{escape(alt, quote=True)}'>"
-            f"{cap}</figure>")
+    # alt and caption hold unit names and notes: Markup.format escapes them, quotes included
+    cap = Markup("<figcaption>{}</figcaption>").format(caption) if caption else ""
+    return str(Markup("<figure class='sk-figure'><img src='data:image/png;base64,{}' alt='{}'>{}</figure>")
+               .format(data, alt, cap))
 
 
 def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, str]], fmt, styles) -> None:
@@ -184,6 +187,11 @@ CONTACT_LOOK = {"god": ("God kontakt", "#009E73", "-", 2.6, "✓"),
                 None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·")}
 
 
+def _contact_look(value) -> tuple:
+    """A stored value that is not one of the options (an old or imported answer) counts as not rated."""
+    return CONTACT_LOOK.get(value if isinstance(value, str) else None, CONTACT_LOOK[None])
+
+
 def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str, str | None], title: str) -> str:
     """The institution drawn as a tree (id, name, depth, parent), each part joined to the one above
     by a line whose style (solid, dashed, dotted) and label, not colour alone, tell the AMO's contact."""
@@ -195,7 +203,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     depth = {uid: d for uid, _, d, _ in units}
     for uid, name, d, parent in units:
         y = row[uid]
-        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        label, colour, style, width, mark = _contact_look(status.get(uid))
         if parent is not None:  # a branch from the parent's stem across to this unit, in the unit's style
             px = depth[parent] + 0.15
             ax.plot([px, d], [y, y], color=colour, linestyle=style, linewidth=width)
@@ -205,7 +213,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
             ax.plot([d + 0.15] * 2, [row[uid] + 0.3, max(kids)], color="#555555", linewidth=1.0)
     for uid, name, d, parent in units:
         y = row[uid]
-        label, colour, style, width, mark = CONTACT_LOOK[status.get(uid)]
+        label, colour, style, width, mark = _contact_look(status.get(uid))
         ax.text(d + 0.05, y, name, va="center", ha="left", fontsize=10,
                 bbox={"facecolor": "white", "edgecolor": colour, "linestyle": style, "linewidth": width * 0.6,
                       "boxstyle": "round,pad=0.3"})
@@ -219,7 +227,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=4, frameon=False, fontsize=9)
     groups: dict[str, list[str]] = {}
     for uid, name, *_ in units:
-        groups.setdefault(CONTACT_LOOK[status.get(uid)][0], []).append(name)
+        groups.setdefault(_contact_look(status.get(uid))[0], []).append(name)
     return figure_html(fig, "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. " +
                        "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items()) + ".")
 

@@ -44,7 +44,7 @@ def format_value(question: Question, value) -> str:
     if question.kind == "choice":
         return question.option_title(value)
     if question.kind == "checklist":
-        return ", ".join(question.option_title(v) for v in value)
+        return ", ".join(question.option_title(v) for v in (value if isinstance(value, list) else [value]))
     if question.kind == "check":
         return "Ja" if value else "Nej"
     if question.kind == "number":

@@ -49,6 +49,14 @@ def note(text: str) -> str:
     return f"<p class='sk-note'>{escape(text)}</p>"
 
 
+def _rating(value) -> float | None:
+    """A stored 1–5 rating; anything else (an old or imported value that is not one) counts as not rated."""
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _guarded(method):
     """Show bad input as a Danish message; in live mode keep the page alive on any error."""
 
@@ -319,7 +327,7 @@ class Page:
             values = []
             for e in self.guide.exposures:
                 answer = latest.get(f"paavirkning.{e.id}.{key}")
-                values.append(float(answer.value) if answer and answer.value else None)
+                values.append(_rating(answer.value) if answer else None)
             out.append(values)
         return out[0], out[1]
 

@@ -8,6 +8,10 @@ from nbconvert import HTMLExporter
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSS = TEMPLATES / "stresskit" / "static" / "stresskit.css"
+# Every report and the index carry this policy, so a missed escape can neither run script nor
+# call out: no script, no connection, no font or frame; images only as data: URIs, inline styles.
+CSP = ("default-src 'none'; script-src 'none'; connect-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+       "font-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")
 
 
 def exporter() -> HTMLExporter:
@@ -21,5 +25,6 @@ def exporter() -> HTMLExporter:
 
 def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     exp = exp or exporter()
-    body, _ = exp.from_notebook_node(nb, resources={"stresskit_css": CSS.read_text(encoding="utf-8")})
+    resources = {"stresskit_css": CSS.read_text(encoding="utf-8"), "stresskit_csp": CSP}
+    body, _ = exp.from_notebook_node(nb, resources=resources)
     return body
