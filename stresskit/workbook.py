@@ -303,7 +303,7 @@ class BrokenInput(Exception):
 def broken_line(problems: list[Problem]) -> str:
     """«APV-filen har fejl – kør stresskit validate»: which inputs are broken, nothing more."""
     apv_files = {p.file for p in problems if p.file.startswith(APV + "/") or p.file == APV}
-    kinds = {_kind(p.file) for p in problems}
+    kinds = {input_kind(p.file) for p in problems}
     files = []
     if "institution" in kinds:
         files.append("institutionsfilen")
@@ -322,7 +322,8 @@ def broken_line(problems: list[Problem]) -> str:
     return f"{text[0].upper()}{text[1:]} – {VALIDATE}"
 
 
-def _kind(file: str) -> str:
+def input_kind(file: str) -> str:
+    """Which input a Problem's file is: institution, apv, signals, store, folder or other."""
     if file == INSTITUTION:
         return "institution"
     if file.startswith(APV + "/") or file == APV:
