@@ -29,12 +29,17 @@ def read(book: Workbook) -> tuple[dict[str, dict[str, float]], list[Problem]]:
     columns = list(frame.columns)
     if UNIT_COLUMN not in columns:
         return {}, [Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")]
-    problems, rows = [], {}
+    problems, rows, first = [], {}, {}
     for row, record in enumerate(frame.to_dict("records"), start=2):
         unit = record[UNIT_COLUMN]
         if unit not in book.units:
             problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit, expected="forventede id'et på en enhed i institution.yaml."))
             continue
+        if unit in first:  # two rows for one unit: neither may silently win
+            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
+                                    expected=f"enheden har allerede en række (række {first[unit]}); hver enhed må kun have én række."))
+            continue
+        first[unit] = row
         values = {}
         for m in measures:
             text = record.get(m["id"], "")
