@@ -346,11 +346,7 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     (nothing can run); broken APV or signals files fail every run instead, without a kernel."""
     started = time.perf_counter()
     book = Workbook.open(workbook)
-    problems = check_files(book)
-    fatal = [p for p in problems if not broken_runs(p)]
-    if fatal:
-        raise InputError(fatal)
-    broken = broken_line(problems) if problems else ""
+    broken = _refusal(book)
     out = Path(out) if out else REPORTS / book.root.resolve().name
     folder = Path(folder).resolve()
     units = units or book.ordered()
@@ -399,9 +395,15 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     return summary
 
 
-def broken_runs(problem: Problem) -> bool:
-    """Whether a problem fails the runs (bad APV or signals data) rather than the whole command."""
-    return input_kind(problem.file) in ("apv", "signals")
+def _refusal(book: Workbook) -> str:
+    """The fixed line that fails every run when APV or signals files are broken ('' when none).
+    A damaged store or a folder that can't be written stops the command (InputError): then
+    not even the run keys can be read, and the details name no survey cell."""
+    problems = check_files(book)
+    fatal = [p for p in problems if input_kind(p.file) not in ("apv", "signals")]
+    if fatal:
+        raise InputError(fatal)
+    return broken_line(problems) if problems else ""
 
 
 def _unchanged(before: dict, key: str, out: Path, unit: str, stem: str) -> bool:
@@ -505,7 +507,7 @@ def target(out: Path, unit: str, name: str) -> Path:
     """OUT/<unit>/<name>, refused unless it stays inside OUT. Unit ids are checked when
     institution.yaml is read; this is the second lock on the same door."""
     base = Path(out).resolve()
-    path = (base / unit / name).resolve() if name else (base / unit).resolve()
+    path = (base / unit / name).resolve()
     if base not in path.parents:
         raise InputError(Problem(INSTITUTION, column="units", value=unit,
                                  expected="enhedens id ville skrive uden for rapportmappen; brug kun bogstaver, cifre, _ og -."))
