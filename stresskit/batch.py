@@ -280,7 +280,6 @@ def failure_line(nb, exc: Exception) -> str:
 def _pool_worker(workbook: str, out: str, folder: str, tasks, results) -> None:
     """Take units from the shared queue until it says stop; keep one kernel warm ahead."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole process group; the parent decides
     runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder))
 
     def stop(*_):  # told to stop, or orphaned: no kernel of ours may live on, nothing more is written
@@ -448,7 +447,7 @@ def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int):
     finished = 0
     with _terminated_on_exit(procs):
         for p in procs:
-            p.start()
+            _start_ignoring_ctrl_c(p)
         while finished < workers and len(seen) < expected:
             try:
                 item = results.get(timeout=5)
@@ -493,6 +492,19 @@ def _terminated_on_exit(procs):
 
 def _interrupt(*_):
     raise KeyboardInterrupt
+
+
+def _start_ignoring_ctrl_c(proc) -> None:
+    """Ctrl+C goes to the whole process group; a worker inherits «ignore» from its first
+    instruction on (no half-started worker dies with a traceback), and the parent decides."""
+    if threading.current_thread() is not threading.main_thread():
+        proc.start()
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc.start()
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _remove_leftovers(out: Path, units: list[str]) -> None:

@@ -259,11 +259,16 @@ def _kernel_started(parent: psutil.Process) -> list[psutil.Process]:
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"])
 def test_stopping_a_run_stops_its_workers_and_kernels(example, tmp_path, how):
+    """SIGINT goes to the whole process group, as Ctrl+C in a terminal does; the others to the parent."""
     proc = subprocess.Popen([*STRESSKIT, "run", str(example), "--out", str(tmp_path / "out"), "--force",
-                             "--units", "hum,nat,samf,kantine"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--units", "hum,nat,samf,kantine"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         tree = _kernel_started(psutil.Process(proc.pid))
-        os.kill(proc.pid, how)
+        if how == signal.SIGINT:
+            os.killpg(proc.pid, how)
+        else:
+            os.kill(proc.pid, how)
         _out, err = proc.communicate(timeout=60)
         _gone, alive = psutil.wait_procs(tree, timeout=15)
         assert [(p.pid, p.cmdline()) for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
