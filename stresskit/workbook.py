@@ -189,11 +189,11 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
             problems.append(Problem(file, column=f"{where}.headcount", value=headcount, expected="forventede et helt antal ansatte (0 eller mere)."))
             headcount = None
         parent = raw.get("parent")
-        name_ = raw.get("name")
-        if name_ is not None and not isinstance(name_, (str, int, float)):
+        raw_name = raw.get("name")
+        if raw_name is not None and not isinstance(raw_name, (str, int, float)):
             problems.append(Problem(file, column=f"{where}.name", expected="forventede enhedens navn som tekst."))
-            name_ = None
-        units[unit_id] = Unit(unit_id, str(name_ or unit_id).strip() or unit_id,
+            raw_name = None
+        units[unit_id] = Unit(unit_id, str(raw_name or unit_id).strip() or unit_id,
                               None if parent in (None, "") else str(parent), headcount)
 
     problems += _same_names(units, file)
@@ -246,7 +246,7 @@ def _same_names(units: dict[str, Unit], file: str) -> list[Problem]:
         other = taken.get(key)
         if other is not None and other != unit.id:
             problems.append(Problem(file, column=f"units ({unit.id}).name", value=unit.name,
-                                    expected=f"enheden «{other}» hedder eller har id det samme (store og små bogstaver "
+                                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver "
                                              "regnes for ens); hver enhed skal have sit eget navn."))
         taken.setdefault(key, unit.id)
     return problems
@@ -274,7 +274,8 @@ def check(path: Path | str) -> list[Problem]:
 
 
 def check_files(book: Workbook) -> list[Problem]:
-    """Problems in the files beside institution.yaml; reads only, changes nothing."""
+    """Problems in the files beside institution.yaml. Changes nothing: the store is read
+    read-only, and the folder's probe is a temporary file that is gone at once."""
     from . import apv, signals, store  # they build on the workbook
 
     return _writable(book.root) + store.check(book.store_path) + apv.check(book) + signals.check(book)
@@ -302,7 +303,7 @@ class BrokenInput(Exception):
 
 def broken_line(problems: list[Problem]) -> str:
     """«APV-filen har fejl – kør stresskit validate»: which inputs are broken, nothing more."""
-    apv_files = {p.file for p in problems if p.file.startswith(APV + "/") or p.file == APV}
+    apv_files = {p.file for p in problems if input_kind(p.file) == "apv"}
     kinds = {input_kind(p.file) for p in problems}
     files = []
     if "institution" in kinds:
