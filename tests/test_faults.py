@@ -99,6 +99,24 @@ def test_broken_survey_fails_every_run_with_one_line_and_quotes_nothing(stored, 
     assert sha(stored / STORE) == before
 
 
+def test_duplicate_units_in_signals_are_refused_by_row_and_fail_the_run(example, tmp_path, capsys):
+    with open(example / "signals.csv", "a", encoding="utf-8") as f:
+        f.write("kantine;0;1,0;2,0;0\n")
+    code, text = cli_text(capsys, "validate", example)
+    assert code == 1
+    assert "signals.csv, række 13, kolonne «enhed»: fandt «kantine», enheden har allerede en række (række 9)" in text
+    code, text = cli_text(capsys, "run", example, "--out", tmp_path / "out", "--units", "kantine")
+    assert code == 1 and "FEJLEDE 6 kørsler: Signalfilen har fejl – kør stresskit validate" in text
+
+
+def test_two_units_with_one_name_are_refused(example, capsys):
+    set_unit("teknisk", name=" kANTINE")(example)
+    code, text = cli_text(capsys, "validate", example)
+    assert code == 1
+    assert ("institution.yaml, kolonne «units (teknisk).name»: fandt «kANTINE», enheden «kantine» har samme navn "
+            "eller id") in text
+
+
 def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, tmp_path, monkeypatch):
     """Defence in depth: should the check before the run miss a broken file, the notebook
     itself fails with the fixed line; neither the executed notebook nor the report quotes it."""
