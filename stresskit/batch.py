@@ -183,10 +183,10 @@ class UnitRunner:
             provisioner = getattr(km, "provisioner", None)
             pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
             with contextlib.suppress(OSError):
-                if pgid:
+                if pgid and hasattr(os, "killpg"):
                     os.killpg(pgid, signal.SIGKILL)
                 elif pid:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
             with contextlib.suppress(OSError, TypeError):
                 os.unlink(km.connection_file)
         self.live.clear()
