@@ -21,7 +21,7 @@ from . import apv, charts, forms, signals
 from . import guide as guide_module
 from .problems import InputError
 from .store import Store, set_user
-from .workbook import BrokenInput, Workbook, broken_line
+from .workbook import BrokenInput, UnknownUnit, Workbook, broken_line
 
 MODES = ("live", "report")
 # For a projector (stresskit present): large type, strong contrast, wide controls.
@@ -53,6 +53,8 @@ def _bad_input(mode: str, text: str, exc: InputError) -> None:
     """Live: the detailed Danish message (the user owns the data and sits at the screen).
     Report: the run fails with one fixed line naming the broken input; the details may quote
     survey cells, so they never reach an executed notebook, a report or the index."""
+    if mode == "report" and isinstance(exc, UnknownUnit):
+        raise BrokenInput(f"Enheden «{exc.unit}» findes ikke i institution.yaml.") from None
     if mode == "report":
         raise BrokenInput(broken_line(exc.problems)) from None
     show(message(text, exc.problems))

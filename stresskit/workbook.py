@@ -112,8 +112,8 @@ class Workbook:
     def check_unit(self, unit_id: str) -> None:
         if unit_id not in self.units:
             known = ", ".join(self.ordered())
-            raise InputError(Problem(INSTITUTION, column="units", value=unit_id,
-                                     expected=f"enheden findes ikke; kendte enheder er {known}."))
+            raise UnknownUnit(unit_id, Problem(INSTITUTION, column="units", value=unit_id,
+                                               expected=f"enheden findes ikke; kendte enheder er {known}."))
 
     # --- files ---------------------------------------------------------------
     @property
@@ -290,6 +290,14 @@ def _writable(root: Path) -> list[Problem]:
         return [Problem(str(root), expected=f"mappen kan ikke skrives i: {os_reason(exc)}. stresskit gemmer svarene "
                                             "i arbejdsbogens mappe. Giv skriveadgang, eller kopiér mappen et sted hen, "
                                             "hvor du kan skrive.")]
+
+
+class UnknownUnit(InputError):
+    """A unit parameter that names no unit: the files are fine, the call is not."""
+
+    def __init__(self, unit_id: str, problem: Problem):
+        super().__init__(problem)
+        self.unit = unit_id
 
 
 class BrokenInput(Exception):
