@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .problems import InputError
+from .problems import InputError, os_reason
 
 # argparse's own words, in Danish (argparse looks them up through its module-level _).
 _DANISH = {
@@ -122,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  • {problem}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a full disk, a read-only folder: said in Danish, never a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"Kunne ikke læse eller skrive{where}: {os_reason(exc)}.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("Afbrudt.", file=sys.stderr)
         return 130
@@ -178,10 +182,11 @@ def _validate(args) -> int:
 
 
 def _answers(args) -> int:
-    from . import answers
+    from . import answers, store
     from .workbook import Workbook
 
     book = Workbook.open(args.dir)
+    store.require_sound(book.store_path)  # never add rows to a damaged store
     if args.action == "export":
         n, m = answers.export(book, args.file)
         print(f"Skrev {n} svar og {m} opgaveversioner til {args.file}.")
@@ -225,8 +230,15 @@ def _run(args) -> int:
         if bar is not None:
             bar.close()
     print(summary.line())
+    reasons: dict[str, list] = {}
     for r in summary.failed:
-        print(f"  FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
+        reasons.setdefault(r.reason, []).append(r)
+    for reason, runs in reasons.items():
+        if len(runs) > 3:  # one broken input fails every run alike: say it once
+            print(f"  FEJLEDE {len(runs)} kørsler: {reason}")
+        else:
+            for r in runs:
+                print(f"  FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
     print(f"Oversigt: {summary.index.resolve()}")
     return 1 if summary.failed else 0
 

@@ -3,7 +3,8 @@
 Notebooks stay thin: Markdown narrative plus calls such as ``page.form("signaler")``.
 In ``live`` mode the page shows ipywidgets forms bound to the store; in ``report`` mode
 it shows the same content as static HTML. Bad input is shown as a Danish message in
-the page, never as a traceback.
+the page, never as a traceback; in report mode it fails the run with one fixed line
+instead (see `_bad_input`).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from . import guide as guide_module
 from . import trend
 from .problems import InputError
 from .store import Store, set_user
-from .workbook import Workbook
+from .workbook import BrokenInput, UnknownUnit, Workbook, broken_line
 
 MODES = ("live", "report")
 # For a projector (stresskit present): large type, strong contrast, wide controls.
@@ -57,6 +58,17 @@ def _rating(value) -> float | None:
         return None
 
 
+def _bad_input(mode: str, text: str, exc: InputError) -> None:
+    """Live: the detailed Danish message (the user owns the data and sits at the screen).
+    Report: the run fails with one fixed line naming the broken input; the details may quote
+    survey cells, so they never reach an executed notebook, a report or the index."""
+    if mode == "report" and isinstance(exc, UnknownUnit):
+        raise BrokenInput(f"Enheden «{exc.unit}» findes ikke i institution.yaml.") from None
+    if mode == "report":
+        raise BrokenInput(broken_line(exc.problems)) from None
+    show(message(text, exc.problems))
+
+
 def _guarded(method):
     """Show bad input as a Danish message; in live mode keep the page alive on any error."""
 
@@ -67,7 +79,7 @@ def _guarded(method):
         try:
             return method(self, *args, **kwargs)
         except InputError as exc:
-            show(message("Indholdet kan ikke vises, fordi en fil i arbejdsbogen skal rettes:", exc.problems))
+            _bad_input(self.mode, "Indholdet kan ikke vises, fordi en fil i arbejdsbogen skal rettes:", exc)
         except Exception as exc:
             if self.mode != "live":
                 raise  # a report run records the failure
@@ -90,11 +102,12 @@ class Page:
             book = Workbook.open(workbook)
             unit = unit or book.root_unit
             book.check_unit(unit)
+            store = Store(book.store_path)
         except InputError as exc:
-            show(message(f"Arbejdsbogen {workbook} kan ikke åbnes:", exc.problems))
+            _bad_input(mode, f"Arbejdsbogen {workbook} kan ikke åbnes:", exc)
             return
         self.book, self.unit = book, unit
-        self.store = Store(book.store_path)
+        self.store = store
         self._redraw: list = []
 
     # --- shared pieces ---------------------------------------------------------

@@ -6,6 +6,7 @@ notebooks can print a clear message instead of a traceback.
 """
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,3 +51,24 @@ def display_name(path: Path | str, root: Path | str | None = None) -> str:
 def _short(value: object, limit: int = 60) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "disken er fuld",
+    errno.EDQUOT: "din diskkvote er brugt op",
+    errno.EFBIG: "filen er blevet for stor til disken",
+    errno.EACCES: "der er ikke skriveadgang, mappen eller filen er skrivebeskyttet",
+    errno.EPERM: "der er ikke skriveadgang, mappen eller filen er skrivebeskyttet",
+    errno.EROFS: "disken er skrivebeskyttet",
+    errno.ENOENT: "filen eller mappen findes ikke",
+    errno.EIO: "disken svarer ikke (I/O-fejl)",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system failure (full disk, read-only folder…) in a few Danish words."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+def os_problem(file: str, exc: OSError, doing: str = "kunne ikke skrives") -> Problem:
+    return Problem(file, expected=f"filen {doing}: {os_reason(exc)}.")

@@ -53,7 +53,7 @@ def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]]
     columns = list(frame.columns)
     if UNIT_COLUMN not in columns:
         return {}, [Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")]
-    problems, by_period = [], {}
+    problems, by_period, seen = [], {}, {}
     first = frame.attrs.get("header_row", 1) + 1
     for row, record in enumerate(frame.to_dict("records"), start=first):
         # an earlier period may use a unit's old id (previous_names in institution.yaml)
@@ -67,6 +67,12 @@ def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]]
             problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
                                     expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names)."))
             continue
+        if (period, unit) in seen:  # two rows for one unit: neither may silently win
+            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
+                                    expected=f"enheden har allerede en række (række {seen[period, unit]}); "
+                                             "hver enhed må kun have én række pr. periode."))
+            continue
+        seen[period, unit] = row
         values = {}
         for m in measures:
             text = record.get(m["id"], "")

@@ -3,6 +3,10 @@
 SQLite in the workbook folder, in WAL mode with full sync, so several notebooks can
 write at once and a process killed mid-save leaves every earlier answer intact. A save
 is a new row (who, when, value); nothing is updated or deleted; the latest row wins.
+
+Every SQLite failure (a damaged file, a read-only folder, a full disk, a lock held too
+long) reaches callers as `StoreError`, an `InputError` with a Danish message, so no
+command or notebook shows a traceback for it; a failed write is rolled back whole.
 """
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ import os
 import sqlite3
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .problems import InputError, Problem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -39,7 +46,84 @@ CREATE INDEX IF NOT EXISTS actions_key ON actions (action_id, at, seq);
 CREATE INDEX IF NOT EXISTS actions_unit ON actions (unit);
 """
 
+COLUMNS = {"answers": {"seq", "unit", "question", "value", "who", "at", "note"},
+           "actions": {"seq", "action_id", "unit", "data", "who", "at"}}
+DAMAGED = ("lageret er beskadiget; stresskit har ikke ændret det. Gendan filen fra en sikkerhedskopi, "
+           "eller flyt den væk for at begynde med et tomt lager.")
+
 _user: str | None = None
+
+
+class StoreError(InputError):
+    """The store can't be used (damaged, read-only, full disk, locked); told in Danish."""
+
+
+def _problem(path: Path, exc: sqlite3.Error) -> Problem:
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        text = DAMAGED
+    elif code.startswith("SQLITE_FULL"):
+        text = "disken er fuld, så intet nyt kan gemmes; det, der allerede er gemt, er uændret. Frigør plads, og prøv igen."
+    elif code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        text = ("lageret kan ikke åbnes til skrivning; arbejdsbogens mappe eller filen er skrivebeskyttet. "
+                "stresskit skal kunne skrive i mappen (også filerne stresskit.sqlite-wal og -shm).")
+    elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        text = "lageret er låst af et andet program for længe; luk andre notesbøger, der gemmer, og prøv igen."
+    elif code.startswith("SQLITE_IOERR"):
+        text = "lageret kunne ikke læses eller skrives (disken svarer ikke, er fuld eller er fjernet); intet er ændret."
+    else:
+        text = f"lageret kunne ikke bruges ({type(exc).__name__}: {exc}); intet er ændret."
+    return Problem(path.name, expected=text)
+
+
+@contextmanager
+def _translated(path: Path):
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(_problem(path, exc)) from None
+
+
+def check(path: Path | str) -> list[Problem]:
+    """The store's integrity, read without changing a byte; a missing store is fine (nothing saved yet)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    if not path.is_file():
+        return [Problem(path.name, expected="forventede lagerfilen, men fandt en mappe med det navn.")]
+    try:
+        try:
+            verdict, tables = _inspect(f"{path.resolve().as_uri()}?mode=ro")
+        except sqlite3.OperationalError:
+            # a WAL store in a folder we may not write to: read the file as it lies (a cleanly
+            # closed store has nothing in its -wal file); the folder itself is reported apart
+            verdict, tables = _inspect(f"{path.resolve().as_uri()}?immutable=1")
+    except sqlite3.Error as exc:
+        return [_problem(path, exc)]
+    if verdict != [("ok",)]:
+        return [Problem(path.name, expected=DAMAGED)]
+    wrong = [t for t, have in tables.items() if not COLUMNS[t] <= have]
+    if wrong:
+        return [Problem(path.name, expected=f"filen er ikke et stresskit-lager (tabellen {', '.join(wrong)} har andre "
+                                            "kolonner); flyt den væk, eller vælg den rigtige arbejdsbog.")]
+    return []
+
+
+def _inspect(uri: str) -> tuple[list, dict[str, set[str]]]:
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        verdict = db.execute("PRAGMA integrity_check").fetchall()
+        names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") if n in COLUMNS]
+        return verdict, {n: {c[1] for c in db.execute(f"PRAGMA table_info({n})")} for n in names}
+    finally:
+        db.close()
+
+
+def require_sound(path: Path | str) -> None:
+    """Refuse to go on with a damaged store (before anything could write to it)."""
+    problems = check(path)
+    if problems:
+        raise StoreError(problems)
 
 
 def set_user(name: str) -> None:
@@ -89,15 +173,22 @@ class ActionVersion:
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()  # forms save from timer threads too
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
-        with self._write():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
+        self._db = None
+        try:
+            with _translated(self.path):
+                self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                self._db.execute("PRAGMA busy_timeout = 30000")
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = FULL")
+            with self._write():
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+        except BaseException:
+            if self._db is not None:
+                self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -109,10 +200,10 @@ class Store:
         self.close()
 
     def _write(self):
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self._db, self._lock, self.path)
 
     def _rows(self, sql: str, args: tuple = ()) -> list:
-        with self._lock:
+        with self._lock, _translated(self.path):
             return self._db.execute(sql, args).fetchall()
 
     # --- answers ---------------------------------------------------------------
@@ -206,24 +297,44 @@ class Store:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so concurrent writers wait."""
+    """BEGIN IMMEDIATE … COMMIT: takes the write lock up front, so concurrent writers wait.
+    Any SQLite failure inside rolls the whole transaction back and leaves as a StoreError."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
-        self.db, self.lock = db, lock
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, path: Path):
+        self.db, self.lock, self.path = db, lock, path
 
     def __enter__(self):
         self.lock.acquire()
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            with _translated(self.path):
+                self.db.execute("BEGIN IMMEDIATE")
         except BaseException:
             self.lock.release()
             raise
 
-    def __exit__(self, kind, *rest):
+    def __exit__(self, kind, exc, _tb):
         try:
-            self.db.execute("ROLLBACK" if kind else "COMMIT")
+            if kind is None:
+                try:
+                    with _translated(self.path):
+                        self.db.execute("COMMIT")
+                    return False
+                except StoreError:
+                    self._rollback()
+                    raise
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(_problem(self.path, exc)) from None
+            return False
         finally:
             self.lock.release()
+
+    def _rollback(self) -> None:
+        try:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the failure that brought us here is the one to report
 
 
 def _answer(row) -> Answer:

@@ -4,13 +4,15 @@ AMO groups, the anonymity thresholds), the APV survey rounds, signals.csv and th
 from __future__ import annotations
 
 import hashlib
+import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from . import guide as guide_module
 from . import yamlfile
-from .problems import InputError, Problem
+from .problems import InputError, Problem, os_reason
 
 INSTITUTION = "institution.yaml"
 SIGNALS = "signals.csv"
@@ -18,6 +20,9 @@ STORE = "stresskit.sqlite"
 APV = "apv"
 MIN_GROUP = 5
 MIN_GROUP_SENSITIVE = 10
+# Unit ids name folders and files of the reports: ASCII letters, digits, _ and -, never a leading -.
+UNIT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+VALIDATE = "kør stresskit validate"
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,8 @@ class Workbook:
     def check_unit(self, unit_id: str) -> None:
         if unit_id not in self.units:
             known = ", ".join(self.ordered())
-            raise InputError(Problem(INSTITUTION, column="units", value=unit_id,
-                                     expected=f"enheden findes ikke; kendte enheder er {known}."))
+            raise UnknownUnit(unit_id, Problem(INSTITUTION, column="units", value=unit_id,
+                                               expected=f"enheden findes ikke; kendte enheder er {known}."))
 
     # --- files ---------------------------------------------------------------
     @property
@@ -164,6 +169,7 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
         problems.append(Problem(file, column="sector", value=sector, expected=f"forventede en af {', '.join(sectors)}."))
 
     units: dict[str, Unit] = {}
+    seen: dict[str, int] = {}  # casefolded id -> its place in the list
     raw_units = data.get("units")
     if not isinstance(raw_units, list) or not raw_units:
         problems.append(Problem(file, column="units", expected="forventede en liste af enheder med id, name, parent og headcount."))
@@ -177,9 +183,17 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
         if not unit_id:
             problems.append(Problem(file, column=f"{where}.id", expected="hver enhed skal have et id."))
             continue
-        if unit_id in units:
-            problems.append(Problem(file, column=f"{where}.id", value=unit_id, expected="id'et er brugt af en anden enhed; hvert id skal være entydigt."))
+        if not UNIT_ID.fullmatch(unit_id):
+            problems.append(Problem(file, column=f"{where}.id", value=unit_id,
+                                    expected="et id må kun indeholde bogstaverne a–z og A–Z, cifre, _ og - "
+                                             "(ikke - først, ingen mellemrum, æ/ø/å, / eller punktum), fx «adm_studie»."))
             continue
+        if unit_id.casefold() in seen:
+            problems.append(Problem(file, column=f"{where}.id", value=unit_id,
+                                    expected=f"id'et er brugt af enheden på plads {seen[unit_id.casefold()]} (store og små "
+                                             "bogstaver regnes for ens); hvert id skal være entydigt."))
+            continue
+        seen[unit_id.casefold()] = n
         headcount = raw.get("headcount")
         if headcount is not None and (not isinstance(headcount, int) or isinstance(headcount, bool) or headcount < 0):
             problems.append(Problem(file, column=f"{where}.headcount", value=headcount, expected="forventede et helt antal ansatte (0 eller mere)."))
@@ -190,9 +204,15 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
             problems.append(Problem(file, column=f"{where}.previous_names",
                                     expected="forventede en liste af de navne eller id'er, enheden havde i tidligere APV-runder."))
             previous = []
-        units[unit_id] = Unit(unit_id, str(raw.get("name") or unit_id), None if parent in (None, "") else str(parent), headcount,
+        raw_name = raw.get("name")
+        if raw_name is not None and not isinstance(raw_name, (str, int, float)):
+            problems.append(Problem(file, column=f"{where}.name", expected="forventede enhedens navn som tekst."))
+            raw_name = None
+        units[unit_id] = Unit(unit_id, str(raw_name or unit_id).strip() or unit_id,
+                              None if parent in (None, "") else str(parent), headcount,
                               tuple(str(x).strip() for x in previous))
 
+    problems += _same_names(units, file)
     roots = [u.id for u in units.values() if u.parent is None]
     if units and len(roots) != 1:
         problems.append(Problem(file, column="units", value=", ".join(roots) or "ingen",
@@ -234,6 +254,21 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     return Workbook(root, name.strip(), sector, units, groups, **thresholds), []
 
 
+def _same_names(units: dict[str, Unit], file: str) -> list[Problem]:
+    """APV files name a respondent's unit by id or name: two units that read alike would
+    put one unit's answers under the other."""
+    problems, taken = [], {u.id.casefold(): u.id for u in units.values()}
+    for unit in units.values():
+        key = unit.name.casefold()
+        other = taken.get(key)
+        if other is not None and other != unit.id:
+            problems.append(Problem(file, column=f"units ({unit.id}).name", value=unit.name,
+                                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver "
+                                             "regnes for ens); hver enhed skal have sit eget navn."))
+        taken.setdefault(key, unit.id)
+    return problems
+
+
 def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
     for unit in units.values():
         seen, current = set(), unit.id
@@ -266,14 +301,83 @@ def _previous_names(units: dict[str, Unit], file: str) -> list[Problem]:
 
 
 def check(path: Path | str) -> list[Problem]:
-    """Every problem in a workbook folder: institution.yaml, the APV rounds, signals.csv."""
-    from . import apv, signals  # they build on the workbook
-
-    root = Path(path)
-    book, problems = _read_institution(root)
+    """Every problem in a workbook folder: institution.yaml, the APV rounds, signals.csv,
+    the store's integrity and whether the folder can be written."""
+    book, problems = _read_institution(Path(path))
     if book is None:
         return problems
-    return problems + apv.check(book) + signals.check(book)
+    return problems + check_files(book)
+
+
+def check_files(book: Workbook) -> list[Problem]:
+    """Problems in the files beside institution.yaml. Changes nothing: the store is read
+    read-only, and the folder's probe is a temporary file that is gone at once."""
+    from . import apv, signals, store  # they build on the workbook
+
+    return _writable(book.root) + store.check(book.store_path) + apv.check(book) + signals.check(book)
+
+
+def _writable(root: Path) -> list[Problem]:
+    """Answers are saved in the folder (the store and its -wal/-shm files): it must take a new file."""
+    try:
+        with tempfile.TemporaryFile(dir=root, prefix=".stresskit-probe-"):
+            return []
+    except OSError as exc:
+        return [Problem(str(root), expected=f"mappen kan ikke skrives i: {os_reason(exc)}. stresskit gemmer svarene "
+                                            "i arbejdsbogens mappe. Giv skriveadgang, eller kopiér mappen et sted hen, "
+                                            "hvor du kan skrive.")]
+
+
+class UnknownUnit(InputError):
+    """A unit parameter that names no unit: the files are fine, the call is not."""
+
+    def __init__(self, unit_id: str, problem: Problem):
+        super().__init__(problem)
+        self.unit = unit_id
+
+
+class BrokenInput(Exception):
+    """A report run refused because an input file is broken. Its text is one fixed Danish line
+    that quotes nothing from the files (no cell, no row), so it may reach a report and the index;
+    the details are for «stresskit validate» on the user's own terminal."""
+
+    def _render_traceback_(self):  # IPython shows this instead of a traceback
+        return [str(self)]
+
+
+def broken_line(problems: list[Problem]) -> str:
+    """«APV-filen har fejl – kør stresskit validate»: which inputs are broken, nothing more."""
+    apv_files = {p.file for p in problems if input_kind(p.file) == "apv"}
+    kinds = {input_kind(p.file) for p in problems}
+    files = []
+    if "institution" in kinds:
+        files.append("institutionsfilen")
+    if apv_files:
+        files.append("APV-filen" if len(apv_files) == 1 else "APV-filerne")
+    if "signals" in kinds:
+        files.append("signalfilen")
+    if "other" in kinds:
+        files.append("en fil i arbejdsbogen")
+    parts = [f"{' og '.join(files)} har fejl"] if files else []
+    if "store" in kinds:
+        parts.append("lageret med svarene kan ikke bruges")
+    if "folder" in kinds:
+        parts.append("arbejdsbogens mappe kan ikke skrives i")
+    text = ", og ".join(parts) or "en fil i arbejdsbogen har fejl"
+    return f"{text[0].upper()}{text[1:]} – {VALIDATE}"
+
+
+def input_kind(file: str) -> str:
+    """Which input a Problem's file is: institution, apv, signals, store, folder or other."""
+    if file == INSTITUTION:
+        return "institution"
+    if file.startswith(APV + "/") or file == APV:
+        return "apv"
+    if file == SIGNALS:
+        return "signals"
+    if file.startswith(STORE):
+        return "store"
+    return "folder" if Path(file).is_absolute() or Path(file).is_dir() else "other"
 
 
 def warnings(path: Path | str) -> list[str]:

@@ -119,14 +119,24 @@ def test_live_mode_runs_top_to_bottom_with_forms(example, tmp_path):
 
 
 def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
-    nb = run(tmp_path, example, "musik", "report")
+    """Live: the details, at the user's own screen. Report: the run fails with one line that
+    quotes nothing from the files (the details may quote survey cells)."""
+    nb = run(tmp_path, example, "musik", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
     assert "kan ikke åbnes" in text and "enheden findes ikke" in text and "musik" in text
     (example / "apv" / "2026.csv").write_text("Afdeling;q01\nHumaniora;x\n", encoding="utf-8")
-    nb = run(tmp_path, example, "hum", "report")
+    nb = run(tmp_path, example, "hum", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     assert "apv/2026.csv, række 1, kolonne «q02»" in text
+    for unit, line in (("musik", "Enheden «musik» findes ikke i institution.yaml."),
+                       ("hum", "APV-filen har fejl – kør stresskit validate")):
+        with pytest.raises(papermill.PapermillExecutionError):
+            run(tmp_path, example, unit, "report")
+        nb = nbformat.read(tmp_path / f"01_apv-{unit}-report.ipynb", as_version=4)
+        errors = [(o.ename, o.evalue, o.traceback) for o in outputs(nb) if o.output_type == "error"]
+        assert errors == [("BrokenInput", line, [line])]
+        assert "kolonne «q02»" not in nbformat.writes(nb)
 
 
 @pytest.mark.parametrize("stem,unit", [("02_aftaler", "hum"), ("03_paavirkninger", "hum"), ("03_paavirkninger", ""),
