@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 # Keep Jupyter, IPython and matplotlib state out of the home folder and apart between runs.
 _state = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
@@ -65,3 +66,16 @@ def page(browser, request):
         except Exception:
             pass
     p.close()
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """YAML as a person writes it: every value spelled out, no &anchors or *aliases (which
+    stresskit refuses in user files)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def plain_yaml(data, **options) -> str:
+    options.setdefault("allow_unicode", True)
+    return yaml.dump(data, Dumper=_PlainDumper, **options)

@@ -13,6 +13,8 @@ from typing import Callable
 
 import yaml
 
+from conftest import plain_yaml
+
 APV_ROWS = "apv/2026.csv"
 FREE_TEXT = "4 - min leder Jens råber ad mig hver uge"
 
@@ -32,7 +34,7 @@ def load(root: Path, name: str):
 
 
 def dump(root: Path, name: str, data) -> None:
-    (root / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / name).write_text(plain_yaml(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def unit(data: dict, unit_id: str) -> dict:

@@ -6,9 +6,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
 
 from stresskit import apv
+
+from conftest import plain_yaml
 from stresskit.workbook import Workbook
 
 
@@ -60,12 +61,12 @@ def test_xlsx_gives_identical_scores(example, tmp_path):
 def small_workbook(tmp_path, answers: list[list]):
     """A three-unit workbook with a hand-made mapping and answers."""
     (tmp_path / "apv").mkdir()
-    (tmp_path / "institution.yaml").write_text(yaml.safe_dump({
+    (tmp_path / "institution.yaml").write_text(plain_yaml({
         "name": "Test", "sector": "kommune",
         "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
                   {"id": "b", "name": "B", "parent": "top"}],
         "anonymity": {"min_group": 5, "min_group_sensitive": 5}}), encoding="utf-8")
-    (tmp_path / "apv" / "mapping.yaml").write_text(yaml.safe_dump({
+    (tmp_path / "apv" / "mapping.yaml").write_text(plain_yaml({
         "unit_column": "enhed",
         "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "vold": {"rule": "any", "exposed_from": 25}},
         "items": [{"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
@@ -120,11 +121,11 @@ def test_example_small_unit_and_sensitive_threshold():
 def test_combination_shares_by_hand(tmp_path):
     """Ten respondents, one item per exposure (1 = not exposed, 5 = exposed)."""
     (tmp_path / "apv").mkdir()
-    (tmp_path / "institution.yaml").write_text(yaml.safe_dump({
+    (tmp_path / "institution.yaml").write_text(plain_yaml({
         "name": "Test", "sector": "stat", "units": [{"id": "top", "name": "Top"}],
         "anonymity": {"min_group": 5, "min_group_sensitive": 10}}), encoding="utf-8")
     exposures = ["foelelsesmaessige_krav", "arbejdsmaengde", "vold", "uklare_krav"]
-    (tmp_path / "apv" / "mapping.yaml").write_text(yaml.safe_dump({
+    (tmp_path / "apv" / "mapping.yaml").write_text(plain_yaml({
         "unit_column": "enhed",
         "constructs": {e: {"exposed_from": 50} for e in exposures},
         "items": [{"item": e, "construct": e, "scale": [1, 5]} for e in exposures]}), encoding="utf-8")

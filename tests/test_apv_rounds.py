@@ -7,6 +7,8 @@ import pytest
 import yaml
 
 from stresskit import apv, cli, signals, trend
+
+from conftest import plain_yaml
 from stresskit import page as sk
 from stresskit.problems import InputError
 from stresskit.workbook import Workbook
@@ -28,11 +30,11 @@ def test_a_change_is_notable_exactly_by_the_two_proportion_test(x1, n1, x2, n2, 
 def book_with_rounds(folder, rounds: dict[str, list[tuple[str, int]]], mapping_extra=None, units=None):
     """A workbook whose rounds give, per unit name, (answer on 1–5, how many respondents)."""
     (folder / "apv").mkdir(parents=True)
-    (folder / "institution.yaml").write_text(yaml.safe_dump({
+    (folder / "institution.yaml").write_text(plain_yaml({
         "name": "Test", "sector": "kommune",
         "units": units or [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
                            {"id": "b", "name": "B", "parent": "top"}]}), encoding="utf-8")
-    (folder / "apv" / "mapping.yaml").write_text(yaml.safe_dump({
+    (folder / "apv" / "mapping.yaml").write_text(plain_yaml({
         "unit_column": "enhed",
         "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "indflydelse": {"low_below": 37.5}},
         "items": [{"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
@@ -69,7 +71,7 @@ def test_a_construct_a_round_did_not_ask_is_not_reported_for_it(tmp_path):
     # … declared as not asked, the round simply has no figure for it
     data = yaml.safe_load((folder / "apv" / "mapping.yaml").read_text())
     data["rounds"] = [{"file": "2024.csv", "not_asked": ["i1"]}, {"file": "2026.csv"}]
-    (folder / "apv" / "mapping.yaml").write_text(yaml.safe_dump(data))
+    (folder / "apv" / "mapping.yaml").write_text(plain_yaml(data))
     history = apv.history(Workbook.open(folder))
     assert "indflydelse" not in history[0].constructs and "indflydelse" in history[1].constructs
     assert trend.change(history[0], history[1], "a", "indflydelse") is None
@@ -155,7 +157,7 @@ def test_a_single_round_says_so(monkeypatch, example):
     (example / "apv" / "2024.csv").unlink()
     data = yaml.safe_load((example / "apv" / "mapping.yaml").read_text(encoding="utf-8"))
     data["rounds"] = data["rounds"][1:]
-    (example / "apv" / "mapping.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (example / "apv" / "mapping.yaml").write_text(plain_yaml(data, allow_unicode=True), encoding="utf-8")
     assert "kun én APV-runde" in shown(monkeypatch, example, "hum", "apv_trend")
 
 

@@ -100,10 +100,13 @@ def test_broken_survey_fails_every_run_with_one_line_and_quotes_nothing(stored, 
 
 def test_duplicate_units_in_signals_are_refused_by_row_and_fail_the_run(example, tmp_path, capsys):
     with open(example / "signals.csv", "a", encoding="utf-8") as f:
-        f.write("kantine;0;1,0;2,0;0\n")
+        f.write("kantine;0;1,0;2,0;0;2026\n")
+    lines = (example / "signals.csv").read_text(encoding="utf-8-sig").splitlines()
+    first = next(n for n, line in enumerate(lines, start=1) if line.startswith("kantine;") and line.endswith(";2026"))
     code, text = cli_text(capsys, "validate", example)
     assert code == 1
-    assert "signals.csv, række 13, kolonne «enhed»: fandt «kantine», enheden har allerede en række (række 9)" in text
+    assert (f"signals.csv, række {len(lines)}, kolonne «enhed»: fandt «kantine», enheden har allerede en række "
+            f"(række {first})") in text
     code, text = cli_text(capsys, "run", example, "--out", tmp_path / "out", "--units", "kantine")
     assert code == 1 and "FEJLEDE 6 kørsler: Signalfilen har fejl – kør stresskit validate" in text
 

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from stresskit import apv, cli, mapping_draft
+
+from conftest import plain_yaml
 from stresskit.workbook import SKELETON, Workbook, check
 
 LABELS = {5: "Altid", 4: "Ofte", 3: "Somme tider", 2: "Sjældent", 1: "Aldrig/næsten aldrig"}
@@ -24,7 +26,7 @@ HEADER = ["Svar", "enhed", *[i for i, *_ in ITEMS], "fritekst"]
 
 def institution(folder):
     (folder / "apv").mkdir(parents=True)
-    (folder / "institution.yaml").write_text(yaml.safe_dump({
+    (folder / "institution.yaml").write_text(plain_yaml({
         "name": "Test", "sector": "kommune",
         "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
                   {"id": "b", "name": "B", "parent": "top"}]}), encoding="utf-8")
@@ -74,16 +76,16 @@ def label_scale(**extra):
 def test_numbers_labels_and_an_xlsx_with_cover_sheet_give_identical_figures(tmp_path):
     rows = answers()
     numbers = institution(tmp_path / "numbers")
-    (numbers / "apv" / "mapping.yaml").write_text(yaml.safe_dump(mapping([1, 5])), encoding="utf-8")
+    (numbers / "apv" / "mapping.yaml").write_text(plain_yaml(mapping([1, 5])), encoding="utf-8")
     write_csv(numbers, rows, as_labels=False)
 
     labels = institution(tmp_path / "labels")
-    (labels / "apv" / "mapping.yaml").write_text(yaml.safe_dump(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
+    (labels / "apv" / "mapping.yaml").write_text(plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
     write_csv(labels, rows, as_labels=True)
 
     xlsx = institution(tmp_path / "xlsx")
     (xlsx / "apv" / "mapping.yaml").write_text(
-        yaml.safe_dump(mapping("hyppighed", scales=label_scale(), sheet="Besvarelser", header_row=4)), encoding="utf-8")
+        plain_yaml(mapping("hyppighed", scales=label_scale(), sheet="Besvarelser", header_row=4)), encoding="utf-8")
     wb = openpyxl.Workbook()
     cover = wb.active
     cover.title = "Forside"
@@ -107,7 +109,7 @@ def test_numbers_labels_and_an_xlsx_with_cover_sheet_give_identical_figures(tmp_
 
 def test_an_unknown_label_names_file_row_column_and_the_labels_expected_but_not_the_cell(tmp_path, capsys):
     folder = institution(tmp_path / "wb")
-    (folder / "apv" / "mapping.yaml").write_text(yaml.safe_dump(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
+    (folder / "apv" / "mapping.yaml").write_text(plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
     rows = answers(n=10)
     write_csv(folder, rows, as_labels=True)
     text = (folder / "apv" / "r1.csv").read_text(encoding="utf-8").splitlines()
@@ -123,7 +125,7 @@ def test_an_unknown_label_names_file_row_column_and_the_labels_expected_but_not_
 
 
 def write_mapping(folder, data):
-    (folder / "apv" / "mapping.yaml").write_text(data if isinstance(data, str) else yaml.safe_dump(data), encoding="utf-8")
+    (folder / "apv" / "mapping.yaml").write_text(data if isinstance(data, str) else plain_yaml(data), encoding="utf-8")
 
 
 def validate_text(capsys, folder):
@@ -268,7 +270,7 @@ def test_copsoq3_preset_scores_0_to_100_with_reversed_items_right(tmp_path, caps
     folder = tmp_path / "cq"
     assert cli.main(["new", str(folder), "--apv", "copsoq3"]) == 0
     book_yaml = folder / "institution.yaml"
-    book_yaml.write_text(yaml.safe_dump({"name": "T", "sector": "kommune", "units": [
+    book_yaml.write_text(plain_yaml({"name": "T", "sector": "kommune", "units": [
         {"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}]}), encoding="utf-8")
     # always behind and never enough time: the most workload there is; clear roles: no unclear demands
     copsoq_answers(12, "Altid", "Aldrig/næsten aldrig", "I meget høj grad").to_csv(folder / "apv" / "2026.csv", sep=";", index=False)
