@@ -157,11 +157,13 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
     while time.time() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"serveren stoppede (kode {server.proc.returncode}); se {server.log}")
-        try:
-            urllib.request.urlopen(f"{server.base}stresskit/nav?token={server.token}", timeout=2)
-            return
+        try:  # our own server answers with the token (another one on the port would send us to a login)
+            with urllib.request.urlopen(f"{server.base}stresskit/nav?token={server.token}", timeout=2) as answer:
+                if answer.geturl().startswith(f"{server.base}stresskit/nav"):
+                    return
         except Exception:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
 
 

@@ -51,7 +51,8 @@
     const i = recs.findIndex((r) => r.file === file);
     const box = el("nav", { id: "sk-bar", class: "sk-bar", "aria-label": "Skift side" });
     box.appendChild(el("a", { href: `${base}`, class: "sk-home" }, "⌂ Forside"));
-    if (i > 0) box.appendChild(el("a", { id: "sk-prev", href: pageUrl(recs[i - 1].file, unit) }, `‹ ${recs[i - 1].number}. ${recs[i - 1].title}`));
+    const step = (id, r, text) => box.appendChild(el("a", { id, href: pageUrl(r.file, unit), title: `${r.number}. ${r.title}` }, text));
+    if (i > 0) step("sk-prev", recs[i - 1], `‹ Forrige (${recs[i - 1].number})`);
     const rec = el("select", { id: "sk-rec", "aria-label": "Anbefaling" });
     recs.forEach((r, j) => {
       const o = el("option", { value: r.file }, `${r.number}. ${r.title}`);
@@ -60,16 +61,27 @@
     });
     rec.addEventListener("change", () => { location.href = pageUrl(rec.value, unit); });
     box.appendChild(rec);
-    if (i >= 0 && i < recs.length - 1) box.appendChild(el("a", { id: "sk-next", href: pageUrl(recs[i + 1].file, unit) }, `${recs[i + 1].number}. ${recs[i + 1].title} ›`));
+    if (i >= 0 && i < recs.length - 1) step("sk-next", recs[i + 1], `Næste (${recs[i + 1].number}) ›`);
     const label = el("label", { class: "sk-unit-label" }, "Enhed ");
     const units = el("select", { id: "sk-unit" });
     unitOptions(units, nav.units, unit);
     units.addEventListener("change", () => { location.href = pageUrl(file, units.value); });
     label.appendChild(units);
     box.appendChild(label);
-    box.appendChild(el("span", { id: "sk-who-shown", class: "sk-who-shown" }));
     document.body.insertBefore(box, document.body.firstChild);
+    const fit = () => {
+      const h = `${box.offsetHeight}px`;
+      if (document.documentElement.style.getPropertyValue("--sk-bar") === h) return;
+      document.documentElement.style.setProperty("--sk-bar", h);
+      relayout();
+    };
+    fit();
+    window.addEventListener("resize", fit);
     showWho();
+  }
+
+  function relayout() {  // Voilà's shell measures itself on a window resize
+    requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
   }
 
   function showWho() {
@@ -82,10 +94,11 @@
     const heads = cells.map((c) => c.querySelector(".jp-MarkdownOutput h2, .jp-RenderedMarkdown h2")).filter(Boolean);
     if (!heads.length) return;
     const menu = el("nav", { id: "sk-sections", class: "sk-sections", "aria-label": "Afsnit" });
+    menu.appendChild(el("p", { id: "sk-who-shown", class: "sk-who-shown" }));
     menu.appendChild(el("div", { class: "sk-sections-title" }, "Afsnit"));
     const list = el("ol");
     heads.forEach((h, n) => {
-      h.querySelectorAll(".jp-InternalAnchorLink").forEach((a) => a.remove());
+      h.querySelectorAll(".jp-InternalAnchorLink, .anchor-link").forEach((a) => a.remove());
       h.id = h.id || `sk-section-${n + 1}`;
       const link = el("a", { href: `#${h.id}` }, h.textContent.trim());
       link.addEventListener("click", (e) => {
@@ -104,6 +117,8 @@
     menu.appendChild(list);
     document.body.appendChild(menu);
     document.body.classList.add("sk-has-sections");
+    showWho();
+    relayout();
   }
 
   // A section: the rest of the heading's own cell and every cell up to the next heading.
