@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from traitlets import Integer, Unicode
@@ -37,6 +37,14 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(6, config=True, help="kernels in use at once, not counting the pre-heated pool")
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._connected_once: set[str] = set()
+
+    def notify_connect(self, kernel_id):
+        self._connected_once.add(kernel_id)
+        super().notify_connect(kernel_id)
+
     def _pooled(self) -> set[str]:
         ids = set()
         for pool in getattr(self, "_pools", {}).values():
@@ -48,9 +56,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def _victim(self) -> str | None:
         pooled = self._pooled()
         used = [k for k in self.list_kernel_ids() if k not in pooled]
-        if len(used) < self.max_kernels:
+        # a kernel just taken from the pool has no page connected yet: it is never the one to go
+        candidates = [k for k in used if k in self._connected_once]
+        if len(used) < self.max_kernels or not candidates:
             return None
-        return min(used, key=lambda k: (self._kernel_connections.get(k, 0) > 0, self.get_kernel(k).last_activity))
+        return min(candidates, key=lambda k: (self._kernel_connections.get(k, 0) > 0, self.get_kernel(k).last_activity))
 
     async def start_kernel(self, *args, **kwargs):
         while (victim := self._victim()) is not None:
@@ -69,15 +79,18 @@ def navigation(book: Workbook) -> dict:
     return {"institution": book.name, "units": units, "recommendations": recs}
 
 
-class _Handler(JupyterHandler):
+class _Workbook:
     def initialize(self, workbook: Path):
         self.workbook = workbook
 
     def book(self) -> Workbook:
+        # Set the _xsrf cookie: Voilà's page sends it when it is left, to stop its kernel; without
+        # the cookie that request is refused and every page left its kernel running.
+        self.xsrf_token  # noqa: B018
         return Workbook.open(self.workbook)  # read again: institution.yaml may have changed
 
 
-class StartHandler(_Handler):
+class StartHandler(_Workbook, JupyterHandler):
     """The landing page; `?unit=ID&notebook=N` goes straight to that page (the printed address)."""
 
     @web.authenticated
@@ -96,7 +109,9 @@ class StartHandler(_Handler):
         self.finish(env.get_template("start.html.j2").render(nav=nav, base_url=self.base_url, static=f"{self.base_url}voila/templates/{TEMPLATE}/static/"))
 
 
-class NavHandler(_Handler):
+class NavHandler(_Workbook, APIHandler):
+    """The bar's data as JSON; without the token: 403 (an API answers, it does not redirect)."""
+
     @web.authenticated
     def get(self):
         self.set_header("Content-Type", "application/json")
