@@ -211,6 +211,7 @@ def _export_plan(args) -> int:
 
 
 def _present(args) -> int:
+    import shutil
     import signal
     import time
     import webbrowser
@@ -239,6 +240,7 @@ def _present(args) -> int:
         pass
     finally:
         present.stop(server.proc)
+        shutil.rmtree(server.folder / "notebooks", ignore_errors=True)  # the log stays, for questions afterwards
     return 0
 
 
