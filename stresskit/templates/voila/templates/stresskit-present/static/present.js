@@ -86,7 +86,9 @@
 
   function showWho() {
     const shown = document.getElementById("sk-who-shown");
-    if (shown) shown.textContent = who() ? `Svarer: ${who()}` : "Intet navn endnu";
+    const field = document.querySelector(".sk-who input");
+    const name = who() || (field ? field.value.trim() : "");
+    if (shown) shown.textContent = name ? `Svarer: ${name}` : "Intet navn endnu";
   }
 
   function sections() {
@@ -154,15 +156,18 @@
         a.href = u;
       });
     }, true);
-    if (!who()) return;
     const started = Date.now();
     const fill = setInterval(() => {
       const input = document.querySelector(".sk-who input");
       if (input || Date.now() - started > 60000) clearInterval(fill);
-      if (input && !input.value) {
+      if (!input) return;
+      if (!input.value && who()) {
         input.value = who();
         input.dispatchEvent(new Event("input", { bubbles: true }));
+      } else if (input.value && !who()) {
+        setWho(input.value.trim());  // given with --who or in the address: keep it for the session
       }
+      showWho();
     }, 200);
   }
 
