@@ -31,6 +31,7 @@ DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
 _waiting: list["Field"] = []  # fields whose save waits for a name
+_name_field = None  # the page's name field, marked while a save waits for it
 
 
 def named() -> bool:
@@ -38,8 +39,16 @@ def named() -> bool:
     return current_user() != UNKNOWN_USER
 
 
+def ask_name_with(field) -> None:
+    """The widget where the page asks for the name."""
+    global _name_field
+    _name_field = field
+
+
 def name_given() -> None:
     """A name was typed: save what waited for it."""
+    if _name_field is not None:
+        _name_field.remove_class("sk-who-needed")
     while _waiting:
         _waiting.pop(0).save()
 
@@ -186,6 +195,8 @@ class Field:
         if not named():
             if self not in _waiting:
                 _waiting.append(self)
+            if _name_field is not None:
+                _name_field.add_class("sk-who-needed")
             self.show_error(NAME_FIRST)
             return None
         try:

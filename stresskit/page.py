@@ -124,6 +124,7 @@ class Page:
                 forms.name_given()
 
         name.observe(named, names="value")
+        forms.ask_name_with(name)
         return name
 
     @_guarded

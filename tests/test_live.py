@@ -71,8 +71,11 @@ def test_a_workshop_from_the_landing_page_through_two_recommendations_and_two_un
     open_page(page, ".sk-form .widget-dropdown select")
     assert "unit=hum" in page.url and "token" not in page.url
 
-    page.get_by_placeholder("Skriv dit navn").fill(FIE)
     page.locator(".sk-form .widget-dropdown select").nth(2).select_option(label="5 – i meget høj grad")
+    status_of(page, "Skriv dit navn øverst på siden")  # nothing is saved before someone says who answers
+    assert page.locator(".sk-who.sk-who-needed").count() == 1
+    page.get_by_placeholder("Skriv dit navn").fill(FIE)  # ... and then the waiting answer is saved
+    status_of(page, FIE)
     page.locator(".sk-form textarea").nth(1).fill("Ved skemaændringer midt i semestret")
     page.wait_for_function("document.querySelectorAll('.sk-status .sk-saved').length >= 2", timeout=20_000)
     status_of(page, FIE)
