@@ -33,9 +33,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
 MAX_KERNELS = 6  # kernels in use at once, besides the pool
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
+FIRST_ENV = "STRESSKIT_PRESENT_FIRST"  # the notebook to heat first: the page the printed address opens
 REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
                 "import stresskit.present as _present\n"
-                "unit = _present.on_request(workbook, unit)")
+                "unit = _present.on_request(workbook, unit, {stem!r})")
 
 
 def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
@@ -54,7 +55,7 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
                                    {"workbook": str(book.root.resolve()), "unit": unit, "mode": "live"})
         if on_request:
             at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
-            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL.format(stem=path.stem)))
         nb.metadata["title"] = titles.get(path.stem, path.stem)
         nb.metadata.pop("papermill", None)
         target = folder / path.name
@@ -63,10 +64,11 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
     return out
 
 
-def on_request(workbook: str, unit: str) -> str:
+def on_request(workbook: str, unit: str, stem: str = "") -> str:
     """In the kernel of a page: load what every page needs, wait until the browser asks for the
     page (at once when the kernel was not pre-heated), and return the unit it asks for. The
     store is read only after this, so a pre-heated page shows every answer saved before."""
+    _let_the_first_page_heat_first(stem)
     import ipywidgets  # noqa: F401  (the slow imports, done while the kernel waits in the pool)
     import matplotlib.pyplot  # noqa: F401
 
@@ -77,6 +79,8 @@ def on_request(workbook: str, unit: str) -> str:
         apv.results(Book.open(workbook))  # cached per kernel while the files are unchanged
     except Exception:
         pass  # the page itself says what is wrong
+    if stem and stem == os.environ.get(FIRST_ENV):
+        (Path(os.environ.get("STRESSKIT_PRESENT_NOTEBOOKS", ".")) / ".first-heated").touch()
     from voila.utils import wait_for_request
 
     wait_for_request()
@@ -85,6 +89,18 @@ def on_request(workbook: str, unit: str) -> str:
     if who:
         store.set_user(who)
     return (query.get("unit") or [unit])[0]
+
+
+def _let_the_first_page_heat_first(stem: str, seconds: float = 20) -> None:
+    """All pools heat at once on start, sharing few cores: the page the address opens waits
+    for all of them unless the others let it go first."""
+    first = os.environ.get(FIRST_ENV)
+    if not first or stem == first or os.environ.get("VOILA_PREHEAT") != "True":
+        return
+    marker = Path(os.environ.get("STRESSKIT_PRESENT_NOTEBOOKS", ".")) / ".first-heated"
+    deadline = time.time() + seconds
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.1)
 
 
 def free_port() -> int:
@@ -132,6 +148,8 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
     if who and who.strip():
         kernel_env[USER_ENV] = who.strip()
+    if number:
+        kernel_env[FIRST_ENV] = notebooks([number], folder)[0].stem
     cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
            "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
