@@ -28,7 +28,6 @@ from .workbook import Workbook
 TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"
 TEMPLATE = "stresskit-present"
 TEMPLATES = Path(__file__).parent / "templates"  # holds voila/templates/stresskit-present
-UNIT_ID = r"[A-Za-z0-9_-]+"
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
