@@ -28,6 +28,8 @@ from .store import USER_ENV
 from .workbook import Workbook
 
 PRESENT_ENV = "STRESSKIT_PRESENT"  # set for the kernel: the page is on a projector
+NOTEBOOKS_ENV = "STRESSKIT_PRESENT_NOTEBOOKS"  # the folder of the server's notebook copies
+TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"  # the token, handed to the server process (never on its command line)
 TEMP_FOLDER = ".stresskit-tmp"
 TEMPLATES = Path(__file__).parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
@@ -80,7 +82,7 @@ def on_request(workbook: str, unit: str, stem: str = "") -> str:
     except Exception:
         pass  # the page itself says what is wrong
     if stem and stem == os.environ.get(FIRST_ENV):
-        (Path(os.environ.get("STRESSKIT_PRESENT_NOTEBOOKS", ".")) / ".first-heated").touch()
+        (Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated").touch()
     from voila.utils import wait_for_request
 
     wait_for_request()
@@ -97,7 +99,7 @@ def _let_the_first_page_heat_first(stem: str, seconds: float = 20) -> None:
     first = os.environ.get(FIRST_ENV)
     if not first or stem == first or os.environ.get("VOILA_PREHEAT") != "True":
         return
-    marker = Path(os.environ.get("STRESSKIT_PRESENT_NOTEBOOKS", ".")) / ".first-heated"
+    marker = Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated"
     deadline = time.time() + seconds
     while not marker.exists() and time.time() < deadline:
         time.sleep(0.1)
@@ -143,7 +145,7 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     prepared(book, "", notebooks(None, folder), pages, on_request=True)
     port = port or free_port()
     token = secrets.token_urlsafe(24)
-    kernel_env = {**os.environ, **(env or {}), PRESENT_ENV: "1", "STRESSKIT_PRESENT_NOTEBOOKS": str(pages),
+    kernel_env = {**os.environ, **(env or {}), PRESENT_ENV: "1", NOTEBOOKS_ENV: str(pages),
                   "JUPYTER_PATH": os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))}
     kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
     if who and who.strip():
@@ -161,7 +163,7 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
            "--MappingKernelManager.cull_connected=False", "--Voila.open_browser=False"]
     log = work / "voila.log"
     with open(log, "ab") as out:  # the child writes to the file itself: nothing to drain, nothing to block
-        proc = subprocess.Popen(cmd, env={**kernel_env, "STRESSKIT_PRESENT_TOKEN": token}, cwd=work,
+        proc = subprocess.Popen(cmd, env={**kernel_env, TOKEN_ENV: token}, cwd=work,
                                 start_new_session=True, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
     query = {"token": token}

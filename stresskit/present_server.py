@@ -23,9 +23,9 @@ from traitlets import Integer, Unicode
 from voila.app import Voila
 
 from . import guide as guide_module
+from .present import NOTEBOOKS_ENV, TOKEN_ENV
 from .workbook import Workbook
 
-TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"
 TEMPLATE = "stresskit-present"
 TEMPLATES = Path(__file__).parent / "templates"  # holds voila/templates/stresskit-present
 
@@ -70,7 +70,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
 def navigation(book: Workbook) -> dict:
     """What the landing page and the bar offer: the unit tree and the six recommendations."""
-    folder = Path(os.environ.get("STRESSKIT_PRESENT_NOTEBOOKS", "."))
+    folder = Path(os.environ.get(NOTEBOOKS_ENV, "."))
     files = {p.stem: p.name for p in folder.glob("[0-9][0-9]_*.ipynb")}
     recs = [{"number": r.number, "title": r.title, "file": files[r.notebook]}
             for r in guide_module.default().recommendations if r.notebook in files]
