@@ -1,4 +1,5 @@
-"""Time from `stresskit present` to an interactive form in the browser (prints, asserts nothing).
+"""`stresskit present` in the browser: start to the first interactive page, a page switch, a
+reload, and the memory of the server with its kernels over 30 page loads (prints, asserts nothing).
 
     make bench    (needs Debian's chromium)
 """
@@ -12,37 +13,77 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-CASES = [(1, ".sk-form .widget-toggle-buttons"), (3, ".sk-form .widget-dropdown select"), (6, "table.sk-iglo")]
+READY = {1: ".sk-form .widget-toggle-buttons", 2: ".sk-form .widget-checkbox", 3: ".sk-form .widget-dropdown select",
+         4: ".sk-form .widget-toggle-buttons", 5: ".sk-form .widget-checkbox", 6: "table.sk-iglo"}
+FILES = {1: "01_apv", 2: "02_aftaler", 3: "03_paavirkninger", 4: "04_status", 5: "05_samarbejde", 6: "06_handleplan"}
+UNITS = ["hum", "nat", "fjordby", "kantine", "adm"]
+
+
+def memory(pid: int) -> tuple[float, int]:
+    """MB resident in the server and its kernels, and how many kernels run."""
+    root = psutil.Process(pid)
+    total, kernels = 0, 0
+    for proc in [root] + root.children(recursive=True):
+        try:
+            total += proc.memory_info().rss
+            kernels += "ipykernel" in " ".join(proc.cmdline())
+        except psutil.Error:  # a kernel stopping just now
+            pass
+    return total / 2**20, kernels
+
+
+def timed(page, url: str, number: int) -> float:
+    t = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(READY[number], timeout=120_000)
+    return time.perf_counter() - t
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         book = Path(tmp) / "example"
         shutil.copytree(ROOT / "data" / "example", book, ignore=shutil.ignore_patterns("stresskit.sqlite*"))
+        subprocess.run([str(Path(sys.executable).parent / "stresskit"), "answers", "import", str(book),
+                        str(book / "answers.yaml")], check=True, capture_output=True)
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for number, selector in CASES:
-            t0 = time.perf_counter()
-            proc = subprocess.Popen([str(Path(sys.executable).parent / "stresskit"), "present", str(book), "--unit", "hum",
-                                     "--notebook", str(number), "--no-browser"], stdout=subprocess.PIPE, text=True,
-                                    start_new_session=True)
-            try:
-                line = proc.stdout.readline()
-                url = re.search(r"http://\S+/", line).group(0)
-                served = time.perf_counter() - t0
-                page = browser.new_page(viewport={"width": 1280, "height": 720})
-                page.goto(url)
-                page.wait_for_selector(selector, timeout=120_000)
-                ready = time.perf_counter() - t0
-                page.close()
-                print(f"notebook {number}: server answers after {served:.1f} s, interactive form after {ready:.1f} s")
-            finally:
-                proc.terminate()
-                proc.wait()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "stresskit"), "present", str(book), "--unit", "hum",
+                                 "--notebook", "3", "--no-browser"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            url = re.search(r"http://\S+", proc.stdout.readline()).group(0)
+            served = time.perf_counter() - t0
+            base = url.split("?")[0]
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(url)
+            page.wait_for_selector(READY[3], timeout=120_000)
+            first = time.perf_counter() - t0
+            print(f"start → server answers {served:.1f} s, first interactive page (3, Humaniora) {first:.1f} s")
+            time.sleep(3)  # the pool refills
+            switch = timed(page, f"{base}voila/render/{FILES[6]}.ipynb?unit=hum", 6)
+            time.sleep(3)
+            t = time.perf_counter()
+            page.reload()
+            page.wait_for_selector(READY[6], timeout=120_000)
+            reload = time.perf_counter() - t
+            print(f"page switch 3 → 6: {switch:.1f} s; reload of 6: {reload:.1f} s")
+            peak, loads = 0.0, []
+            for i in range(30):  # a facilitator clicking about: another recommendation or unit each time
+                number, unit = i % 6 + 1, UNITS[i % len(UNITS)]
+                loads.append(timed(page, f"{base}voila/render/{FILES[number]}.ipynb?unit={unit}", number))
+                mb, kernels = memory(proc.pid)
+                peak = max(peak, mb)
+            loads.sort()
+            print(f"30 page loads: median {loads[15]:.1f} s, slowest {loads[-1]:.1f} s; "
+                  f"peak memory {peak:.0f} MB, after: {mb:.0f} MB with {kernels} kernels")
+        finally:
+            proc.terminate()
+            proc.wait()
         browser.close()
 
 

@@ -79,14 +79,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
     s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
 
-    s = sub.add_parser("present", help="vis en notesbog for en enhed til en skærm (Voilà)",
-                       description="Vis én notesbog for én enhed som en side uden kode, med formularer og diagrammer "
-                                   "i stor skrift. Serveren lytter kun på 127.0.0.1.")
+    s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
+                       description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
+                                   "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
+                                   "127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--unit", metavar="ID", help="enhedens id (standard: hele institutionen)")
-    s.add_argument("--notebook", metavar="N", type=int, required=True, help="anbefalingens nummer, 1–6")
+    s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
+    s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+    s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
 
     s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogen", description="Åbn JupyterLab med kopier af "
                        "notesbøgerne, hvor denne arbejdsbog er standard.")
@@ -291,33 +293,36 @@ def _export_figures(args) -> int:
 
 
 def _present(args) -> int:
+    import shutil
+    import signal
     import time
+    import webbrowser
 
     from . import present
     from .batch import UsageError
-    from .workbook import Workbook
 
     started = time.perf_counter()
-    unit = args.unit or Workbook.open(args.dir).root_unit
     try:
-        proc, url = present.serve(args.dir, unit, args.notebook, args.port, open_browser=not args.no_browser)
-        present.wait_until_up(url, proc)
+        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who)
     except UsageError as exc:
         print(f"stresskit present: fejl: {exc}", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stop from outside also stops Voilà and its kernels
+    try:
+        present.wait_until_up(server)
+        print(f"Visningen kører på {server.url}", flush=True)
+        print(f"(klar efter {time.perf_counter() - started:.1f} s; log: {server.log}). Stop med Ctrl+C.", flush=True)
+        if not args.no_browser:
+            webbrowser.open(server.url)
+        server.proc.wait()
     except RuntimeError as exc:
         print(f"Kunne ikke starte visningen: {exc}", file=sys.stderr)
         return 1
-    print(f"Visningen kører på {url} (klar efter {time.perf_counter() - started:.1f} s). Stop med Ctrl+C.", flush=True)
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stop from outside also stops Voilà and its kernels
-    try:
-        proc.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        present.stop(proc)
+        present.stop(server.proc)
+        shutil.rmtree(server.folder / "notebooks", ignore_errors=True)  # the log stays, for questions afterwards
     return 0
 
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 from . import actions as actions_module
 from .guide import Form, Question
-from .store import Answer, Store, local_time
+from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
 
 class _LazyWidgets:
     """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
@@ -27,6 +27,57 @@ class _LazyWidgets:
 w = _LazyWidgets()
 DEBOUNCE_SECONDS = 0.8
 NOT_ANSWERED = "Ikke besvaret"
+DATE_PLACEHOLDER = "dd.mm.åååå"
+DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
+NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
+_waiting: list["Field"] = []  # fields whose save waits for a name
+_name_field = None  # the page's name field, marked while a save waits for it
+
+
+def named() -> bool:
+    """Whether someone has said who is answering; live forms save nothing before that."""
+    return current_user() != UNKNOWN_USER
+
+
+def ask_name_with(field) -> None:
+    """The widget where the page asks for the name."""
+    global _name_field
+    _name_field = field
+
+
+def name_given() -> None:
+    """A name was typed: save what waited for it."""
+    if _name_field is not None:
+        _name_field.remove_class("sk-who-needed")
+    while _waiting:
+        _waiting.pop(0).save()
+
+
+def parse_date(text: str) -> str | None:
+    """A Danish date, dd.mm.yyyy (also d.m.yyyy, dd-mm-yyyy or yyyy-mm-dd), as ISO; '' clears it."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-":
+        return date.fromisoformat(text).isoformat()
+    parts = text.replace("-", ".").replace("/", ".").split(".")
+    if len(parts) != 3 or len(parts[2]) != 4:
+        raise ValueError(text)
+    day, month, year = (int(p) for p in parts)
+    return date(year, month, day).isoformat()
+
+
+def format_date(iso: str | None) -> str:
+    """dd.mm.yyyy; a stored value that is no date (an old import) is shown as written."""
+    parsed = actions_module.iso_date(iso)
+    return parsed.strftime("%d.%m.%Y") if parsed else str(iso or "")
+
+
+def date_input(iso: str | None = None, description: str = "") -> "w.Text":
+    """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
+    follows the browser's locale)."""
+    return w.Text(value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description,
+                  layout=w.Layout(width="14em"))
 
 
 def parse_number(text: str) -> float | None:
@@ -94,7 +145,7 @@ class Field:
                 box.observe(lambda _change: self.changed(), names="value")
             return w.VBox(list(self.checks.values()))
         elif q.kind == "date":
-            widget = w.DatePicker(value=actions_module.iso_date(current))
+            widget = date_input(current)
         elif q.kind == "number":
             widget = w.Text(value=format_value(q, current) if current is not None else "", placeholder="Skriv et tal",
                             continuous_update=True, layout=w.Layout(width="12em"))
@@ -111,7 +162,7 @@ class Field:
         if q.kind == "checklist":
             return [o for o, box in self.checks.items() if box.value]
         if q.kind == "date":
-            return widget.value.isoformat() if widget.value else None
+            return parse_date(widget.value)
         if q.kind == "number":
             return parse_number(widget.value)
         if q.kind == "text":
@@ -119,7 +170,7 @@ class Field:
         return widget.value
 
     def changed(self) -> None:
-        if self.question.kind in ("text", "number"):  # typing: wait for a pause
+        if self.question.kind in ("text", "number", "date"):  # typing: wait for a pause
             self._pending = True
             if self._timer:
                 self._timer.cancel()
@@ -141,7 +192,15 @@ class Field:
         try:
             value = self.value()
         except ValueError:
-            self.show_error("Skriv et tal, fx 3 eller 2,5. Svaret er ikke gemt.")
+            self.show_error(("Skriv et tal, fx 3 eller 2,5." if self.question.kind == "number" else DATE_HELP)
+                            + " Svaret er ikke gemt.")
+            return None
+        if not named():
+            if self not in _waiting:
+                _waiting.append(self)
+            if _name_field is not None:
+                _name_field.add_class("sk-who-needed")
+            self.show_error(NAME_FIRST)
             return None
         try:
             answer = self.view.store.save(self.view.unit, self.question.id, value)
@@ -163,8 +222,8 @@ class ActionField:
         self.question, self.view = question, view
         self.what = w.Text(placeholder="Hvad skal gøres?", layout=w.Layout(width="100%"))
         self.who = w.Text(placeholder="Hvem har ansvaret?")
-        self.when = w.DatePicker(description="Hvornår")
-        self.add = w.Button(description="Tilføj opgave", icon="plus", button_style="primary")
+        self.when = date_input(description="Hvornår")
+        self.add = w.Button(description="Tilføj opgave", button_style="primary")
         self.add.on_click(lambda _b: self.save())
         self.status = w.HTML()
         self.listing = w.HTML(self._listing())
@@ -176,20 +235,20 @@ class ActionField:
         return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.", names=self.view.names)
 
     def save(self) -> actions_module.Action | None:
-        if not self.what.value.strip():
-            self.status.value = '<span class="sk-error" role="alert">⚠ Skriv, hvad der skal gøres.</span>'
+        problem = _action_problem(self.what.value, [self.when])
+        if problem:
+            self.status.value = f'<span class="sk-error" role="alert">⚠ {escape(problem)}</span>'
             return None
         action = actions_module.Action(
             unit=self.view.unit, measure=self.what.value.strip(), responsible=self.who.value.strip(),
-            deadline=self.when.value.isoformat() if self.when.value else None,
+            deadline=parse_date(self.when.value),
             recommendation=self.view.form.recommendation, question=self.question.id)
         try:
             saved = actions_module.save(self.view.store, action)
         except Exception as exc:
             self.status.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
             return None
-        self.what.value = self.who.value = ""
-        self.when.value = None
+        self.what.value = self.who.value = self.when.value = ""
         self.listing.value = self._listing()
         self.status.value = f'<span class="sk-saved">✓ Opgaven er gemt kl. {local_time(saved.at):%H:%M}</span>'
         self.view.notify(self.question, saved)
@@ -260,6 +319,20 @@ class FormView:
         for field in self.fields.values():
             if isinstance(field, Field):
                 field.flush()
+
+
+def _action_problem(measure: str, dates: list) -> str | None:
+    """Why an action cannot be saved yet, in Danish (None: it can)."""
+    if not measure.strip():
+        return "Skriv, hvad der skal gøres."
+    for field in dates:
+        try:
+            parse_date(field.value)
+        except ValueError:
+            return f"{field.description or 'Datoen'}: {DATE_HELP}"
+    if not named():
+        return "Skriv dit navn øverst på siden, før du gemmer."
+    return None
 
 
 def actions_table(items: list[actions_module.Action], empty: str, names: dict[str, str] | None = None) -> str:
@@ -376,8 +449,8 @@ class ActionEditor:
         self.level = w.Dropdown(description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels])
         self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
         self.responsible = w.Text(description="Hvem")
-        self.deadline = w.DatePicker(description="Frist")
-        self.followup = w.DatePicker(description="Opfølgning")
+        self.deadline = date_input(description="Frist")
+        self.followup = date_input(description="Opfølgning")
         self.priority = w.Dropdown(description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel")
         self.status = w.Dropdown(description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt")
         self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
@@ -385,7 +458,7 @@ class ActionEditor:
                        self.followup, self.priority, self.status, self.owner):
             widget.style = {"description_width": "7em"}
             widget.layout.margin = "4px 8px 4px 0"
-        self.save_button = w.Button(description="Gem opgave", icon="save", button_style="primary")
+        self.save_button = w.Button(description="Gem opgave", button_style="primary")
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.HTML()
         self.pick.observe(lambda change: self.load(change["new"]), names="value")
@@ -410,21 +483,22 @@ class ActionEditor:
         self.measure.value, self.problem.value, self.responsible.value = a.measure, a.problem, a.responsible
         self.level.value = a.level if a.level in dict((v, k) for k, v in self.level.options) else ""
         self.phase.value = a.phase if a.phase in dict((v, k) for k, v in self.phase.options) else ""
-        self.deadline.value = date.fromisoformat(a.deadline) if a.deadline else None
-        self.followup.value = date.fromisoformat(a.followup) if a.followup else None
+        self.deadline.value = format_date(a.deadline)
+        self.followup.value = format_date(a.followup)
         self.priority.value, self.status.value, self.owner.value = a.priority, a.status, a.unit
 
     def save(self) -> actions_module.Action | None:
-        if not self.measure.value.strip():
-            self.message.value = '<span class="sk-error" role="alert">⚠ Skriv, hvad der skal gøres.</span>'
+        problem = _action_problem(self.measure.value, [self.deadline, self.followup])
+        if problem:
+            self.message.value = f'<span class="sk-error" role="alert">⚠ {escape(problem)}</span>'
             return None
         old = self._actions.get(self.pick.value)
         action = actions_module.Action(
             unit=self.owner.value, measure=self.measure.value.strip(), responsible=self.responsible.value.strip(),
-            deadline=self.deadline.value.isoformat() if self.deadline.value else None,
+            deadline=parse_date(self.deadline.value),
             recommendation=old.recommendation if old else self.recommendation, question=old.question if old else "",
             level=self.level.value, phase=self.phase.value, problem=self.problem.value.strip(), priority=self.priority.value,
-            followup=self.followup.value.isoformat() if self.followup.value else None, status=self.status.value,
+            followup=parse_date(self.followup.value), status=self.status.value,
             id=old.id if old else None)
         try:
             saved = actions_module.save(self.store, action)

@@ -9,7 +9,6 @@ instead (see `_bad_input`).
 from __future__ import annotations
 
 import functools
-import os
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -21,19 +20,10 @@ from . import apv, charts, forms, signals
 from . import guide as guide_module
 from . import trend
 from .problems import InputError
-from .store import Store, set_user
+from .store import UNKNOWN_USER, Store, current_user, set_user
 from .workbook import BrokenInput, UnknownUnit, Workbook, broken_line
 
 MODES = ("live", "report")
-# For a projector (stresskit present): large type, strong contrast, wide controls.
-PRESENT_CSS = """
-body, .jp-RenderedHTMLCommon, .widget-html-content, .widget-label, .jupyter-widgets { font-size: 20px !important; color: #000; }
-.jp-RenderedHTMLCommon h1 { font-size: 2.1em; } .jp-RenderedHTMLCommon h2 { font-size: 1.6em; }
-.widget-toggle-button, .widget-button, .widget-dropdown > select, .widget-text input, .widget-textarea textarea,
-.widget-datepicker input { font-size: 18px !important; min-height: 2.2em; }
-.widget-checkbox input { transform: scale(1.5); margin-right: 0.6em; }
-.sk-figure img { width: 100%; }
-"""
 CSS = Path(__file__).parent / "templates" / "stresskit" / "static" / "stresskit.css"
 
 
@@ -135,17 +125,29 @@ class Page:
         html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
                 f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
-        if self.mode == "live":
-            present = PRESENT_CSS if os.environ.get("STRESSKIT_PRESENT") else ""
-            html = f"<style>{CSS.read_text(encoding='utf-8')}{present}</style>" + html
+        if self.mode == "live":  # the projector style comes with stresskit present's own page template
+            html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
         show(html)
         if self.mode == "live":
-            import ipywidgets as w
+            display(self._who())
 
-            name = w.Text(placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
-                          style={"description_width": "initial"}, layout=w.Layout(width="36em"))
-            name.observe(lambda change: set_user(change["new"]), names="value")
-            display(name)
+    def _who(self):
+        """The name saved with every answer: asked once before the first save (forms wait for it)."""
+        import ipywidgets as w
+
+        given = current_user() if current_user() != UNKNOWN_USER else ""
+        name = w.Text(value=given, placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
+                      style={"description_width": "initial"}, layout=w.Layout(width="36em"))
+        name.add_class("sk-who")
+
+        def named(change) -> None:
+            set_user(change["new"])
+            if change["new"].strip():
+                forms.name_given()
+
+        name.observe(named, names="value")
+        forms.ask_name_with(name)
+        return name
 
     @_guarded
     def form(self, form_id: str, prefill: dict | None = None, prefill_source: str = "", items=None,

@@ -1,41 +1,108 @@
-"""Live use of the notebooks: `stresskit present` (Voilà, for a projector) and `stresskit lab`.
+"""Live use of the notebooks: `stresskit present` (one Voilà server for a whole workbook, for a
+projector) and `stresskit lab` (JupyterLab).
 
-Both start from copies of the notebooks with the workbook (and unit) injected as
-parameters, in live mode, so the shipped notebooks stay untouched.
+Both start from copies of the notebooks with the workbook injected as a parameter, in live
+mode, so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
+token in the printed address; its log goes to a file in a private temporary folder (in the
+workbook's `.stresskit-tmp/`, or the system's when the workbook is read-only), so a full
+pipe can never stall the server. The server process itself is `present_server`.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode
 
 import nbformat
 
 from .batch import NOTEBOOKS, UsageError, notebooks
+from .store import USER_ENV
 from .workbook import Workbook
 
-PRESENT_ENV = "STRESSKIT_PRESENT"  # set for the kernel: the page uses the projector style
+PRESENT_ENV = "STRESSKIT_PRESENT"  # set for the kernel: the page is on a projector
+NOTEBOOKS_ENV = "STRESSKIT_PRESENT_NOTEBOOKS"  # the folder of the server's notebook copies
+TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"  # the token, handed to the server process (never on its command line)
+TEMP_FOLDER = ".stresskit-tmp"
+TEMPLATES = Path(__file__).parent / "templates"
+POOL_SIZE = 1  # pre-heated kernels per notebook
+MAX_KERNELS = 6  # kernels in use at once, besides the pool
+CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
+FIRST_ENV = "STRESSKIT_PRESENT_FIRST"  # the notebook to heat first: the page the printed address opens
+REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
+                "import stresskit.present as _present\n"
+                "unit = _present.on_request(workbook, unit, {stem!r})")
 
 
-def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path) -> list[Path]:
-    """Parameterised copies (mode live) of the notebooks in `folder`."""
+def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
+    """Parameterised copies (mode live) of the notebooks in `folder`; with `on_request` each
+    copy takes its unit (and who answers) from the page's address when it is opened."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
+    from . import guide as guide_module
+
+    titles = {r.notebook: f"{r.number}. {r.title}" for r in guide_module.default().recommendations}
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for path in stems:
         nb = parameterize_notebook(load_notebook_node(str(path)),
                                    {"workbook": str(book.root.resolve()), "unit": unit, "mode": "live"})
+        if on_request:
+            at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL.format(stem=path.stem)))
+        nb.metadata["title"] = titles.get(path.stem, path.stem)
+        nb.metadata.pop("papermill", None)
         target = folder / path.name
         nbformat.write(nb, target)
         out.append(target)
     return out
+
+
+def on_request(workbook: str, unit: str, stem: str = "") -> str:
+    """In the kernel of a page: load what every page needs, wait until the browser asks for the
+    page (at once when the kernel was not pre-heated), and return the unit it asks for. The
+    store is read only after this, so a pre-heated page shows every answer saved before."""
+    _let_the_first_page_heat_first(stem)
+    import ipywidgets  # noqa: F401  (the slow imports, done while the kernel waits in the pool)
+    import matplotlib.pyplot  # noqa: F401
+
+    from . import apv, page, store  # noqa: F401
+    from .workbook import Workbook as Book
+
+    try:
+        apv.results(Book.open(workbook))  # cached per kernel while the files are unchanged
+    except Exception:
+        pass  # the page itself says what is wrong
+    if stem and stem == os.environ.get(FIRST_ENV):
+        (Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated").touch()
+    from voila.utils import wait_for_request
+
+    wait_for_request()
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    who = " ".join((query.get("who") or [""])[0].split())[:80]
+    if who:
+        store.set_user(who)
+    return (query.get("unit") or [unit])[0]
+
+
+def _let_the_first_page_heat_first(stem: str, seconds: float = 20) -> None:
+    """All pools heat at once on start, sharing few cores: the page the address opens waits
+    for all of them unless the others let it go first."""
+    first = os.environ.get(FIRST_ENV)
+    if not first or stem == first or os.environ.get("VOILA_PREHEAT") != "True":
+        return
+    marker = Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated"
+    deadline = time.time() + seconds
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.1)
 
 
 def free_port() -> int:
@@ -44,35 +111,80 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+def temp_folder(book: Workbook) -> Path:
+    """A private folder for one server: in the workbook when it is writable, else the system's."""
+    base = book.root / TEMP_FOLDER
+    try:
+        base.mkdir(exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="present-", dir=base))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="stresskit-present-"))
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str  # the address to open, with the token
+    base: str  # http://127.0.0.1:PORT/
+    token: str
+    folder: Path
+    log: Path
+
+
+def serve(workbook: Path | str, unit: str | None = None, number: int | None = None, port: int | None = None,
+          folder: Path = NOTEBOOKS, who: str | None = None, env: dict | None = None,
+          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS) -> Server:
+    """Start one Voilà server for the whole workbook on 127.0.0.1; the address opens the landing
+    page, or with `unit`/`number` that recommendation for that unit."""
+    book = Workbook.open(workbook)
+    if unit and unit not in book.units:
+        raise UsageError(f"enheden {unit} findes ikke; kendte enheder er {', '.join(book.ordered())}.")
+    notebooks([number] if number else None, folder)  # says which numbers exist
+    work = temp_folder(book)
+    pages = work / "notebooks"
+    prepared(book, "", notebooks(None, folder), pages, on_request=True)
+    port = port or free_port()
+    token = secrets.token_urlsafe(24)
+    kernel_env = {**os.environ, **(env or {}), PRESENT_ENV: "1", NOTEBOOKS_ENV: str(pages),
+                  "JUPYTER_PATH": os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))}
+    kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
+    if who and who.strip():
+        kernel_env[USER_ENV] = who.strip()
+    if number:
+        kernel_env[FIRST_ENV] = notebooks([number], folder)[0].stem
+    cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
+           "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
+           "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
+           "--preheat_kernel=True", f"--pool_size={pool_size}",
+           "--VoilaKernelManager.fill_delay=0",
+           "--VoilaConfiguration.multi_kernel_manager_class=stresskit.present_server.CappedKernelManager",
+           f"--CappedKernelManager.max_kernels={max_kernels}",
+           f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}", "--MappingKernelManager.cull_interval=60",
+           "--MappingKernelManager.cull_connected=False", "--Voila.open_browser=False"]
+    log = work / "voila.log"
+    with open(log, "ab") as out:  # the child writes to the file itself: nothing to drain, nothing to block
+        proc = subprocess.Popen(cmd, env={**kernel_env, TOKEN_ENV: token}, cwd=work,
+                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    query = {"token": token}
+    if number:
+        query.update({"notebook": str(number), **({"unit": unit} if unit else {})})
+    return Server(proc, f"{base}?{urlencode(query)}", base, token, work, log)
+
+
+def wait_until_up(server: Server, seconds: float = 90) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"serveren stoppede (kode {proc.returncode})")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"serveren stoppede (kode {server.proc.returncode}); se {server.log}")
+        try:  # our own server answers with the token (another one on the port would send us to a login)
+            with urllib.request.urlopen(f"{server.base}stresskit/nav?token={server.token}", timeout=2) as answer:
+                if answer.geturl().startswith(f"{server.base}stresskit/nav"):
+                    return
         except Exception:
-            time.sleep(0.2)
-    raise RuntimeError(f"serveren svarede ikke på {url} inden for {seconds:.0f} s")
-
-
-def serve(workbook: Path | str, unit: str, number: int, port: int | None = None, folder: Path = NOTEBOOKS,
-          open_browser: bool = False, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """Start Voilà on one notebook for one unit, on 127.0.0.1 only; return the process and its address."""
-    book = Workbook.open(workbook)
-    if unit not in book.units:
-        raise UsageError(f"enheden {unit} findes ikke; kendte enheder er {', '.join(book.ordered())}.")
-    [path] = notebooks([number], folder)
-    work = Path(tempfile.mkdtemp(prefix="stresskit-present-"))
-    [copy] = prepared(book, unit, [path], work)
-    port = port or free_port()
-    cmd = [sys.executable, "-m", "voila", str(copy), f"--port={port}", "--Voila.ip=127.0.0.1",
-           "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
-           "--Voila.open_browser=" + ("True" if open_browser else "False")]
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {}), PRESENT_ENV: "1"}, cwd=work,
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return proc, f"http://127.0.0.1:{port}/"
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
 
 
 def lab_command(workbook: Path | str, folder: Path = NOTEBOOKS, port: int | None = None) -> tuple[list[str], Path]:
@@ -102,3 +214,7 @@ def stop(proc: subprocess.Popen) -> None:
             except ProcessLookupError:
                 pass
             proc.wait()
+    try:  # kernels left behind by a hard stop
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -10,7 +10,6 @@ command or notebook shows a traceback for it; a failed write is rolled back whol
 """
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sqlite3
@@ -132,13 +131,14 @@ def set_user(name: str) -> None:
     _user = name.strip() or None
 
 
+USER_ENV = "STRESSKIT_USER"
+UNKNOWN_USER = "ukendt"
+
+
 def current_user() -> str:
-    if _user:
-        return _user
-    try:
-        return os.environ.get("STRESSKIT_USER") or getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "ukendt"
+    """Who is saving: the name given in this session, else $STRESSKIT_USER, else «ukendt».
+    Never the operating system's login name: on a shared laptop that names the wrong person."""
+    return _user or (os.environ.get(USER_ENV) or "").strip() or UNKNOWN_USER
 
 
 def now() -> str:

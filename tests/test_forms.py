@@ -55,12 +55,11 @@ def test_a_failed_save_is_shown_not_swallowed(tmp_path):
 
 
 def test_action_item_becomes_an_action_of_the_unit(tmp_path):
-    from datetime import date
     v, store = view(tmp_path)
     field = v.fields["apv.fase.opgave"]
     field.what.value = "Aftal opfølgning på APV"
     field.who.value = "AMR"
-    field.when.value = date(2027, 1, 15)
+    field.when.value = "15.01.2027"  # typed as a Dane writes it
     field.save()
     [action] = store.actions("hum")
     assert action.data["measure"] == "Aftal opfølgning på APV" and action.data["deadline"] == "2027-01-15"

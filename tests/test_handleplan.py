@@ -69,7 +69,7 @@ def test_iglo_editor_places_and_closes_an_action(book):
     store = Store(book.store_path)
     editor = forms.ActionEditor(store, guide.default(), {"hum": "Humaniora"}, "hum")
     editor.measure.value, editor.level.value, editor.phase.value = "Buddyordning for nye lærere", "gruppe", "forebyggelse"
-    editor.deadline.value = date(2027, 2, 1)
+    editor.deadline.value = "01.02.2027"
     saved = editor.save()
     assert (saved.level, saved.phase, saved.deadline, saved.recommendation) == ("gruppe", "forebyggelse", "2027-02-01", "handleplan")
     editor.pick.value = saved.id

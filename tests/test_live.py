@@ -1,104 +1,228 @@
-"""Live facilitation in a real browser: Voilà (stresskit present) and JupyterLab (stresskit lab).
+"""Live facilitation in a real browser: `stresskit present` (one Voilà server for the workbook)
+and `stresskit lab` (JupyterLab).
 
-Every server a test starts is stopped by its PID (its whole session), also when the test fails.
+The present server is started once for the module, on its own copy of the example with a
+payload as a unit name and as an answer; it is stopped by its PID (its whole session), also
+when a test fails. A failing test saves a screenshot (the `page` fixture).
 """
+import json
 import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 
+from conftest import copy_example
 from stresskit import answers, present
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 
-SLOW = 90_000  # ms: a kernel must start and run the notebook
+SLOW = 90_000  # ms: a page whose pre-heated kernel is taken may need a fresh one
+PAYLOAD = "<img src=x onerror=\"document.body.dataset.pwned='1'\"><script>alert(1)</script>"
+FIE = "Facilitator Fie"
 
 
-@pytest.fixture
-def workbook(example):
-    answers.import_(Workbook.open(example), example / "answers.yaml")
-    return example
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    book = copy_example(tmp_path_factory.mktemp("present") / "example")
+    yaml = book / "institution.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("  name: Kantine", f"  name: {json.dumps(PAYLOAD + 'Kantine')}"),
+                    encoding="utf-8")
+    answers.import_(Workbook.open(book), book / "answers.yaml")
+    with Store(book / "stresskit.sqlite") as store:
+        store.save("hum", "paavirkning.vold.forstaaelse", PAYLOAD, who=PAYLOAD)
+    return book
 
 
-@pytest.fixture
-def voila(workbook):
-    servers = []
-
-    def start(unit, number):
-        proc, url = present.serve(workbook, unit, number)
-        servers.append(proc)
-        present.wait_until_up(url, proc)
-        return url
-
-    yield start
-    for proc in servers:
-        present.stop(proc)
+@pytest.fixture(scope="module")
+def server(workbook):
+    started = present.serve(workbook)
+    try:
+        present.wait_until_up(started)
+        yield started
+    finally:
+        present.stop(started.proc)
 
 
 def no_code_and_no_error(page):
     assert page.locator(".jp-CodeMirrorEditor, .cm-editor, .highlight, .jp-InputPrompt").count() == 0
     body = page.inner_text("body")
-    assert "Traceback" not in body and "import stresskit" not in body and "page." not in body
+    assert "Traceback" not in body and "import stresskit" not in body and "_present" not in body
     assert page.locator(".sk-message").count() == 0  # no Danish error box either
 
 
-def chart_src(page, alt_start):
-    return page.locator(f"img[alt^='{alt_start}']").first.get_attribute("src")
-
-
-def test_present_03_saves_redraws_and_survives_a_reload(voila, workbook, page):
-    url = voila("hum", 3)
-    page.goto(url)
-    page.wait_for_selector(".widget-dropdown select", timeout=SLOW)
+def open_page(page, wait_for):
+    page.wait_for_selector(wait_for, timeout=SLOW)
+    page.wait_for_selector("#sk-bar #sk-unit")
     no_code_and_no_error(page)
-    page.get_by_placeholder("Skriv dit navn").fill("Facilitator Fie")
-    before = chart_src(page, "To søjlediagrammer")
-    selects = page.locator(".sk-form .widget-dropdown select")
-    selects.nth(2).select_option(label="5 – i meget høj grad")  # Uklare krav: how well do we map it
+
+
+def status_of(page, text):
+    """Wait until a save's status line says it was saved by `text`."""
+    page.locator(".sk-status", has_text=text).first.wait_for(timeout=20_000)
+
+
+def test_a_workshop_from_the_landing_page_through_two_recommendations_and_two_units(server, workbook, page):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server.url)
+    page.get_by_label("Humaniora").check()
+    page.locator("a.sk-rec", has_text="Tal om påvirkningerne").click()
+    open_page(page, ".sk-form .widget-dropdown select")
+    assert "unit=hum" in page.url and "token" not in page.url
+
+    page.locator(".sk-form .widget-dropdown select").nth(2).select_option(label="5 – i meget høj grad")
+    status_of(page, "Skriv dit navn øverst på siden")  # nothing is saved before someone says who answers
+    assert page.locator(".sk-who.sk-who-needed").count() == 1
+    page.get_by_placeholder("Skriv dit navn").fill(FIE)  # ... and then the waiting answer is saved
+    status_of(page, FIE)
     page.locator(".sk-form textarea").nth(1).fill("Ved skemaændringer midt i semestret")
-    page.wait_for_function(f"document.querySelector(\"img[alt^='To søjlediagrammer']\").src !== {before!r}", timeout=20_000)
-    page.wait_for_timeout(1500)  # the text is saved after a pause in typing
-    with Store(workbook / "stresskit.sqlite") as store:
-        latest = store.latest("hum")
-    rating = latest["paavirkning.uklare_krav.afdaekning"]
-    text = latest["paavirkning.uklare_krav.forstaaelse"]
-    assert (rating.value, rating.who) == ("5", "Facilitator Fie")
-    assert (text.value, text.who) == ("Ved skemaændringer midt i semestret", "Facilitator Fie")
-    assert rating.at > "2026-11" and "Afdækker 5" not in before
-    assert "Uklare og modstridende krav: Afdækker 5" in page.locator("img[alt^='To søjlediagrammer']").get_attribute("alt")
-    page.reload()
-    page.wait_for_selector(".widget-dropdown select", timeout=SLOW)
-    assert page.locator(".sk-form .widget-dropdown select").nth(2).evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ") == "5 – i meget høj grad"
-    assert page.locator(".sk-form textarea").nth(1).input_value() == "Ved skemaændringer midt i semestret"
+    page.wait_for_function("document.querySelectorAll('.sk-status .sk-saved').length >= 2", timeout=20_000)
+    status_of(page, FIE)
 
-
-def test_present_06_adds_an_action_to_the_iglo_grid(voila, workbook, page):
-    url = voila("hum", 6)
-    page.goto(url)
-    page.wait_for_selector("table.sk-iglo", timeout=SLOW)
-    no_code_and_no_error(page)
+    page.select_option("#sk-rec", "06_handleplan.ipynb")
+    open_page(page, "table.sk-iglo")
+    assert page.get_by_placeholder("Skriv dit navn").input_value() == FIE  # asked once, not on every page
     page.get_by_placeholder("Tiltaget, der skal gennemføres").fill("Makkerordning for nye lærere")
     page.locator(".widget-dropdown", has_text="Niveau").locator("select").select_option(label="Gruppe")
     page.locator(".widget-dropdown", has_text="Fase").locator("select").select_option(label="Forebyggelse")
+    page.locator(".widget-text", has_text="Frist").locator("input").fill("01.03.2027")
     page.get_by_role("button", name="Gem opgave").click()
-    row = page.locator("table.sk-iglo tr", has=page.locator("th", has_text="1. Forebyggelse"))
-    cell = row.locator("td").nth(2)  # organisation, ledelse, gruppe, individ
-    cell.get_by_text("Makkerordning for nye lærere").wait_for(timeout=20_000)
-    with Store(workbook / "stresskit.sqlite") as store:
-        made = [v for v in store.actions("hum") if v.data["measure"] == "Makkerordning for nye lærere"]
-    assert made and made[0].data["level"] == "gruppe" and made[0].data["phase"] == "forebyggelse"
+    page.locator("table.sk-iglo").get_by_text("Makkerordning for nye lærere").wait_for(timeout=20_000)
+
+    page.select_option("#sk-unit", "nat")
+    open_page(page, "table.sk-iglo")
+    assert "Naturvidenskab" in page.inner_text(".sk-masthead")
+    assert "Makkerordning for nye lærere" not in page.inner_text("table.sk-iglo")
+    page.select_option("#sk-unit", "hum")
+    open_page(page, "table.sk-iglo")
+    assert "Makkerordning for nye lærere" in page.inner_text("table.sk-iglo")
+    assert "01.03.2027" in page.inner_text("body")  # the deadline, shown the Danish way
+
+    page.click("#sk-prev")  # 5
+    open_page(page, ".sk-form")
+    page.select_option("#sk-rec", "03_paavirkninger.ipynb")
+    open_page(page, ".sk-form .widget-dropdown select")
     page.reload()
-    page.wait_for_selector("table.sk-iglo", timeout=SLOW)
-    assert "Makkerordning for nye lærere" in page.locator("table.sk-iglo").inner_text()
+    open_page(page, ".sk-form .widget-dropdown select")
+    assert page.get_by_placeholder("Skriv dit navn").input_value() == FIE
+    chosen = page.locator(".sk-form .widget-dropdown select").nth(2).evaluate("s => s.options[s.selectedIndex].text")
+    assert chosen.replace("\xa0", " ") == "5 – i meget høj grad"
+    assert page.locator(".sk-form textarea").nth(1).input_value() == "Ved skemaændringer midt i semestret"
+
+    with Store(workbook / "stresskit.sqlite") as store:
+        latest = store.latest("hum")
+        made = [v for v in store.actions("hum") if v.data["measure"] == "Makkerordning for nye lærere"]
+    assert latest["paavirkning.uklare_krav.afdaekning"].who == FIE
+    assert latest["paavirkning.uklare_krav.forstaaelse"].who == FIE
+    assert made and made[0].who == FIE and made[0].data["deadline"] == "2027-03-01"
+    assert made[0].data["level"] == "gruppe" and made[0].data["phase"] == "forebyggelse"
+    outside = [u for u in requests if not u.startswith((server.base, "data:", "blob:"))]
+    assert outside == []
 
 
-def test_jupyterlab_runs_the_notebook_and_renders_the_form(workbook, page, tmp_path):
+def test_the_section_menu_jumps_and_sections_fold(server, page):
+    page.goto(server.url)
+    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+    open_page(page, ".sk-form .widget-dropdown select")
+    menu = page.locator("#sk-sections a")
+    assert menu.count() >= 4 and "Overblik over enhederne" in page.inner_text("#sk-sections")
+    menu.filter(has_text="Når påvirkningerne kommer samtidig").click()
+    heading = page.locator("#rendered_cells h2", has_text="Når påvirkningerne kommer samtidig")
+    page.wait_for_timeout(300)
+    top = heading.bounding_box()["y"]
+    bar = page.locator("#sk-bar").bounding_box()
+    assert bar["y"] + bar["height"] - 5 <= top < 720 / 2  # right under the bar, which stays in view
+    first = page.locator("#rendered_cells h2", has_text="De fem påvirkninger")
+    table = page.locator("table", has_text="Stor arbejdsmængde og tidspres").first
+    first.locator(".sk-fold").click()
+    assert not table.is_visible()
+    first.locator(".sk-fold").click()
+    assert table.is_visible()
+
+
+def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned(server, page):
+    page.goto(server.url)
+    page.goto(f"{server.base}voila/render/04_status.ipynb?unit=hum")
+    open_page(page, ".sk-form .widget-checkbox, .sk-form .widget-toggle-buttons")
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '#sk-bar a, #sk-bar select, #sk-bar label, #sk-sections a, #rendered_cells label, #rendered_cells select, #rendered_cells input,'
+        + '#rendered_cells button, #rendered_cells textarea, #rendered_cells .widget-label, #rendered_cells td, #rendered_cells th'))
+        .filter(e => e.offsetParent !== null && e.innerText !== undefined)
+        .map(e => [e.tagName + ' ' + (e.innerText || e.value || '').slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])""")
+    assert len(sizes) > 50
+    assert [s for s in sizes if s[1] < 18] == []
+    aligned = page.evaluate("""() => Array.from(document.querySelectorAll('#rendered_cells td, #rendered_cells th'))
+        .filter(e => e.offsetParent !== null).map(e => getComputedStyle(e).textAlign)""")
+    assert aligned and set(aligned) <= {"left", "start"}
+
+
+def test_a_request_without_the_token_is_refused(server, browser):
+    context = browser.new_context()  # no login cookie
+    try:
+        fresh = context.new_page()
+        fresh.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+        assert "/login" in fresh.url and fresh.locator(".sk-form").count() == 0
+        fresh.goto(server.base)
+        assert "/login" in fresh.url and fresh.locator("a.sk-rec").count() == 0
+    finally:
+        context.close()
+    for path in ("api/kernels/00000000-0000-4000-8000-000000000000", "stresskit/nav"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{server.base}{path}", timeout=10)
+        assert refused.value.code == 403
+
+
+def test_markup_in_a_unit_name_and_an_answer_stays_text(server, page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.url)
+    assert "Kantine" in page.inner_text("#sk-start")
+    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+    open_page(page, ".sk-form textarea")
+    page.wait_for_timeout(1000)
+    assert PAYLOAD in [t.input_value() for t in page.locator(".sk-form textarea").all()]
+    assert any(PAYLOAD in o for o in page.locator("#sk-unit option").all_text_contents())
+    page.select_option("#sk-unit", "kantine")
+    open_page(page, ".sk-form")
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    assert page.evaluate("document.body.dataset.pwned") is None
+    assert page.locator("img[src='x']").count() == 0
+    assert not page.evaluate("Array.from(document.scripts).some(s => !s.type && s.textContent.includes('alert(1)'))")
+
+
+def test_two_browsers_on_one_unit_both_save_and_see_each_other(server, workbook, browser, page):
+    other = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        mo = other.new_page()
+        for p, name in ((page, "Fie Første"), (mo, "Mo Medfacilitator")):
+            p.goto(server.url)
+            p.goto(f"{server.base}voila/render/05_samarbejde.ipynb?unit=hum")
+            open_page(p, ".sk-form .widget-checkbox")
+            p.get_by_placeholder("Skriv dit navn").fill(name)
+        page.locator(".sk-form .widget-checkbox input").nth(0).check()
+        status_of(page, "Fie Første")
+        mo.locator(".sk-form .widget-checkbox input").nth(1).check()
+        status_of(mo, "Mo Medfacilitator")
+        page.reload()
+        open_page(page, ".sk-form .widget-checkbox")
+        assert page.locator(".sk-form .widget-checkbox input").nth(1).is_checked()
+        assert page.get_by_placeholder("Skriv dit navn").input_value() == "Fie Første"
+    finally:
+        other.close()
+
+
+def test_jupyterlab_runs_the_notebook_and_renders_the_form(tmp_path, page):
+    book = copy_example(tmp_path / "example")
+    answers.import_(Workbook.open(book), book / "answers.yaml")
     port = present.free_port()
-    cmd, _work = present.lab_command(workbook, port=port)
+    cmd, _work = present.lab_command(book, port=port)
     cmd += ["--no-browser", "--IdentityProvider.token=", "--ServerApp.password="]
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
     try:
-        present.wait_until_up(f"http://127.0.0.1:{port}/lab", proc)
+        _wait_for_lab(f"http://127.0.0.1:{port}/lab", proc)
         for attempt in range(2):  # a kernel that never connects (seen once under load) gets one more go
             page.goto(f"http://127.0.0.1:{port}/lab/tree/01_apv.ipynb")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=SLOW)
@@ -122,3 +246,17 @@ def test_jupyterlab_runs_the_notebook_and_renders_the_form(workbook, page, tmp_p
     finally:
         present.stop(proc)
         log.close()
+
+
+def _wait_for_lab(url, proc, seconds=90):
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert proc.poll() is None, "JupyterLab stoppede"
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except Exception:
+            time.sleep(0.3)
+    raise AssertionError(f"JupyterLab svarede ikke på {url}")
