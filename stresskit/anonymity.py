@@ -40,6 +40,7 @@ def status_text(status: str, k: int) -> str:
 def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
     itself are ``total[u]`` minus its children's totals."""
+    total = {u: int(n) for u, n in total.items()}  # exact costs outgrow int64 on large trees: Python ints
     order = _postorder(children, root)
     big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
     weight = {u: (total[u] * big * big if (u == root or not children[u]) else total[u] * big) + 1 for u in order}
