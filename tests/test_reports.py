@@ -255,13 +255,12 @@ def test_cooperation_summary_says_which_questions_can_be_ticked(built):
 
 
 def test_an_action_made_in_04_is_an_action_of_that_unit(example, tmp_path):
-    from datetime import date
     from stresskit import actions, forms, guide
     from stresskit.store import Store
     store = Store(example / "stresskit.sqlite")
     view = forms.FormView(guide.default().forms["opfoelgning"], store, "nat")
     field = view.fields["status.opfoelgning.opgaver"]
-    field.what.value, field.who.value, field.when.value = "Kortlæg forberedelsestiden", "Faggruppeleder", date(2027, 3, 1)
+    field.what.value, field.who.value, field.when.value = "Kortlæg forberedelsestiden", "Faggruppeleder", "01.03.2027"
     field.save()
     [action] = [a for a in actions.for_unit(store, "nat")]
     assert (action.measure, action.responsible, action.deadline) == ("Kortlæg forberedelsestiden", "Faggruppeleder", "2027-03-01")
