@@ -21,6 +21,13 @@ least cost, found exactly by dynamic programming over the tree:
 
 So a leaf with 23 respondents is never hidden to protect 3 respondents coded to its
 parent when hiding the parent (and aggregates above it) suffices.
+
+Figures of different measures are linked, so the tree rule runs per measure in order, each
+withholding at least what the one before withholds (`hidden`): first the respondent
+counts; then each exposure and resource, only where the unit's count is shown (else its n
+would give the hidden count away); then each combination of two exposures, only where both
+exposures are shown (else «exposed to both» beside «exposed to one» can give away the
+other). A withheld unit never says «no answers»: that too is a figure about a small group.
 """
 from __future__ import annotations
 
@@ -37,9 +44,11 @@ def status_text(status: str, k: int) -> str:
     }[status]
 
 
-def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int) -> dict[str, str]:
+def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
+             hidden: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
-    itself are ``total[u]`` minus its children's totals."""
+    itself are ``total[u]`` minus its children's totals. Units in ``hidden`` are withheld
+    whatever their size (a figure linked to one withheld elsewhere) and protected like any other."""
     total = {u: int(n) for u, n in total.items()}  # exact costs outgrow int64 on large trees: Python ints
     order = _postorder(children, root)
     big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
@@ -68,15 +77,15 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
         back[u] = steps
         direct = total[u] - sum(total[c] for c in children[u])
         options: dict[int, tuple[int, bool, int]] = {}
-        may_show = total[u] == 0 or total[u] >= k
+        may_show = (total[u] == 0 or total[u] >= k) and u not in hidden
         for a, cost in sorted(sums.items()):
             region = cap(direct + a)
             if may_show and region in (0, k):
                 if 0 not in options or cost < options[0][0]:
                     options[0] = (cost, True, a)
-            hidden = cost + weight[u]
-            if region not in options or hidden < options[region][0]:
-                options[region] = (hidden, False, a)
+            withheld = cost + weight[u]
+            if region not in options or withheld < options[region][0]:
+                options[region] = (withheld, False, a)
         best[u] = options
 
     status: dict[str, str] = {}
@@ -85,7 +94,8 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
     while todo:
         u, pending = todo.pop()
         _, shown, a = best[u][pending]
-        status[u] = NO_ANSWERS if total[u] == 0 else SHOWN if shown else SMALL if total[u] < k else COMPLEMENT
+        status[u] = (NO_ANSWERS if total[u] == 0 and u not in hidden else SHOWN if shown
+                     else SMALL if total[u] < k else COMPLEMENT)
         for c, pointers in zip(reversed(children[u]), reversed(back[u])):
             a, b = pointers[a]
             todo.append((c, b))

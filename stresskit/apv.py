@@ -628,11 +628,25 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
                or rnd.constructs[c].rule == "any"]
     mean[:, no_mean] = np.nan
 
-    status = np.empty(n.shape, dtype=object)
-    for j, cid in enumerate(cids):
-        k = book.min_group_sensitive if rnd.constructs[cid].sensitive else book.min_group
-        decided = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int))), k)
-        status[:, j] = [decided[u] for u in units]
+    everyone = _subtree_sums(book, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
+    counts = dict(zip(units, everyone.tolist()))
+    resp_status = anonymity.suppress(book.children, book.root_unit, counts, book.min_group)
+    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
+
+    # Linked measures withhold at least what they build on (see anonymity): counts, then
+    # exposures and resources, then combinations of two exposures.
+    uncounted = {u for u in units if respondents[u] is None}
+    decided: dict[str, dict[str, str]] = {}
+    for cid in sorted(cids, key=lambda c: rnd.constructs[c].kind == "combination"):
+        construct = rnd.constructs[cid]
+        k = book.min_group_sensitive if construct.sensitive else book.min_group
+        linked = set(uncounted)
+        for part in construct.parts:
+            linked |= {u for u in units if decided.get(part, {}).get(u, SHOWN) not in (SHOWN, NO_ANSWERS)}
+        j = cids.index(cid)
+        decided[cid] = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int).tolist())),
+                                          k, hidden=linked)
+    status = np.array([[decided[c][u] for c in cids] for u in units], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({
         "n": np.where(hidden, np.nan, n).ravel(),
@@ -640,11 +654,6 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
         "share": np.where(hidden, np.nan, share).ravel(),
         "status": status.ravel(),
     }, index=pd.MultiIndex.from_product([units, cids], names=["unit", "construct"]))
-
-    everyone = _subtree_sums(book, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
-    counts = dict(zip(units, (int(x) for x in everyone)))
-    resp_status = anonymity.suppress(book.children, book.root_unit, counts, book.min_group)
-    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
     return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive,
                    respondents, resp_status)
 

@@ -92,10 +92,10 @@ def check(book: Workbook) -> list[Problem]:
     return read(book)[1]
 
 
-def withheld(book: Workbook, unit_id: str) -> str:
-    """Why the unit's signals are not shown ('' when they may be)."""
-    status = _statuses(book)[unit_id]
-    if status == anonymity.SHOWN:
+def withheld(book: Workbook, unit_id: str, period: str | None = None) -> str:
+    """Why the unit's signals are not shown ('' when they may be, or when it has none)."""
+    status = _statuses(book, period)[unit_id]
+    if status in (anonymity.SHOWN, anonymity.NO_ANSWERS):
         return ""
     if status == anonymity.COMPLEMENT:
         return "Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud."
@@ -103,19 +103,23 @@ def withheld(book: Workbook, unit_id: str) -> str:
             "antal ansatte); de tæller med i enhederne over den.")
 
 
-def _statuses(book: Workbook) -> dict[str, str]:
-    # Staff per subtree; a unit without a headcount counts as a small group of one.
+def _statuses(book: Workbook, period: str | None = None) -> dict[str, str]:
+    # The staff a unit's figures are about: its headcount when it has a row of its own (a row
+    # covers the unit and everyone under it), else the staff behind the rows below it that
+    # for_unit combines — never staff whose figures are in no row. A unit without a
+    # headcount counts as a small group of one.
+    rows = read(book, period)[0]
     total: dict[str, int] = {}
     for unit in reversed(book.ordered()):
         below = sum(total[c] for c in book.children[unit])
-        total[unit] = max(book.units[unit].headcount or (0 if book.children[unit] else 1), below)
+        total[unit] = max(book.units[unit].headcount or 1, below) if unit in rows else below
     return anonymity.suppress(book.children, book.root_unit, total, book.min_group)
 
 
 def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[str, float]:
     """The unit's own figures, or those of the units below it combined (the latest period when
     None); nothing when withheld."""
-    if withheld(book, unit_id):
+    if withheld(book, unit_id, period):
         return {}
     rows, problems = read(book, period)
     if problems:

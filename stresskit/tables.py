@@ -40,7 +40,8 @@ def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
 
     ``header_row`` is the row (1 = first) holding the column names; rows above it, such as a
     survey tool's title lines, are skipped. For .xlsx, ``sheet`` names the sheet; without it
-    the first sheet whose header row has ``want_column`` is read (else the first sheet).
+    the first visible sheet whose header row has ``want_column`` is read (else the first
+    visible sheet).
     ``frame.attrs["header_row"]`` tells the caller which spreadsheet row the header was, so
     a problem can name the row a user sees.
     """
@@ -57,7 +58,10 @@ def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
         raise
     except pd.errors.EmptyDataError:
         raise InputError(Problem(name, expected="filen er tom; der forventes en overskriftsrække og én række pr. besvarelse.")) from None
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+    except pd.errors.ParserError:  # pandas' own words are English and technical
+        raise InputError(Problem(name, expected="filens rækker passer ikke sammen: fx et anførselstegn, der ikke "
+                                                "lukkes, eller en række med flere felter end overskriften.")) from None
+    except (OSError, ValueError) as exc:
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som {path.suffix}-tabel ({_reason(exc)}).")) from None
     except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({_reason(exc)}).")) from None
@@ -83,9 +87,9 @@ def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_c
                 raise InputError(Problem(name, column="sheet", value=sheet,
                                          expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}."))
             ws = book[sheet]
-        else:
-            ws = next((s for s in book.worksheets if want_column is not None and want_column in _header(s, header_row)),
-                      book.worksheets[0])
+        else:  # hidden sheets (old data, working copies) are never read unless named
+            visible = [s for s in book.worksheets if s.sheet_state == "visible"] or book.worksheets
+            ws = next((s for s in visible if want_column is not None and want_column in _header(s, header_row)), visible[0])
         where = f"{name}, ark «{ws.title}»"
         for ref, first_row, last_row in _merged(path, ws):
             if last_row >= header_row:

@@ -284,3 +284,21 @@ def test_copsoq3_preset_scores_0_to_100_with_reversed_items_right(tmp_path, caps
     assert table.at[("a", "uklare_krav"), "mean"] == pytest.approx(25)
     assert table.at[("a", "vold"), "share"] == pytest.approx(1 / 12)
     assert check(folder) == []
+
+
+def test_a_hidden_sheet_is_never_read_unless_named(tmp_path):
+    """Found by review: a hidden first sheet with old answers was read instead of the visible one."""
+    import openpyxl
+    from stresskit import tables
+    path = tmp_path / "runde.xlsx"
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title, old.sheet_state = "Gammel", "hidden"
+    old.append(["enhed", "q1"])
+    old.append(["hum", "5"])
+    new = wb.create_sheet("Besvarelser")
+    new.append(["enhed", "q1"])
+    new.append(["hum", "1"])
+    wb.save(path)
+    assert tables.read(path, "runde.xlsx", want_column="enhed")["q1"].tolist() == ["1"]
+    assert tables.read(path, "runde.xlsx", sheet="Gammel")["q1"].tolist() == ["5"]
