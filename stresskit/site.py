@@ -1,0 +1,208 @@
+"""The pages around the notebooks' reports, from the Jinja templates in templates/site/:
+each unit's overblik (OUT/<unit>/overblik.html), its combined report with the overblik as page 1
+(OUT/<unit>/index.html), and the index of all units (OUT/index.html).
+
+Every template is rendered with autoescape; the only markup passed in as safe is the CSP, the
+stylesheets and the bodies of exported reports (escaped when they were exported).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from . import actions as actions_module
+from . import apv, overblik, report, trend
+from . import guide as guide_module
+from .problems import InputError
+from .store import Store
+from .workbook import Workbook, broken_line
+
+SITE = report.TEMPLATES / "site"
+BODY = re.compile(r"<main>(.*)<footer", re.S)
+# Each exported report opens with its own masthead (kicker, title, unit, date): the combined
+# report has one for all, so the sections' mastheads are taken out.
+MASTHEAD = re.compile(r"<header class=[\"']sk-masthead[\"'][^>]*>.*?</header>", re.S)
+# Share exposed → one of five steps of one colour scale, darker and warmer = more exposed.
+ATTENTION_STEPS = ((0.10, "a0"), (0.20, "a1"), (0.35, "a2"), (0.50, "a3"), (float("inf"), "a4"))
+ATTENTION_KEY = ("under 10 %", "10–19 %", "20–34 %", "35–49 %", "50 % og derover")
+PROGRESS_MARK = {overblik.NOT_STARTED: "○", overblik.STARTED: "◐", overblik.DONE: "●"}
+
+
+@functools.cache
+def environment():
+    from jinja2 import Environment, FileSystemLoader
+
+    # autoescape: every value a page template prints is escaped unless stresskit marked it as markup
+    return Environment(loader=FileSystemLoader(SITE), autoescape=True, trim_blocks=False)
+
+
+@functools.cache
+def stylesheet() -> str:
+    return report.CSS.read_text(encoding="utf-8") + (SITE / "site.css").read_text(encoding="utf-8")
+
+
+def page(template: str, **values) -> str:
+    return environment().get_template(template).render(csp=report.CSP, css=stylesheet(), **values)
+
+
+def href(*parts: str) -> str:
+    """A relative link to a file under OUT; quoting every part keeps an id from becoming a scheme or a path."""
+    return "/".join(quote(p, safe="") for p in parts)
+
+
+def seconds(value: float) -> str:
+    """Seconds as Danish readers write them: 23,2 s."""
+    return f"{value:.1f}".replace(".", ",") + " s"
+
+
+# --- a unit's pages -----------------------------------------------------------------------
+def overblik_page(s: overblik.Summary) -> str:
+    return page("overblik.html.j2", s=s, up="../")
+
+
+def section_body(html: str) -> Markup:
+    """The body of an exported report without its frame and masthead (escaped when it was exported)."""
+    match = BODY.search(html)
+    return Markup(MASTHEAD.sub("", match.group(1), count=1) if match else "")
+
+
+def unit_report(s: overblik.Summary, sections: list[dict]) -> str:
+    """``sections``: number, title, anchor and the exported report's HTML, in the order of the recommendations."""
+    parts = [{**x, "body": section_body(x["html"])} for x in sections]
+    return page("unit.html.j2", s=s, sections=parts)
+
+
+# --- the index ----------------------------------------------------------------------------
+def attention(share: float) -> str:
+    return next(css for limit, css in ATTENTION_STEPS if share < limit)
+
+
+@dataclass
+class Row:
+    unit: str
+    name: str
+    depth: int
+    overblik: str
+    report: str
+    respondents: str
+    exposures: list[tuple[str, str]]      # (text, css): «64» with a colour step, or «skjult» / «–»
+    better: int = 0
+    worse: int = 0
+    compared: int = 0
+    progress: str = ""                    # six marks, one per recommendation
+    progress_text: str = ""               # the same in words, for screen readers and the title
+    open: int = 0
+    overdue: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
+
+
+@dataclass
+class Group:
+    name: str
+    rows: list[Row]
+    open: bool
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.rows)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.rows if r.failed)
+
+
+def failures(runs: list, unit: str) -> list[tuple[str, str]]:
+    """The unit's failed runs as (which recommendations, why), one entry per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for r in runs:
+        if r.unit == unit and r.status == "failed":
+            by_reason.setdefault(r.reason, []).append(str(int(r.notebook[:2])) if r.notebook[:2].isdigit() else r.notebook)
+    return [(", ".join(numbers), reason) for reason, numbers in by_reason.items()]
+
+
+def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
+    """One row per unit; also the exposures in column order and why there are no APV figures ('' when there are)."""
+    guide = guide_module.default()
+    try:
+        history = apv.history(book)
+        note = "" if history else "Der er endnu ingen APV-besvarelser."
+    except InputError as exc:  # a broken survey: the fixed line, never a cell of it
+        history, note = [], broken_line(exc.problems)
+    latest = history[-1] if history else None
+    previous = history[-2] if len(history) > 1 else None
+    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None and e.id in latest.constructs]
+    constructs = [c.id for c in exposures] + [r.id for r in guide.resources if latest is not None and r.id in latest.constructs]
+    rows, cache = [], {}
+    with Store(book.store_path) as store:
+        everything = actions_module.for_unit(store)
+        for unit in units:
+            row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
+                      latest.respondents_text(unit) if latest else "–", [])
+            for e in exposures:
+                status = latest.table.at[(unit, e.id), "status"]
+                if status == apv.SHOWN:
+                    share = float(latest.table.at[(unit, e.id), "share"])
+                    row.exposures.append((f"{share * 100:.0f}", attention(share)))
+                else:
+                    row.exposures.append(("–" if status == apv.NO_ANSWERS else "skjult", "w"))
+            if previous is not None:
+                counts = trend.direction_counts(previous, latest, unit, constructs)
+                row.better, row.worse = counts[trend.BETTER], counts[trend.WORSE]
+                row.compared = sum(counts.values())
+            progress = overblik.progress(book, unit, store, everything, today, cache)
+            row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
+            row.progress_text = "; ".join(f"{p.number}: {overblik.PROGRESS_WORDS[p.state].lower()}" for p in progress)
+            mine = overblik.concerning(book, unit, everything)
+            row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
+            row.failed = failures(runs, unit)
+            rows.append(row)
+    return rows, exposures, note
+
+
+def groups(book: Workbook, rows: list[Row], open_all: bool) -> tuple[Row | None, list[Group]]:
+    """The institution's row, and one group per unit at the top of the tree (with everything under it)."""
+    root = book.root_unit
+    top = {u: u for u in book.children[root]}
+    by_top: dict[str, list[Row]] = {}
+    first = None
+    for row in rows:
+        if row.unit == root:
+            first = row
+            continue
+        head = next(a for a in book.ancestors(row.unit) if a in top)
+        by_top.setdefault(head, []).append(row)
+    out = []
+    for head, members in by_top.items():
+        out.append(Group(book.unit_name(head), members,
+                         open_all or any(r.failed for r in members)))
+    return first, out
+
+
+def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], run_seconds: float, made: str,
+               today: date | None = None) -> str:
+    today = today or actions_module.today()
+    rows, exposures, note = index_rows(book, units, runs, today)
+    first, grouped = groups(book, rows, open_all=len(rows) <= 60)
+    failed = [r for r in runs if r.status == "failed"]
+    reasons: dict[str, list] = {}
+    for r in failed:
+        reasons.setdefault(r.reason, []).append(r)
+    banner = [{"reason": reason, "count": len(found),
+               "where": sorted({x.unit for x in found}, key=units.index) if len(found) else []}
+              for reason, found in reasons.items()]
+    for b in banner:
+        b["names"] = ", ".join(book.unit_name(u) for u in b["where"][:12]) + (
+            f" og {len(b['where']) - 12} enheder mere" if len(b["where"]) > 12 else "")
+        b["all"] = len(b["where"]) == len(units) and len(units) > 1
+    stats = {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
+             "unchanged": sum(r.status == "unchanged" for r in runs), "failed": len(failed),
+             "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
+    return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
+                groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner, stats=stats,
+                key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)),
+                recommendations=[r.title for r in guide_module.default().recommendations])
