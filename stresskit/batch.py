@@ -103,7 +103,7 @@ class Summary:
 
     def line(self) -> str:
         return (f"{len(self.executed)} kørt, {len(self.failed)} fejlede, {len(self.skipped)} sprunget over "
-                f"(uændrede), på {self.seconds:.1f} s.")
+                f"(uændrede), på {site.seconds(self.seconds)}.")
 
 
 def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> list[Path]:

@@ -84,6 +84,8 @@ class Figure:
     higher: bool                 # markedly higher than the institution
     change: str                  # '' when there is no previous round or a figure is withheld
     direction: str = ""          # trend.BETTER / WORSE / SAME, '' without a change
+    unit_note: int = 0           # the footnote (1, 2, …) saying why the unit's figure is withheld
+    institution_note: int = 0
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Apv:
     respondents: str             # «26 besvarelser af 30 ansatte (87 %)», or why withheld
     exposures: list[Figure]
     resources: list[Figure]
+    notes: list[str] = field(default_factory=list)  # why figures are withheld, footnote 1, 2, …
 
 
 @dataclass
@@ -196,13 +199,26 @@ def _history(book: Workbook, history: list | None) -> tuple[list, str]:
 
 
 def withheld_text(results: apv.Results, unit: str, construct: str) -> str:
-    """Why a figure is not shown, short enough for a table cell and still the true reason."""
+    """Why a figure is not shown, in words: the true reason."""
     status = results.table.at[(unit, construct), "status"]
     if status == apv.NO_ANSWERS:
-        return "ingen svar"
+        return "Ingen svar."
     if status == apv.SMALL:
-        return f"skjult: færre end {results.threshold(construct)} svar"
-    return "skjult, så en mindre gruppe ikke kan regnes ud"
+        return f"Skjult: færre end {results.threshold(construct)} svar."
+    return "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden."
+
+
+def _cell(results: apv.Results, unit: str, construct: str, notes: list[str]) -> tuple[str, int]:
+    """A figure for a table cell: «64 %», «ingen svar», or «skjult» with the footnote saying why."""
+    share, _n = _share(results, unit, construct)
+    if share is not None:
+        return percent(share), 0
+    why = withheld_text(results, unit, construct)
+    if results.table.at[(unit, construct), "status"] == apv.NO_ANSWERS:
+        return "ingen svar", 0
+    if why not in notes:
+        notes.append(why)
+    return "skjult", notes.index(why) + 1
 
 
 def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | None, int]:
@@ -228,9 +244,9 @@ def change_text(c: trend.Change | None) -> str:
         return ""
     points = round(abs(c.points))
     if c.direction == trend.BETTER:
-        return f"▼ {points} point: tydeligt bedre"
+        return f"▼ {points} point, tydeligt bedre"
     if c.direction == trend.WORSE:
-        return f"▲ {points} point: tydeligt værre"
+        return f"▲ {points} point, tydeligt værre"
     sign = "+" if round(c.points) > 0 else "−" if round(c.points) < 0 else "±"
     return f"{sign}{points} point"
 
@@ -244,18 +260,19 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     if n is not None and headcount:
         respondents += f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %")
 
+    notes: list[str] = []
+
     def figure(item, kind) -> Figure:
         share, _n = _share(latest, unit, item.id)
-        other, _m = _share(latest, root, item.id)
+        mine, mine_note = _cell(latest, unit, item.id, notes)
+        theirs, their_note = ("", 0) if unit == root else _cell(latest, root, item.id, notes)
         c = trend.change(previous, latest, unit, item.id) if previous is not None else None
-        return Figure(item.id, item.short, kind,
-                      percent(share) if share is not None else withheld_text(latest, unit, item.id), share,
-                      "" if unit == root else percent(other) if other is not None else withheld_text(latest, root, item.id),
-                      markedly_higher(latest, unit, root, item.id), change_text(c), c.direction if c else "")
+        return Figure(item.id, item.short, kind, mine, share, theirs, markedly_higher(latest, unit, root, item.id),
+                      change_text(c), c.direction if c else "", mine_note, their_note)
 
     exposures = [figure(e, "exposure") for e in guide.exposures if e.get("apv_area") and e.id in latest.constructs]
     resources = [figure(r, "resource") for r in guide.resources if r.id in latest.constructs]
-    return Apv(latest.round, previous.round if previous is not None else "", respondents, exposures, resources)
+    return Apv(latest.round, previous.round if previous is not None else "", respondents, exposures, resources, notes)
 
 
 def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
