@@ -125,6 +125,16 @@ def failures(runs: list, unit: str) -> list[tuple[str, str]]:
     return [(", ".join(numbers), reason) for reason, numbers in by_reason.items()]
 
 
+def respondents(book: Workbook, results, unit: str) -> str:
+    """Short for an index cell: «26 af 30», «under 5», «skjult» (the legend says why), «–» without a survey."""
+    if results is None:
+        return "–"
+    n, headcount = results.respondents[unit], book.units[unit].headcount
+    if n is not None:
+        return f"{n} af {headcount}" if headcount else str(n)
+    return f"under {results.k}" if results.respondent_status[unit] == apv.SMALL else "skjult"
+
+
 def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
     """One row per unit; also the exposures in column order and why there are no APV figures ('' when there are)."""
     guide = guide_module.default()
@@ -142,7 +152,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
         everything = actions_module.for_unit(store)
         for unit in units:
             row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
-                      latest.respondents_text(unit) if latest else "–", [])
+                      respondents(book, latest, unit), [])
             for e in exposures:
                 status = latest.table.at[(unit, e.id), "status"]
                 if status == apv.SHOWN:
@@ -204,5 +214,5 @@ def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], r
              "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
     return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
                 groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner, stats=stats,
-                key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)),
+                k=book.min_group, k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)),
                 recommendations=[r.title for r in guide_module.default().recommendations])
