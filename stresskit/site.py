@@ -98,6 +98,7 @@ class Row:
     progress_text: str = ""               # the same in words, for screen readers and the title
     open: int = 0
     overdue: int = 0
+    followup: int = 0                     # open actions whose follow-up date has come
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
 
@@ -169,6 +170,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             row.progress_text = "; ".join(f"{p.number}: {overblik.PROGRESS_WORDS[p.state].lower()}" for p in progress)
             mine = overblik.concerning(book, unit, everything)
             row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
+            row.followup = sum(actions_module.followup_due(a, today) for a in mine)
             row.failed = failures(runs, unit)
             rows.append(row)
     return rows, exposures, note
