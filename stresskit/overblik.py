@@ -41,7 +41,7 @@ HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution
 SHARED_FORMS = ("aftaler", "arbejdsomraader", "grundlag", "samarbejde", "samarbejde_noter", "snitflade")
 GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
 NOT_STARTED, STARTED, DONE = "not_started", "started", "done"
-PROGRESS_WORDS = {NOT_STARTED: "Ikke startet", STARTED: "I gang", DONE: "Alle spørgsmål besvaret"}
+PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret"}
 
 RULES = {
     "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
@@ -117,6 +117,10 @@ class Progress:
     open: int
     overdue: int
     state: str                   # NOT_STARTED | STARTED | DONE
+
+    @property
+    def label(self) -> str:
+        return PROGRESS_WORDS[self.state]
 
     @property
     def text(self) -> str:

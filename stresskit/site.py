@@ -30,7 +30,7 @@ MASTHEAD = re.compile(r"<header class=[\"']sk-masthead[\"'][^>]*>.*?</header>", 
 # Share exposed → one of five steps of one colour scale, darker and warmer = more exposed.
 ATTENTION_STEPS = ((0.10, "a0"), (0.20, "a1"), (0.35, "a2"), (0.50, "a3"), (float("inf"), "a4"))
 ATTENTION_KEY = ("under 10 %", "10–19 %", "20–34 %", "35–49 %", "50 % og derover")
-PROGRESS_MARK = {overblik.NOT_STARTED: "○", overblik.STARTED: "◐", overblik.DONE: "●"}
+PROGRESS_MARK = {state: word[0] for state, word in overblik.PROGRESS_WORDS.items()}  # ○ ◐ ●
 
 
 @functools.cache
@@ -94,8 +94,7 @@ class Row:
     better: int = 0
     worse: int = 0
     compared: int = 0
-    progress: str = ""                    # six marks, one per recommendation
-    progress_text: str = ""               # the same in words, for screen readers and the title
+    progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
     open: int = 0
     overdue: int = 0
     followup: int = 0                     # open actions whose follow-up date has come
@@ -167,7 +166,6 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            row.progress_text = "; ".join(f"{p.number}: {overblik.PROGRESS_WORDS[p.state].lower()}" for p in progress)
             mine = overblik.concerning(book, unit, everything)
             row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
             row.followup = sum(actions_module.followup_due(a, today) for a in mine)
