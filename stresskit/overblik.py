@@ -383,33 +383,41 @@ def greb_scores(store: Store, unit: str) -> dict[str, tuple[float | None, bool]]
 
 def _steps(book: Workbook, unit: str, store: Store, figures: Apv | None, everything: list,
            progress: list[Progress], today: date) -> list[str]:
-    guide = guide_module.default()
-    steps = []
+    """The stated rules, in order (see the module's docstring); at most MAX_STEPS."""
+    first = next((p for p in progress if p.state == NOT_STARTED), None)
+    steps = [_overdue_step(book, unit, everything, today), _exposure_step(store, unit, figures),
+             f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else ""]
+    return [s for s in steps if s][:MAX_STEPS]
+
+
+def _overdue_step(book: Workbook, unit: str, everything: list, today: date) -> str:
     late = sorted((a for a in concerning(book, unit, everything) if a.overdue(today)), key=lambda a: a.deadline)
-    if late:
-        a = late[0]
-        whose = "" if a.unit == unit else f" ({book.unit_name(a.unit)})"
-        text = (f"Følg op på den forsinkede opgave «{a.measure}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-                f"{a.responsible or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
-        if len(late) > 1:
-            text = f"{len(late)} opgaver er forsinkede. " + text.replace("den forsinkede opgave", "den ældste,")
-        steps.append(text)
+    if not late:
+        return ""
+    a = late[0]
+    whose = "" if a.unit == unit else f" ({book.unit_name(a.unit)})"
+    what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
+    text = (f"Følg op på {what} «{a.measure}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
+            f"{a.responsible or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
+    return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
+
+
+def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
+    """The most exposed of the high exposures, with the weakest greb (or none rated yet)."""
     high = [f for f in (figures.exposures if figures else [])
             if f.higher or (f.unit_share is not None and f.unit_share >= HIGH_SHARE)]
-    if high:
-        top = max(high, key=lambda f: f.unit_share)
-        why = (f"{top.unit} udsat, markant højere end institutionens {top.institution}" if top.higher
-               else f"{top.unit} udsat")
-        scores = greb_scores(store, unit)
-        weak = [(s, g) for g in guide.greb for s, bad in [scores[g.id]] if bad or (s is not None and s < 0.5)]
-        if weak:
-            g = min(weak, key=lambda x: x[0] if x[0] is not None else 0)[1]
-            steps.append(f"«{top.title}» fylder ({why}), og grebet «{g.short}» lykkes ikke godt nok: tag det op i "
-                         f"opfølgningsdialogen (anbefaling 4).")
-        elif all(s is None for s, _ in scores.values()):
-            steps.append(f"«{top.title}» fylder ({why}), og ingen forebyggelsesgreb er vurderet endnu: gør status på "
-                         f"grebene (anbefaling 4).")
-    first = next((p for p in progress if p.state == NOT_STARTED), None)
-    if first is not None:
-        steps.append(f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her.")
-    return steps[:MAX_STEPS]
+    if not high:
+        return ""
+    top = max(high, key=lambda f: f.unit_share)
+    why = f"{top.unit} udsat, markant højere end institutionens {top.institution}" if top.higher else f"{top.unit} udsat"
+    scores = greb_scores(store, unit)
+    weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
+            if bad or (score is not None and score < 0.5)]
+    if weak:
+        g = min(weak, key=lambda x: x[0])[1]
+        return (f"«{top.title}» fylder ({why}), og grebet «{g.short}» lykkes ikke godt nok: tag det op i "
+                f"opfølgningsdialogen (anbefaling 4).")
+    if all(score is None for score, _ in scores.values()):
+        return (f"«{top.title}» fylder ({why}), og ingen forebyggelsesgreb er vurderet endnu: gør status på "
+                f"grebene (anbefaling 4).")
+    return ""

@@ -116,13 +116,14 @@ class Group:
         return sum(1 for r in self.rows if r.failed)
 
 
-def failures(runs: list, unit: str) -> list[tuple[str, str]]:
-    """The unit's failed runs as (which recommendations, why), one entry per reason."""
-    by_reason: dict[str, list[str]] = {}
+def failures(runs: list) -> dict[str, list[tuple[str, str]]]:
+    """Per unit, its failed runs as (which recommendations, why), one entry per reason."""
+    by_unit: dict[str, dict[str, list[str]]] = {}
     for r in runs:
-        if r.unit == unit and r.status == "failed":
-            by_reason.setdefault(r.reason, []).append(str(int(r.notebook[:2])) if r.notebook[:2].isdigit() else r.notebook)
-    return [(", ".join(numbers), reason) for reason, numbers in by_reason.items()]
+        if r.status == "failed":
+            number = str(int(r.notebook[:2])) if r.notebook[:2].isdigit() else r.notebook
+            by_unit.setdefault(r.unit, {}).setdefault(r.reason, []).append(number)
+    return {u: [(", ".join(numbers), reason) for reason, numbers in reasons.items()] for u, reasons in by_unit.items()}
 
 
 def respondents(book: Workbook, results, unit: str) -> str:
@@ -147,7 +148,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
     previous = history[-2] if len(history) > 1 else None
     exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None and e.id in latest.constructs]
     constructs = [c.id for c in exposures] + [r.id for r in guide.resources if latest is not None and r.id in latest.constructs]
-    rows, cache = [], {}
+    rows, cache, failed = [], {}, failures(runs)
     with Store(book.store_path) as store:
         everything = actions_module.for_unit(store)
         for unit in units:
@@ -169,7 +170,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             mine = overblik.concerning(book, unit, everything)
             row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
             row.followup = sum(actions_module.followup_due(a, today) for a in mine)
-            row.failed = failures(runs, unit)
+            row.failed = failed.get(unit, [])
             rows.append(row)
     return rows, exposures, note
 
@@ -177,20 +178,15 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
 def groups(book: Workbook, rows: list[Row], open_all: bool) -> tuple[Row | None, list[Group]]:
     """The institution's row, and one group per unit at the top of the tree (with everything under it)."""
     root = book.root_unit
-    top = {u: u for u in book.children[root]}
     by_top: dict[str, list[Row]] = {}
     first = None
     for row in rows:
         if row.unit == root:
             first = row
-            continue
-        head = next(a for a in book.ancestors(row.unit) if a in top)
-        by_top.setdefault(head, []).append(row)
-    out = []
-    for head, members in by_top.items():
-        out.append(Group(book.unit_name(head), members,
-                         open_all or any(r.failed for r in members)))
-    return first, out
+        else:
+            by_top.setdefault(book.ancestors(row.unit)[-2], []).append(row)  # the unit just below the root
+    return first, [Group(book.unit_name(head), members, open_all or any(r.failed for r in members))
+                   for head, members in by_top.items()]
 
 
 def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], run_seconds: float, made: str,
@@ -199,20 +195,27 @@ def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], r
     rows, exposures, note = index_rows(book, units, runs, today)
     first, grouped = groups(book, rows, open_all=len(rows) <= 60)
     failed = [r for r in runs if r.status == "failed"]
-    reasons: dict[str, list] = {}
-    for r in failed:
-        reasons.setdefault(r.reason, []).append(r)
-    banner = [{"reason": reason, "count": len(found),
-               "where": sorted({x.unit for x in found}, key=units.index) if len(found) else []}
-              for reason, found in reasons.items()]
-    for b in banner:
-        b["names"] = ", ".join(book.unit_name(u) for u in b["where"][:12]) + (
-            f" og {len(b['where']) - 12} enheder mere" if len(b["where"]) > 12 else "")
-        b["all"] = len(b["where"]) == len(units) and len(units) > 1
-    stats = {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
-             "unchanged": sum(r.status == "unchanged" for r in runs), "failed": len(failed),
-             "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
     return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
-                groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner, stats=stats,
-                k=book.min_group, k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)),
-                recommendations=[r.title for r in guide_module.default().recommendations])
+                groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner(book, units, failed),
+                stats=run_figures(runs, units, stems, run_seconds), k=book.min_group,
+                k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)))
+
+
+def banner(book: Workbook, units: list[str], failed: list, listed: int = 12) -> list[dict]:
+    """The failed runs by reason: how many, and where (all units, or the first few by name)."""
+    position = {u: i for i, u in enumerate(units)}
+    out = []
+    for reason in dict.fromkeys(r.reason for r in failed):
+        found = [r for r in failed if r.reason == reason]
+        where = sorted({r.unit for r in found}, key=position.get)
+        names = ", ".join(book.unit_name(u) for u in where[:listed])
+        if len(where) > listed:
+            names += f" og {len(where) - listed} enheder mere"
+        out.append({"reason": reason, "count": len(found), "names": names, "all": len(where) == len(units) > 1})
+    return out
+
+
+def run_figures(runs: list, units: list[str], stems: list[str], run_seconds: float) -> dict:
+    return {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
+            "unchanged": sum(r.status == "unchanged" for r in runs), "failed": sum(r.status == "failed" for r in runs),
+            "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
