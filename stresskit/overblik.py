@@ -226,10 +226,10 @@ def _cell(results: apv.Results, unit: str, construct: str, notes: list[str]) -> 
 
 
 def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | None, int]:
-    row = results.table.loc[(unit, construct)]
-    if row["status"] != apv.SHOWN:
+    table, key = results.table, (unit, construct)  # .at: a row lookup costs a hundred times more
+    if table.at[key, "status"] != apv.SHOWN:
         return None, 0
-    return float(row["share"]), int(row["n"])
+    return float(table.at[key, "share"]), int(table.at[key, "n"])
 
 
 def markedly_higher(results: apv.Results, unit: str, root: str, construct: str) -> bool:
