@@ -36,6 +36,7 @@ from .store import Store
 from .workbook import Workbook, broken_line
 
 MAX_ACTIONS = 6        # action rows on the page; the rest are counted
+MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
 HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution's share
 SHARED_FORMS = ("aftaler", "arbejdsomraader", "grundlag", "samarbejde", "samarbejde_noter", "snitflade")
@@ -61,6 +62,14 @@ def day(value: date | str | None) -> str:
     """A date as Danish readers write it (15.11.2026); '' for none."""
     parsed = actions_module.iso_date(value) if not isinstance(value, date) else value
     return parsed.strftime("%d.%m.%Y") if parsed else ""
+
+
+def short(text: str, limit: int) -> str:
+    """A long text cut at a word, with «…»: the overblik is one page; the full text is in recommendation 6."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
 
 
 def percent(share: float) -> str:
@@ -361,7 +370,8 @@ def _actions(book: Workbook, unit: str, everything: list, today: date) -> tuple[
             status = f"Forsinket (fristen var {day(a.deadline)})"
         elif actions_module.followup_due(a, today):
             status += f"; opfølgning nu (aftalt {day(a.followup)})"
-        lines.append(ActionLine(a.measure, a.responsible or "ingen ansvarlig", "" if a.unit == unit else book.unit_name(a.unit),
+        lines.append(ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
+                                "" if a.unit == unit else book.unit_name(a.unit),
                                 day(a.deadline) or a.deadline_text or "ingen frist", day(a.followup) or a.followup_text,
                                 status, a.overdue(today), actions_module.followup_due(a, today)))
     below = set(book.subtree(unit)) - {unit}
@@ -397,8 +407,8 @@ def _overdue_step(book: Workbook, unit: str, everything: list, today: date) -> s
     a = late[0]
     whose = "" if a.unit == unit else f" ({book.unit_name(a.unit)})"
     what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
-    text = (f"Følg op på {what} «{a.measure}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{a.responsible or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
+    text = (f"Følg op på {what} «{short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
+            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
     return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
 
 

@@ -102,13 +102,13 @@ class Printer:
 
 def write_unit_pdfs(out: Path, units: list[tuple[str, str]]) -> float:
     """rapport.pdf and overblik.pdf for each (unit id, footer name) whose HTML exists; seconds per unit."""
-    out = Path(out)
+    out = Path(out).resolve()
     started, done = time.perf_counter(), 0
     with Printer() as printer:
         for unit, footer in units:
-            folder = out / unit
-            if not (folder / "index.html").is_file():
-                continue
+            folder = (out / unit).resolve()
+            if out not in folder.parents or not (folder / "index.html").is_file():
+                continue  # ids are checked when read; a planted link or a missing report is skipped
             printer.print(folder / "overblik.html", folder / OVERBLIK, footer)
             printer.print(folder / "index.html", folder / REPORT, footer)
             done += 1

@@ -167,3 +167,14 @@ def test_the_index_of_4000_units_stays_under_2_mb(tmp_path):
     assert html.count("<details class='sk-group'") == 40 and html.count("<details class='sk-group' open") == 1  # the failed one
     assert f"✗ fejlede: anbefaling 2 for {b.unit_name(units[5])} – Fejl i celle 3: ValueError" in html
     assert "på 1234,5 s" in html
+
+
+def test_a_very_long_action_is_cut_on_the_page(tmp_path):
+    root = copy_example(tmp_path / "book")
+    b = Workbook.open(root)
+    with Store(b.store_path) as store:
+        actions.save(store, actions.Action("hum", "Ord " * 500, responsible="Navn " * 100, deadline="2026-11-01"))
+    s = overblik.summarize(b, "hum", today=TODAY)
+    [line] = [a for a in s.actions if a.measure.startswith("Ord")]
+    assert len(line.measure) <= overblik.MAX_TEXT + 2 and line.measure.endswith(" …")
+    assert all(len(step) < 400 for step in s.steps)
