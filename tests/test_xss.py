@@ -46,11 +46,11 @@ def poison(folder):
         group["name"] = payload(f"amo_groups.{group['id']}.name")
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
-    path = folder / "apv" / "2026.csv"  # the survey names units; code them by id so the APV still reads
-    text = path.read_text(encoding="utf-8-sig")
-    for name, unit_id in ids.items():
-        text = text.replace(f";{name};", f";{unit_id};")
-    path.write_text(text, encoding="utf-8")
+    for path in sorted((folder / "apv").glob("*.csv")):  # every round names units; code them by id so the APV still reads
+        text = path.read_text(encoding="utf-8-sig")
+        for name, unit_id in ids.items():
+            text = text.replace(f";{name};", f";{unit_id};")
+        path.write_text(text, encoding="utf-8")
 
     path = folder / "apv" / "mapping.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
