@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/present.py
+	$(BIN)/python benchmarks/pdf.py
 
 example: $(STAMP)
 	$(BIN)/python data/make_example.py

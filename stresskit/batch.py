@@ -2,8 +2,9 @@
 without ever letting one unit's data reach another unit's report.
 
 Output (OUT defaults to reports/<workbook folder name>/):
-    OUT/index.html                  units × recommendations, each cell ok / failed / unchanged
-    OUT/<unit>/index.html           the unit's recommendations in one report, with contents
+    OUT/index.html                  every unit in one row: APV, progress, actions; failed runs on top
+    OUT/<unit>/overblik.html        the unit's overblik, one printed page (see overblik, site)
+    OUT/<unit>/index.html           the overblik, then the unit's recommendations in one report
     OUT/<unit>/<nn>_<name>.html     one report per notebook, beside its executed .ipynb
 
 How it is fast: N worker processes take units from a queue. Each unit gets a kernel of
@@ -24,13 +25,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import functools
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
@@ -41,14 +40,10 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import nbformat
-from markupsafe import Markup
-
-from . import __version__, actions
+from . import __version__, actions, apv, overblik, report, site
 from . import guide as guide_module
-from . import report
 from .problems import InputError, Problem, os_reason
 from .store import Store
 from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
@@ -85,6 +80,7 @@ class Summary:
     out: Path
     runs: list[Run] = field(default_factory=list)
     seconds: float = 0.0
+    pdf_seconds: float | None = None  # per unit, when PDFs were made
 
     @property
     def failed(self) -> list[Run]:
@@ -107,7 +103,7 @@ class Summary:
 
     def line(self) -> str:
         return (f"{len(self.executed)} kørt, {len(self.failed)} fejlede, {len(self.skipped)} sprunget over "
-                f"(uændrede), på {self.seconds:.1f} s.")
+                f"(uændrede), på {site.seconds(self.seconds)}.")
 
 
 def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> list[Path]:
@@ -340,7 +336,7 @@ def _watch_parent(stop) -> None:
 # --- the parent side ---------------------------------------------------------------
 def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | None = None,
         numbers: list[int] | None = None, jobs: int = 2, force: bool = False, folder: Path | str = NOTEBOOKS,
-        progress=None) -> Summary:
+        progress=None, pdf: bool = False) -> Summary:
     """Run the batch; `progress(run)` is called as each (unit, notebook) finishes.
 
     Raises InputError when institution.yaml, the store or the workbook folder can't be used
@@ -386,13 +382,13 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     order = {(u, s): i for i, (u, s) in enumerate((u, s) for u in units for s in stems)}
     summary.runs.sort(key=lambda r: order[(r.unit, r.notebook)])
 
-    touched = {u for u, _, _ in todo}
-    for unit in units:
-        if unit in touched or not (out / unit / "index.html").exists():
-            write_unit_report(book, out, unit, stems)
+    write_unit_reports(book, out, units, stems)
     _save_state(out, state)
     summary.seconds = time.perf_counter() - started
     write_index(book, summary, stems, units, state)
+    if pdf:  # after every page is written: the PDFs print them (see pdf)
+        from . import pdf as pdf_module
+        summary.pdf_seconds = pdf_module.write_unit_pdfs(out, [(u, f"{book.unit_name(u)} · {book.name}") for u in units])
     return summary
 
 
@@ -559,63 +555,46 @@ def _save_state(out: Path, state: dict) -> None:
 
 
 # --- pages -------------------------------------------------------------------------
-BODY = re.compile(r"<main>(.*)<footer", re.S)
-
-
-@functools.cache
-def _templates():
-    from jinja2 import Environment, FileSystemLoader
-
-    # autoescape: every value a page template prints is escaped unless stresskit marked it as markup
-    return Environment(loader=FileSystemLoader(report.TEMPLATES / "site"), autoescape=True)
-
-
 def _page(template: str, **values) -> str:
-    return _templates().get_template(template).render(csp=report.CSP, css=report.CSS.read_text(encoding="utf-8"), **values)
+    return site.page(template, **values)
 
 
-def _href(*parts: str) -> str:
-    """A relative link to a file under OUT; quoting every part keeps an id from becoming a scheme or a path."""
-    return "/".join(quote(p, safe="") for p in parts)
+_href = site.href
 
 
-def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str]) -> Path:
-    """All of a unit's recommendations in one page with a table of contents."""
+def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str], store: Store | None = None,
+                      history: list | None = None, everything: list | None = None) -> Path:
+    """The unit's overblik (OUT/<unit>/overblik.html) and its combined report: the overblik as
+    page 1, then every recommendation, each without its own masthead."""
+    summary = overblik.summarize(book, unit, store, history=history, everything=everything)
     sections = []
     for stem in stems:
         path = out / unit / f"{stem}.html"
-        if not path.exists():
-            continue
-        match = BODY.search(path.read_text(encoding="utf-8"))
-        sections.append({"anchor": f"anbefaling-{stem[:2]}", "title": title(stem, numbered=False),
-                         "body": Markup(match.group(1) if match else "")})  # an exported report: escaped already
-    html = _page("unit.html.j2", unit=book.unit_name(unit), institution=book.name, sections=sections,
-                 unit_path=" › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
-                 today=f"{actions.today():%d.%m.%Y}")
+        if path.exists():
+            sections.append({"number": int(stem[:2]) if stem[:2].isdigit() else "", "title": title(stem, numbered=False),
+                             "anchor": f"anbefaling-{stem[:2]}", "html": path.read_text(encoding="utf-8")})
+    folder = target(out, unit, "")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(target(out, unit, "overblik.html"), site.overblik_page(summary))
     path = target(out, unit, "index.html")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, html)
+    write_atomic(path, site.unit_report(summary, sections))
     return path
 
 
-def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
-    cells = {(r.unit, r.notebook): r for r in summary.runs}
-    today = actions.today()
+def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[str]) -> None:
+    """Every unit's overblik and combined report. Always rewritten (no kernel is needed): a unit's
+    overblik also shows the institution's actions and compares with the institution's figures."""
+    try:
+        history = apv.history(book)
+    except InputError:
+        history = None  # each overblik then says, in the fixed line, that the survey is broken
     with Store(book.store_path) as store:
         everything = actions.for_unit(store)
-    rows = []
-    for unit in units:
-        mine = [a for a in everything if a.unit == unit]
-        late = sum(a.overdue(today) for a in mine)
-        due = sum(actions.followup_due(a, today) for a in mine)
-        flags = [f"{late} {'forsinket' if late == 1 else 'forsinkede'}" if late else "",
-                 f"{due} {'opfølgning' if due == 1 else 'opfølgninger'}" if due else ""]
-        rows.append({"name": book.unit_name(unit), "depth": book.depth(unit), "href": _href(unit, "index.html"),
-                     "attention": ", ".join(f for f in flags if f),
-                     "cells": [{"status": cells[(unit, stem)].status, "reason": cells[(unit, stem)].reason,
-                                "href": _href(unit, f"{stem}.html")} for stem in stems]})
-    html = _page("index.html.j2", institution=book.name, made=f"{datetime.now():%d.%m.%Y %H:%M}",
-                 ok=sum(r.ok for r in summary.runs), total=len(summary.runs), line=summary.line(),
-                 headings=[title(s) for s in stems], rows=rows)
+        for unit in units:
+            write_unit_report(book, out, unit, stems, store, history, everything)
+
+
+def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
+    html = site.index_page(book, units, summary.runs, stems, summary.seconds, f"{datetime.now():%d.%m.%Y %H:%M}")
     write_atomic(summary.index, html)
     return summary.index

@@ -78,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
     s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
+    s.add_argument("--pdf", action="store_true", help="skriv også rapport.pdf og overblik.pdf for hver enhed (kræver Chromium)")
 
     s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
                        description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
@@ -204,6 +205,14 @@ def _run(args) -> int:
     if args.jobs < 1:
         print("stresskit run: fejl: --jobs skal være mindst 1.", file=sys.stderr)
         return 2
+    if args.pdf:  # told before anything runs, not after the reports
+        from . import pdf
+
+        try:
+            pdf.check()
+        except pdf.PdfUnavailable as exc:
+            print(f"stresskit run: fejl: {exc}", file=sys.stderr)
+            return 2
     bar = None
 
     def progress(r):
@@ -224,7 +233,7 @@ def _run(args) -> int:
         book = Workbook.open(args.dir)
         total = len(args.units or book.units) * len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
         summary = batch.run(args.dir, args.out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
-                            folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress)
+                            folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress, pdf=args.pdf)
     except batch.UsageError as exc:
         print(f"stresskit run: fejl: {exc}", file=sys.stderr)
         return 2
@@ -242,6 +251,9 @@ def _run(args) -> int:
             for r in runs:
                 print(f"  FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
     print(f"Oversigt: {summary.index.resolve()}")
+    if summary.pdf_seconds is not None:
+        from .site import seconds
+        print(f"PDF: rapport.pdf og overblik.pdf i hver enheds mappe ({seconds(summary.pdf_seconds)} pr. enhed).")
     return 1 if summary.failed else 0
 
 

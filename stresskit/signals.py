@@ -21,7 +21,7 @@ from . import anonymity
 from . import guide as guide_module
 from . import tables
 from .problems import InputError, Problem, display_name
-from .workbook import Workbook
+from .workbook import INSTITUTION, Workbook
 
 UNIT_COLUMN = "enhed"
 PERIOD_COLUMN = "periode"
@@ -40,7 +40,41 @@ def periods(book: Workbook) -> list[str]:
     return sorted(read_periods(book)[0])
 
 
+_cache: dict[tuple, object] = {}
+
+
+def _memo(kind: str, key: tuple, compute):
+    """Computed once per process while the key (the file and the unit tree) is unchanged: an overblik
+    for each of thousands of units reads the same file and the same tree."""
+    if (kind, key) not in _cache:
+        if len(_cache) > 16:
+            _cache.clear()
+        _cache[(kind, key)] = compute()
+    return _cache[(kind, key)]
+
+
+def _tree(book: Workbook) -> tuple:
+    """The unit tree as institution.yaml holds it now (its path, time and size: cheap for thousands of units)."""
+    try:
+        stat = (book.root / INSTITUTION).stat()
+        return (str(book.root.resolve()), stat.st_mtime_ns, stat.st_size, len(book.units))
+    except OSError:  # a book not read from a file: never shared
+        return (id(book),)
+
+
+def _file(book: Workbook) -> tuple:
+    try:
+        stat = book.signals_path.stat()
+        return (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return (None, None)
+
+
 def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
+    return _memo("periods", (_tree(book), _file(book)), lambda: _read_periods(book))
+
+
+def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
     path = book.signals_path
     if not path.is_file():
         return {}, []
@@ -104,6 +138,10 @@ def withheld(book: Workbook, unit_id: str, period: str | None = None) -> str:
 
 
 def _statuses(book: Workbook, period: str | None = None) -> dict[str, str]:
+    return _memo("statuses", (_tree(book), _file(book), period), lambda: _suppressed(book, period))
+
+
+def _suppressed(book: Workbook, period: str | None) -> dict[str, str]:
     # The staff a unit's figures are about: its headcount when it has a row of its own (a row
     # covers the unit and everyone under it), else the staff behind the rows below it that
     # for_unit combines — never staff whose figures are in no row. A unit without a
@@ -125,7 +163,7 @@ def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[st
     if problems:
         raise InputError(problems)
     if unit_id in rows:
-        return rows[unit_id]
+        return dict(rows[unit_id])  # a copy: the rows are shared by every caller (see _memo)
     below = set(book.subtree(unit_id))
     # the topmost units below with a row of their own: a row already covers the units under it
     parts = [u for u in below if u in rows and not any(a in rows for a in book.ancestors(u)[1:] if a in below)]

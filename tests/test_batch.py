@@ -1,6 +1,7 @@
 """`stresskit run`: isolation between units, failures that don't stop the batch,
 incremental re-runs, metadata and the combined unit report."""
 import json
+import re
 import shutil
 
 import nbformat
@@ -66,8 +67,10 @@ def test_a_failing_unit_is_recorded_and_the_rest_finish(setup):
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and any("ZeroDivisionError" in line for line in errors[0].traceback)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "✗ fejlede" in index and "Fejl i celle 4: ZeroDivisionError: division by zero" in index
-    assert index.count("✓ ok") == len(summary.runs) - 1
+    # impossible to miss: a banner on top, and a line under the unit saying which recommendation
+    assert f"✗ 1 af {len(summary.runs)} kørsler fejlede" in index
+    assert index.count("✗ fejlede") == 1
+    assert "✗ fejlede: anbefaling 2 for Kantine – Fejl i celle 4: ZeroDivisionError: division by zero" in index
 
 
 def test_executed_notebooks_record_parameters_version_time_and_inputs(setup):
@@ -81,9 +84,13 @@ def test_executed_notebooks_record_parameters_version_time_and_inputs(setup):
 def test_combined_unit_report_has_contents_and_every_recommendation(setup):
     _book, _books, out, _summary = setup
     html = (out / "hum" / "index.html").read_text(encoding="utf-8")
-    assert "Samlet rapport: Humaniora" in html and "<nav class='sk-toc'" in html
+    assert "<title>Samlet rapport · Humaniora" in html and "<nav class='sk-toc'" in html
+    assert html.index("class='sk-overblik'") < html.index("id='anbefaling-01'")  # the overblik comes first
     assert "href='#anbefaling-01'" in html and "id='anbefaling-01'" in html and "id='anbefaling-02'" in html
-    assert "Start forebyggelsen i jeres APV" in html and "fint for hum" in html
+    assert "1. Start forebyggelsen i jeres APV" in html and "fint for hum" in html
+    assert len(re.findall(r"<header class=[\"']sk-masthead", html)) == 1  # one masthead: the sections' own are taken out
+    alone = (out / "hum" / "overblik.html").read_text(encoding="utf-8")
+    assert "Næste skridt" in alone and "href='index.html#anbefaling-01'" in alone
 
 
 def test_rerun_skips_unchanged_and_redoes_what_an_answer_touches(setup):

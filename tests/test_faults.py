@@ -84,11 +84,12 @@ def test_broken_survey_fails_every_run_with_one_line_and_quotes_nothing(stored, 
     code, text = cli_text(capsys, "run", stored, "--out", out)
     assert code == 1 and f"FEJLEDE 90 kørsler: {LINE}" in text and FREE_TEXT not in text
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert index.count("✗ fejlede") == 90 and index.count(LINE) == 90 and "✓ ok" not in index
+    assert "✗ 90 af 90 kørsler fejlede" in index and f"<b>{LINE}</b> (90 kørsler, alle enheder)" in index
+    assert index.count("✗ fejlede: anbefaling 1, 2, 3, 4, 5, 6 for ") == 15 and index.count(f" – {LINE}</td>") == 15
     report = (out / "hum" / "01_apv.html").read_text(encoding="utf-8")
     assert LINE in report and "række" not in report
     combined = (out / "hum" / "index.html").read_text(encoding="utf-8")
-    assert combined.count(LINE) == 6
+    assert combined.count(LINE) == 7  # each recommendation, and the overblik where the APV figures would be
     for path in out.rglob("*.html"):
         assert FREE_TEXT not in path.read_text(encoding="utf-8"), path
     assert not list(out.rglob("*.ipynb"))  # no kernel ran on input that cannot work

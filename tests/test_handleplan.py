@@ -1,6 +1,7 @@
 """Notebook 06's action plan: the IGLO grid, follow-up flags on fixed dates, and the exports."""
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import openpyxl
@@ -48,8 +49,11 @@ def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     summary = batch.Summary(tmp_path)
     batch.write_index(book, summary, [], book.ordered(), {})
     index = summary.index.read_text(encoding="utf-8")
-    assert "⚠ 1 forsinket</td>" in index  # Humaniora, as of 21 November
-    assert "⚠ 1 forsinket, 1 opfølgning</td>" in index  # the institution's own: late and due for follow-up
+    rows = {m[1]: m[2] for m in re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)}
+    # Humaniora, as of 21 November: its own three and the institution's two; its own and the institution's are late
+    assert "<td>5, <b class=l>⚠ 2 forsinket</b>, 1 til opfølgning</td>" in rows["Humaniora"]
+    # the institution's own: one late and due for follow-up
+    assert "<td>2, <b class=l>⚠ 1 forsinket</b>, 1 til opfølgning</td>" in rows["Fjordby Gymnasium"]
 
 
 def test_an_action_from_04_appears_in_the_iglo_grid(book, monkeypatch):

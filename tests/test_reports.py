@@ -35,10 +35,13 @@ def test_every_unit_runs_and_the_index_links_to_it(built):
     assert [(r.unit, r.notebook) for r in summary.runs] == [(u, s) for u in units for s in stems]
     assert not summary.failed
     index = summary.index.read_text(encoding="utf-8")
-    for unit in units:
+    for unit in units:  # each unit's overblik and full report; the full report links every recommendation
+        assert f"<a href={unit}/overblik.html>" in index and f"<a href={unit}/index.html>rapport</a>" in index
+        combined = (summary.out / unit / "index.html").read_text(encoding="utf-8")
         for stem in stems:
-            assert f"href='{unit}/{stem}.html'" in index
-    assert f"{len(summary.runs)} af {len(summary.runs)} i orden" in index
+            assert (summary.out / unit / f"{stem}.html").is_file() and f"id='anbefaling-{stem[:2]}'" in combined
+    assert f"{len(summary.runs)} kørsler ({len(units)} enheder × {len(stems)} anbefalinger): {len(summary.runs)} kørt" in index
+    assert "0 fejlede" in index and "kørsler fejlede" not in index
 
 
 def test_unit_below_min_group_shows_no_figure_of_its_own(built):

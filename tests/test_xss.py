@@ -46,7 +46,7 @@ def poison(folder):
         group["name"] = payload(f"amo_groups.{group['id']}.name")
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
-    for path in (folder / "apv").glob("*.csv"):  # the survey names units; code them by id so the APV still reads
+    for path in sorted((folder / "apv").glob("*.csv")):  # every round names units; code them by id so the APV still reads
         text = path.read_text(encoding="utf-8-sig")
         for name, unit_id in ids.items():
             text = text.replace(f";{name};", f";{unit_id};")

@@ -1,0 +1,221 @@
+"""The pages around the notebooks' reports, from the Jinja templates in templates/site/:
+each unit's overblik (OUT/<unit>/overblik.html), its combined report with the overblik as page 1
+(OUT/<unit>/index.html), and the index of all units (OUT/index.html).
+
+Every template is rendered with autoescape; the only markup passed in as safe is the CSP, the
+stylesheets and the bodies of exported reports (escaped when they were exported).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from . import actions as actions_module
+from . import apv, overblik, report, trend
+from . import guide as guide_module
+from .problems import InputError
+from .store import Store
+from .workbook import Workbook, broken_line
+
+SITE = report.TEMPLATES / "site"
+BODY = re.compile(r"<main>(.*)<footer", re.S)
+# Each exported report opens with its own masthead (kicker, title, unit, date): the combined
+# report has one for all, so the sections' mastheads are taken out.
+MASTHEAD = re.compile(r"<header class=[\"']sk-masthead[\"'][^>]*>.*?</header>", re.S)
+# Share exposed → one of five steps of one colour scale, darker and warmer = more exposed.
+ATTENTION_STEPS = ((0.10, "a0"), (0.20, "a1"), (0.35, "a2"), (0.50, "a3"), (float("inf"), "a4"))
+ATTENTION_KEY = ("under 10 %", "10–19 %", "20–34 %", "35–49 %", "50 % og derover")
+PROGRESS_MARK = {state: word[0] for state, word in overblik.PROGRESS_WORDS.items()}  # ○ ◐ ●
+
+
+@functools.cache
+def environment():
+    from jinja2 import Environment, FileSystemLoader
+
+    # autoescape: every value a page template prints is escaped unless stresskit marked it as markup
+    return Environment(loader=FileSystemLoader(SITE), autoescape=True, trim_blocks=False)
+
+
+@functools.cache
+def stylesheet() -> str:
+    return report.CSS.read_text(encoding="utf-8") + (SITE / "site.css").read_text(encoding="utf-8")
+
+
+def page(template: str, **values) -> str:
+    return environment().get_template(template).render(csp=report.CSP, css=stylesheet(), **values)
+
+
+def href(*parts: str) -> str:
+    """A relative link to a file under OUT; quoting every part keeps an id from becoming a scheme or a path."""
+    return "/".join(quote(p, safe="") for p in parts)
+
+
+def seconds(value: float) -> str:
+    """Seconds as Danish readers write them: 23,2 s."""
+    return f"{value:.1f}".replace(".", ",") + " s"
+
+
+# --- a unit's pages -----------------------------------------------------------------------
+def overblik_page(s: overblik.Summary) -> str:
+    return page("overblik.html.j2", s=s, up="../")
+
+
+def section_body(html: str) -> Markup:
+    """The body of an exported report without its frame and masthead (escaped when it was exported)."""
+    match = BODY.search(html)
+    return Markup(MASTHEAD.sub("", match.group(1), count=1) if match else "")
+
+
+def unit_report(s: overblik.Summary, sections: list[dict]) -> str:
+    """``sections``: number, title, anchor and the exported report's HTML, in the order of the recommendations."""
+    parts = [{**x, "body": section_body(x["html"])} for x in sections]
+    return page("unit.html.j2", s=s, sections=parts)
+
+
+# --- the index ----------------------------------------------------------------------------
+def attention(share: float) -> str:
+    return next(css for limit, css in ATTENTION_STEPS if share < limit)
+
+
+@dataclass
+class Row:
+    unit: str
+    name: str
+    depth: int
+    overblik: str
+    report: str
+    respondents: str
+    exposures: list[tuple[str, str]]      # (text, css): «64» with a colour step, or «skjult» / «–»
+    better: int = 0
+    worse: int = 0
+    compared: int = 0
+    progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
+    open: int = 0
+    overdue: int = 0
+    followup: int = 0                     # open actions whose follow-up date has come
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
+
+
+@dataclass
+class Group:
+    name: str
+    rows: list[Row]
+    open: bool
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.rows)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.rows if r.failed)
+
+
+def failures(runs: list) -> dict[str, list[tuple[str, str]]]:
+    """Per unit, its failed runs as (which recommendations, why), one entry per reason."""
+    by_unit: dict[str, dict[str, list[str]]] = {}
+    for r in runs:
+        if r.status == "failed":
+            number = str(int(r.notebook[:2])) if r.notebook[:2].isdigit() else r.notebook
+            by_unit.setdefault(r.unit, {}).setdefault(r.reason, []).append(number)
+    return {u: [(", ".join(numbers), reason) for reason, numbers in reasons.items()] for u, reasons in by_unit.items()}
+
+
+def respondents(book: Workbook, results, unit: str) -> str:
+    """Short for an index cell: «26 af 30», «under 5», «skjult» (the legend says why), «–» without a survey."""
+    if results is None:
+        return "–"
+    n, headcount = results.respondents[unit], book.units[unit].headcount
+    if n is not None:
+        return f"{n} af {headcount}" if headcount else str(n)
+    return f"under {results.k}" if results.respondent_status[unit] == apv.SMALL else "skjult"
+
+
+def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
+    """One row per unit; also the exposures in column order and why there are no APV figures ('' when there are)."""
+    guide = guide_module.default()
+    try:
+        history = apv.history(book)
+        note = "" if history else "Der er endnu ingen APV-besvarelser."
+    except InputError as exc:  # a broken survey: the fixed line, never a cell of it
+        history, note = [], broken_line(exc.problems)
+    latest = history[-1] if history else None
+    previous = history[-2] if len(history) > 1 else None
+    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None and e.id in latest.constructs]
+    constructs = [c.id for c in exposures] + [r.id for r in guide.resources if latest is not None and r.id in latest.constructs]
+    rows, cache, failed = [], {}, failures(runs)
+    with Store(book.store_path) as store:
+        everything = actions_module.for_unit(store)
+        for unit in units:
+            row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
+                      respondents(book, latest, unit), [])
+            for e in exposures:
+                status = latest.table.at[(unit, e.id), "status"]
+                if status == apv.SHOWN:
+                    share = float(latest.table.at[(unit, e.id), "share"])
+                    row.exposures.append((f"{share * 100:.0f}", attention(share)))
+                else:
+                    row.exposures.append(("–" if status == apv.NO_ANSWERS else "skjult", "w"))
+            if previous is not None:
+                counts = trend.direction_counts(previous, latest, unit, constructs)
+                row.better, row.worse = counts[trend.BETTER], counts[trend.WORSE]
+                row.compared = sum(counts.values())
+            progress = overblik.progress(book, unit, store, everything, today, cache)
+            row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
+            mine = overblik.concerning(book, unit, everything)
+            row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
+            row.followup = sum(actions_module.followup_due(a, today) for a in mine)
+            row.failed = failed.get(unit, [])
+            rows.append(row)
+    return rows, exposures, note
+
+
+def groups(book: Workbook, rows: list[Row], open_all: bool) -> tuple[Row | None, list[Group]]:
+    """The institution's row, and one group per unit at the top of the tree (with everything under it)."""
+    root = book.root_unit
+    by_top: dict[str, list[Row]] = {}
+    first = None
+    for row in rows:
+        if row.unit == root:
+            first = row
+        else:
+            by_top.setdefault(book.ancestors(row.unit)[-2], []).append(row)  # the unit just below the root
+    return first, [Group(book.unit_name(head), members, open_all or any(r.failed for r in members))
+                   for head, members in by_top.items()]
+
+
+def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], run_seconds: float, made: str,
+               today: date | None = None) -> str:
+    today = today or actions_module.today()
+    rows, exposures, note = index_rows(book, units, runs, today)
+    first, grouped = groups(book, rows, open_all=len(rows) <= 60)
+    failed = [r for r in runs if r.status == "failed"]
+    return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
+                groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner(book, units, failed),
+                stats=run_figures(runs, units, stems, run_seconds), k=book.min_group,
+                k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)))
+
+
+def banner(book: Workbook, units: list[str], failed: list, listed: int = 12) -> list[dict]:
+    """The failed runs by reason: how many, and where (all units, or the first few by name)."""
+    position = {u: i for i, u in enumerate(units)}
+    out = []
+    for reason in dict.fromkeys(r.reason for r in failed):
+        found = [r for r in failed if r.reason == reason]
+        where = sorted({r.unit for r in found}, key=position.get)
+        names = ", ".join(book.unit_name(u) for u in where[:listed])
+        if len(where) > listed:
+            names += f" og {len(where) - listed} enheder mere"
+        out.append({"reason": reason, "count": len(found), "names": names, "all": len(where) == len(units) > 1})
+    return out
+
+
+def run_figures(runs: list, units: list[str], stems: list[str], run_seconds: float) -> dict:
+    return {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
+            "unchanged": sum(r.status == "unchanged" for r in runs), "failed": sum(r.status == "failed" for r in runs),
+            "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
