@@ -49,6 +49,7 @@ from markupsafe import Markup
 from . import __version__, actions
 from . import guide as guide_module
 from . import report
+from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import Store
 from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
@@ -58,7 +59,7 @@ NOTEBOOKS = PACKAGE.parent / "notebooks"
 REPORTS = PACKAGE.parent / "reports"
 STATE = ".stresskit-state.json"
 KERNEL_TRIES = 3
-WARM_UP = "import stresskit.page"
+WARM_UP = "import stresskit.views.base"
 CELL_TIMEOUT = 600
 TMP = ".tmp"             # suffix of files being written; a stopped run may leave one behind
 PARENT_POLL = 0.5        # seconds between a worker's checks that its parent still lives
@@ -119,10 +120,6 @@ def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> lis
             raise UsageError(f"notesbog nr. {', '.join(map(str, missing))} findes ikke; der er {', '.join(str(n) for n in sorted(have))}.")
         found = [p for p in found if int(p.name[:2]) in numbers]
     return found
-
-
-class UsageError(Exception):
-    """Wrong use of the command (exit code 2), told in Danish."""
 
 
 def title(stem: str, numbered: bool = True) -> str:
@@ -353,7 +350,7 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     units = units or book.ordered()
     unknown = [u for u in units if u not in book.units]
     if unknown:
-        raise UsageError(f"enheden {', '.join(unknown)} findes ikke i institution.yaml; kendte enheder er {', '.join(book.ordered())}.")
+        raise UsageError(unknown_unit(unknown, book.ordered()))
     books = notebooks(numbers, folder)
     if not books:
         raise UsageError(f"der er ingen notesbøger i {folder}.")

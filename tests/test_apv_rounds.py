@@ -9,7 +9,8 @@ import yaml
 from stresskit import apv, cli, signals, trend
 
 from conftest import plain_yaml
-from stresskit import page as sk
+from stresskit.views import apv as view
+from stresskit.views import base
 from stresskit.problems import InputError
 from stresskit.workbook import Workbook
 
@@ -129,8 +130,8 @@ def test_an_old_name_that_another_unit_has_now_is_refused(tmp_path, capsys):
 
 def shown(monkeypatch, folder, unit, call):
     seen = []
-    monkeypatch.setattr(sk, "display", lambda obj: seen.append(getattr(obj, "data", "")))
-    getattr(sk.open(folder, unit, "report"), call)()
+    monkeypatch.setattr(base, "display", lambda obj: seen.append(getattr(obj, "data", "")))
+    getattr(view.open(folder, unit, "report"), call)()
     return "".join(x for x in seen if isinstance(x, str))
 
 

@@ -19,7 +19,9 @@ import nbformat
 import psutil
 import pytest
 
-from stresskit import batch, cli, page
+from stresskit import batch, cli
+from stresskit.views import apv as apv_view
+from stresskit.views import base
 from stresskit.problems import InputError
 from stresskit.store import Store, StoreError
 from stresskit.workbook import BrokenInput
@@ -139,11 +141,11 @@ def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, 
 def test_live_mode_shows_the_details_report_mode_only_the_line(example, monkeypatch):
     cell(3, 2, FREE_TEXT)(example)
     shown = []
-    monkeypatch.setattr(page, "show", shown.append)
-    page.Page(example, "hum", "live").apv_results()
+    monkeypatch.setattr(base, "display", lambda obj: shown.append(getattr(obj, "data", "")))
+    apv_view.open(example, "hum", "live").apv_results()
     assert FREE_TEXT in shown[-1] and "apv/2026.csv" in shown[-1]  # the user's own data, at the user's screen
     with pytest.raises(BrokenInput) as raised:
-        page.Page(example, "hum", "report").apv_results()
+        apv_view.open(example, "hum", "report").apv_results()
     assert str(raised.value) == LINE and raised.value._render_traceback_() == [LINE]
 
 

@@ -6,7 +6,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-import stresskit.page as sk
+from stresskit.views import base
+from stresskit.views import handleplan as view
 from stresskit import actions, answers, cli, forms, guide
 from stresskit.store import Store
 from stresskit.workbook import Workbook
@@ -23,8 +24,8 @@ def shown(monkeypatch, book, unit, call, today=None):
     if today:
         monkeypatch.setenv("STRESSKIT_TODAY", today)
     seen = []
-    monkeypatch.setattr(sk, "display", lambda obj: seen.append(getattr(obj, "data", "")))
-    page = sk.open(book.root, unit, "report")
+    monkeypatch.setattr(base, "display", lambda obj: seen.append(getattr(obj, "data", "")))
+    page = view.open(book.root, unit, "report")
     getattr(page, call)()
     return "".join(x for x in seen if isinstance(x, str))
 
