@@ -284,7 +284,7 @@ class FormView:
     def _grid(self) -> list:
         """A row per content item, a column per question template, a header per group."""
         boxes, group, columns = [], None, None
-        for rows in _rows(self.form.questions):
+        for rows in item_rows(self.form.questions):
             first = rows[0]
             if not first.item:
                 boxes += [self.fields[q.id].box for q in rows]
@@ -349,7 +349,7 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
             f"<tbody>{rows}</tbody></table>")
 
 
-def _rows(questions) -> list[list[Question]]:
+def item_rows(questions) -> list[list[Question]]:
     """Consecutive questions grouped by the content item they were made for."""
     rows: list[list[Question]] = []
     for q in questions:
@@ -383,7 +383,7 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     latest = store.latest(unit)
     prefill = prefill or {}
     rows, after, grids, missing = [], [], [], 0
-    for group in _rows(form.questions):
+    for group in item_rows(form.questions):
         q = group[0]
         if q.kind == "action":
             scope = set(names or {}) | {unit}
@@ -412,22 +412,28 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
 
 
 def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict) -> tuple[str, int]:
-    """The grid's rows that hold an answer («–» in an empty cell) and the number of unanswered rows."""
+    """The grid's rows that hold an answer («–» in an empty cell) and the number of unanswered rows;
+    a column no shown row has answered is left out."""
     columns = [q.column for q in groups[0]]
-    out, group, missing = [], None, 0
+    answered, missing = [], 0
     for row in groups:
         shown = [_answer(latest, prefill, q) for q in row]
         if all(x is None for x in shown):
             missing += 1
-            continue
+        else:
+            answered.append((row, shown))
+    if not answered:
+        return "", missing
+    keep = [c for c in range(len(columns)) if any(shown[c] is not None for _row, shown in answered if c < len(shown))]
+    out, group = [], None
+    for row, shown in answered:
         if row[0].group and row[0].group != group:
             group = row[0].group
-            out.append(f"<tr class='sk-group'><th colspan='{len(columns) + 1}' scope='rowgroup'>{escape(group)}</th></tr>")
-        cells = "".join(f"<td>{escape(x)}</td>" if x is not None else "<td class='sk-withheld'>–</td>" for x in shown)
+            out.append(f"<tr class='sk-group'><th colspan='{len(keep) + 1}' scope='rowgroup'>{escape(group)}</th></tr>")
+        cells = "".join(f"<td>{escape(shown[c])}</td>" if shown[c] is not None else "<td class='sk-withheld'>–</td>"
+                        for c in keep)
         out.append(f"<tr><th scope='row'>{escape(row[0].row)}</th>{cells}</tr>")
-    if not out:
-        return "", missing
-    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
+    head = "".join(f"<th scope='col'>{escape(columns[c])}</th>" for c in keep)
     return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}</tr></thead>"
             f"<tbody>{''.join(out)}</tbody></table>"), missing
 

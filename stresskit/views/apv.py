@@ -20,6 +20,14 @@ def shares(results: apv.Results, unit: str, items) -> tuple[list, list]:
     return values, notes
 
 
+def _number(value) -> float | None:
+    """A signal figure as a number; a stored value that is none (an old or imported answer) is not shown."""
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def has_mean(results: apv.Results, construct: str) -> bool:
     """A mean says nothing for a rule-`any` construct (one incident is enough) or a combination."""
     c = results.constructs[construct]
@@ -35,8 +43,10 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     unit, root = page.unit, page.book.root_unit
     compare = not page.is_institution
     any_mean = any(has_mean(results, i.id) for i in items)
+    remarks = any(results.status_text(unit, i.id) for i in items)
     head = (f"<tr><th>{kind}</th><th>Andel {flagged}</th>" + ("<th>Gns. score (0–100)</th>" if any_mean else "")
-            + "<th>Svar</th>" + ("<th>Hele institutionen</th>" if compare else "") + "<th>Bemærkning</th></tr>")
+            + "<th>Svar</th>" + ("<th>Hele institutionen</th>" if compare else "")
+            + ("<th>Bemærkning</th>" if remarks else "") + "</tr>")
     body = []
     for item in items:
         row = results.table.loc[(unit, item.id)]
@@ -49,8 +59,8 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
         if compare:
             tds += (f"<td class='sk-num'>{charts.percent(other['share'])}</td>" if other["status"] == apv.SHOWN
                     else "<td class='sk-num sk-withheld'>skjult</td>")
-        body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{tds}"
-                    f"<td>{escape(results.status_text(unit, item.id))}</td></tr>")
+        remark = f"<td>{escape(results.status_text(unit, item.id))}</td>" if remarks else ""
+        body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{tds}{remark}</tr>")
     return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -75,7 +85,33 @@ class Page(base.Page):
         prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
         if figures and self.unit not in signals.read(self.book)[0]:
             show(note("Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."))
+        periods = [p for p in signals.periods(self.book) if p]
+        if self.mode == "report" and len(periods) >= 2:
+            # one table: the previous period beside the latest (a figure given in the workshop wins)
+            latest = self.store.latest(self.unit, "apv.signal.")
+            now = {**figures, **{m["id"]: latest[f"apv.signal.{m['id']}"].value for m in self.guide.signal_measures
+                                 if f"apv.signal.{m['id']}" in latest}}
+            show(self._signal_table(periods[-2], periods[-1], signals.for_unit(self.book, self.unit, periods[-2]), now))
+            measured = {f"apv.signal.{m['id']}" for m in self.guide.signal_measures}
+            self.form("signaler", prefill, questions=[q for q in self.guide.forms["signaler"].questions
+                                                                  if q.id not in measured])
+            return
         self.form("signaler", prefill)
+
+    def _signal_table(self, prev: str, last: str, before: dict, now: dict) -> str:
+        if not before and not now:
+            return ""
+        rows = []
+        for m in self.guide.signal_measures:
+            cells = []
+            for figures in (before, now):
+                v = _number(figures.get(m["id"]))
+                cells.append("<td class='sk-num sk-withheld'>–</td>" if v is None else
+                             f"<td class='sk-num'>{v:.0f}</td>" if m["integer"] else
+                             f"<td class='sk-num'>{v:.1f}</td>".replace(".", ","))
+            rows.append(f"<tr><th scope='row'>{escape(m['title'])} <small>({escape(m['unit'])})</small></th>{''.join(cells)}</tr>")
+        return (f"<table class='sk-table'><thead><tr><th>Signal</th><th>{escape(prev)}</th><th>{escape(last)}</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>")
 
     @_guarded
     def apv_results(self) -> None:
@@ -96,6 +132,7 @@ class Page(base.Page):
         resources = [r for r in self.guide.resources if r.id in results.constructs]
         if exposures:
             show(results_table(self, results, exposures, "Påvirkning", "udsat"))
+        if exposures and self.mode == "live":  # a report has the table, and the overblik the same shares drawn
             labels = [e.short for e in exposures]
             series = [(book.unit_name(unit), *shares(results, unit, exposures))]
             if not self.is_institution:
@@ -162,9 +199,10 @@ class Page(base.Page):
             if not self.is_institution:
                 series.append(("Hele institutionen", [self._round_share(r, root, item.id)[0] for r in history]))
             panels.append((item.short, series))
-        show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
-                                "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med for lidt af "
-                                "ressourcen i hver APV-runde; et skjult tal er udeladt af linjen"))
+        if self.mode == "live":  # a report keeps the table, which holds every figure of the chart
+            show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
+                                    "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med "
+                                    "for lidt af ressourcen i hver APV-runde; et skjult tal er udeladt af linjen"))
         show(self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
              + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)"))
         show(f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
@@ -211,25 +249,14 @@ class Page(base.Page):
 
     @_guarded
     def signals_trend(self) -> None:
-        """The stress signals of the latest period beside the previous one, when signals.csv has a periode column."""
+        """Live: the stress signals of the latest period beside the previous one, when the signals have
+        periods (a report shows them in one table with the unit's figures, see `signals_form`)."""
         periods = [p for p in signals.periods(self.book) if p]
-        if len(periods) < 2:
+        if len(periods) < 2 or self.mode == "report":
             return
         prev, last = periods[-2], periods[-1]
         before, now = signals.for_unit(self.book, self.unit, prev), signals.for_unit(self.book, self.unit, last)
-        if not before and not now:
-            return
-        rows = []
-        for m in self.guide.signal_measures:
-            cells = []
-            for figures in (before, now):
-                v = figures.get(m["id"])
-                cells.append("<td class='sk-num sk-withheld'>–</td>" if v is None else
-                             f"<td class='sk-num'>{v:.0f}</td>" if m["integer"] else
-                             f"<td class='sk-num'>{v:.1f}</td>".replace(".", ","))
-            rows.append(f"<tr><th scope='row'>{escape(m['title'])} <small>({escape(m['unit'])})</small></th>{''.join(cells)}</tr>")
-        show(f"<table class='sk-table'><thead><tr><th>Signal</th><th>{escape(prev)}</th><th>{escape(last)}</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
-
+        if before or now:
+            show(self._signal_table(prev, last, before, now))
 
 open = base.opener(Page)  # noqa: A001

@@ -9,6 +9,7 @@ it fails the run with one fixed line instead (see `_bad_input`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from html import escape
 from pathlib import Path
@@ -154,12 +155,14 @@ class Page:
 
     @_guarded
     def form(self, form_id: str, prefill: dict | None = None, items=None,
-             on_change=None) -> None:
+             on_change=None, questions=None) -> None:
         """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode.
-        ``items`` limits a grid form to the rows of these content items."""
+        ``items`` limits a grid form to the rows of these content items, ``questions`` to these questions."""
         form = self.guide.forms[form_id]
         if items is not None:
             form = form.only(items)
+        if questions is not None:
+            form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
             show(forms.report_html(form, self.store, self.unit, prefill, names))

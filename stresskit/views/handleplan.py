@@ -26,7 +26,7 @@ class Page(base.Page):
         """The IGLO pyramid: organisation at the base, each level with who acts and what marks it there."""
         levels = list(self.guide.iglo_levels)  # organisation first in the content: the base
         rows = "".join(
-            f"<div style='margin:0 auto 3px;width:{55 + 15 * i}%;background:#eef3f8;border:1px solid #c5d3e0;"
+            f"<div style='margin:0 auto 3px;width:{100 - 15 * i}%;background:#eef3f8;border:1px solid #c5d3e0;"
             f"padding:0.25em 0.6em;text-align:center'><b>{escape(lv.title)}</b> · {escape(lv.who)}<br>"
             f"<small>{escape(lv.description)}</small></div>"
             for i, lv in reversed(list(enumerate(levels))))
@@ -65,6 +65,11 @@ class Page(base.Page):
     @_guarded
     def apv_plan(self) -> None:
         today = actions_module.today()
+        if self.institution_only:  # the APV's written plan is the institution's: printed there in full
+            n = sum(1 for a in self._actions() if a.status != "opgivet")
+            show(f"<p class='sk-muted'>Enhedens {n} opgave{'r' if n != 1 else ''} står i IGLO-planen ovenfor; hele "
+                 "handleplanen til APV'en står i institutionens rapport.</p>")
+            return
         self.live_html(lambda: actions_module.plan_html(self._actions(), self.guide, self._scope(), today))
         if self.mode == "live":  # the consultant at the keyboard; a leader's report names no command
             show("<p class='sk-muted'>Planen kan hentes som regneark til APV'ens handlingsplan med kommandoen "
@@ -95,7 +100,10 @@ class Page(base.Page):
 
     @_guarded
     def one_page(self) -> None:
-        """The plan on one printed page, to hang up or hand out: a plan everyone knows calms in itself."""
+        """The plan on one printed page, to hang up or hand out: a plan everyone knows calms in itself.
+        Live only: in a report the IGLO plan and the APV plan above already hold every action."""
+        if self.mode == "report":
+            return
         ancestors = set(self.book.ancestors(self.unit)[1:])
 
         def render() -> str:

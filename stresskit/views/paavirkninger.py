@@ -27,6 +27,16 @@ class Page(base.Page):
 
     @_guarded
     def exposures(self) -> None:
+        """The five exposures with their legal definitions; a unit's report lists them without the
+        definitions, which the institution's report quotes in full."""
+        order = self.guide.executive_order
+        if self.institution_only:
+            items = "".join(f"<li><b>{escape(e.title)}</b> — "
+                            + ("altid en belastning" if e.always_strain else "en belastning, hvis den ikke forebygges og "
+                               "balanceres af ressourcer") + "</li>" for e in self.guide.exposures)
+            show(f"<ul>{items}</ul><p class='sk-muted'>Definitionerne fra {escape(order.title.lower())} står i "
+                 "institutionens rapport.</p>" + self.tools_html())
+            return
         rows = []
         for e in self.guide.exposures:
             kind = ("Altid en belastning" if e.always_strain
@@ -34,7 +44,6 @@ class Page(base.Page):
             rows.append(f"<tr><th scope='row'>{escape(e.title)}</th><td>«{escape(e.definition)}»</td>"
                         f"<td><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>{escape(kind)}</span>"
                         f"<br><small>{escape(e.guidance)}</small></td></tr>")
-        order = self.guide.executive_order
         show("<table class='sk-table'><thead><tr><th>Påvirkning</th><th>Definition</th><th>Belastning</th></tr></thead>"
              f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
              f"{escape(order.title)} ({escape(order.reference)}).</p>" + self.tools_html())

@@ -60,7 +60,10 @@ class Page(base.Page):
 
     @_guarded
     def greb(self) -> None:
-        self.form("greb_status", on_change=self._changed)
+        if self.mode == "report":
+            self._greb_report()
+        else:
+            self.form("greb_status", on_change=self._changed)
 
         def render() -> str:
             counts, behind = self._greb_counts()
@@ -71,6 +74,22 @@ class Page(base.Page):
                                       + (" og enhederne under den" if several else ""))
 
         self.live_html(render)
+
+    def _greb_report(self) -> None:
+        """The sub-questions that do not (yet) succeed, or carry a note; those rated «lykkes» without a
+        note are counted in one line (the chart below draws every rating)."""
+        form = self.guide.forms["greb_status"]
+        latest = self.store.latest(self.unit, "status.greb.")
+        keep, fine = [], 0
+        for group in forms.item_rows(form.questions):
+            values = {q.id.rsplit(".", 1)[1]: (latest[q.id].value if q.id in latest else None) for q in group}
+            if values.get("vurdering") == "lykkes" and not values.get("noter"):
+                fine += 1
+            else:
+                keep.extend(group)
+        self.form("greb_status", questions=keep)
+        if fine:
+            show(f"<p class='sk-muted'>{fine} delspørgsmål lykkes og står ikke enkeltvis her.</p>")
 
     @_guarded
     def greb_overview(self) -> None:
@@ -176,6 +195,8 @@ class Page(base.Page):
             missing = [self.book.unit_name(u) for u in units if status[u] == "mangler"]
             text = (f"<p>Kontakt mangler til: <b>{escape(', '.join(missing))}</b>. Læg en plan nedenfor.</p>" if missing
                     else "<p>Ingen dele er markeret med manglende kontakt.</p>")
+            if self.mode == "report" and len(units) == 1:  # one part: the table above says it all
+                return ""
             return charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
 
         self.live_html(render)
