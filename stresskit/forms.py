@@ -376,10 +376,11 @@ def unanswered_line(count: int) -> str:
 
 
 def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None,
-                names: dict[str, str] | None = None) -> str:
+                names: dict[str, str] | None = None, heading: bool = True) -> str:
     """The form's answered questions as static HTML (report mode), unanswered ones folded into one line
     and a form with no answer at all into one line. Who gave an answer, and when, stays in the store,
-    the live view and `answers export`; action lists also cover the units in ``names`` (units below)."""
+    the live view and `answers export`; action lists also cover the units in ``names`` (units below).
+    ``heading=False`` leaves out the form's title where the page's own heading already says it."""
     latest = store.latest(unit)
     prefill = prefill or {}
     rows, after, grids, missing = [], [], [], 0
@@ -403,7 +404,7 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     if not rows and not grid_html and not after:
         return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(form.title)}:</b> "
                 "ingen svar endnu.</p></section>")
-    parts = [f"<h3>{escape(form.title)}</h3>", grid_html]
+    parts = [f"<h3>{escape(form.title)}</h3>" if heading else "", grid_html]
     if rows:
         parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th></tr></thead>"
                      f"<tbody>{''.join(rows)}</tbody></table>")

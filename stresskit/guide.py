@@ -249,7 +249,7 @@ def load(path: Path | str | None = None) -> Guide:
     """Read and check a content file; raise InputError listing every problem."""
     path = Path(path) if path else CONTENT
     file = path.name
-    data = yamlfile.read(path, file, "den skal rumme guidelinens indhold.")
+    data = yamlfile.read(path, file, "den skal rumme vejledningens indhold.")
     guide = Guide(data, file)
     problems = [Problem(file, column=name, expected="listen mangler eller er tom.")
                 for name in SECTIONS if not guide.sections[name]]

@@ -178,7 +178,7 @@ class Page(base.Page):
             return f"▲ {points} flere: tydeligt værre", "sk-worse"
         rounded = round(c.points)
         sign = "+" if rounded > 0 else "−" if rounded < 0 else "±"
-        return f"{sign}{abs(rounded)} procentpoint (ikke en tydelig ændring)", ""
+        return f"{sign}{abs(rounded)} procentpoint, ikke tydeligt", ""
 
     @_guarded
     def apv_trend(self) -> None:

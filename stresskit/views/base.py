@@ -165,7 +165,7 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names))
+            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False))
             return
         view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
         self.views[form_id] = view

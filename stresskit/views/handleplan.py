@@ -34,10 +34,39 @@ class Page(base.Page):
                 "<p class='sk-muted'>Pyramiden efter vejledningens IGLO-model: forebyggelsen bygger nedefra, "
                 "fra organisationens rammer.</p>")
 
+    def _iglo_lists(self, today) -> str:
+        """The IGLO plan as one short list per phase; phases with nothing agreed named in one line."""
+        levels, phases = self.guide.iglo_levels, self.guide.iglo_phases
+        grid = actions_module.iglo_grid(self._actions(), levels, phases)
+        level_title = {lv.id: lv.title for lv in levels}
+        scope = self._scope()
+        blocks, empty = [], []
+        for phase_id, label in [(ph.id, f"{ph.number}. {ph.title}") for ph in phases] + [("", "Ingen fase endnu")]:
+            items = [a for (p, _level), found in grid.items() if p == phase_id for a in found]
+            if not items:
+                if phase_id:
+                    empty.append(label)
+                continue
+            lines = []
+            for a in actions_module.by_priority(items):
+                whose = f" <small>({escape(scope[a.unit])})</small>" if len(scope) > 1 and a.unit in scope else ""
+                bits = [level_title.get(a.level, "intet niveau endnu"), a.responsible or "ingen ansvarlig",
+                        f"frist {date.fromisoformat(a.deadline):%d.%m.%Y}" if a.deadline else "ingen frist",
+                        actions_module.STATUSES.get(a.status, str(a.status))]
+                warn = "".join(f" <b class='sk-flag'>⚠ {escape(f)}</b>" for f in actions_module.flags(a, today))
+                lines.append(f"<li><b>{escape(a.measure)}</b>{whose} — {escape(' · '.join(bits))}{warn}</li>")
+            blocks.append(f"<h4>{escape(label)}</h4><ul>{''.join(lines)}</ul>")
+        if empty:
+            blocks.append(f"<p class='sk-muted'>Intet aftalt endnu: {escape('; '.join(empty))}.</p>")
+        return "".join(blocks)
+
     @_guarded
     def iglo(self) -> None:
         today = actions_module.today()
         show(self._pyramid())
+        if self.mode == "report":  # on paper: one list per phase, each action with its level (the grid is for the screen)
+            show(self._iglo_lists(today))
+            return
         if self.mode == "live":
             editor = forms.ActionEditor(self.store, self.guide, self._scope(), self.unit, on_change=self._changed)
             self.views["iglo"] = editor

@@ -41,10 +41,9 @@ class Page(base.Page):
         for e in self.guide.exposures:
             kind = ("Altid en belastning" if e.always_strain
                     else "Bliver en belastning, hvis den ikke forebygges og balanceres af ressourcer")
-            rows.append(f"<tr><th scope='row'>{escape(e.title)}</th><td>«{escape(e.definition)}»</td>"
-                        f"<td><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>{escape(kind)}</span>"
-                        f"<br><small>{escape(e.guidance)}</small></td></tr>")
-        show("<table class='sk-table'><thead><tr><th>Påvirkning</th><th>Definition</th><th>Belastning</th></tr></thead>"
+            rows.append(f"<tr><th scope='row'>{escape(e.title)}<br><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>"
+                        f"{escape(kind)}</span></th><td>«{escape(e.definition)}»<br><small>{escape(e.guidance)}</small></td></tr>")
+        show("<table class='sk-table'><thead><tr><th>Påvirkning og belastning</th><th>Definition</th></tr></thead>"
              f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
              f"{escape(order.title)} ({escape(order.reference)}).</p>" + self.tools_html())
 

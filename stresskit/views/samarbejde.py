@@ -31,8 +31,8 @@ class Page(base.Page):
             return
         for key, name in self._cooperation_targets():
             show(f"<h3>{escape(name)}</h3>")
-            if self.mode == "report":
-                show(forms.report_html(form, self.store, key))
+            if self.mode == "report":  # the summary below names every missing point; notes follow it
+                pass
             else:
                 view = forms.FormView(form, self.store, key, on_change=self._changed)
                 self.views[f"samarbejde:{key}"] = view
@@ -46,6 +46,8 @@ class Page(base.Page):
                                                                  and latest[f"samarbejde.{q.id}.{p.id}.flueben"].value)]
                     all_ok &= not missing
                     mark = "✓ Ja" if not missing else f"✗ Mangler {len(missing)} af {len(q.points)}"
+                    if missing and self.mode == "report":
+                        mark += ": " + escape("; ".join(missing))
                     rows.append(f"<tr><th scope='row'>{q.number}. {escape(q.title)}</th><td>{mark}</td></tr>")
                 verdict = "Ja — alle fire spørgsmål har flueben ved hvert punkt." if all_ok else "Ikke endnu."
                 return (f"<p><b>Kan vi sætte flueben ved alle fire?</b> {verdict}</p><table class='sk-table'><tbody>"

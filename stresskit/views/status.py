@@ -177,8 +177,15 @@ class Page(base.Page):
         form = self.guide.forms["kontakt"]
         depth = self.book.depth(self.unit)
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
-        if self.mode == "report":
+        if self.mode == "report" and len(units) == 1:
             show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+        elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
+            notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
+                     for u in units]
+            lines = "".join(f"<li><b>{escape(name)}:</b> {escape(str(a.value))}</li>" for name, a in notes
+                            if a is not None and a.value not in (None, ""))
+            if lines:
+                show(f"<p>Noter om kontakten:</p><ul>{lines}</ul>")
         else:
             for u in units:
                 view = forms.FormView(form, self.store, u, row_label=names[u], on_change=self._changed)
