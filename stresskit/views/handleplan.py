@@ -26,9 +26,9 @@ class Page(base.Page):
         """The IGLO pyramid: organisation at the base, each level with who acts and what marks it there."""
         levels = list(self.guide.iglo_levels)  # organisation first in the content: the base
         rows = "".join(
-            f"<div style='margin:0 auto 3px;width:{100 - 15 * i}%;background:#eef3f8;border:1px solid #c5d3e0;"
-            f"padding:0.25em 0.6em;text-align:center'><b>{escape(lv.title)}</b> · {escape(lv.who)}<br>"
-            f"<small>{escape(lv.description)}</small></div>"
+            f"<div style='margin:0 auto 2px;width:{100 - 12 * i}%;background:#eef3f8;border:1px solid #c5d3e0;"
+            f"padding:0.1em 0.6em;text-align:center;font-size:0.9em'><b>{escape(lv.title)}</b> ({escape(lv.who)}): "
+            f"{escape(lv.description)}</div>"
             for i, lv in reversed(list(enumerate(levels))))
         return (f"<figure class='sk-pyramid' role='group' aria-label='IGLO-pyramiden'>{rows}</figure>"
                 "<p class='sk-muted'>Pyramiden efter vejledningens IGLO-model: forebyggelsen bygger nedefra, "
@@ -199,10 +199,10 @@ class Page(base.Page):
             if levels and material.for_level not in levels:
                 continue
             level = self.guide.item("iglo_levels", material.for_level)
-            questions = "".join(f"<li>{escape(q)}</li>" for q in material.get("questions", []))
+            questions = " ".join(material.get("questions", []))
             cards.append(f"<div class='sk-card'><h4>{escape(material.title)}</h4>"
                          f"<p><b>Til:</b> {escape(material.audience)} (IGLO-niveau: {escape(level.title)})</p>"
-                         f"<p>{escape(material.text)}</p>" + (f"<ul>{questions}</ul>" if questions else "")
+                         f"<p>{escape(material.text)}</p>" + (f"<p><i>{escape(questions)}</i></p>" if questions else "")
                          + (f"<p><b>Til jeres drøftelse:</b> {escape(material.reflection)}</p>" if material.get("reflection") else "")
                          + "</div>")
         show(f"<div class='sk-cards'>{''.join(cards)}</div>"

@@ -47,15 +47,17 @@ class Page(base.Page):
         units = self.book.subtree(self.unit)
         counts = [dict.fromkeys([key for key, *_ in charts.RATING_LOOK], 0) for _ in self.guide.greb]
         behind = [0] * len(self.guide.greb)
+        sizes = [len(g.questions) for g in self.guide.greb]
         for u in units:
             for i, values in enumerate(self._greb_ratings(u).values()):
                 rated = [v if v in counts[i] else None for v in values]
-                if any(v is not None for v in rated):
+                if any(v is not None for v in rated):  # a unit that rated none of a greb's questions is not behind it
                     behind[i] += 1
                     for v in rated:
                         counts[i][v] += 1
-                elif u == self.unit:
-                    counts[i][None] += len(values)
+        for i, n in enumerate(behind):
+            if not n:  # nothing rated anywhere: the greb's questions, once, as not rated
+                counts[i][None] = sizes[i]
         return counts, behind
 
     @_guarded
