@@ -123,8 +123,9 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
     from matplotlib.patches import Rectangle
 
     cmap = colormaps[ATTENTION_MAP]
-    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.6 + 0.42 * len(rows)))
-    ax = fig.subplots()
+    # the map above, and below it room for the rotated column names and the key
+    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)))
+    ax, key_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05})
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             if value is None:
@@ -150,8 +151,9 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), ax=ax, orientation="horizontal", fraction=0.04,
-                       pad=0.16 if len(rows) > 6 else 0.24, aspect=40)
+    key_ax.axis("off")
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]),
+                       orientation="horizontal")
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1], labels=[lab for _, lab in PERCENT_TICKS])
     bar.set_label(f"Farve: {key} — lys = lidt, mørk = meget (kræver opmærksomhed); skraveret grå = skjult", fontsize=9)
     cells = []

@@ -88,12 +88,13 @@ class Page(base.Page):
                 if not self.is_institution:
                     cells += share_cell(results, self.book.root_unit, cid)
                 remark = results.status_text(self.unit, cid)
-            rows.append(f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>"
-                        f"<td>{escape(remark)}</td></tr>")
+            rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
+        remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
+        rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
         compare = "" if self.is_institution else "<th>Hele institutionen</th>"
         show(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>"
              f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
-             f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th><th>Bemærkning</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
              f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
              f"{self.book.min_group_sensitive} svar.</p>")
 

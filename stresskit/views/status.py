@@ -118,7 +118,7 @@ class Page(base.Page):
                             "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)"))
         silent = [self.book.unit_name(u) for u in units if u not in rated]
         if silent:
-            show(note(f"Ingen vurderinger endnu i: {', '.join(silent)}."))
+            show(f"<p class='sk-muted'>Ingen vurderinger endnu i: {escape(', '.join(silent))}.</p>")
 
     def _high_exposures(self) -> list[tuple[str, str]]:
         """Exposures that weigh in this unit (HIGH_RULE): high in the APV or poorly prevented by the dialogue's account."""
