@@ -42,8 +42,10 @@ from datetime import datetime
 from pathlib import Path
 
 import nbformat
+
 from . import __version__, actions, apv, overblik, report, site
 from . import guide as guide_module
+from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import Store
 from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
@@ -53,7 +55,7 @@ NOTEBOOKS = PACKAGE.parent / "notebooks"
 REPORTS = PACKAGE.parent / "reports"
 STATE = ".stresskit-state.json"
 KERNEL_TRIES = 3
-WARM_UP = "import stresskit.page"
+WARM_UP = "import stresskit.views.base"
 CELL_TIMEOUT = 600
 TMP = ".tmp"             # suffix of files being written; a stopped run may leave one behind
 PARENT_POLL = 0.5        # seconds between a worker's checks that its parent still lives
@@ -115,10 +117,6 @@ def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> lis
             raise UsageError(f"notesbog nr. {', '.join(map(str, missing))} findes ikke; der er {', '.join(str(n) for n in sorted(have))}.")
         found = [p for p in found if int(p.name[:2]) in numbers]
     return found
-
-
-class UsageError(Exception):
-    """Wrong use of the command (exit code 2), told in Danish."""
 
 
 def title(stem: str, numbered: bool = True) -> str:
@@ -349,7 +347,7 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     units = units or book.ordered()
     unknown = [u for u in units if u not in book.units]
     if unknown:
-        raise UsageError(f"enheden {', '.join(unknown)} findes ikke i institution.yaml; kendte enheder er {', '.join(book.ordered())}.")
+        raise UsageError(unknown_unit(unknown, book.ordered()))
     books = notebooks(numbers, folder)
     if not books:
         raise UsageError(f"der er ingen notesbøger i {folder}.")

@@ -1,7 +1,9 @@
 """Charts as self-contained HTML figures (PNG as data: URI) with alt text.
 
 Colours are Okabe–Ito, safe for colour-blind readers, and every series differs by
-pattern as well as colour; a withheld figure is written out, never drawn as zero.
+pattern as well as colour; a withheld figure is written out, never drawn as zero. One
+colour meaning across all reports: darker and warmer needs attention (the heatmaps' scale,
+«lykkes ikke», «mangler kontakt»), blue is what goes well; never red against green.
 """
 from __future__ import annotations
 
@@ -106,15 +108,24 @@ def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
     return figure_html(fig, alt)
 
 
+# One colour meaning in every report: light = little to note, darker and warmer = needs attention.
+# A single-hue sequential scale (yellow to brown) is read by lightness, so colour-blind readers see it too.
+ATTENTION_MAP = "YlOrBr"
+
+
 def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]], notes: list[list[str]],
-            title: str, alt_intro: str) -> str:
-    """Shares per row × column; a withheld cell is hatched grey and says so, never empty."""
+            title: str, alt_intro: str, key: str = "andel udsat") -> str:
+    """Shares per row × column, where a higher value needs more attention (drawn darker), with a key
+    naming what the shade measures; a withheld cell is hatched grey and says so, never empty."""
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.patches import Rectangle
 
-    cmap = colormaps["cividis"]
-    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.2 + 0.42 * len(rows)))
-    ax = fig.subplots()
+    cmap = colormaps[ATTENTION_MAP]
+    # the map above, and below it room for the rotated column names and the key
+    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)))
+    ax, key_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05})
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             if value is None:
@@ -127,7 +138,7 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
                 continue
             ax.add_patch(Rectangle((c, r), 1, 1, facecolor=cmap(value), edgecolor="white", linewidth=1.5))
             ax.text(c + 0.5, r + 0.5, percent(value), ha="center", va="center", fontsize=9,
-                    color="white" if value < 0.45 else "black", fontweight="bold")
+                    color="white" if value > 0.6 else "black", fontweight="bold")
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(rows), 0)
     ax.set_xticks([c + 0.5 for c in range(len(columns))], columns, rotation=20, ha="right")
@@ -140,6 +151,11 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
     for side in ("left", "bottom", "top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    key_ax.axis("off")
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]),
+                       orientation="horizontal")
+    bar.set_ticks([0, 0.25, 0.5, 0.75, 1], labels=[lab for _, lab in PERCENT_TICKS])
+    bar.set_label(f"Farve: {key} — lys = lidt, mørk = meget (kræver opmærksomhed); skraveret grå = skjult", fontsize=9)
     cells = []
     for r, row in enumerate(rows):
         bits = [f"{columns[c]} {percent(v) if v is not None else notes[r][c]}" for c, v in enumerate(values[r])]
@@ -148,7 +164,7 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
 
 
 # How a greb sub-question is rated: colour, pattern and the word, so no reader needs colour alone.
-RATING_LOOK = [("lykkes", "Lykkes", "#009E73", ""), ("delvist", "Delvist", "#F0E442", ".."),
+RATING_LOOK = [("lykkes", "Lykkes", "#56B4E9", ""), ("delvist", "Delvist", "#F0E442", ".."),
                ("lykkes_ikke", "Lykkes ikke", "#D55E00", "xx"), ("ved_ikke", "Ved ikke", "#BBBBBB", "//"),
                (None, "Ikke vurderet", "#FFFFFF", "")]
 
@@ -181,7 +197,7 @@ def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
     return figure_html(fig, "Vandrette søjler over, hvor godt hvert forebyggelsesgreb lykkes. " + "; ".join(parts) + ".")
 
 
-CONTACT_LOOK = {"god": ("God kontakt", "#009E73", "-", 2.6, "✓"),
+CONTACT_LOOK = {"god": ("God kontakt", "#0072B2", "-", 2.6, "✓"),
                 "mangler": ("Mangler kontakt", "#D55E00", "--", 2.2, "✗"),
                 "ved_ikke": ("Ved ikke", "#777777", ":", 1.8, "?"),
                 None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·")}

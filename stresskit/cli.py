@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .errors import unknown_unit
 from .problems import InputError, os_reason
 
 # argparse's own words, in Danish (argparse looks them up through its module-level _).
@@ -270,7 +271,7 @@ def _export_plan(args) -> int:
     units = args.units or book.ordered()
     unknown = [u for u in units if u not in book.units]
     if unknown:
-        print(f"stresskit export-plan: fejl: enheden {', '.join(unknown)} findes ikke.", file=sys.stderr)
+        print(f"stresskit export-plan: fejl: {unknown_unit(unknown, book.ordered())}", file=sys.stderr)
         return 2
     names = {u: book.unit_name(u) for u in book.ordered()}
     with Store(book.store_path) as store:
@@ -311,7 +312,7 @@ def _present(args) -> int:
     import webbrowser
 
     from . import present
-    from .batch import UsageError
+    from .errors import UsageError
 
     started = time.perf_counter()
     try:

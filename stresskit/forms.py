@@ -2,7 +2,7 @@
 
 Live: ipywidgets that save every change at once (typing is debounced), each question
 with a small «Gemt kl. 14:32» line, or the reason a save failed. Report: the same
-questions as a static, read-only HTML table of the latest answers with who and when.
+questions as a static, read-only HTML table of the latest answers (who and when stay in the store).
 """
 from __future__ import annotations
 
@@ -284,7 +284,7 @@ class FormView:
     def _grid(self) -> list:
         """A row per content item, a column per question template, a header per group."""
         boxes, group, columns = [], None, None
-        for rows in _rows(self.form.questions):
+        for rows in item_rows(self.form.questions):
             first = rows[0]
             if not first.item:
                 boxes += [self.fields[q.id].box for q in rows]
@@ -349,7 +349,7 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
             f"<tbody>{rows}</tbody></table>")
 
 
-def _rows(questions) -> list[list[Question]]:
+def item_rows(questions) -> list[list[Question]]:
     """Consecutive questions grouped by the content item they were made for."""
     rows: list[list[Question]] = []
     for q in questions:
@@ -360,79 +360,102 @@ def _rows(questions) -> list[list[Question]]:
     return rows
 
 
-def _answer_cells(latest: dict, prefill: dict, prefill_source: str, q: Question) -> tuple[str, str, str]:
+def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
+    """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
     answer = latest.get(q.id)
-    if answer is not None:
-        return format_value(q, answer.value), answer.who, f"{local_time(answer.at):%d.%m.%Y %H:%M}"
-    if q.id in prefill:
-        return format_value(q, prefill[q.id]), prefill_source, ""
-    return NOT_ANSWERED, "", ""
+    value = answer.value if answer is not None else prefill.get(q.id)
+    return None if value in (None, "", []) else format_value(q, value)
 
 
-def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None, prefill_source: str = "",
-                names: dict[str, str] | None = None) -> str:
-    """The form's questions with the latest answers, as static HTML (report mode); action lists also
-    cover the units in ``names`` (the units below this one)."""
+def unanswered_line(count: int) -> str:
+    """Unanswered questions folded into one line, instead of a row each."""
+    if not count:
+        return ""
+    what = "1 spørgsmål er" if count == 1 else f"{count} spørgsmål er"
+    return f"<p class='sk-missing'>{what} ikke besvaret endnu.</p>"
+
+
+def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None,
+                names: dict[str, str] | None = None, heading: bool = True) -> str:
+    """The form's answered questions as static HTML (report mode), unanswered ones folded into one line
+    and a form with no answer at all into one line. Who gave an answer, and when, stays in the store,
+    the live view and `answers export`; action lists also cover the units in ``names`` (units below).
+    ``heading=False`` leaves out the form's title where the page's own heading already says it."""
     latest = store.latest(unit)
     prefill = prefill or {}
-    parts = [f"<h3>{escape(form.title)}</h3>"]
-    rows, after, grids = [], [], []
-    for group in _rows(form.questions):
+    rows, after, grids, missing = [], [], [], 0
+    for group in item_rows(form.questions):
         q = group[0]
         if q.kind == "action":
             scope = set(names or {}) | {unit}
             items = [a for a in actions_module.for_unit(store) if a.question == q.id and a.unit in scope]
-            after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "Ingen opgaver registreret.", names))
+            if items:
+                after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "", names))
         elif form.layout == "grid" and q.item:
             grids.append(group)
         else:
-            shown, who, when = _answer_cells(latest, prefill, prefill_source, q)
-            css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
-            rows.append(f"<tr><th scope='row'>{escape(q.label)}</th><td{css}>{escape(shown)}</td>"
-                        f"<td>{escape(who)}</td><td>{escape(when)}</td></tr>")
-    if grids:
-        parts.append(_grid_table(grids, latest, prefill, prefill_source))
+            shown = _answer(latest, prefill, q)
+            if shown is None:
+                missing += 1
+                continue
+            rows.append(f"<tr><th scope='row'>{escape(q.label)}</th><td>{escape(shown)}</td></tr>")
+    grid_html, grid_missing = _grid_table(grids, latest, prefill) if grids else ("", 0)
+    missing += grid_missing
+    if not rows and not grid_html and not after:
+        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(form.title)}:</b> "
+                "ingen svar endnu.</p></section>")
+    parts = [f"<h3>{escape(form.title)}</h3>" if heading else "", grid_html]
     if rows:
-        parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th><th>Hvem</th>"
-                     f"<th>Hvornår</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th></tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+    parts.append(unanswered_line(missing))
     return "<section class='sk-form-report'>" + "".join(parts + after) + "</section>"
 
 
-def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict, prefill_source: str) -> str:
+def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict) -> tuple[str, int]:
+    """The grid's rows that hold an answer («–» in an empty cell) and the number of unanswered rows;
+    a column no shown row has answered is left out."""
     columns = [q.column for q in groups[0]]
-    out, group = [], None
+    answered, missing = [], 0
     for row in groups:
+        shown = [_answer(latest, prefill, q) for q in row]
+        if all(x is None for x in shown):
+            missing += 1
+        else:
+            answered.append((row, shown))
+    if not answered:
+        return "", missing
+    keep = [c for c in range(len(columns)) if any(shown[c] is not None for _row, shown in answered if c < len(shown))]
+    out, group = [], None
+    for row, shown in answered:
         if row[0].group and row[0].group != group:
             group = row[0].group
-            out.append(f"<tr class='sk-group'><th colspan='{len(columns) + 2}' scope='rowgroup'>{escape(group)}</th></tr>")
-        cells, last = [], ("", "")
-        for q in row:
-            shown, who, when = _answer_cells(latest, prefill, prefill_source, q)
-            css = " class='sk-missing'" if shown == NOT_ANSWERED else ""
-            cells.append(f"<td{css}>{escape(shown)}</td>")
-            answer = latest.get(q.id)
-            if answer and answer.at > last[1]:
-                last = (answer.who, answer.at)
-        changed = f"{last[0]}, {local_time(last[1]):%d.%m.%Y}" if last[0] else ""
-        out.append(f"<tr><th scope='row'>{escape(row[0].row)}</th>{''.join(cells)}<td>{escape(changed)}</td></tr>")
-    head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
-    return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}<th scope='col'>Senest ændret</th></tr></thead>"
-            f"<tbody>{''.join(out)}</tbody></table>")
+            out.append(f"<tr class='sk-group'><th colspan='{len(keep) + 1}' scope='rowgroup'>{escape(group)}</th></tr>")
+        cells = "".join(f"<td>{escape(shown[c])}</td>" if shown[c] is not None else "<td class='sk-withheld'>–</td>"
+                        for c in keep)
+        out.append(f"<tr><th scope='row'>{escape(row[0].row)}</th>{cells}</tr>")
+    head = "".join(f"<th scope='col'>{escape(columns[c])}</th>" for c in keep)
+    return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}</tr></thead>"
+            f"<tbody>{''.join(out)}</tbody></table>"), missing
 
 
 def rows_report_html(form: Form, store: Store, rows: list[tuple[str, str]]) -> str:
-    """A form answered once per unit, as one table: a row per (unit id, label), a column per question."""
+    """A form answered once per unit, as one table: a row per (unit id, label) that holds an answer,
+    a column per question; the units with no answer are named in one line."""
     head = "".join(f"<th scope='col'>{escape(q.label)}</th>" for q in form.questions)
-    body = []
+    body, silent = [], []
     for unit, label in rows:
         latest = store.latest(unit)
-        cells = []
-        for q in form.questions:
-            shown = _answer_cells(latest, {}, "", q)[0]
-            cells.append(f"<td{' class=sk-missing' if shown == NOT_ANSWERED else ''}>{escape(shown)}</td>")
-        body.append(f"<tr><th scope='row'>{escape(label)}</th>{''.join(cells)}</tr>")
-    return (f"<table class='sk-table'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+        shown = [_answer(latest, {}, q) for q in form.questions]
+        if all(x is None for x in shown):
+            silent.append(label.strip())
+            continue
+        cells = "".join(f"<td>{escape(x)}</td>" if x is not None else "<td class='sk-withheld'>–</td>" for x in shown)
+        body.append(f"<tr><th scope='row'>{escape(label)}</th>{cells}</tr>")
+    table = (f"<table class='sk-table'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
+             f"<tbody>{''.join(body)}</tbody></table>") if body else ""
+    rest = (f"<p class='sk-missing'>Ingen svar endnu for: {escape(', '.join(silent))}.</p>") if silent else ""
+    return table + rest
 
 
 class ActionEditor:

@@ -37,6 +37,7 @@ SECTIONS = {
     "iglo_levels": {},
     "iglo_phases": {},
     "companion_materials": {"for_level": "iglo_levels"},
+    "tools": {"recommendation": "recommendations"},
     "sources": {},
     "scales": {},
     "forms": {"recommendation": "recommendations"},
@@ -107,6 +108,7 @@ class Guide:
         self.executive_order = Item(data.get("executive_order") or {})
         self.combination_study = Item(data.get("combination_study") or {})
         self.interface = Item(data.get("interface") or {})
+        self.amr_role = Item(data.get("amr_role") or {})
         self.forms: dict[str, Form] = {}
         self.questions: dict[str, Question] = {}
 
@@ -247,12 +249,13 @@ def load(path: Path | str | None = None) -> Guide:
     """Read and check a content file; raise InputError listing every problem."""
     path = Path(path) if path else CONTENT
     file = path.name
-    data = yamlfile.read(path, file, "den skal rumme guidelinens indhold.")
+    data = yamlfile.read(path, file, "den skal rumme vejledningens indhold.")
     guide = Guide(data, file)
     problems = [Problem(file, column=name, expected="listen mangler eller er tom.")
                 for name in SECTIONS if not guide.sections[name]]
     problems += _problems_in_items(guide, file)
-    problems += _empty_text({k: data.get(k) for k in ("source", "executive_order", "combination_study", "interface")},
+    problems += _empty_text({k: data.get(k) for k in ("source", "executive_order", "combination_study", "interface",
+                                                      "amr_role")},
                             "", file)
     problems += _build_forms(guide, file)
     if problems:

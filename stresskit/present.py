@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlencode
 
 import nbformat
 
-from .batch import NOTEBOOKS, UsageError, notebooks
+from .batch import NOTEBOOKS, notebooks
+from .errors import UsageError, unknown_unit
 from .store import USER_ENV
 from .workbook import Workbook
 
@@ -74,7 +75,8 @@ def on_request(workbook: str, unit: str, stem: str = "") -> str:
     import ipywidgets  # noqa: F401  (the slow imports, done while the kernel waits in the pool)
     import matplotlib.pyplot  # noqa: F401
 
-    from . import apv, page, store  # noqa: F401
+    from . import apv, store  # noqa: F401
+    from .views import base  # noqa: F401
     from .workbook import Workbook as Book
 
     try:
@@ -138,7 +140,7 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     page, or with `unit`/`number` that recommendation for that unit."""
     book = Workbook.open(workbook)
     if unit and unit not in book.units:
-        raise UsageError(f"enheden {unit} findes ikke; kendte enheder er {', '.join(book.ordered())}.")
+        raise UsageError(unknown_unit([unit], book.ordered()))
     notebooks([number] if number else None, folder)  # says which numbers exist
     work = temp_folder(book)
     pages = work / "notebooks"

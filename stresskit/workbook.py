@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import guide as guide_module
 from . import yamlfile
+from .errors import unknown_unit
 from .problems import InputError, Problem, os_reason
 
 INSTITUTION = "institution.yaml"
@@ -121,9 +122,9 @@ class Workbook:
 
     def check_unit(self, unit_id: str) -> None:
         if unit_id not in self.units:
-            known = ", ".join(self.ordered())
-            raise UnknownUnit(unit_id, Problem(INSTITUTION, column="units", value=unit_id,
-                                               expected=f"enheden findes ikke; kendte enheder er {known}."))
+            raise UnknownUnit(unit_id, Problem(INSTITUTION, column="units",
+                                               expected=unknown_unit([unit_id], self.ordered())),
+                              tuple(self.ordered()))
 
     # --- files ---------------------------------------------------------------
     @property
@@ -331,9 +332,9 @@ def _writable(root: Path) -> list[Problem]:
 class UnknownUnit(InputError):
     """A unit parameter that names no unit: the files are fine, the call is not."""
 
-    def __init__(self, unit_id: str, problem: Problem):
+    def __init__(self, unit_id: str, problem: Problem, known: tuple[str, ...] = ()):
         super().__init__(problem)
-        self.unit = unit_id
+        self.unit, self.known = unit_id, known
 
 
 class BrokenInput(Exception):

@@ -19,7 +19,9 @@ import nbformat
 import psutil
 import pytest
 
-from stresskit import batch, cli, page
+from stresskit import batch, cli
+from stresskit.views import apv as apv_view
+from stresskit.views import base
 from stresskit.problems import InputError
 from stresskit.store import Store, StoreError
 from stresskit.workbook import BrokenInput
@@ -140,11 +142,11 @@ def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, 
 def test_live_mode_shows_the_details_report_mode_only_the_line(example, monkeypatch):
     cell(3, 2, FREE_TEXT)(example)
     shown = []
-    monkeypatch.setattr(page, "show", shown.append)
-    page.Page(example, "hum", "live").apv_results()
+    monkeypatch.setattr(base, "display", lambda obj: shown.append(getattr(obj, "data", "")))
+    apv_view.open(example, "hum", "live").apv_results()
     assert FREE_TEXT in shown[-1] and "apv/2026.csv" in shown[-1]  # the user's own data, at the user's screen
     with pytest.raises(BrokenInput) as raised:
-        page.Page(example, "hum", "report").apv_results()
+        apv_view.open(example, "hum", "report").apv_results()
     assert str(raised.value) == LINE and raised.value._render_traceback_() == [LINE]
 
 
@@ -244,27 +246,27 @@ def _limit_file_size():
 
 def test_a_report_that_failed_to_write_or_was_changed_is_run_again(example, tmp_path):
     """The first run may write no file above 60 kB (RLIMIT_FSIZE: a real kernel-level write
-    failure, EFBIG rather than a full disk's ENOSPC). 01's report is larger, so it fails."""
+    failure, EFBIG rather than a full disk's ENOSPC). 03's report (charts) is larger, so it fails."""
     out = tmp_path / "out"
-    args = [*STRESSKIT, "run", str(example), "--out", str(out), "--units", "hum", "--notebooks", "1,2", "--jobs", "1"]
+    args = [*STRESSKIT, "run", str(example), "--out", str(out), "--units", "hum", "--notebooks", "2,3", "--jobs", "1"]
     first = subprocess.run(args, capture_output=True, text=True, preexec_fn=_limit_file_size)
     assert first.returncode == 1 and "Traceback" not in first.stdout + first.stderr
-    assert "FEJLEDE hum · 01_apv: Rapporten kunne ikke skrives: filen er blevet for stor til disken." in first.stdout
-    assert not (out / "hum" / "01_apv.html").exists() and not list(out.rglob(f".*{batch.TMP}"))
+    assert "FEJLEDE hum · 03_paavirkninger: Rapporten kunne ikke skrives: filen er blevet for stor til disken." in first.stdout
+    assert not (out / "hum" / "03_paavirkninger.html").exists() and not list(out.rglob(f".*{batch.TMP}"))
 
     second = subprocess.run(args, capture_output=True, text=True)
     assert second.returncode == 0 and "1 kørt, 0 fejlede, 1 sprunget over" in second.stdout
     state = json.loads((out / batch.STATE).read_text(encoding="utf-8"))
-    assert state["hum/01_apv"]["sha256"] == sha(out / "hum" / "01_apv.html")
+    assert state["hum/03_paavirkninger"]["sha256"] == sha(out / "hum" / "03_paavirkninger.html")
 
     report = out / "hum" / "02_aftaler.html"
     report.write_bytes(report.read_bytes()[: report.stat().st_size // 2])  # half-written by some other hand
-    with open(out / "hum" / "01_apv.html", "a", encoding="utf-8") as f:
+    with open(out / "hum" / "03_paavirkninger.html", "a", encoding="utf-8") as f:
         f.write("<p>rettet i hånden</p>")
     third = subprocess.run(args, capture_output=True, text=True)
     assert third.returncode == 0 and "2 kørt, 0 fejlede, 0 sprunget over" in third.stdout
     assert report.read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert "rettet i hånden" not in (out / "hum" / "01_apv.html").read_text(encoding="utf-8")
+    assert "rettet i hånden" not in (out / "hum" / "03_paavirkninger.html").read_text(encoding="utf-8")
 
 
 # --- stopping a run --------------------------------------------------------------------

@@ -67,10 +67,14 @@ def test_action_item_becomes_an_action_of_the_unit(tmp_path):
     assert "Aftal opfølgning på APV" in field.listing.value
 
 
-def test_report_table_shows_latest_answer_with_who_and_no_widgets(tmp_path):
+def test_report_table_shows_latest_answer_folds_the_rest_and_leaves_out_who(tmp_path):
     store = Store(tmp_path / "s.sqlite")
+    form = guide.default().forms["apv_faser"]
+    assert "ingen svar endnu" in forms.report_html(form, store, "hum")  # nothing answered: one line
     store.save("hum", "apv.fase.kortlaegning", "i_gang", who="Mette")
     store.save("hum", "apv.fase.kortlaegning", "gennemfoert", who="Jonas")
-    html = forms.report_html(guide.default().forms["apv_faser"], store, "hum")
-    assert "<td>Gennemført</td><td>Jonas</td>" in html and "I gang" not in html
-    assert "Ikke besvaret" in html and "<input" not in html and "<script" not in html
+    html = forms.report_html(form, store, "hum")
+    assert "<td>Gennemført</td></tr>" in html and "I gang" not in html and "Jonas" not in html
+    unanswered = sum(1 for q in form.questions if q.kind != "action") - 1
+    assert f"{unanswered} spørgsmål er ikke besvaret endnu." in html and "Ikke besvaret" not in html
+    assert "<input" not in html and "<script" not in html

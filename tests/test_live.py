@@ -152,7 +152,7 @@ def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned
         .map(e => [e.tagName + ' ' + (e.innerText || e.value || '').slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])""")
     assert len(sizes) > 50
     assert [s for s in sizes if s[1] < 18] == []
-    aligned = page.evaluate("""() => Array.from(document.querySelectorAll('#rendered_cells td, #rendered_cells th'))
+    aligned = page.evaluate("""() => Array.from(document.querySelectorAll('#rendered_cells td, #rendered_cells th, #rendered_cells li'))
         .filter(e => e.offsetParent !== null).map(e => getComputedStyle(e).textAlign)""")
     assert aligned and set(aligned) <= {"left", "start"}
 

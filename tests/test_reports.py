@@ -54,8 +54,7 @@ def test_unit_below_min_group_shows_no_figure_of_its_own(built):
     assert len(result_rows) == 8  # five exposures and three resources
     for label, cells in result_rows:
         assert [c[1] for c in cells[:3]] == ["skjult"] * 3, label
-    alt = re.search(r"alt=\"([^\"]*)\"", html).group(1)
-    assert all("Økonomi og løn Skjult" in part for part in alt.split(";"))
+        assert cells[3][0] == "sk-num" and cells[3][1].endswith(" %")  # the institution's share, beside
 
 
 def test_no_survey_free_text_and_no_code_reaches_a_report(built):
@@ -73,7 +72,7 @@ def test_no_survey_free_text_and_no_code_reaches_a_report(built):
 def test_workshop_answers_and_actions_show_in_the_unit_report(built):
     _folder, summary = built
     html = html_of(summary, "hum")
-    assert "Tre stresssygemeldinger på et år" in html and "Mette (AMR)" in html
+    assert "Tre stresssygemeldinger på et år" in html and "Mette (AMR)" not in html  # who answered stays in the store
     assert "Gennemgå fagfordelingen for foråret" in html
     assert "26 besvarelser af 30 ansatte (87 %)" in html
 
@@ -126,13 +125,14 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
     quotes nothing from the files (the details may quote survey cells)."""
     nb = run(tmp_path, example, "musik", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
-    assert "kan ikke åbnes" in text and "enheden findes ikke" in text and "musik" in text
+    assert "kan ikke åbnes" in text and "enheden musik findes ikke" in text
     (example / "apv" / "2026.csv").write_text("Afdeling;q01\nHumaniora;x\n", encoding="utf-8")
     nb = run(tmp_path, example, "hum", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
     assert not [o for o in outputs(nb) if o.output_type == "error"]
     assert "apv/2026.csv, række 1, kolonne «q02»" in text
-    for unit, line in (("musik", "Enheden «musik» findes ikke i institution.yaml."),
+    known = ", ".join(Workbook.open(example).ordered())
+    for unit, line in (("musik", f"Enheden musik findes ikke; kendte enheder er {known}."),
                        ("hum", "APV-filen har fejl – kør stresskit validate")):
         with pytest.raises(papermill.PapermillExecutionError):
             run(tmp_path, example, unit, "report")
@@ -155,8 +155,12 @@ def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
 def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
     _folder, summary = built
     html = html_of(summary, "hum", "03_paavirkninger")
-    assert "Altid en belastning" in html and html.count("Bliver en belastning, hvis") == 3
-    assert "Bekendtgørelsens § 5" in html and "1,90" in html and "Clausen" in html
+    assert html.count("— altid en belastning") == 2 and html.count("— en belastning, hvis den ikke forebygges") == 3
+    institution = html_of(summary, "fjordby", "03_paavirkninger")  # the legal definitions, quoted in full once
+    assert "Altid en belastning" in institution and institution.count("Bliver en belastning, hvis") == 3
+    assert "Ubalance mellem det arbejde" in institution and "Ubalance mellem det arbejde" not in html
+    assert "Bekendtgørelsens § 5" in html and "1,90 gange" in html and "Clausen" in html
+    assert "Arbejdsgiverens tjekliste" in html and "(HR)" not in html
     alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("To søjlediagrammer")][0]
     assert "Arbejdsmængde og tidspres: Humaniora 64 %" in alt and "Afdækker 4, Forebygger 2" in alt
     assert "Arbejdspresset" not in html and "svære elevsamtaler fylder" in html
@@ -213,12 +217,12 @@ EU = "<h4>Den europæiske rammeaftale om arbejdsrelateret stress</h4>"
      [PROTOCOL, CIRCULAR, EU, "Kender og bruger vi aftalerne?"]),
 ])
 def test_sector_decides_which_agreements_show(example, monkeypatch, sector, shown, hidden):
-    import stresskit.page as sk
+    from stresskit.views import aftaler, base
     path = example / "institution.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("sector: stat", f"sector: {sector}"), encoding="utf-8")
     seen = []
-    monkeypatch.setattr(sk, "display", lambda obj: seen.append(getattr(obj, "data", "")))
-    sk.open(example, "hum", "report").agreements()
+    monkeypatch.setattr(base, "display", lambda obj: seen.append(getattr(obj, "data", "")))
+    aftaler.open(example, "", "report").agreements()  # the agreements are the institution's: shown in full there
     html = "".join(x for x in seen if isinstance(x, str))
     for text in shown:
         assert text in html, (sector, text)
@@ -242,8 +246,9 @@ def test_greb_and_exposures_are_read_together(built):
     _folder, summary = built
     html = html_of(summary, "hum", "04_status").replace("<br/>", "<br>").replace('"', "'")
     assert "1. Hvordan er arbejdet planlagt og tilrettelagt?: lykkes 1, delvist 2, lykkes ikke 2;" in html
-    assert "Arbejdsmængde og tidspres<br><small>APV: 64 % udsat og dialogen: forebygges 2 af 5</small>" in html
-    assert "<th scope='col'>Planlægning og tilrettelæggelse</th>" in html
+    assert "<li><b>Arbejdsmængde og tidspres</b> — APV: 64 % udsat og dialogen: forebygges 2 af 5</li>" in html
+    assert "<li><b>Planlægning og tilrettelæggelse</b> — 2 lykkes ikke, 2 delvist, 1 lykkes</li>" in html
+    assert "Arbejdstilsynets spørgeguide" in html
 
 
 def test_cooperation_summary_says_which_questions_can_be_ticked(built):
@@ -281,3 +286,43 @@ def test_withheld_figures_say_the_true_reason(built):
     # Kommunikation has 3 staff: its turnover (33,3 %) and sick leave are not shown on their own
     small = html_of(summary, "kommunikation")
     assert "færre end 5 ansatte" in small and "33,3" not in small and "33.3" not in small
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no styles, scripts, tags or image data; alt texts are read too."""
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    alts = " ".join(re.findall(r"alt=[\"']([^\"']*)", html))
+    return re.sub(r"<[^>]+>", " ", html) + " " + alts
+
+
+def test_reports_name_no_file_key_or_command_and_fold_the_unanswered(built):
+    _folder, summary = built
+    for unit in ("hum", "fjordby", "samf", "kantine"):
+        combined = visible_text((summary.out / unit / "index.html").read_text(encoding="utf-8"))
+        assert combined.count("Ikke besvaret") <= 5, unit
+        for word in ("mapping.yaml", "institution.yaml", "signals.csv", "stresskit ", ".yaml", ".csv", "Guidelinen"):
+            assert word not in combined, (unit, word)
+        assert not re.search(r"\bnan\b", combined, re.I), unit
+        assert "Hvem</th><th>Hvornår</th>" not in combined and "Senest ændret" not in combined  # no who/when columns
+        assert "ingen svar endnu" in combined  # a form with no answer at all is one line
+    hum = visible_text((summary.out / "hum" / "index.html").read_text(encoding="utf-8"))
+    assert "spørgsmål er ikke besvaret endnu" in hum  # the unanswered of a form fold into one line
+    for run in summary.runs:  # every section file, too
+        text = visible_text(summary.report(run).read_text(encoding="utf-8"))
+        assert "stresskit " not in text and "guideline" not in text and "Ikke besvaret" not in text, run
+
+
+def test_institution_level_forms_and_each_material_once_per_report(built):
+    _folder, summary = built
+    unit = (summary.out / "hum" / "index.html").read_text(encoding="utf-8")
+    institution = (summary.out / "fjordby" / "index.html").read_text(encoding="utf-8")
+    for text in ("Bruger vi den som afsæt?", "Kan vi sætte flueben ved alle fire?", "Hvem varetager den?",
+                 "Samarbejdsudvalgets opgaver"):
+        assert text in institution and text not in unit, text
+    assert unit.count("står i institutionens rapport") >= 3
+    from stresskit import guide
+    for report in (unit, institution):
+        for material in guide.default().companion_materials:
+            assert report.count(f"<h4>{material.title}</h4>") == 1, material.title
+        assert "Til jeres drøftelse:" in report and "Egenomsorg, loyal og kompetent" in report  # IGLO level text
+        assert "Arbejdsmiljørepræsentantens rolle" in report

@@ -1,0 +1,1 @@
+"""What each notebook shows: `base` and one module per recommendation, named as the guideline names it."""

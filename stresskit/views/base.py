@@ -1,0 +1,216 @@
+"""What every notebook's page shares: one `Page` per (workbook, unit, mode).
+
+Each recommendation has its own module beside this one (`apv`, `aftaler`, `paavirkninger`,
+`status`, `samarbejde`, `handleplan`), named as the guideline names it; its notebook
+opens it with ``page = view.open(workbook, unit, mode)``. In ``live`` mode a page shows
+ipywidgets forms bound to the store; in ``report`` mode the same content as static HTML.
+Bad input is shown as a Danish message in the page, never as a traceback; in report mode
+it fails the run with one fixed line instead (see `_bad_input`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from html import escape
+from pathlib import Path
+
+from IPython.display import HTML, display
+
+from .. import actions as actions_module
+from .. import apv, forms
+from .. import guide as guide_module
+from ..errors import unknown_unit
+from ..problems import InputError
+from ..store import UNKNOWN_USER, Store, current_user, set_user
+from ..workbook import BrokenInput, UnknownUnit, Workbook, broken_line
+
+MODES = ("live", "report")
+CSS = Path(__file__).parent.parent / "templates" / "stresskit" / "static" / "stresskit.css"
+
+
+def show(html: str) -> None:
+    display(HTML(html))
+
+
+def message(text: str, problems: list | None = None) -> str:
+    items = "".join(f"<li>{escape(str(p))}</li>" for p in problems or [])
+    return f"<div class='sk-message' role='alert'><b>{escape(text)}</b>{f'<ul>{items}</ul>' if items else ''}</div>"
+
+
+def note(text: str) -> str:
+    return f"<p class='sk-note'>{escape(text)}</p>"
+
+
+def _rating(value) -> float | None:
+    """A stored 1–5 rating; anything else (an old or imported value that is not one) counts as not rated."""
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _bad_input(mode: str, text: str, exc: InputError) -> None:
+    """Live: the detailed Danish message (the user owns the data and sits at the screen).
+    Report: the run fails with one fixed line naming the broken input; the details may quote
+    survey cells, so they never reach an executed notebook, a report or the index."""
+    if mode == "report" and isinstance(exc, UnknownUnit):
+        text = unknown_unit([exc.unit], exc.known)
+        raise BrokenInput(text[0].upper() + text[1:]) from None
+    if mode == "report":
+        raise BrokenInput(broken_line(exc.problems)) from None
+    show(message(text, exc.problems))
+
+
+def _guarded(method):
+    """Show bad input as a Danish message; in live mode keep the page alive on any error."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.book is None:
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except InputError as exc:
+            _bad_input(self.mode, "Indholdet kan ikke vises, fordi en fil i arbejdsbogen skal rettes:", exc)
+        except Exception as exc:
+            if self.mode != "live":
+                raise  # a report run records the failure
+            show(message(f"Noget gik galt her ({type(exc).__name__}: {exc}). Resten af siden virker stadig."))
+        return None
+
+    return wrapper
+
+
+class Page:
+    RECOMMENDATION = ""  # the guideline's id of the recommendation a subclass shows
+
+    def __init__(self, workbook: str | Path, unit: str | None, mode: str = "live"):
+        self.guide = guide_module.default()
+        self.mode = mode
+        self.book: Workbook | None = None
+        self.views: dict[str, forms.FormView] = {}
+        if mode not in MODES:
+            show(message(f"Parameteren mode skal være «live» eller «report», ikke «{mode}»."))
+            return
+        try:
+            book = Workbook.open(workbook)
+            unit = unit or book.root_unit
+            book.check_unit(unit)
+            store = Store(book.store_path)
+        except InputError as exc:
+            _bad_input(mode, f"Arbejdsbogen {workbook} kan ikke åbnes:", exc)
+            return
+        self.book, self.unit = book, unit
+        self.store = store
+        self._redraw: list = []
+
+    # --- shared pieces ---------------------------------------------------------
+    @property
+    def is_institution(self) -> bool:
+        return self.unit == self.book.root_unit
+
+    def unit_path(self, unit: str | None = None) -> str:
+        return " › ".join(self.book.unit_name(u) for u in reversed(self.book.ancestors(unit or self.unit)))
+
+    def results(self) -> apv.Results | None:
+        return apv.results(self.book)
+
+    @_guarded
+    def header(self) -> None:
+        rec = self.guide.recommendation(self.RECOMMENDATION)
+        try:
+            results = self.results()
+            round_name = results.round if results else "ingen endnu"
+        except InputError:
+            round_name = "kan ikke læses"
+        meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
+                ("Dato", actions_module.today().strftime("%d.%m.%Y"))]
+        items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
+        html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
+                f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
+                f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
+        if self.mode == "live":  # the projector style comes with stresskit present's own page template
+            html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
+        show(html)
+        if self.mode == "live":
+            display(self._who())
+
+    def _who(self):
+        """The name saved with every answer: asked once before the first save (forms wait for it)."""
+        import ipywidgets as w
+
+        given = current_user() if current_user() != UNKNOWN_USER else ""
+        name = w.Text(value=given, placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
+                      style={"description_width": "initial"}, layout=w.Layout(width="36em"))
+        name.add_class("sk-who")
+
+        def named(change) -> None:
+            set_user(change["new"])
+            if change["new"].strip():
+                forms.name_given()
+
+        name.observe(named, names="value")
+        forms.ask_name_with(name)
+        return name
+
+    @_guarded
+    def form(self, form_id: str, prefill: dict | None = None, items=None,
+             on_change=None, questions=None) -> None:
+        """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode.
+        ``items`` limits a grid form to the rows of these content items, ``questions`` to these questions."""
+        form = self.guide.forms[form_id]
+        if items is not None:
+            form = form.only(items)
+        if questions is not None:
+            form = dataclasses.replace(form, questions=tuple(questions))
+        names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
+        if self.mode == "report":
+            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False))
+            return
+        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
+        self.views[form_id] = view
+        display(view.widget)
+
+    @property
+    def institution_only(self) -> bool:
+        """A unit's report leaves out what the AMO answers for the whole institution (printed in full
+        only in the institution's report); live pages keep every form."""
+        return self.mode == "report" and not self.is_institution
+
+    def refer_to_institution(self, what: str) -> None:
+        """The one line a unit's report shows in place of an institution-level form."""
+        show(f"<p class='sk-muted sk-refer'>{escape(what)} gennemgås for hele institutionen og står i institutionens rapport.</p>")
+
+    def tools_html(self) -> str:
+        """The named tools the guideline points to for this recommendation (the employer's checklist, AT's question guide)."""
+        cards = "".join(f"<div class='sk-card'><h4>{escape(t.title)}</h4><p>{escape(t.text)}</p>"
+                        f"<p class='sk-ref'>{escape(t.publisher)}" + (f": {escape(t.address)}" if t.address else "")
+                        + "</p></div>" for t in self.guide.tools if t.recommendation == self.RECOMMENDATION)
+        return f"<div class='sk-cards'>{cards}</div>" if cards else ""
+
+    def live_html(self, render) -> None:
+        """Show HTML from ``render()``; in live mode it is redrawn whenever a form on the page saves."""
+        if self.mode != "live":
+            show(render())
+            return
+        import ipywidgets as w
+
+        box = w.HTML(render())
+        self._redraw.append(lambda: setattr(box, "value", render()))
+        display(box)
+
+    def _changed(self, _question, _saved) -> None:
+        for redraw in self._redraw:
+            try:
+                redraw()
+            except Exception as exc:  # a chart that fails must not break the form
+                show(message(f"Diagrammet kunne ikke tegnes igen ({exc})."))
+
+
+def opener(cls):
+    """The module-level ``open`` of a recommendation's view: the entry point its notebook calls first."""
+    def open(workbook: str | Path, unit: str | None = None, mode: str = "live"):  # noqa: A001
+        return cls(workbook, unit, mode)
+    open.__doc__ = f"Open a workbook for one unit with the view of {cls.__module__}."
+    return open
+

@@ -1,0 +1,132 @@
+"""Recommendation 3, the five exposures: definitions, the dialogue beside the APV, combinations, the units' heatmap."""
+from __future__ import annotations
+
+from html import escape
+
+from .. import apv, charts
+from . import base
+from .apv import share_cell, shares
+from .base import _guarded, _rating, note, show
+
+
+def exposure_ratings(page) -> tuple[list, list]:
+    """The dialogue's 1–5 ratings per exposure: how well the unit maps it, and how well it prevents it."""
+    latest = page.store.latest(page.unit, "paavirkning.")
+    out = []
+    for key in ("afdaekning", "forebyggelse"):
+        values = []
+        for e in page.guide.exposures:
+            answer = latest.get(f"paavirkning.{e.id}.{key}")
+            values.append(_rating(answer.value) if answer else None)
+        out.append(values)
+    return out[0], out[1]
+
+
+class Page(base.Page):
+    RECOMMENDATION = "paavirkninger"
+
+    @_guarded
+    def exposures(self) -> None:
+        """The five exposures with their legal definitions; a unit's report lists them without the
+        definitions, which the institution's report quotes in full."""
+        order = self.guide.executive_order
+        if self.institution_only:
+            items = "".join(f"<li><b>{escape(e.title)}</b> — "
+                            + ("altid en belastning" if e.always_strain else "en belastning, hvis den ikke forebygges og "
+                               "balanceres af ressourcer") + "</li>" for e in self.guide.exposures)
+            show(f"<ul>{items}</ul><p class='sk-muted'>Definitionerne fra {escape(order.title.lower())} står i "
+                 "institutionens rapport.</p>" + self.tools_html())
+            return
+        rows = []
+        for e in self.guide.exposures:
+            kind = ("Altid en belastning" if e.always_strain
+                    else "Bliver en belastning, hvis den ikke forebygges og balanceres af ressourcer")
+            rows.append(f"<tr><th scope='row'>{escape(e.title)}<br><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>"
+                        f"{escape(kind)}</span></th><td>«{escape(e.definition)}»<br><small>{escape(e.guidance)}</small></td></tr>")
+        show("<table class='sk-table'><thead><tr><th>Påvirkning og belastning</th><th>Definition</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
+             f"{escape(order.title)} ({escape(order.reference)}).</p>" + self.tools_html())
+
+    @_guarded
+    def exposure_dialogue(self) -> None:
+        self.form("paavirkninger_dialog", on_change=self._changed)
+        results = self.results()  # the APV table itself is in recommendation 1; the chart holds the shares
+        exposures = self.guide.exposures
+
+        def render() -> str:
+            mapped, prevented = exposure_ratings(self)
+            labels = [e.short for e in exposures]
+            series = []
+            if results is not None:
+                series.append((self.book.unit_name(self.unit), *shares(results, self.unit, exposures)))
+                if not self.is_institution:
+                    series.append(("Hele institutionen", *shares(results, self.book.root_unit, exposures)))
+            else:
+                series.append(("APV", [None] * len(exposures), ["ingen APV-data"] * len(exposures)))
+            ratings = [("Afdækker", mapped, ["ikke vurderet"] * len(exposures)),
+                       ("Forebygger", prevented, ["ikke vurderet"] * len(exposures))]
+            return charts.dialogue_and_apv(labels, series, ratings,
+                                           f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}")
+
+        self.live_html(render)
+
+    @_guarded
+    def combinations(self) -> None:
+        study = self.guide.combination_study
+        order = self.guide.executive_order
+        results = self.results()
+        rows = []
+        for combo in self.guide.combinations:
+            a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
+            cid = f"kombination.{combo.id}"
+            hr = f"{combo.hazard_ratio:.2f}".replace(".", ",") + " gange"
+            if results is None or cid not in results.constructs:
+                cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
+                remark = "APV'en måler ikke begge påvirkninger" if results is not None else "Ingen APV-data"
+            else:
+                cells = share_cell(results, self.unit, cid)
+                if not self.is_institution:
+                    cells += share_cell(results, self.book.root_unit, cid)
+                remark = results.status_text(self.unit, cid)
+            rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
+        remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
+        rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
+        compare = "" if self.is_institution else "<th>Hele institutionen</th>"
+        show(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>"
+             f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
+             f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
+             f"{self.book.min_group_sensitive} svar.</p>")
+
+    @_guarded
+    def heatmap(self) -> None:
+        """Units × exposures for the unit's part of the tree (the whole institution at the root)."""
+        units = self.book.subtree(self.unit)
+        if len(units) == 1:
+            show("<p class='sk-muted'>Enheden har ingen underenheder; se institutionens rapport for oversigten over alle enheder.</p>")
+            return
+        results = self.results()
+        if results is None:
+            show(note("Der er endnu ingen APV-besvarelser at vise."))
+            return
+        ordered = [u for u in self.book.ordered() if u in units]
+        exposures = [e for e in self.guide.exposures if e.id in results.constructs]
+        values, notes_ = [], []
+        for u in ordered:
+            row_v, row_n = [], []
+            for e in exposures:
+                r = results.table.loc[(u, e.id)]
+                row_v.append(float(r["share"]) if r["status"] == apv.SHOWN else None)
+                row_n.append("" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult")
+            values.append(row_v)
+            notes_.append(row_n)
+        depth = self.book.depth(self.unit)
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in ordered]
+        show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
+                            f"Andel udsat pr. enhed · APV-runde {results.round}",
+                            "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
+        show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
+
+
+
+open = base.opener(Page)  # noqa: A001

@@ -1,0 +1,80 @@
+"""Recommendation 5, cooperation: the four questions per AMO group, the division of roles, the AMO / SU-MED interface."""
+from __future__ import annotations
+
+from html import escape
+
+from IPython.display import display
+
+from .. import forms
+from . import base
+from .base import _guarded, show
+
+
+class Page(base.Page):
+    RECOMMENDATION = "samarbejde"
+
+    def _cooperation_targets(self) -> list[tuple[str, str]]:
+        """Whose cooperation the form is about: the institution and each AMO group, or the unit's group."""
+        groups = self.book.amo_groups
+        if self.is_institution:
+            return [(self.unit, f"Arbejdsmiljøorganisationen på {self.book.name}")] + (
+                [(f"amg:{g.id}", g.name) for g in groups] if len(groups) > 1 else [])
+        mine = [g for g in groups if set(g.units) & set(self.book.ancestors(self.unit))]
+        return [(f"amg:{g.id}", g.name) for g in mine] or [(self.book.root_unit, f"Arbejdsmiljøorganisationen på {self.book.name}")]
+
+    @_guarded
+    def cooperation(self) -> None:
+        form = self.guide.forms["samarbejde"]
+        if self.institution_only:
+            names = " og ".join(name for _key, name in self._cooperation_targets())
+            self.refer_to_institution(f"De fire spørgsmål besvares af {names}; de")
+            return
+        for key, name in self._cooperation_targets():
+            show(f"<h3>{escape(name)}</h3>")
+            if self.mode == "report":  # the summary below names every missing point; notes follow it
+                pass
+            else:
+                view = forms.FormView(form, self.store, key, on_change=self._changed)
+                self.views[f"samarbejde:{key}"] = view
+                display(view.widget)
+
+            def render(key=key) -> str:
+                latest = self.store.latest(key, "samarbejde.")
+                rows, all_ok = [], True
+                for q in self.guide.cooperation_questions:
+                    missing = [p.text for p in q.points if not (latest.get(f"samarbejde.{q.id}.{p.id}.flueben")
+                                                                 and latest[f"samarbejde.{q.id}.{p.id}.flueben"].value)]
+                    all_ok &= not missing
+                    mark = "✓ Ja" if not missing else f"✗ Mangler {len(missing)} af {len(q.points)}"
+                    if missing and self.mode == "report":
+                        mark += ": " + escape("; ".join(missing))
+                    rows.append(f"<tr><th scope='row'>{q.number}. {escape(q.title)}</th><td>{mark}</td></tr>")
+                verdict = "Ja — alle fire spørgsmål har flueben ved hvert punkt." if all_ok else "Ikke endnu."
+                return (f"<p><b>Kan vi sætte flueben ved alle fire?</b> {verdict}</p><table class='sk-table'><tbody>"
+                        f"{''.join(rows)}</tbody></table>")
+
+            self.live_html(render)
+
+    @_guarded
+    def roles(self) -> None:
+        """Who does what with the management, beside the guideline's example of an AMR at the first signs."""
+        role = self.guide.amr_role
+        show(f"<div class='sk-card'><h4>{escape(role.title)}</h4><p>{escape(role.text)}</p>"
+             f"<p class='sk-ref'>Kilde: {escape(role.source)}.</p></div>")
+        self.form("rollefordeling")
+
+    @_guarded
+    def interface(self) -> None:
+        if self.institution_only:
+            self.refer_to_institution("Snitfladen mellem arbejdsmiljøorganisationen og samarbejdsudvalget")
+            return
+        columns = [("Arbejdsmiljøorganisationens opgaver", self.guide.amo_tasks),
+                   ("Fælles opgaver", self.guide.joint_tasks),
+                   ("Samarbejdsudvalgets opgaver", self.guide.su_tasks)]
+        cards = "".join(f"<div class='sk-card'><h4>{escape(t)}</h4><ul>"
+                        + "".join(f"<li>{escape(x.text)}</li>" for x in items) + "</ul></div>" for t, items in columns)
+        show(f"<div class='sk-cards sk-three'>{cards}</div><p class='sk-muted'>{escape(self.guide.interface.source)}.</p>")
+        self.form("snitflade")
+
+
+open = base.opener(Page)  # noqa: A001

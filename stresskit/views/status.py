@@ -1,0 +1,215 @@
+"""Recommendation 4, taking stock of prevention: the five greb, exposures against greb, the contact overview."""
+from __future__ import annotations
+
+from html import escape
+
+from IPython.display import display
+
+from .. import apv, charts, forms
+from . import base
+from .base import _guarded, note, show
+from .paavirkninger import exposure_ratings
+
+
+HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er mindst 10 procentpoint over institutionens, "
+             "eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
+WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede delspørgsmål lykkes "
+             "(delvist tæller halvt), talt over enheden og enhederne under den.")
+
+
+def _units(n: int) -> str:
+    return "1 enhed" if n == 1 else f"{n} enheder"
+
+
+class Page(base.Page):
+    RECOMMENDATION = "status"
+
+    GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
+
+    def _greb_ratings(self, unit: str) -> dict[str, list]:
+        latest = self.store.latest(unit, "status.greb.")
+        out = {}
+        for g in self.guide.greb:
+            values = []
+            for q in g.questions:
+                answer = latest.get(f"status.greb.{g.id}.{q.id}.vurdering")
+                values.append(answer.value if answer else None)
+            out[g.id] = values
+        return out
+
+    def _greb_score(self, values: list) -> float | None:
+        rated = [self.GREB_SCORE[v] for v in values if v in self.GREB_SCORE]
+        return sum(rated) / len(rated) if rated else None
+
+    def _greb_counts(self) -> tuple[list[dict], list[int]]:
+        """Per greb, its sub-questions' ratings counted over the unit and every unit below it, and the
+        number of units behind each greb (those that rated at least one of its sub-questions)."""
+        units = self.book.subtree(self.unit)
+        counts = [dict.fromkeys([key for key, *_ in charts.RATING_LOOK], 0) for _ in self.guide.greb]
+        behind = [0] * len(self.guide.greb)
+        sizes = [len(g.questions) for g in self.guide.greb]
+        for u in units:
+            for i, values in enumerate(self._greb_ratings(u).values()):
+                rated = [v if v in counts[i] else None for v in values]
+                if any(v is not None for v in rated):  # a unit that rated none of a greb's questions is not behind it
+                    behind[i] += 1
+                    for v in rated:
+                        counts[i][v] += 1
+        for i, n in enumerate(behind):
+            if not n:  # nothing rated anywhere: the greb's questions, once, as not rated
+                counts[i][None] = sizes[i]
+        return counts, behind
+
+    @_guarded
+    def greb(self) -> None:
+        if self.mode == "report":
+            self._greb_report()
+        else:
+            self.form("greb_status", on_change=self._changed)
+
+        def render() -> str:
+            counts, behind = self._greb_counts()
+            several = len(self.book.subtree(self.unit)) > 1
+            labels = [f"{n}. {g.title}" + (f" ({_units(k)})" if several else "")
+                      for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)]
+            return charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
+                                      + (" og enhederne under den" if several else ""))
+
+        self.live_html(render)
+
+    def _greb_report(self) -> None:
+        """The sub-questions that do not (yet) succeed, or carry a note; those rated «lykkes» without a
+        note are counted in one line (the chart below draws every rating)."""
+        form = self.guide.forms["greb_status"]
+        latest = self.store.latest(self.unit, "status.greb.")
+        keep, fine = [], 0
+        for group in forms.item_rows(form.questions):
+            values = {q.id.rsplit(".", 1)[1]: (latest[q.id].value if q.id in latest else None) for q in group}
+            if values.get("vurdering") == "lykkes" and not values.get("noter"):
+                fine += 1
+            else:
+                keep.extend(group)
+        self.form("greb_status", questions=keep)
+        if fine:
+            show(f"<p class='sk-muted'>{fine} delspørgsmål lykkes og står ikke enkeltvis her.</p>")
+
+    @_guarded
+    def greb_overview(self) -> None:
+        """Units × greb: the share of rated sub-questions that succeed (partly counts half)."""
+        units = [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit))]
+        if len(units) == 1:
+            return
+        values, notes_ = [], []
+        for u in units:
+            scores = [self._greb_score(v) for v in self._greb_ratings(u).values()]
+            values.append([None if x is None else 1 - x for x in scores])  # colour: darker = needs attention
+            notes_.append(["" if x is not None else "ikke vurderet" for x in scores])
+        rated = [u for u, row in zip(units, values) if any(v is not None for v in row)]
+        if not rated:
+            show(note("Ingen enheder har vurderet grebene endnu."))
+            return
+        depth = self.book.depth(self.unit)
+        keep = [i for i, u in enumerate(units) if u in rated]
+        labels = ["    " * (self.book.depth(units[i]) - depth) + self.book.unit_name(units[i]) for i in keep]
+        show(charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
+                            [values[i] for i in keep], [notes_[i] for i in keep],
+                            "Hvor meget halter grebene i enhederne?",
+                            "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
+                            "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)"))
+        silent = [self.book.unit_name(u) for u in units if u not in rated]
+        if silent:
+            show(f"<p class='sk-muted'>Ingen vurderinger endnu i: {escape(', '.join(silent))}.</p>")
+
+    def _high_exposures(self) -> list[tuple[str, str]]:
+        """Exposures that weigh in this unit (HIGH_RULE): high in the APV or poorly prevented by the dialogue's account."""
+        results = self.results()
+        _mapped, prevented = exposure_ratings(self)
+        out = []
+        for e, prevent in zip(self.guide.exposures, prevented):
+            reasons = []
+            if results is not None and e.id in results.constructs:
+                row = results.table.loc[(self.unit, e.id)]
+                inst = results.table.loc[(self.book.root_unit, e.id)]
+                if row["status"] == apv.SHOWN and (row["share"] >= 0.5 or (not self.is_institution and inst["status"] == apv.SHOWN
+                                                                          and row["share"] >= inst["share"] + 0.10)):
+                    reasons.append(f"APV: {charts.percent(row['share'])} udsat")
+            if prevent is not None and prevent <= 2:
+                reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
+            if reasons:
+                out.append((e.short, " og ".join(reasons)))
+        return out
+
+    def _weak_greb(self) -> tuple[list[tuple[str, str]], bool]:
+        """The greb that halt (WEAK_RULE), and whether any greb is rated at all."""
+        counts, _behind = self._greb_counts()
+        weak, any_rated = [], False
+        for g, c in zip(self.guide.greb, counts):
+            rated = c["lykkes"] + c["delvist"] + c["lykkes_ikke"]
+            any_rated |= rated > 0
+            score = (c["lykkes"] + 0.5 * c["delvist"]) / rated if rated else None
+            if c["lykkes_ikke"] or (score is not None and score < 0.5):
+                weak.append((g.short, f"{c['lykkes_ikke']} lykkes ikke, {c['delvist']} delvist, {c['lykkes']} lykkes"))
+        return weak, any_rated
+
+    @_guarded
+    def exposures_and_greb(self) -> None:
+        """The exposures that weigh beside the greb that halt, each by its stated rule; the AMO decides the pairs."""
+        def listing(items, empty: str) -> str:
+            if not items:
+                return f"<p class='sk-muted'>{escape(empty)}</p>"
+            return "<ul>" + "".join(f"<li><b>{escape(a)}</b> — {escape(b)}</li>" for a, b in items) + "</ul>"
+
+        def render() -> str:
+            weak, any_rated = self._weak_greb()
+            return ("<div class='sk-cards'><div class='sk-card'><h4>Påvirkninger, der fylder</h4>"
+                    f"<p class='sk-muted'>{escape(HIGH_RULE)}</p>"
+                    + listing(self._high_exposures(), "Ingen påvirkning opfylder reglen lige nu.")
+                    + "</div><div class='sk-card'><h4>Greb, der halter</h4>"
+                    f"<p class='sk-muted'>{escape(WEAK_RULE)}</p>"
+                    + listing(weak, "Ingen greb er vurderet endnu." if not any_rated else
+                              "Ingen af de vurderede greb halter efter reglen.") + "</div></div>")
+
+        self.live_html(render)
+        show(self.tools_html())
+        self.form("greb_mere")
+
+    @_guarded
+    def contact(self) -> None:
+        units = [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit))]
+        form = self.guide.forms["kontakt"]
+        depth = self.book.depth(self.unit)
+        names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
+        if self.mode == "report" and len(units) == 1:
+            show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+        elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
+            notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
+                     for u in units]
+            lines = "".join(f"<li><b>{escape(name)}:</b> {escape(str(a.value))}</li>" for name, a in notes
+                            if a is not None and a.value not in (None, ""))
+            if lines:
+                show(f"<p>Noter om kontakten:</p><ul>{lines}</ul>")
+        else:
+            for u in units:
+                view = forms.FormView(form, self.store, u, row_label=names[u], on_change=self._changed)
+                self.views[f"kontakt:{u}"] = view
+                display(view.widget)
+
+        def render() -> str:
+            status = {}
+            for u in units:
+                answer = self.store.latest(u, "status.kontakt").get("status.kontakt")
+                status[u] = answer.value if answer else None
+            tree = [(u, self.book.unit_name(u), self.book.depth(u) - depth,
+                     self.book.units[u].parent if u != self.unit else None) for u in units]
+            missing = [self.book.unit_name(u) for u in units if status[u] == "mangler"]
+            text = (f"<p>Kontakt mangler til: <b>{escape(', '.join(missing))}</b>. Læg en plan nedenfor.</p>" if missing
+                    else "<p>Ingen dele er markeret med manglende kontakt.</p>")
+            if self.mode == "report" and len(units) == 1:  # one part: the table above says it all
+                return ""
+            return charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
+
+        self.live_html(render)
+        self.form("kontakt_plan")
+
+
+open = base.opener(Page)  # noqa: A001
