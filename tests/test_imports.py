@@ -193,7 +193,7 @@ def test_an_action_dated_in_words_never_crashes_run_or_export_plan(book, tmp_pat
     alone = (out / "hum" / "overblik.html").read_text(encoding="utf-8")
     assert "<td>Aftal pauser</td><td>ingen ansvarlig</td><td class='sk-num'>i morgen</td>\n<td>Planlagt</td>" in alone
     report = (out / "hum" / "06_handleplan.html").read_text(encoding="utf-8")
-    assert "<td>i morgen</td><td>20261201</td>" in report  # the plan shows the text given
+    assert "<b>Aftal pauser</b> — Gruppe · ingen ansvarlig · frist i morgen · Planlagt" in report  # the text given
     plan = tmp_path / "plan.csv"
     assert cli.main(["export-plan", str(book.root), "--out", str(plan), "--units", "hum"]) == 0
     found = [r for r in csv.reader(io.StringIO(plan.read_text(encoding="utf-8-sig")), delimiter=";") if r[2] == "Aftal pauser"]

@@ -100,7 +100,6 @@ def test_the_overblik_and_the_index_name_no_file_or_command(built):
         assert found == [], (path.name, found)
 
 
-@pytest.mark.xfail(strict=False, reason="the detail sections still name files and commands; the views branch removes them")
 def test_no_combined_report_names_a_file_or_a_command(built):
     _book, out, _said = built
     found = {}

@@ -51,7 +51,8 @@ class Page(base.Page):
             for a in actions_module.by_priority(items):
                 whose = f" <small>({escape(scope[a.unit])})</small>" if len(scope) > 1 and a.unit in scope else ""
                 bits = [level_title.get(a.level, "intet niveau endnu"), a.responsible or "ingen ansvarlig",
-                        f"frist {date.fromisoformat(a.deadline):%d.%m.%Y}" if a.deadline else "ingen frist",
+                        f"frist {date.fromisoformat(a.deadline):%d.%m.%Y}" if a.deadline
+                        else f"frist {a.deadline_text}" if a.deadline_text else "ingen frist",
                         actions_module.STATUSES.get(a.status, str(a.status))]
                 warn = "".join(f" <b class='sk-flag'>⚠ {escape(f)}</b>" for f in actions_module.flags(a, today))
                 lines.append(f"<li><b>{escape(a.measure)}</b>{whose} — {escape(' · '.join(bits))}{warn}</li>")
