@@ -15,13 +15,15 @@ Without it the file is one period.
 """
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from . import anonymity
 from . import guide as guide_module
 from . import tables
 from .problems import InputError, Problem, display_name
-from .workbook import Workbook
+from .workbook import INSTITUTION, Workbook
 
 UNIT_COLUMN = "enhed"
 PERIOD_COLUMN = "periode"
@@ -40,7 +42,35 @@ def periods(book: Workbook) -> list[str]:
     return sorted(read_periods(book)[0])
 
 
+def _key(book: Workbook, path) -> tuple:
+    """What a reading depends on: the unit tree and the file's bytes (None when missing)."""
+    def digest(p):
+        try:
+            return hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return (str(book.root), digest(book.root / INSTITUTION), digest(path))
+
+
+_memo: dict[tuple, object] = {}
+
+
+def _once(name: str, book: Workbook, compute):
+    """compute() once per process while institution.yaml and signals.csv are unchanged: a batch
+    asks for the same institution-wide table in every unit's notebooks."""
+    key = (name, *_key(book, book.signals_path))
+    if key not in _memo:
+        for old in [k for k in _memo if k[0] == name]:
+            del _memo[old]
+        _memo[key] = compute()
+    return _memo[key]
+
+
 def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
+    return _once("periods", book, lambda: _read_periods(book))
+
+
+def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
     path = book.signals_path
     if not path.is_file():
         return {}, []
@@ -104,6 +134,10 @@ def withheld(book: Workbook, unit_id: str) -> str:
 
 
 def _statuses(book: Workbook) -> dict[str, str]:
+    return _once("statuses", book, lambda: _compute_statuses(book))
+
+
+def _compute_statuses(book: Workbook) -> dict[str, str]:
     # Staff per subtree; a unit without a headcount counts as a small group of one.
     total: dict[str, int] = {}
     for unit in reversed(book.ordered()):
