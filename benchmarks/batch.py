@@ -39,7 +39,7 @@ SAMPLE = int(os.environ.get("SAMPLE", "4"))
 
 def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: int = 100) -> list[str]:
     """1 + groups + groups × per_group units: the institution, its departments (schools) and
-    their teams, with 3–18 respondents per team (about 12 on average) and signals per team.
+    their teams, with 3–18 respondents per team (about 12 on average) in each of two APV rounds, and signals per team.
     The defaults give the 100-unit institution; 31 × 128 gives 4,000 units."""
     rng = random.Random(seed)
     (folder / "apv").mkdir(parents=True)
@@ -54,11 +54,12 @@ def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: i
             teams.append(uid)
     (folder / "institution.yaml").write_text(yaml.safe_dump({"name": "Benchmark-institutionen", "sector": "kommune",
                                                              "units": units}, allow_unicode=True), encoding="utf-8")
-    lines = ["Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, 16))]
-    for team in teams:
-        for _ in range(rng.randint(3, 18)):
-            lines.append(team + ";" + ";".join(str(rng.randint(1, 5)) for _ in range(15)))
-    (folder / "apv" / "2026.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, items in (("2024", 14), ("2026", 15)):  # the example's two rounds; 2024 did not ask q15
+        lines = ["Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, items + 1))]
+        for team in teams:
+            for _ in range(rng.randint(3, 18)):
+                lines.append(team + ";" + ";".join(str(rng.randint(1, 5)) for _ in range(items)))
+        (folder / "apv" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "signals.csv").write_text("enhed;stress_sygemeldinger;sygefravaer_dage;personaleomsaetning;konflikter\n"
                                         + "".join(f"{t};{rng.randint(0, 3)};{rng.randint(5, 15)};{rng.randint(0, 20)};{rng.randint(0, 3)}\n" for t in teams),
                                         encoding="utf-8")

@@ -668,7 +668,8 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
     status = np.empty(n.shape, dtype=object)
     for j, cid in enumerate(cids):
         k = book.min_group_sensitive if rnd.constructs[cid].sensitive else book.min_group
-        decided = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int))), k)
+        # Python ints: suppress's exact costs outgrow int64 on a tree of thousands of units
+        decided = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int).tolist())), k)
         status[:, j] = [decided[u] for u in units]
     hidden = status != SHOWN
     table = pd.DataFrame({
