@@ -38,10 +38,11 @@ def compact_png(fig) -> bytes:
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white", pil_kwargs={"compress_level": 1})
-    image = Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT,
+    # octree: a third of median cut's time, as small; optimize=True would cost more than it saves
+    image = Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
                                                        dither=Image.Dither.NONE)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
