@@ -101,10 +101,10 @@ def test_broken_survey_fails_every_run_with_one_line_and_quotes_nothing(stored, 
 
 def test_duplicate_units_in_signals_are_refused_by_row_and_fail_the_run(example, tmp_path, capsys):
     with open(example / "signals.csv", "a", encoding="utf-8") as f:
-        f.write("kantine;0;1,0;2,0;0\n")
+        f.write("kantine;0;1,0;2,0;0;2026\n")  # the example's signals have a periode column
     code, text = cli_text(capsys, "validate", example)
     assert code == 1
-    assert "signals.csv, række 13, kolonne «enhed»: fandt «kantine», enheden har allerede en række (række 9)" in text
+    assert "signals.csv, række 24, kolonne «enhed»: fandt «kantine», enheden har allerede en række (række 20)" in text
     code, text = cli_text(capsys, "run", example, "--out", tmp_path / "out", "--units", "kantine")
     assert code == 1 and "FEJLEDE 6 kørsler: Signalfilen har fejl – kør stresskit validate" in text
 
