@@ -211,9 +211,9 @@ def _run(args) -> int:
             if bar is None:
                 from tqdm import tqdm
                 # units per second and the time left, from the units done so far (tqdm's rate and ETA)
-                bar = tqdm(desc="Enheder", unit=" enhed", total=len(units), smoothing=0.1, dynamic_ncols=True,
+                bar = tqdm(desc="Enheder", unit=" enheder", total=len(units), smoothing=0.1, dynamic_ncols=True,
                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                      "[{elapsed} brugt, {remaining} tilbage, {rate_fmt}]")
+                                      "[{elapsed} brugt, {remaining} tilbage, {rate_noinv_fmt}]")
             left[r.unit] = left.get(r.unit, per_unit) - 1
             if left[r.unit] == 0:
                 bar.update(1)
