@@ -177,7 +177,7 @@ def institution_key(book: Workbook) -> str:
     return sha256(json.dumps(payload, sort_keys=True).encode())
 
 
-def institution_cache(book: Workbook, out: Path) -> Path:
+def institution_cache(book: Workbook, out: Path) -> Path | None:
     """The work that is the same for every unit, done once per batch: every APV round's
     anonymised results (aggregates and statuses, never a respondent row) and the action list.
     Kept in OUT/.stresskit-cache/<key>.json, so a batch over unchanged inputs loads it; each
@@ -195,11 +195,13 @@ def institution_cache(book: Workbook, out: Path) -> Path:
         rounds = None
     data = {"key": key, "inputs": book.checksums(), "answers": answers,
             "apv": rounds, "actions": [asdict(v) for v in versions]}
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.json"):
-        with contextlib.suppress(OSError):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.json"):
             old.unlink()
-    write_atomic(path, json.dumps(data))
+        write_atomic(path, json.dumps(data))
+    except OSError:  # a full disk or a read-only OUT: every unit's process computes it for itself
+        return None
     return path
 
 
