@@ -1,15 +1,20 @@
 """Batch benchmark: prints figures side by side, asserts nothing.
 
-Generates an institution of 100 units and measures, in one run on this machine:
+Generates institutions and measures, in one run on this machine:
   (a) the loop an analyst would write: `papermill` CLI then `jupyter nbconvert` CLI per notebook
-      (a sample of units, scaled to seconds per unit);
+      (a sample of units of the 100-unit institution, scaled to seconds per unit);
   (b) papermill.execute_notebook + a fresh HTMLExporter per notebook in a 2-worker process pool
-      (a sample of units, scaled);
+      (the same sample, scaled);
   (c) `stresskit run --jobs 2 --force` on all 100 units;
-  (d) `stresskit run --jobs 2` again with nothing changed.
-Each as seconds per unit, as a ratio to (c), and with the peak memory of the process tree.
+  (d) `stresskit run --jobs 2` again with nothing changed;
+  (e) a 4,000-unit institution: `--units` samples of 10 and 50 units, each in a fresh OUT (so the
+      institution-wide work is done afresh): per-unit cost = the difference / 40, fixed cost per
+      batch = the 10-unit run minus 10 units' worth.
+Each with wall seconds, CPU seconds (the whole process tree), the load average when it ran (the
+machine may be shared), the parent's peak RSS and the tree's peak PSS (forks share pages: PSS
+counts a shared page once), and output bytes per unit.
 
-    make bench-batch            (SAMPLE=4 units for a and b by default)
+    make bench            (SAMPLE=4 units for a and b by default)
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -31,26 +37,29 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SAMPLE = int(os.environ.get("SAMPLE", "4"))
 
 
-def make_institution(folder: Path) -> list[str]:
-    """100 units: the institution, 9 departments and 90 teams, with ~12 respondents per team."""
-    rng = random.Random(100)
+def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: int = 100) -> list[str]:
+    """1 + groups + groups × per_group units: the institution, its departments (schools) and
+    their teams, with 3–18 respondents per team (about 12 on average) in each of two APV rounds, and signals per team.
+    The defaults give the 100-unit institution; 31 × 128 gives 4,000 units."""
+    rng = random.Random(seed)
     (folder / "apv").mkdir(parents=True)
     shutil.copy(ROOT / "data" / "example" / "apv" / "mapping.yaml", folder / "apv" / "mapping.yaml")
     units = [{"id": "inst", "name": "Benchmark-institutionen", "headcount": 0}]
     teams = []
-    for d in range(9):
+    for d in range(groups):
         units.append({"id": f"afd{d}", "name": f"Afdeling {d + 1}", "parent": "inst", "headcount": 0})
-        for t in range(10):
+        for t in range(per_group):
             uid = f"afd{d}_team{t}"
             units.append({"id": uid, "name": f"Team {d + 1}.{t + 1}", "parent": f"afd{d}", "headcount": rng.randint(8, 20)})
             teams.append(uid)
     (folder / "institution.yaml").write_text(yaml.safe_dump({"name": "Benchmark-institutionen", "sector": "kommune",
                                                              "units": units}, allow_unicode=True), encoding="utf-8")
-    lines = ["Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, 16))]
-    for team in teams:
-        for _ in range(rng.randint(3, 18)):
-            lines.append(team + ";" + ";".join(str(rng.randint(1, 5)) for _ in range(15)))
-    (folder / "apv" / "2026.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, items in (("2024", 14), ("2026", 15)):  # the example's two rounds; 2024 did not ask q15
+        lines = ["Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, items + 1))]
+        for team in teams:
+            for _ in range(rng.randint(3, 18)):
+                lines.append(team + ";" + ";".join(str(rng.randint(1, 5)) for _ in range(items)))
+        (folder / "apv" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "signals.csv").write_text("enhed;stress_sygemeldinger;sygefravaer_dage;personaleomsaetning;konflikter\n"
                                         + "".join(f"{t};{rng.randint(0, 3)};{rng.randint(5, 15)};{rng.randint(0, 20)};{rng.randint(0, 3)}\n" for t in teams),
                                         encoding="utf-8")
@@ -58,10 +67,11 @@ def make_institution(folder: Path) -> list[str]:
 
 
 class Peak:
-    """Peak resident memory of a process and all its descendants, sampled every 50 ms."""
+    """Peak memory of a process and all its descendants, sampled every 50 ms: the process's own
+    RSS, and the tree's PSS (a page shared by forks counted once, split between them)."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak, self._stop = pid, 0, False
+        self.pid, self.parent, self.tree, self._stop = pid, 0, 0, False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -77,33 +87,57 @@ class Peak:
                     pass
         return pids
 
+    @staticmethod
+    def _pss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            pass
+        return 0
+
     def _run(self):
         while not self._stop:
-            total = 0
-            for pid in self._tree():
-                try:
-                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-                except (OSError, ValueError):
-                    pass
-            self.peak = max(self.peak, total)
+            try:
+                rss = int(Path(f"/proc/{self.pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, ValueError):
+                rss = 0
+            self.parent = max(self.parent, rss)
+            self.tree = max(self.tree, sum(self._pss(pid) for pid in self._tree()))
             time.sleep(0.05)
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
         self._stop = True
         self._thread.join()
-        return self.peak / 2**20
+        return self.parent / 2**20, self.tree / 2**20
 
 
-def measure(cmd: list[str], env: dict) -> tuple[float, float]:
+@dataclass
+class Figure:
+    seconds: float
+    cpu: float          # user + system of the process and every descendant it waited for
+    parent_mb: float
+    tree_mb: float
+    load: float         # 1-minute load average when the measurement ended
+
+
+def measure(cmd: list[str], env: dict) -> Figure:
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = Peak(proc.pid)
-    proc.wait()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - t0
-    mb = peak.stop()
+    parent_mb, tree_mb = peak.stop()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{cmd[:3]} failed with {proc.returncode}")
-    return seconds, mb
+    return Figure(seconds, usage.ru_utime + usage.ru_stime, parent_mb, tree_mb, os.getloadavg()[0])
+
+
+def output_bytes(out: Path, units: list[str]) -> float:
+    """Bytes per unit in OUT/<unit>/ (reports, executed notebooks, combined report)."""
+    return sum(p.stat().st_size for u in units for p in (out / u).glob("*") if p.is_file()) / len(units)
 
 
 HAND_LOOP = """
@@ -159,24 +193,51 @@ def main() -> None:
         (tmp / "a").mkdir()
         script = tmp / "hand.py"
         script.write_text(HAND_LOOP.format(nbdir=ROOT / "notebooks"))
-        s, mb = measure([sys.executable, str(script), str(BIN), str(book), str(tmp / "a"), *sample], env)
-        rows.append(("(a) papermill CLI + nbconvert CLI per notebook", s / len(sample), mb))
+        f = measure([sys.executable, str(script), str(BIN), str(book), str(tmp / "a"), *sample], env)
+        rows.append(("(a) papermill CLI + nbconvert CLI per notebook", len(sample), f, None))
         (tmp / "b").mkdir()
         pool = tmp / "pool.py"
         pool.write_text(POOL)
-        s, mb = measure([sys.executable, str(pool), str(book), str(tmp / "b"), str(ROOT / "notebooks"), *sample], env)
-        rows.append(("(b) execute_notebook + fresh HTMLExporter, 2-worker pool", s / len(sample), mb))
+        f = measure([sys.executable, str(pool), str(book), str(tmp / "b"), str(ROOT / "notebooks"), *sample], env)
+        rows.append(("(b) execute_notebook + fresh HTMLExporter, 2-worker pool", len(sample), f, None))
         run = [str(BIN / "stresskit"), "run", str(book), "--out", str(tmp / "c"), "--jobs", "2"]
-        s, mb = measure(run + ["--force"], env)
-        rows.append(("(c) stresskit run --jobs 2 --force (all units)", s / len(units), mb))
-        s2, mb2 = measure(run, env)
-        rows.append(("(d) stresskit run --jobs 2, nothing changed (all units)", s2 / len(units), mb2))
-        c = rows[2][1]
-        print(f"{'variant':58} {'s/unit':>8} {'× (c)':>7} {'peak MB':>8}")
-        for name, per_unit, mb in rows:
-            print(f"{name:58} {per_unit:8.3f} {per_unit / c:7.1f} {mb:8.0f}")
-        print(f"(d) in total: {s2:.2f} s for {len(units)} units  [target < 5 s]")
-        print(f"targets: (c) ≤ 1 s/unit for the full series: {c:.2f}; (a)/(c) ≥ 10: {rows[0][1] / c:.1f}; (b)/(c) ≥ 3: {rows[1][1] / c:.1f}")
+        f = measure(run + ["--force"], env)
+        rows.append(("(c) stresskit run --jobs 2 --force (100 units)", len(units), f, output_bytes(tmp / "c", units)))
+        d = measure(run, env)
+        rows.append(("(d) stresskit run --jobs 2, nothing changed (100 units)", len(units), d, None))
+
+        big = tmp / "big"
+        t0 = time.perf_counter()
+        big_units = make_institution(big, 31, 128, seed=4000)
+        made = time.perf_counter() - t0
+        teams = [u for u in big_units if "_team" in u]
+        step = len(teams) // 50
+        fifty, ten = teams[::step][:50], teams[::step][:50:5]
+        e = {}
+        for n, chosen in (("10", ten), ("50", fifty)):
+            out = tmp / f"e{n}"
+            e[n] = (measure([str(BIN / "stresskit"), "run", str(big), "--out", str(out), "--jobs", "2",
+                             "--units", ",".join(chosen)], env), output_bytes(out, chosen))
+        per_unit = (e["50"][0].seconds - e["10"][0].seconds) / 40
+        per_cpu = (e["50"][0].cpu - e["10"][0].cpu) / 40
+        fixed = e["10"][0].seconds - 10 * per_unit
+        fixed_cpu = e["10"][0].cpu - 10 * per_cpu
+        rows.append((f"(e) {len(big_units)} units, --units 50 (fresh OUT)", 50, e["50"][0], e["50"][1]))
+        rows.append((f"(e) {len(big_units)} units, --units 10 (fresh OUT)", 10, e["10"][0], e["10"][1]))
+
+        c = rows[2][2].seconds / len(units)
+        print(f"{'variant':58} {'s/unit':>7} {'× (c)':>6} {'CPU s/unit':>10} {'parent MB':>9} {'tree PSS MB':>11} "
+              f"{'KB/unit':>8} {'load':>5}")
+        for name, n, fig, size in rows:
+            print(f"{name:58} {fig.seconds / n:7.3f} {fig.seconds / n / c:6.1f} {fig.cpu / n:10.3f} {fig.parent_mb:9.0f} "
+                  f"{fig.tree_mb:11.0f} {(size or 0) / 1024:8.0f} {fig.load:5.1f}")
+        print(f"(d) in total: {d.seconds:.2f} s for {len(units)} units  [target < 5 s]")
+        print(f"(e) generating the {len(big_units)}-unit institution: {made:.1f} s (not counted)")
+        print(f"(e) per unit (50 − 10 units) / 40: {per_unit:.3f} s wall, {per_cpu:.3f} CPU s; "
+              f"{per_unit / c:.2f} × (c)  [target ≤ 1.2]")
+        print(f"(e) fixed cost per batch: {fixed:.1f} s wall, {fixed_cpu:.1f} CPU s  [target < 60 s]")
+        print(f"targets: (c) ≤ 0.5 s/unit: {c:.3f}; (a)/(c): {rows[0][2].seconds / len(sample) / c:.1f}; "
+              f"(b)/(c): {rows[1][2].seconds / len(sample) / c:.1f}; (e) tree PSS < 2048 MB: {e['50'][0].tree_mb:.0f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ notebook 06 shows them in the IGLO plan and exports the APV action plan.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
@@ -94,8 +95,23 @@ def save(store: Store, action: Action, who: str | None = None) -> Action:
     return Action.from_version(version)
 
 
+_read: dict[tuple, list[Action]] = {}
+
+
+def preload(store: Store, versions: list[ActionVersion]) -> None:
+    """Take the action list as read once for a whole batch (see batch), for the store as it is now."""
+    _read.clear()
+    _read[(str(store.path), store.fingerprint())] = [Action.from_version(v) for v in versions]
+
+
 def for_unit(store: Store, unit: str | None = None) -> list[Action]:
-    return [Action.from_version(v) for v in store.actions(unit)]
+    """The current actions (of one unit). The whole list is read once per process while the
+    store is unchanged (a batch asks in every notebook of every unit); callers get copies."""
+    key = (str(store.path), store.fingerprint())
+    if key not in _read:
+        _read.clear()
+        _read[key] = [Action.from_version(v) for v in store.actions()]
+    return [copy.copy(a) for a in _read[key] if unit is None or a.unit == unit]
 
 
 def today() -> date:

@@ -21,7 +21,7 @@ has a low resource when the score is below ``low_below``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date as _date
 from pathlib import Path
 
@@ -555,6 +555,43 @@ def history(book: Workbook) -> list[Results]:
 
 
 _history: dict[tuple, list] = {}
+
+
+def preload(book: Workbook, rounds: list[Results]) -> None:
+    """Take every round's results as computed once for a whole batch (see batch), so that
+    results() and history() in this process need not read or aggregate the survey again.
+    They hold for the files as they are now; a changed file is computed afresh as before."""
+    key = _fingerprint(book)
+    _cache.clear()
+    _cache[key] = rounds[-1] if rounds else None
+    _history.clear()
+    _history[("history", *key)] = rounds
+
+
+def results_data(rounds: list[Results]) -> list[dict]:
+    """Rounds' anonymised results as plain data (JSON): the aggregates a report may show and
+    their statuses; withheld figures are already NaN. No respondent row is in a Results."""
+    out = []
+    for r in rounds:
+        units = list(r.table.index.get_level_values("unit").unique())
+        cids = list(r.table.index.get_level_values("construct").unique())
+        out.append({"round": r.round, "units": units, "constructs": [asdict(r.constructs[c]) for c in cids],
+                    "n": r.table["n"].tolist(), "mean": r.table["mean"].tolist(), "share": r.table["share"].tolist(),
+                    "status": r.table["status"].tolist(), "k": r.k, "k_sensitive": r.k_sensitive,
+                    "respondents": r.respondents, "respondent_status": r.respondent_status})
+    return out
+
+
+def results_from_data(data: list[dict]) -> list[Results]:
+    out = []
+    for d in data:
+        constructs = {c["id"]: Construct(**{**c, "parts": tuple(c["parts"])}) for c in d["constructs"]}
+        index = pd.MultiIndex.from_product([d["units"], list(constructs)], names=["unit", "construct"])
+        table = pd.DataFrame({"n": np.array(d["n"], dtype=float), "mean": np.array(d["mean"], dtype=float),
+                              "share": np.array(d["share"], dtype=float), "status": np.array(d["status"], dtype=object)},
+                             index=index)
+        out.append(Results(d["round"], table, constructs, d["k"], d["k_sensitive"], d["respondents"], d["respondent_status"]))
+    return out
 
 
 def load(book: Workbook) -> Survey | None:

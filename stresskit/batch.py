@@ -7,33 +7,38 @@ Output (OUT defaults to reports/<workbook folder name>/):
     OUT/<unit>/index.html           the overblik, then the unit's recommendations in one report
     OUT/<unit>/<nn>_<name>.html     one report per notebook, beside its executed .ipynb
 
-How it is fast: N worker processes take units from a queue. Each unit gets a kernel of
-its own (so nothing one unit computed can leak into another), and runs all of that
-unit's notebooks in turn, resetting the namespace between them. The next unit's kernel
-is started and has imported stresskit while the current unit runs, and every worker
-reuses one HTML exporter. A re-run skips a (unit, notebook) whose inputs are unchanged
-and whose report is still the one the last successful run wrote (its sha256).
+How it is fast: the institution-wide work (every APV round's anonymised results, the
+action list) is done once per batch and cached under OUT/.stresskit-cache/, keyed by the
+inputs and the code. N worker processes each become a warm template (stresskit, IPython,
+papermill and nbconvert imported, the institution-wide results loaded, the exporter's
+templates compiled) and take units from a queue. Each unit runs in a fork of the template
+(one process per unit, so nothing one unit computed can leak into another): its notebooks
+in turn, executed in-process by an IPython shell (see executor), each in a clean
+namespace. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
+is still the one the last successful run wrote (its sha256).
 
-How it fails safely: the workbook's files are checked before any kernel starts; broken
+What is written: the reports embed their charts as compact palette PNGs; the executed
+notebooks are the audit trail (parameters, inputs, every output) without image payloads.
+
+How it fails safely: the workbook's files are checked before any unit runs; broken
 APV or signals files fail every run with one fixed line that quotes nothing from them.
 Every file is written to a temporary file beside it and renamed into place, and every
 path is checked to stay inside OUT. Stopping the run (Ctrl+C, SIGTERM) stops the workers
-and their kernels; a worker whose parent disappears (kill -9) stops its kernels and exits.
+and their units' processes; a worker whose parent disappears (kill -9) stops its unit's
+process and exits, and a unit's process dies with its worker.
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
+import gc
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -47,19 +52,20 @@ from . import __version__, actions, apv, overblik, report, site
 from . import guide as guide_module
 from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError stays importable)
 from .problems import InputError, Problem, os_reason
-from .store import Store
+from .store import ActionVersion, Store
 from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
 
 PACKAGE = Path(__file__).resolve().parent
 NOTEBOOKS = PACKAGE.parent / "notebooks"
 REPORTS = PACKAGE.parent / "reports"
 STATE = ".stresskit-state.json"
-KERNEL_TRIES = 3
-WARM_UP = "import stresskit.views.base"
+CACHE = ".stresskit-cache"   # OUT/<this>/<key>.json: the institution-wide work of the last batch
+UNIT_PROCESS = "stresskit-unit"  # a unit's process, as ps and top name it
 CELL_TIMEOUT = 600
 TMP = ".tmp"             # suffix of files being written; a stopped run may leave one behind
 PARENT_POLL = 0.5        # seconds between a worker's checks that its parent still lives
 PR_SET_PDEATHSIG = 1     # linux/prctl.h
+PR_SET_NAME = 15
 
 
 @dataclass
@@ -155,72 +161,136 @@ def parameters(book: Workbook, unit: str) -> dict:
     return {"workbook": str(book.root.resolve()), "unit": unit, "mode": "report"}
 
 
-# --- the worker side ---------------------------------------------------------------
+# --- once per batch: what every unit shares ------------------------------------------
+def institution_key(book: Workbook) -> str:
+    """Changes whenever anything the institution-wide work reads changes: the workbook's
+    files (APV rounds, mapping, institution.yaml, signals.csv), the answers and actions, stresskit."""
+    with Store(book.store_path) as store:
+        answers = store.fingerprint()
+    payload = {"files": book.checksums(), "code": _code_hash(), "answers": answers}
+    return sha256(json.dumps(payload, sort_keys=True).encode())
+
+
+def institution_cache(book: Workbook, out: Path) -> Path | None:
+    """The work that is the same for every unit, done once per batch: every APV round's
+    anonymised results (aggregates and statuses, never a respondent row) and the action list.
+    Kept in OUT/.stresskit-cache/<key>.json, so a batch over unchanged inputs loads it; each
+    unit's process starts from a template that holds it (see UnitRunner)."""
+    key = institution_key(book)
+    folder = Path(out) / CACHE
+    path = folder / f"{key}.json"
+    if path.is_file():
+        return path
+    with Store(book.store_path) as store:
+        answers, versions = store.fingerprint(), store.actions()
+    try:
+        rounds = apv.results_data(apv.history(book))
+    except InputError:  # missed by the check before the run: each unit meets it and fails with the fixed line
+        rounds = None
+    data = {"key": key, "inputs": book.checksums(), "answers": answers,
+            "apv": rounds, "actions": [asdict(v) for v in versions]}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.json"):
+            old.unlink()
+        write_atomic(path, json.dumps(data))
+    except OSError:  # a full disk or a read-only OUT: every unit's process computes it for itself
+        return None
+    return path
+
+
+# --- the worker side: a warm template, forked per unit --------------------------------
 class UnitRunner:
-    """Runs units' notebooks, one fresh kernel per unit, with the next kernel warming up."""
+    """A template process: stresskit, IPython, papermill and nbconvert imported and warmed up,
+    the institution-wide results loaded. Each unit runs in a fork of it (one process per unit:
+    what a unit computes dies with its process), all of the unit's notebooks in turn."""
 
-    def __init__(self, book: Workbook, out: Path, folder: Path):
+    def __init__(self, book: Workbook, out: Path, folder: Path, cache: Path | None = None):
         self.book, self.out, self.folder = book, out, folder
-        self.exporter = report.exporter()
         self.inputs = book.checksums()
-        # Kernels talk over IPC sockets in a private folder: no TCP ports to race for.
-        self.sockets = Path(tempfile.mkdtemp(prefix="stresskit-kernels-"))
-        self.live: set = set()  # kernel managers whose kernel may be running
+        self.child: int | None = None
+        if cache is not None:
+            self._load(cache)
+        self._warm_up()
 
-    async def stop(self, kernel) -> None:
-        km, kc = kernel
-        kc.stop_channels()
-        await km.shutdown_kernel(now=True)
-        self.live.discard(km)
+    def _load(self, cache: Path) -> None:
+        data = json.loads(Path(cache).read_text(encoding="utf-8"))
+        if data["inputs"] != self.inputs:  # a file changed since the parent read it: compute afresh
+            return
+        if data["apv"] is not None:
+            apv.preload(self.book, apv.results_from_data(data["apv"]))
+        with Store(self.book.store_path) as store:
+            if store.fingerprint() == data["answers"]:
+                actions.preload(store, [ActionVersion(**v) for v in data["actions"]])
 
-    def kill_kernels(self) -> None:
-        """Last resort when the worker must go now: kill every kernel's process group."""
-        for km in list(self.live):
-            provisioner = getattr(km, "provisioner", None)
-            pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+    def _warm_up(self) -> None:
+        """Everything a unit would otherwise pay for in its own process: imports, the tables
+        every unit reads (tree, signals), the shell, matplotlib's fonts, the exporter's templates."""
+        from papermill.parameterize import parameterize_notebook  # noqa: F401 (imported for the forks)
+
+        from .views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401
+        from .views import apv as _view  # noqa: F401
+
+        from . import charts, executor, signals
+        signals.read(self.book)
+        signals.withheld(self.book, self.book.root_unit)
+        executor.shell()
+        self.exporter = report.exporter()
+        nb = nbformat.v4.new_notebook()
+        chart = charts.comparison_bars(["a"], [("b", [0.5], [""])], "c", "d")
+        nb.cells = [nbformat.v4.new_markdown_cell("# *varm*"), nbformat.v4.new_code_cell("", outputs=[
+            nbformat.v4.new_output("display_data", data={"text/html": chart, "text/plain": ""})])]
+        report.to_html(nb, self.exporter)
+        nbformat.writes(nb)
+        gc.collect()
+        gc.freeze()  # the template's objects stay put: forks share its pages instead of copying them
+
+    def kill_child(self) -> None:
+        if self.child:
             with contextlib.suppress(OSError):
-                if pgid and hasattr(os, "killpg"):
-                    os.killpg(pgid, signal.SIGKILL)
-                elif pid:
-                    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-            with contextlib.suppress(OSError, TypeError):
-                os.unlink(km.connection_file)
-        self.live.clear()
-        shutil.rmtree(self.sockets, ignore_errors=True)
+                os.kill(self.child, signal.SIGKILL)
 
-    async def _kernel(self):
-        from jupyter_client.manager import AsyncKernelManager
-
-        last = None
-        for attempt in range(KERNEL_TRIES):  # start-up races (ports, slow starts) are retried
-            km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(self.sockets / uuid.uuid4().hex[:8]))
-            self.live.add(km)
+    def run_unit(self, unit: str, stems: list[str], keys: dict):
+        """Run the unit in a fork of this process; yield each notebook's Run as it finishes."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the unit's process: never returns
+            os.close(read)
+            code = 1
             try:
-                await km.start_kernel(cwd=str(self.folder), extra_arguments=["--HistoryManager.enabled=False"])
-                kc = km.client()
-                kc.start_channels()
-                await kc.wait_for_ready(timeout=60)
-                reply = await kc.execute_interactive(WARM_UP, timeout=120)
-                if reply["content"]["status"] != "ok":
-                    raise RuntimeError("stresskit kunne ikke importeres i kernen")
-                return km, kc
-            except Exception as exc:
-                last = exc
-                try:
-                    await km.shutdown_kernel(now=True)
-                except Exception:
-                    pass
-                self.live.discard(km)
-                await asyncio.sleep(0.2 * (attempt + 1))
-        raise RuntimeError(f"kernen kunne ikke startes ({type(last).__name__}: {last})")
+                _become_unit_process()
+                os.chdir(self.folder)
+                with os.fdopen(write, "w", encoding="utf-8") as pipe:
+                    for run in self._unit(unit, stems, keys):
+                        pipe.write(json.dumps(asdict(run)) + "\n")
+                        pipe.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.child = pid
+        seen = set()
+        try:
+            with os.fdopen(read, encoding="utf-8") as pipe:
+                for line in pipe:
+                    run = Run(**json.loads(line))
+                    seen.add(run.notebook)
+                    yield run
+        finally:
+            os.waitpid(pid, 0)
+            self.child = None
+        for stem in stems:  # the unit's process died (killed, out of memory): say so
+            if stem not in seen:
+                yield Run(unit, stem, "failed", "Kørslen blev afbrudt: enhedens proces stoppede uventet.", key=keys[stem])
 
-    async def _unit(self, unit, stems, keys, kernel, report_done):
-        """Run the unit's notebooks in its kernel; return the kernel in use at the end."""
-        from nbclient import NotebookClient
+    def _unit(self, unit: str, stems: list[str], keys: dict):
+        """In the unit's process: its notebooks in turn, each in a clean namespace."""
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
-        km, kc = kernel
+        from .executor import shell
+
+        runner = shell()
         folder = target(self.out, unit, "")
         folder.mkdir(parents=True, exist_ok=True)
         for n, stem in enumerate(stems):
@@ -228,19 +298,13 @@ class UnitRunner:
             run = Run(unit, stem, key=keys[stem])
             nb = parameterize_notebook(load_notebook_node(str(self.folder / f"{stem}.ipynb")), parameters(self.book, unit))
             nb.metadata.setdefault("papermill", {})["parameters"] = parameters(self.book, unit)
-            client = NotebookClient(nb, km=km, kernel_name="python3", timeout=CELL_TIMEOUT,
-                                    resources={"metadata": {"path": str(self.folder)}})
-            client.kc = kc
             try:
-                if n:  # a clean namespace for each notebook; imported modules stay loaded
-                    await kc.execute_interactive("get_ipython().reset(new_session=False, aggressive=False)", timeout=60)
-                await client.async_execute()
+                if n:
+                    runner.fresh_namespace()
+                runner.run(nb, CELL_TIMEOUT)
                 run.status = "ok"
             except Exception as exc:  # recorded; the unit's other notebooks and other units go on
                 run.status, run.reason = "failed", failure_line(nb, exc)
-                if not await km.is_alive():  # the kernel died: the unit's next notebook gets a new one
-                    await self.stop((km, kc))
-                    km, kc = await self._kernel()
             nb.metadata["stresskit"] = {
                 "title": f"{title(stem)} · {self.book.unit_name(unit)}",
                 "parameters": parameters(self.book, unit),
@@ -251,13 +315,28 @@ class UnitRunner:
                 "status": run.status,
             }
             try:
-                write_atomic(target(self.out, unit, f"{stem}.ipynb"), nbformat.writes(nb))
-                run.sha256 = write_atomic(target(self.out, unit, f"{stem}.html"), report.to_html(nb, self.exporter))
+                html = report.to_html(nb, self.exporter)
+                write_atomic(target(self.out, unit, f"{stem}.ipynb"), nbformat.writes(report.without_images(nb)))
+                run.sha256 = write_atomic(target(self.out, unit, f"{stem}.html"), html)
             except OSError as exc:  # a full disk fails this run; the report already there stays whole
                 run.status, run.reason, run.sha256 = "failed", f"Rapporten kunne ikke skrives: {os_reason(exc)}.", ""
             run.seconds = time.perf_counter() - t0
-            report_done(run)
-        return km, kc
+            yield run
+
+
+def _become_unit_process() -> None:
+    """A fork of the template: dies with it (even by kill -9), stops on SIGTERM, leaves Ctrl+C
+    to the parent, and is called stresskit-unit in ps/top."""
+    template = os.getppid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            libc.prctl(PR_SET_NAME, ctypes.c_char_p(UNIT_PROCESS.encode()), 0, 0, 0)
+    if os.getppid() != template:  # the template died before the line above
+        os._exit(1)
 
 
 def failure_line(nb, exc: Exception) -> str:
@@ -273,45 +352,21 @@ def failure_line(nb, exc: Exception) -> str:
     return f"Kørslen fejlede: {type(exc).__name__}: {text}".rstrip(": ")
 
 
-def _pool_worker(workbook: str, out: str, folder: str, tasks, results) -> None:
-    """Take units from the shared queue until it says stop; keep one kernel warm ahead."""
+def _pool_worker(workbook: str, out: str, folder: str, cache: str | None, tasks, results) -> None:
+    """Become a warm template, then take units from the shared queue until it says stop."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder))
+    runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder), Path(cache) if cache else None)
 
-    def stop(*_):  # told to stop, or orphaned: no kernel of ours may live on, nothing more is written
-        runner.kill_kernels()
+    def stop(*_):  # told to stop, or orphaned: the unit's process goes too, nothing more is written
+        runner.kill_child()
         os._exit(1)
 
     signal.signal(signal.SIGTERM, stop)
     _watch_parent(stop)
-
-    async def main():
-        loop = asyncio.get_running_loop()
-        spare = asyncio.create_task(runner._kernel())
-        while True:
-            job = await loop.run_in_executor(None, tasks.get)
-            if job is None:
-                break
-            unit, stems, keys = job
-            try:
-                kernel = await spare
-            except Exception as exc:
-                for stem in stems:
-                    results.put(asdict(Run(unit, stem, "failed", f"Kørslen fejlede: {exc}", key=keys[stem])))
-                spare = asyncio.create_task(runner._kernel())
-                continue
-            spare = asyncio.create_task(runner._kernel())
-            try:
-                kernel = await runner._unit(unit, stems, keys, kernel, lambda run: results.put(asdict(run)))
-            finally:
-                await runner.stop(kernel)
-        try:
-            await runner.stop(await spare)
-        except Exception:
-            pass
-
-    asyncio.run(main())
-    shutil.rmtree(runner.sockets, ignore_errors=True)
+    while (job := tasks.get()) is not None:
+        unit, stems, keys = job
+        for run in runner.run_unit(unit, stems, keys):
+            results.put(asdict(run))
     results.put(None)
 
 
@@ -370,7 +425,8 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
 
     out.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out, units)
-    done = _refuse(book, out, todo, broken) if broken else _execute(book, out, folder, todo, jobs)
+    cache = institution_cache(book, out) if todo and not broken else None
+    done = _refuse(book, out, todo, broken) if broken else _execute(book, out, folder, todo, jobs, cache)
     with contextlib.closing(done):  # stopping early (Ctrl+C, SIGTERM) stops the workers too
         for r in done:
             summary.runs.append(r)
@@ -424,7 +480,7 @@ def _refuse(book: Workbook, out: Path, todo: list, line: str):
             yield Run(unit, stem, "failed", line, key=keys[stem])
 
 
-def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int):
+def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None):
     if not todo:
         return
     workers = max(1, min(jobs, len(todo)))
@@ -434,7 +490,8 @@ def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int):
         tasks.put(job)
     for _ in range(workers):
         tasks.put(None)
-    procs = [ctx.Process(target=_pool_worker, args=(str(book.root), str(out), str(folder), tasks, results), daemon=True)
+    procs = [ctx.Process(target=_pool_worker, args=(str(book.root.resolve()), str(out), str(folder),
+                                                     str(cache) if cache else None, tasks, results), daemon=True)
              for _ in range(workers)]
     expected = sum(len(stems) for _, stems, _ in todo)
     seen: set[tuple[str, str]] = set()

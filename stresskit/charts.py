@@ -29,10 +29,27 @@ def percent(x: float) -> str:
     return f"{x * 100:.0f} %"
 
 
-def figure_html(fig, alt: str, caption: str = "") -> str:
+PNG_COLOURS = 64  # a chart has a few flat colours plus anti-aliasing: 64 keep both, at a third of the bytes
+DPI = 120         # sharp on screen and in print at the width a report shows a chart
+
+
+def compact_png(fig) -> bytes:
+    """The figure as a palette PNG: sharp for print, small enough to embed.
+    No dithering: flat colours stay flat, so the patterns that tell series apart stay crisp."""
+    from PIL import Image
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=144, bbox_inches="tight")
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white", pil_kwargs={"compress_level": 0})
+    # octree: a third of median cut's time, as small; optimize=True would cost more than it saves
+    image = Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
+                                                       dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def figure_html(fig, alt: str, caption: str = "") -> str:
+    data = base64.b64encode(compact_png(fig)).decode("ascii")
     # alt and caption hold unit names and notes: Markup.format escapes them, quotes included
     cap = Markup("<figcaption>{}</figcaption>").format(caption) if caption else ""
     return str(Markup("<figure class='sk-figure'><img src='data:image/png;base64,{}' alt='{}'>{}</figure>")

@@ -215,14 +215,20 @@ def _run(args) -> int:
             print(f"stresskit run: fejl: {exc}", file=sys.stderr)
             return 2
     bar = None
+    left: dict[str, int] = {}  # notebooks not yet done per unit: the bar counts whole units
 
     def progress(r):
         nonlocal bar
         if sys.stderr.isatty():
             if bar is None:
                 from tqdm import tqdm
-                bar = tqdm(desc="Rapporter", unit="kørsel", total=total)
-            bar.update(1)
+                # units per second and the time left, from the units done so far (tqdm's rate and ETA)
+                bar = tqdm(desc="Enheder", unit=" enheder", total=len(units), smoothing=0.1, dynamic_ncols=True,
+                           bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                                      "[{elapsed} brugt, {remaining} tilbage, {rate_noinv_fmt}]")
+            left[r.unit] = left.get(r.unit, per_unit) - 1
+            if left[r.unit] == 0:
+                bar.update(1)
             if r.status == "failed":
                 bar.write(f"FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
         elif r.status != "unchanged":  # quiet log lines without a terminal
@@ -232,7 +238,8 @@ def _run(args) -> int:
         book_units = args.units
         from .workbook import Workbook
         book = Workbook.open(args.dir)
-        total = len(args.units or book.units) * len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
+        units = args.units or list(book.units)
+        per_unit = len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
         summary = batch.run(args.dir, args.out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
                             folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress, pdf=args.pdf)
     except batch.UsageError as exc:

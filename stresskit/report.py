@@ -1,6 +1,9 @@
 """Executed notebooks to self-contained HTML: no code, no widgets, no network."""
 from __future__ import annotations
 
+import copy
+import hashlib
+import re
 from pathlib import Path
 
 import nbformat
@@ -28,3 +31,31 @@ def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     resources = {"stresskit_css": CSS.read_text(encoding="utf-8"), "stresskit_csp": CSP}
     body, _ = exp.from_notebook_node(nb, resources=resources)
     return body
+
+
+# A chart inside an HTML output: <img src='data:image/png;base64,…'> (see charts.figure_html).
+_EMBEDDED = re.compile(r"src=(['\"])data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=]+)\1")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def without_images(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed notebook for the audit trail, without image payloads: every number
+    a chart draws is in its alt text and in the report beside it. Each image is replaced by its
+    sha256, so an auditor can still tell which picture the report showed."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for kind in _IMAGE_TYPES:
+                if kind in data:
+                    payload = data.pop(kind)
+                    data.setdefault("text/plain", f"[{kind} fjernet, sha256 {_digest(payload)}]")
+            if isinstance(data.get("text/html"), str):
+                data["text/html"] = _EMBEDDED.sub(
+                    lambda m: f"src={m[1]}data:,{m[1]} data-sha256={m[1]}{_digest(m[3])}{m[1]}", data["text/html"])
+    return nb
+
+
+def _digest(payload) -> str:
+    text = "".join(payload) if isinstance(payload, list) else str(payload)
+    return hashlib.sha256(text.encode("ascii", "replace")).hexdigest()

@@ -15,6 +15,8 @@ Without it the file is one period.
 """
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 from . import anonymity
@@ -40,38 +42,33 @@ def periods(book: Workbook) -> list[str]:
     return sorted(read_periods(book)[0])
 
 
-_cache: dict[tuple, object] = {}
+def _key(book: Workbook, path) -> tuple:
+    """What a reading depends on: the unit tree and the file's bytes (None when missing)."""
+    def digest(p):
+        try:
+            return hashlib.sha256(p.read_bytes()).hexdigest()
+        except OSError:
+            return None
+    tree = digest(book.root / INSTITUTION) or id(book)  # a book not read from a file is never shared
+    return (str(book.root), tree, digest(path))
 
 
-def _memo(kind: str, key: tuple, compute):
-    """Computed once per process while the key (the file and the unit tree) is unchanged: an overblik
-    for each of thousands of units reads the same file and the same tree."""
-    if (kind, key) not in _cache:
-        if len(_cache) > 16:
-            _cache.clear()
-        _cache[(kind, key)] = compute()
-    return _cache[(kind, key)]
+_memo: dict[tuple, object] = {}
 
 
-def _tree(book: Workbook) -> tuple:
-    """The unit tree as institution.yaml holds it now (its path, time and size: cheap for thousands of units)."""
-    try:
-        stat = (book.root / INSTITUTION).stat()
-        return (str(book.root.resolve()), stat.st_mtime_ns, stat.st_size, len(book.units))
-    except OSError:  # a book not read from a file: never shared
-        return (id(book),)
-
-
-def _file(book: Workbook) -> tuple:
-    try:
-        stat = book.signals_path.stat()
-        return (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        return (None, None)
+def _once(name: str, book: Workbook, compute):
+    """compute() once per process while institution.yaml and signals.csv are unchanged: a batch
+    asks for the same institution-wide table in every unit's notebooks."""
+    key = (name, *_key(book, book.signals_path))
+    if key not in _memo:
+        for old in [k for k in _memo if k[0] == name]:
+            del _memo[old]
+        _memo[key] = compute()
+    return _memo[key]
 
 
 def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
-    return _memo("periods", (_tree(book), _file(book)), lambda: _read_periods(book))
+    return _once("periods", book, lambda: _read_periods(book))
 
 
 def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
@@ -138,7 +135,7 @@ def withheld(book: Workbook, unit_id: str, period: str | None = None) -> str:
 
 
 def _statuses(book: Workbook, period: str | None = None) -> dict[str, str]:
-    return _memo("statuses", (_tree(book), _file(book), period), lambda: _suppressed(book, period))
+    return _once(f"statuses {period}", book, lambda: _suppressed(book, period))
 
 
 def _suppressed(book: Workbook, period: str | None) -> dict[str, str]:

@@ -2,6 +2,7 @@
 read-only store, a full disk, half-written reports, and a run killed from outside."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -271,13 +272,15 @@ def test_a_report_that_failed_to_write_or_was_changed_is_run_again(example, tmp_
 
 # --- stopping a run --------------------------------------------------------------------
 def _kernel_started(parent: psutil.Process) -> list[psutil.Process]:
+    """Wait until a unit runs: its own process, forked from a worker (batch.UNIT_PROCESS)."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         tree = parent.children(recursive=True)
-        if any("ipykernel" in " ".join(p.cmdline()) for p in tree if p.is_running()):
-            return tree
+        with contextlib.suppress(psutil.Error):
+            if any(p.name() == batch.UNIT_PROCESS for p in tree if p.is_running()):
+                return parent.children(recursive=True)
         time.sleep(0.2)
-    raise AssertionError("ingen kerne startede")
+    raise AssertionError("ingen enhed startede")
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"])

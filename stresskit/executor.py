@@ -1,0 +1,141 @@
+"""Executes a parameterised notebook in this process, as a Jupyter kernel would, with
+outputs recorded into the notebook (display data, results, streams, errors).
+
+Why not a kernel: starting a kernel and importing stresskit costs about a CPU-second,
+and the batch needs one process per unit anyway. The batch forks a warm template
+process per unit (see batch) and runs the unit's notebooks here; the fork dies with
+the unit, so nothing one unit computed can reach another.
+
+It behaves as nbclient does for a report run: cells in order, the first error stops
+the notebook and raises CellError; the error output carries ename, evalue and the
+traceback (an exception's ``_render_traceback_`` wins, as in IPython).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import signal
+
+import nbformat
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets import Type
+from traitlets.config import Config
+
+
+class CellError(Exception):
+    """A cell raised; the notebook keeps the error output."""
+
+    def __init__(self, index: int, ename: str, evalue: str):
+        super().__init__(f"{ename}: {evalue}")
+        self.index, self.ename, self.evalue = index, ename, evalue
+
+
+class CellTimeout(Exception):
+    """A cell ran longer than the batch allows."""
+
+
+class _Publisher(DisplayPublisher):
+    """display(...) becomes a display_data output of the running cell."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **_):
+        self.shell.record(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+
+    def clear_output(self, wait=False):
+        self.shell.outputs.clear()
+
+
+class _Hook(DisplayHook):
+    """A cell's last expression becomes an execute_result output, as in a kernel."""
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        self.shell.record(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {}))
+
+    def finish_displayhook(self):
+        pass
+
+
+class _Stream(io.TextIOBase):
+    """print() and warnings become stream outputs, consecutive writes merged (as nbclient does)."""
+
+    def __init__(self, shell: "Shell", name: str):
+        self.shell, self.name = shell, name
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        outputs = self.shell.outputs
+        if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1].get("name") == self.name:
+            outputs[-1]["text"] += text
+        else:
+            self.shell.record(nbformat.v4.new_output("stream", name=self.name, text=text))
+        return len(text)
+
+
+class Shell(InteractiveShell):
+    """An IPython shell whose outputs go into the running cell instead of a terminal."""
+
+    displayhook_class = Type(_Hook)
+    display_pub_class = Type(_Publisher)
+
+    def __init__(self, **kwargs):
+        config = Config()
+        config.HistoryManager.enabled = False  # no history database in IPYTHONDIR per unit
+        super().__init__(config=config, colors="nocolor", **kwargs)
+        self.outputs: list = []
+
+    def record(self, output) -> None:
+        self.outputs.append(output)
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.record(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
+
+    def run(self, nb: nbformat.NotebookNode, timeout: float) -> None:
+        """Run every code cell of nb in order; raise CellError at the first cell that fails."""
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = self.outputs = []
+            with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
+                    contextlib.redirect_stderr(_Stream(self, "stderr")):
+                result = self.run_cell(cell.source, store_history=True)
+            cell.execution_count = result.execution_count
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = result.execution_count
+            failed = result.error_before_exec or result.error_in_exec
+            if failed is not None:
+                error = next((o for o in cell.outputs if o.output_type == "error"), None)
+                if error is None:  # an error IPython did not show: record it as a kernel would
+                    error = nbformat.v4.new_output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
+                    cell.outputs.append(error)
+                raise CellError(index, error.ename, error.evalue)
+
+    def fresh_namespace(self) -> None:
+        """Between notebooks of one unit: a clean namespace; imported modules stay loaded."""
+        self.reset(new_session=False, aggressive=False)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """A cell that runs too long is stopped with CellTimeout (SIGALRM; main thread only)."""
+    def expire(*_):
+        raise CellTimeout(f"cellen kørte længere end {seconds:.0f} s")
+
+    before = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def shell() -> Shell:
+    """The process's one shell (IPython's display() finds it through InteractiveShell.instance)."""
+    return Shell.instance()
