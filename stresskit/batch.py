@@ -144,17 +144,24 @@ def _code_hash() -> str:
 def run_keys(book: Workbook, units: list[str], books: list[Path]) -> dict[tuple[str, str], str]:
     """A key per (unit, notebook) that changes whenever anything the run reads changes:
     the notebook, its parameters, the workbook's files, the answers it reads (the unit's
-    subtree; everything for the institution), stresskit itself, and the date (reports are dated)."""
+    subtree, the units above it — their actions and institution-wide answers show in it —
+    and the AMO groups covering any of them; everything for the institution), stresskit
+    itself, and the date (reports are dated)."""
     shared = {"files": book.checksums(), "code": _code_hash(), "date": actions.today().isoformat()}
     nb_hash = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in books}
     with Store(book.store_path) as store:
-        answers = {u: store.fingerprint(None if u == book.root_unit else book.subtree(u)) for u in units}
+        answers = {u: store.fingerprint(None if u == book.root_unit else _answer_keys(book, u)) for u in units}
     keys = {}
     for unit in units:
         for p in books:
             payload = {**shared, "notebook": nb_hash[p.stem], "parameters": parameters(book, unit), "answers": answers[unit]}
             keys[(unit, p.stem)] = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return keys
+
+
+def _answer_keys(book: Workbook, unit: str) -> list[str]:
+    near = set(book.subtree(unit)) | set(book.ancestors(unit))
+    return sorted(near | {f"amg:{g.id}" for g in book.amo_groups if near & set(g.units)})
 
 
 def parameters(book: Workbook, unit: str) -> dict:
