@@ -20,9 +20,9 @@ demo: $(STAMP)
 	$(BIN)/stresskit answers import $(EXAMPLE) $(EXAMPLE)/answers.yaml
 	$(BIN)/stresskit run $(EXAMPLE)
 
-# Browser tests need Debian's Chromium; install it when we may (root), else they are skipped.
+# Browser and PDF tests need Debian's Chromium and poppler; install them when we may (root), else they are skipped.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || echo "Chromium mangler: browsertestene springes over."
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; } || echo "Chromium mangler: browsertestene springes over."
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -242,11 +242,11 @@ def test_a_full_disk_during_a_run_ends_in_danish(example, tmp_path, capsys, monk
 # --- half-written and edited reports ---------------------------------------------------
 def _limit_file_size():
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
-    resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
 
 
 def test_a_report_that_failed_to_write_or_was_changed_is_run_again(example, tmp_path):
-    """The first run may write no file above 60 kB (RLIMIT_FSIZE: a real kernel-level write
+    """The first run may write no file above 40 kB (RLIMIT_FSIZE: a real kernel-level write
     failure, EFBIG rather than a full disk's ENOSPC). 03's report (charts) is larger, so it fails."""
     out = tmp_path / "out"
     args = [*STRESSKIT, "run", str(example), "--out", str(out), "--units", "hum", "--notebooks", "2,3", "--jobs", "1"]

@@ -94,8 +94,8 @@ def test_five_units_of_a_thousand_unit_institution_show_the_figures_of_the_surve
 @pytest.mark.parametrize("unit", ["hum"])
 def test_executed_notebooks_keep_every_output_but_no_image_payload(example, tmp_path, unit):
     out = tmp_path / "out"
-    batch.run(example, out, [unit], numbers=[1], jobs=1)
-    notebook = (out / unit / "01_apv.ipynb").read_text(encoding="utf-8")
-    report = (out / unit / "01_apv.html").read_text(encoding="utf-8")
+    batch.run(example, out, [unit], numbers=[3], jobs=1)
+    notebook = (out / unit / "03_paavirkninger.ipynb").read_text(encoding="utf-8")
+    report = (out / unit / "03_paavirkninger.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in report and "data:image/png;base64," not in notebook
-    assert "data-sha256=" in notebook and "Søjlediagram over andelen" in notebook  # the chart's alt text stays
+    assert "data-sha256=" in notebook and "To søjlediagrammer side om side" in notebook  # the chart's alt text stays
