@@ -35,6 +35,8 @@ present: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/foundation.py
+	$(BIN)/python benchmarks/anonymity.py
+	$(BIN)/python benchmarks/imports.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/present.py
 	$(BIN)/python benchmarks/pdf.py
