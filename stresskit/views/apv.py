@@ -64,6 +64,13 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def also_in_overblik(html: str, pointer: str) -> str:
+    """Figures the overblik shows too: a unit's combined report (overblik first) prints the pointer
+    instead; the recommendation's own report and the live page print the figures."""
+    return (f"<div class='sk-also-overblik'>{html}</div>"
+            f"<p class='sk-see-overblik sk-muted'>{escape(pointer)}</p>")
+
+
 def share_cell(results: apv.Results, unit: str, construct: str) -> str:
     row = results.table.loc[(unit, construct)]
     if row["status"] == apv.SHOWN:
@@ -130,8 +137,15 @@ class Page(base.Page):
 
         exposures = [e for e in self.guide.exposures if e.apv_area and e.id in results.constructs]
         resources = [r for r in self.guide.resources if r.id in results.constructs]
+        tables = []  # the shares also stand in the overblik: a combined report shows them there only
         if exposures:
-            show(results_table(self, results, exposures, "Påvirkning", "udsat"))
+            tables.append(results_table(self, results, exposures, "Påvirkning", "udsat"))
+        if resources:
+            tables.append("<h3>Ressourcer, der balancerer påvirkningerne</h3>"
+                          + results_table(self, results, resources, "Ressource", "med for lidt"))
+        if tables:
+            show(also_in_overblik("".join(tables), "Andelene står ved siden af institutionen og forrige runde i "
+                                  "overblikket på første side."))
         if exposures and self.mode == "live":  # a report has the table, and the overblik the same shares drawn
             labels = [e.short for e in exposures]
             series = [(book.unit_name(unit), *shares(results, unit, exposures))]
@@ -140,9 +154,6 @@ class Page(base.Page):
             show(charts.comparison_bars(
                 labels, series, f"Andel udsat i {book.unit_name(unit)}",
                 f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}"))
-        if resources:
-            show("<h3>Ressourcer, der balancerer påvirkningerne</h3>")
-            show(results_table(self, results, resources, "Ressource", "med for lidt"))
         withheld = [c.id for c in exposures + resources if results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
         if withheld:
             show(note(f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
@@ -203,10 +214,13 @@ class Page(base.Page):
             show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
                                     "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med "
                                     "for lidt af ressourcen i hver APV-runde; et skjult tal er udeladt af linjen"))
-        show(self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
-             + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)"))
-        show(f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
-             f"En ændring vises kun, hvor begge runders tal vises; hver runde er gjort anonym for sig.</p>")
+        show(also_in_overblik(
+            self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
+            + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
+            + f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
+              "En ændring vises kun, hvor begge runders tal vises; hver runde er gjort anonym for sig.</p>",
+            "Ændringen siden forrige runde står for hver påvirkning og ressource i overblikket på første side, "
+            "med reglen for, hvornår en ændring er tydelig."))
         if self.is_institution:
             show(self._units_by_direction(previous, latest, [i.id for i in items]))
 
