@@ -7,7 +7,7 @@ from html import escape
 
 from .. import apv, charts, signals, trend
 from . import base
-from .base import _guarded, note, show
+from .base import _guarded, also_in_overblik, note, show
 
 
 def shares(results: apv.Results, unit: str, items) -> tuple[list, list]:
@@ -62,13 +62,6 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
         remark = f"<td>{escape(results.status_text(unit, item.id))}</td>" if remarks else ""
         body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{tds}{remark}</tr>")
     return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def also_in_overblik(html: str, pointer: str) -> str:
-    """Figures the overblik shows too: a unit's combined report (overblik first) prints the pointer
-    instead; the recommendation's own report and the live page print the figures."""
-    return (f"<div class='sk-also-overblik'>{html}</div>"
-            f"<p class='sk-see-overblik sk-muted'>{escape(pointer)}</p>")
 
 
 def share_cell(results: apv.Results, unit: str, construct: str) -> str:

@@ -41,6 +41,19 @@ def note(text: str) -> str:
     return f"<p class='sk-note'>{escape(text)}</p>"
 
 
+# A unit's combined report (overblik first; its sections are .sk-section) leaves out what it
+# already shows elsewhere; the recommendation's own report and the live page keep it.
+def also_in_overblik(html: str, pointer: str) -> str:
+    """Figures the overblik shows too: the combined report prints the pointer instead."""
+    return (f"<div class='sk-also-overblik'>{html}</div>"
+            f"<p class='sk-see-overblik sk-muted'>{escape(pointer)}</p>")
+
+
+def beside_tables(html: str) -> str:
+    """A chart whose every figure stands in the tables beside it: left out of the combined report."""
+    return f"<div class='sk-beside-tables'>{html}</div>"
+
+
 def _rating(value) -> float | None:
     """A stored 1–5 rating; anything else (an old or imported value that is not one) counts as not rated."""
     try:

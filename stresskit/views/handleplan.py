@@ -188,8 +188,11 @@ class Page(base.Page):
                 cells.append(f"<td class='{css}'>{'<br>'.join(bits)}</td>")
             indent = "&nbsp;&nbsp;&nbsp;" * (self.book.depth(u) - depth)
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
-        show(f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-             f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
+        html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
+        if len(units) == 1:  # one unit: its line per recommendation is the overblik's
+            html = base.also_in_overblik(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
+        show(html)
 
     @_guarded
     def companion_materials(self, levels: list[str] | None = None) -> None:
@@ -201,12 +204,17 @@ class Page(base.Page):
                 continue
             level = self.guide.item("iglo_levels", material.for_level)
             questions = " ".join(material.get("questions", []))
+            # a unit's combined report names the materials; their questions stand in the institution's
+            more = "" if self.is_institution else " class='sk-beside-tables'"
             cards.append(f"<div class='sk-card'><h4>{escape(material.title)}</h4>"
                          f"<p><b>Til:</b> {escape(material.audience)} (IGLO-niveau: {escape(level.title)})</p>"
-                         f"<p>{escape(material.text)}</p>" + (f"<p><i>{escape(questions)}</i></p>" if questions else "")
-                         + (f"<p><b>Til jeres drøftelse:</b> {escape(material.reflection)}</p>" if material.get("reflection") else "")
+                         f"<p>{escape(material.text)}</p>" + (f"<p{more}><i>{escape(questions)}</i></p>" if questions else "")
+                         + (f"<p{more}><b>Til jeres drøftelse:</b> {escape(material.reflection)}</p>"
+                            if material.get("reflection") else "")
                          + "</div>")
-        show(f"<div class='sk-cards'>{''.join(cards)}</div>"
+        pointer = "" if self.is_institution else (
+            "<p class='sk-see-overblik sk-muted'>Spørgsmålene til hvert materiale står i institutionens rapport.</p>")
+        show(f"<div class='sk-cards'>{''.join(cards)}</div>{pointer}"
              f"<p class='sk-muted'>Materialerne findes på {escape(self.guide.meta.address)}.</p>")
 
 open = base.opener(Page)  # noqa: A001

@@ -7,7 +7,7 @@ from IPython.display import display
 
 from .. import apv, charts, forms
 from . import base
-from .base import _guarded, note, show
+from .base import _guarded, beside_tables, note, show
 from .paavirkninger import exposure_ratings
 
 
@@ -72,8 +72,9 @@ class Page(base.Page):
             several = len(self.book.subtree(self.unit)) > 1
             labels = [f"{n}. {g.title}" + (f" ({_units(k)})" if several else "")
                       for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)]
-            return charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
-                                      + (" og enhederne under den" if several else ""))
+            chart = charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
+                                       + (" og enhederne under den" if several else ""))
+            return chart if several else beside_tables(chart)  # a unit's own ratings: the table above has them all
 
         self.live_html(render)
 
