@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
-from . import sheets
+from . import memo, sheets
 from .store import ActionVersion, Store
 
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
@@ -95,23 +95,17 @@ def save(store: Store, action: Action, who: str | None = None) -> Action:
     return Action.from_version(version)
 
 
-_read: dict[tuple, list[Action]] = {}
-
-
 def preload(store: Store, versions: list[ActionVersion]) -> None:
     """Take the action list as read once for a whole batch (see batch), for the store as it is now."""
-    _read.clear()
-    _read[(str(store.path), store.fingerprint())] = [Action.from_version(v) for v in versions]
+    memo.put("actions", (str(store.path), store.fingerprint()), [Action.from_version(v) for v in versions])
 
 
 def for_unit(store: Store, unit: str | None = None) -> list[Action]:
     """The current actions (of one unit). The whole list is read once per process while the
     store is unchanged (a batch asks in every notebook of every unit); callers get copies."""
-    key = (str(store.path), store.fingerprint())
-    if key not in _read:
-        _read.clear()
-        _read[key] = [Action.from_version(v) for v in store.actions()]
-    return [copy.copy(a) for a in _read[key] if unit is None or a.unit == unit]
+    every = memo.once("actions", (str(store.path), store.fingerprint()),
+                      lambda: [Action.from_version(v) for v in store.actions()])
+    return [copy.copy(a) for a in every if unit is None or a.unit == unit]
 
 
 def today() -> date:

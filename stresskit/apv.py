@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import anonymity
 from . import guide as guide_module
-from . import tables, yamlfile
+from . import memo, tables, yamlfile
 from .problems import InputError, Problem, display_name
 from .workbook import Workbook
 
@@ -529,43 +529,27 @@ def _fingerprint(book: Workbook) -> tuple:
     return (str(book.root.resolve()), stats)
 
 
-_cache: dict[tuple, object] = {}
-
-
 def results(book: Workbook) -> Results | None:
-    """The latest round's anonymised results, computed once per process while the files are unchanged
-    (the notebooks of one unit share a kernel, and three of them read the APV)."""
-    key = _fingerprint(book)
-    if key not in _cache:
-        survey = load(book)
-        _cache.clear()
-        _cache[key] = aggregate(book, survey) if survey and survey.rounds else None
-    return _cache[key]
+    """The latest round's anonymised results (see history)."""
+    rounds = history(book)
+    return rounds[-1] if rounds else None
 
 
 def history(book: Workbook) -> list[Results]:
     """Every round's anonymised results, oldest first, each round anonymised on its own;
-    computed once per process while the files are unchanged."""
-    key = ("history", *_fingerprint(book))
-    if key not in _history:
+    computed once per process while the files are unchanged (every notebook of a unit reads them)."""
+    def compute() -> list[Results]:
         survey = load(book)
-        _history.clear()
-        _history[key] = [aggregate(book, survey, r.name) for r in survey.rounds] if survey else []
-    return _history[key]
+        return [aggregate(book, survey, r.name) for r in survey.rounds] if survey else []
 
-
-_history: dict[tuple, list] = {}
+    return memo.once("apv", _fingerprint(book), compute)
 
 
 def preload(book: Workbook, rounds: list[Results]) -> None:
     """Take every round's results as computed once for a whole batch (see batch), so that
     results() and history() in this process need not read or aggregate the survey again.
     They hold for the files as they are now; a changed file is computed afresh as before."""
-    key = _fingerprint(book)
-    _cache.clear()
-    _cache[key] = rounds[-1] if rounds else None
-    _history.clear()
-    _history[("history", *key)] = rounds
+    memo.put("apv", _fingerprint(book), rounds)
 
 
 def results_data(rounds: list[Results]) -> list[dict]:

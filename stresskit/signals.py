@@ -19,7 +19,7 @@ import hashlib
 
 import numpy as np
 
-from . import anonymity
+from . import anonymity, memo
 from . import guide as guide_module
 from . import tables
 from .problems import InputError, Problem, display_name
@@ -53,18 +53,10 @@ def _key(book: Workbook, path) -> tuple:
     return (str(book.root), tree, digest(path))
 
 
-_memo: dict[tuple, object] = {}
-
-
 def _once(name: str, book: Workbook, compute):
     """compute() once per process while institution.yaml and signals.csv are unchanged: a batch
     asks for the same institution-wide table in every unit's notebooks."""
-    key = (name, *_key(book, book.signals_path))
-    if key not in _memo:
-        for old in [k for k in _memo if k[0] == name]:
-            del _memo[old]
-        _memo[key] = compute()
-    return _memo[key]
+    return memo.once(f"signals {name}", _key(book, book.signals_path), compute)
 
 
 def read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]], list[Problem]]:
@@ -160,7 +152,7 @@ def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[st
     if problems:
         raise InputError(problems)
     if unit_id in rows:
-        return dict(rows[unit_id])  # a copy: the rows are shared by every caller (see _memo)
+        return dict(rows[unit_id])  # a copy: the rows are shared by every caller (see memo)
     below = set(book.subtree(unit_id))
     # the topmost units below with a row of their own: a row already covers the units under it
     parts = [u for u in below if u in rows and not any(a in rows for a in book.ancestors(u)[1:] if a in below)]

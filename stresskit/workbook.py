@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import guide as guide_module
-from . import yamlfile
+from . import memo, yamlfile
 from .errors import unknown_unit
 from .problems import InputError, Problem, os_reason
 
@@ -24,7 +24,6 @@ MIN_GROUP_SENSITIVE = 10
 # Unit ids name folders and files of the reports: ASCII letters, digits, _ and -, never a leading -.
 UNIT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 VALIDATE = "kør stresskit validate"
-_opened: dict[tuple, "Workbook"] = {}  # the last workbook read, by path and institution.yaml's sha256
 
 
 @dataclass(frozen=True)
@@ -58,19 +57,17 @@ class Workbook:
         """Read institution.yaml; raise InputError listing every problem in it. The unit tree
         is parsed once per process while the file's bytes are unchanged (a batch opens the
         workbook in every notebook of every unit; nothing changes a Workbook once read)."""
+        def read() -> "Workbook":
+            book, problems = _read_institution(Path(path))
+            if problems:
+                raise InputError(problems)
+            return book
+
         try:
             key = (str(path), hashlib.sha256((Path(path) / INSTITUTION).read_bytes()).hexdigest())
         except OSError:
-            key = None
-        if key is not None and key in _opened:
-            return _opened[key]
-        book, problems = _read_institution(Path(path))
-        if problems:
-            raise InputError(problems)
-        if key is not None:
-            _opened.clear()
-            _opened[key] = book
-        return book
+            return read()  # no file to key on: read() says what is wrong
+        return memo.once("workbook", key, read)
 
     # --- the unit tree -------------------------------------------------------
     @cached_property

@@ -7,7 +7,7 @@ from html import escape
 
 from .. import apv, charts, signals, trend
 from . import base
-from .base import _guarded, also_in_overblik, note, show
+from .base import _guarded, full_report_only, note, show
 
 
 def shares(results: apv.Results, unit: str, items) -> tuple[list, list]:
@@ -137,7 +137,7 @@ class Page(base.Page):
             tables.append("<h3>Ressourcer, der balancerer påvirkningerne</h3>"
                           + results_table(self, results, resources, "Ressource", "med for lidt"))
         if tables:
-            show(also_in_overblik("".join(tables), "Andelene står ved siden af institutionen og forrige runde i "
+            show(full_report_only("".join(tables), "Andelene står ved siden af institutionen og forrige runde i "
                                   "overblikket på første side."))
         if exposures and self.mode == "live":  # a report has the table, and the overblik the same shares drawn
             labels = [e.short for e in exposures]
@@ -207,7 +207,7 @@ class Page(base.Page):
             show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
                                     "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med "
                                     "for lidt af ressourcen i hver APV-runde; et skjult tal er udeladt af linjen"))
-        show(also_in_overblik(
+        show(full_report_only(
             self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
             + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
             + f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "

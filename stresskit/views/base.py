@@ -43,15 +43,11 @@ def note(text: str) -> str:
 
 # A unit's combined report (overblik first; its sections are .sk-section) leaves out what it
 # already shows elsewhere; the recommendation's own report and the live page keep it.
-def also_in_overblik(html: str, pointer: str) -> str:
-    """Figures the overblik shows too: the combined report prints the pointer instead."""
-    return (f"<div class='sk-also-overblik'>{html}</div>"
-            f"<p class='sk-see-overblik sk-muted'>{escape(pointer)}</p>")
-
-
-def beside_tables(html: str) -> str:
-    """A chart whose every figure stands in the tables beside it: left out of the combined report."""
-    return f"<div class='sk-beside-tables'>{html}</div>"
+def full_report_only(html: str, pointer: str = "") -> str:
+    """What the combined report shows elsewhere (the overblik, the tables beside a chart, the
+    institution's report): there it prints the pointer, if any, instead."""
+    return (f"<div class='sk-full-only'>{html}</div>"
+            + (f"<p class='sk-combined-only sk-muted'>{escape(pointer)}</p>" if pointer else ""))
 
 
 def _rating(value) -> float | None:

@@ -9,7 +9,7 @@ from IPython.display import display
 from .. import actions as actions_module
 from .. import forms
 from . import base
-from .base import _guarded, show
+from .base import _guarded, full_report_only, show
 
 
 class Page(base.Page):
@@ -191,7 +191,7 @@ class Page(base.Page):
         html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
                 f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
-            html = base.also_in_overblik(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
+            html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
         show(html)
 
     @_guarded
@@ -204,16 +204,15 @@ class Page(base.Page):
                 continue
             level = self.guide.item("iglo_levels", material.for_level)
             questions = " ".join(material.get("questions", []))
-            # a unit's combined report names the materials; their questions stand in the institution's
-            more = "" if self.is_institution else " class='sk-beside-tables'"
+            more = (f"<p><i>{escape(questions)}</i></p>" if questions else "") + (
+                f"<p><b>Til jeres drøftelse:</b> {escape(material.reflection)}</p>" if material.get("reflection") else "")
+            if not self.is_institution:  # a unit's combined report names the materials; their questions stand in the institution's
+                more = full_report_only(more)
             cards.append(f"<div class='sk-card'><h4>{escape(material.title)}</h4>"
                          f"<p><b>Til:</b> {escape(material.audience)} (IGLO-niveau: {escape(level.title)})</p>"
-                         f"<p>{escape(material.text)}</p>" + (f"<p{more}><i>{escape(questions)}</i></p>" if questions else "")
-                         + (f"<p{more}><b>Til jeres drøftelse:</b> {escape(material.reflection)}</p>"
-                            if material.get("reflection") else "")
-                         + "</div>")
-        pointer = "" if self.is_institution else (
-            "<p class='sk-see-overblik sk-muted'>Spørgsmålene til hvert materiale står i institutionens rapport.</p>")
+                         f"<p>{escape(material.text)}</p>{more}</div>")
+        pointer = "" if self.is_institution else full_report_only(
+            "", "Spørgsmålene til hvert materiale står i institutionens rapport.")
         show(f"<div class='sk-cards'>{''.join(cards)}</div>{pointer}"
              f"<p class='sk-muted'>Materialerne findes på {escape(self.guide.meta.address)}.</p>")
 

@@ -6,7 +6,7 @@ from html import escape
 from .. import apv, charts
 from . import base
 from .apv import share_cell, shares
-from .base import _guarded, _rating, beside_tables, note, show
+from .base import _guarded, _rating, full_report_only, note, show
 
 
 def exposure_ratings(page) -> tuple[list, list]:
@@ -66,7 +66,7 @@ class Page(base.Page):
             ratings = [("Afdækker", mapped, ["ikke vurderet"] * len(exposures)),
                        ("Forebygger", prevented, ["ikke vurderet"] * len(exposures))]
             # every figure of the chart is in the dialogue table above and the overblik's APV table
-            return beside_tables(charts.dialogue_and_apv(labels, series, ratings,
+            return full_report_only(charts.dialogue_and_apv(labels, series, ratings,
                                                          f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}"))
 
         self.live_html(render)

@@ -7,7 +7,7 @@ from IPython.display import display
 
 from .. import apv, charts, forms
 from . import base
-from .base import _guarded, beside_tables, note, show
+from .base import _guarded, full_report_only, note, show
 from .paavirkninger import exposure_ratings
 
 
@@ -74,7 +74,7 @@ class Page(base.Page):
                       for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)]
             chart = charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
                                        + (" og enhederne under den" if several else ""))
-            return chart if several else beside_tables(chart)  # a unit's own ratings: the table above has them all
+            return chart if several else full_report_only(chart)  # a unit's own ratings: the table above has them all
 
         self.live_html(render)
 
