@@ -51,12 +51,12 @@ import nbformat
 from . import __version__, actions, apv, overblik, report, site
 from . import guide as guide_module
 from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError stays importable)
+from .notebooks import NOTEBOOKS, notebooks  # noqa: F401  (batch.notebooks stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import ActionVersion, Store
 from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
 
 PACKAGE = Path(__file__).resolve().parent
-NOTEBOOKS = PACKAGE.parent / "notebooks"
 REPORTS = PACKAGE.parent / "reports"
 STATE = ".stresskit-state.json"
 CACHE = ".stresskit-cache"   # OUT/<this>/<key>.json: the institution-wide work of the last batch
@@ -112,17 +112,6 @@ class Summary:
     def line(self) -> str:
         return (f"{len(self.executed)} kørt, {len(self.failed)} fejlede, {len(self.skipped)} sprunget over "
                 f"(uændrede), på {site.seconds(self.seconds)}.")
-
-
-def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> list[Path]:
-    found = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
-    if numbers:
-        have = {int(p.name[:2]) for p in found}
-        missing = [n for n in numbers if n not in have]
-        if missing:
-            raise UsageError(f"notesbog nr. {', '.join(map(str, missing))} findes ikke; der er {', '.join(str(n) for n in sorted(have))}.")
-        found = [p for p in found if int(p.name[:2]) in numbers]
-    return found
 
 
 def title(stem: str, numbered: bool = True) -> str:

@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
-import nbformat
-
-from .batch import NOTEBOOKS, notebooks
 from .errors import UsageError, unknown_unit
+from .notebooks import NOTEBOOKS, notebooks
 from .store import USER_ENV
 from .workbook import Workbook
 
@@ -36,7 +34,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
 MAX_KERNELS = 6  # kernels in use at once, besides the pool
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
-FIRST_ENV = "STRESSKIT_PRESENT_FIRST"  # the notebook to heat first: the page the printed address opens
 REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
                 "import stresskit.present as _present\n"
                 "unit = _present.on_request(workbook, unit, {stem!r})")
@@ -45,6 +42,7 @@ REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wai
 def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
     """Parameterised copies (mode live) of the notebooks in `folder`; with `on_request` each
     copy takes its unit (and who answers) from the page's address when it is opened."""
+    import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -71,7 +69,6 @@ def on_request(workbook: str, unit: str, stem: str = "") -> str:
     """In the kernel of a page: load what every page needs, wait until the browser asks for the
     page (at once when the kernel was not pre-heated), and return the unit it asks for. The
     store is read only after this, so a pre-heated page shows every answer saved before."""
-    _let_the_first_page_heat_first(stem)
     import ipywidgets  # noqa: F401  (the slow imports, done while the kernel waits in the pool)
     import matplotlib.pyplot  # noqa: F401
 
@@ -83,11 +80,7 @@ def on_request(workbook: str, unit: str, stem: str = "") -> str:
         apv.results(Book.open(workbook))  # cached per kernel while the files are unchanged
     except Exception:
         pass  # the page itself says what is wrong
-    if stem and stem == os.environ.get(FIRST_ENV):
-        (Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated").touch()
-    from voila.utils import wait_for_request
-
-    wait_for_request()
+    _wait_for_request()
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     who = " ".join((query.get("who") or [""])[0].split())[:80]
     if who:
@@ -95,16 +88,37 @@ def on_request(workbook: str, unit: str, stem: str = "") -> str:
     return (query.get("unit") or [unit])[0]
 
 
-def _let_the_first_page_heat_first(stem: str, seconds: float = 20) -> None:
-    """All pools heat at once on start, sharing few cores: the page the address opens waits
-    for all of them unless the others let it go first."""
-    first = os.environ.get(FIRST_ENV)
-    if not first or stem == first or os.environ.get("VOILA_PREHEAT") != "True":
+def _wait_for_request() -> None:
+    """Voilà's `utils.wait_for_request`, without importing Voilà into the kernel (1.2 s on the way
+    to every page): a pre-heated kernel opens Voilà's query socket (which tells the server it is
+    heated) and takes the page request's environment, QUERY_STRING among it, from it."""
+    if os.environ.get("VOILA_PREHEAT") != "True":
         return
-    marker = Path(os.environ.get(NOTEBOOKS_ENV, ".")) / ".first-heated"
-    deadline = time.time() + seconds
-    while not marker.exists() and time.time() < deadline:
-        time.sleep(0.1)
+    import asyncio
+    import json
+    import threading
+
+    import websockets
+
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:{os.environ.get('VOILA_APP_PORT', '8866')}"
+           f"{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}")
+    found: dict = {}
+
+    async def receive() -> None:
+        async with websockets.connect(url, open_timeout=5) as socket:
+            found.update(json.loads(await socket.recv()))
+
+    def in_own_loop() -> None:  # the kernel's event loop runs this cell: wait in a thread of our own
+        try:
+            asyncio.run(receive())
+        except (OSError, TimeoutError, websockets.WebSocketException, ValueError):
+            pass  # no request info: the page opens with the unit the notebook was prepared with
+
+    waiter = threading.Thread(target=in_own_loop)
+    waiter.start()
+    waiter.join()
+    os.environ.update({k: str(v) for k, v in found.items()})
 
 
 def free_port() -> int:
@@ -134,17 +148,18 @@ class Server:
 
 
 def serve(workbook: Path | str, unit: str | None = None, number: int | None = None, port: int | None = None,
-          folder: Path = NOTEBOOKS, who: str | None = None, env: dict | None = None,
+          folder: Path | None = None, who: str | None = None, env: dict | None = None,
           pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS) -> Server:
     """Start one Voilà server for the whole workbook on 127.0.0.1; the address opens the landing
     page, or with `unit`/`number` that recommendation for that unit."""
+    folder = folder or NOTEBOOKS
     book = Workbook.open(workbook)
     if unit and unit not in book.units:
         raise UsageError(unknown_unit([unit], book.ordered()))
     notebooks([number] if number else None, folder)  # says which numbers exist
     work = temp_folder(book)
-    pages = work / "notebooks"
-    prepared(book, "", notebooks(None, folder), pages, on_request=True)
+    pages = work / "notebooks"  # the server writes its copies here as it starts (papermill is imported there anyway)
+    pages.mkdir()
     port = port or free_port()
     token = secrets.token_urlsafe(24)
     kernel_env = {**os.environ, **(env or {}), PRESENT_ENV: "1", NOTEBOOKS_ENV: str(pages),
@@ -152,13 +167,12 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
     if who and who.strip():
         kernel_env[USER_ENV] = who.strip()
-    if number:
-        kernel_env[FIRST_ENV] = notebooks([number], folder)[0].stem
     cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
+           f"--PresentApp.source={Path(folder).resolve()}",
            "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
-           "--preheat_kernel=True", f"--pool_size={pool_size}",
-           "--VoilaKernelManager.fill_delay=0",
+           "--preheat_kernel=True", f"--PresentApp.heated={pool_size}",
+           *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),
            "--VoilaConfiguration.multi_kernel_manager_class=stresskit.present_server.CappedKernelManager",
            f"--CappedKernelManager.max_kernels={max_kernels}",
            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}", "--MappingKernelManager.cull_interval=60",
@@ -189,11 +203,11 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
     raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
 
 
-def lab_command(workbook: Path | str, folder: Path = NOTEBOOKS, port: int | None = None) -> tuple[list[str], Path]:
+def lab_command(workbook: Path | str, folder: Path | None = None, port: int | None = None) -> tuple[list[str], Path]:
     """The JupyterLab command for this workbook: copies of all notebooks with it as the default."""
     book = Workbook.open(workbook)
     work = Path(tempfile.mkdtemp(prefix=f"stresskit-lab-{book.root.resolve().name}-"))
-    prepared(book, "", notebooks(None, folder), work)
+    prepared(book, "", notebooks(None, folder or NOTEBOOKS), work)
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={work}", "--ServerApp.ip=127.0.0.1"]
     if port:
         cmd.append(f"--port={port}")

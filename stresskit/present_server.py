@@ -3,27 +3,37 @@
 Started by `present.serve` as its own process. On top of Voilà it adds a landing page
 (pick unit and recommendation), a small navigation API for the bar on every page, a
 token from the environment (never on a command line, where other users could read it)
-and a kernel manager that caps the number of kernels. Pre-heated kernels (one per
-notebook) make a page interactive at once; `present.on_request` lets them read the
-store only when the request arrives, so a page always shows the answers saved before.
+and a kernel manager that caps the number of kernels. It writes its own parameterised
+copies of the notebooks as it starts. Pre-heated kernels (one per notebook) make a page
+interactive at once; they heat in turn, the page the printed address opens first, and
+never while a page is being drawn (see `PresentApp`); `present.on_request` lets them read
+the store only when the request arrives, so a page always shows the answers saved before.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
-import jinja2
+from .cli import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # before jupyter_server imports jsonschema
+
+import jinja2  # noqa: E402
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from tornado.ioloop import IOLoop
 from traitlets import Integer, Unicode
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 
 from . import guide as guide_module
-from .present import NOTEBOOKS_ENV, TOKEN_ENV
+from .notebooks import notebooks
+from .present import NOTEBOOKS_ENV, TOKEN_ENV, prepared
 from .workbook import Workbook
 
 TEMPLATE = "stresskit-present"
@@ -119,9 +129,105 @@ class NavHandler(_Workbook, APIHandler):
 
 
 class PresentApp(Voila):
-    """Voilà with the landing page and the navigation API in front of its own handlers."""
+    """Voilà with the landing page and the navigation API in front of its own handlers, and
+    pools that heat one kernel at a time."""
 
     workbook = Unicode("", config=True, help="the workbook folder")
+    heated = Integer(1, config=True, help="pre-heated kernels per notebook")
+    first = Unicode("", config=True, help="the notebook the printed address opens: heated first")
+    source = Unicode("", config=True, help="the folder of the notebooks this server serves copies of")
+
+    def initialize(self, argv=None):
+        super().initialize(argv)
+        prepared(Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir),
+                 on_request=True)
+
+    def init_settings(self):
+        # Voilà starts every pool at once, and refills a pool the moment a page takes its kernel:
+        # on a laptop's few cores each page then waited for all of them. Here the pools start
+        # empty and every kernel, refills too, heats in turn, while no page is being rendered.
+        self.voila_configuration.default_pool_size = 0
+        settings = super().init_settings()
+        manager = self.kernel_manager
+        manager.kernel_pools_config = {"default": {"pool_size": self.heated,
+                                                   "kernel_env_variables": manager.default_env_variables}}
+        self._fill = manager.fill_if_needed
+        manager.fill_if_needed = self._want  # Voilà calls it on itself to refill a pool
+        self._wanted: list[str] = []
+        self._asked = asyncio.Event()
+        for name in self.heat_order():
+            self._want(notebook_name=name)
+        IOLoop.current().add_callback(self._heat_in_turn)
+        return settings
+
+    def heat_order(self) -> list[str]:
+        """The page the address opens, then its neighbours (the next recommendation first)."""
+        names = sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]_*.ipynb"))
+        at = names.index(self.first) if self.first in names else 0
+        return sorted(names, key=lambda n: (abs(names.index(n) - at), names.index(n) < at))
+
+    def _want(self, delay=None, notebook_name=None, **_ignored) -> None:
+        if notebook_name and notebook_name not in self._wanted:
+            self._wanted.append(notebook_name)
+            self._asked.set()
+
+    async def _heat_in_turn(self) -> None:
+        """Heat the wanted pools: the first kernel alone, then as many at once as there are cores."""
+        manager, heating = self.kernel_manager, set()
+        at_once = 1
+        while True:
+            if not self._wanted:
+                self._asked.clear()
+                await self._asked.wait()
+                continue
+            name = self._wanted.pop(0)
+            if manager.get_pool_size(name) >= self.heated:
+                continue
+            await self._while_a_page_renders()
+            while len(heating) >= at_once:
+                await asyncio.wait(heating, return_when=asyncio.FIRST_COMPLETED)
+            self._fill(delay=0, notebook_name=name)
+            for pooled in list(manager._pools.get(name, [])):
+                task = asyncio.ensure_future(self._until_heated(pooled))
+                heating.add(task)
+                task.add_done_callback(heating.discard)
+            if at_once == 1:  # the first kernel heats alone: it is likely the first page's
+                await asyncio.gather(*heating)
+                at_once = max(1, os.cpu_count() or 1)
+
+    async def _until_heated(self, pooled: asyncio.Future, seconds: float = 20) -> None:
+        """Until the kernel waits on its query socket (stresskit.present._wait_for_request), or a
+        page took it (and then renders with it)."""
+        try:
+            kernel_id = (await pooled)["kernel_id"]
+        except Exception:  # Voilà logs it; a page asking for this notebook starts its own kernel
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline and kernel_id in self.kernel_manager._pooled():
+            if kernel_id in RequestInfoSocketHandler._waiters:
+                return
+            await asyncio.sleep(0.05)
+
+    async def _while_a_page_renders(self, seconds: float = 15) -> None:
+        """Until every kernel outside the pools has run its notebook and its page has connected
+        to it (the browser then draws the widgets). With pages open this is checked twice, as a
+        kernel is idle for a moment between cells; with none, it returns without waiting, so the
+        first pool is filling before the server answers its first request."""
+        manager = self.kernel_manager
+        loop = asyncio.get_running_loop()
+        deadline, quiet = loop.time() + seconds, False
+        while loop.time() < deadline:
+            pooled = manager._pooled()
+            pages = [k for k in manager.list_kernel_ids() if k not in pooled]
+            if not any(k not in manager._connected_once
+                       or getattr(manager.get_kernel(k), "execution_state", "idle") in ("starting", "busy") for k in pages):
+                if quiet or not pages:
+                    return
+                quiet = True
+            else:
+                quiet = False
+            await asyncio.sleep(0.1)
 
     def init_handlers(self):
         extra = {"workbook": Path(self.workbook)}

@@ -121,6 +121,27 @@ def test_a_workshop_from_the_landing_page_through_two_recommendations_and_two_un
     assert outside == []
 
 
+def test_the_page_the_address_opens_is_heated_first_and_the_neighbours_next(workbook, page):
+    """On a laptop's few cores the kernels heat in turn: the page the printed address opens gets
+    a pre-heated kernel (not a fresh one started on request), then the recommendations around it."""
+    started = present.serve(workbook, "hum", 3)
+    try:
+        present.wait_until_up(started)
+        page.goto(started.url)
+        open_page(page, ".sk-form .widget-dropdown select")
+        log = ""
+        for _ in range(300):  # all six pools, and the refill of the one the page took
+            log = started.log.read_text(encoding="utf-8", errors="replace")
+            if log.count("Kernel pool of") >= 7:
+                break
+            page.wait_for_timeout(200)
+        assert "Using pre-heated kernel" in log and "for 03_paavirkninger.ipynb" in log
+        filled = [line.split("Kernel pool of ")[1].split(".ipynb")[0][:2] for line in log.splitlines() if "Kernel pool of" in line]
+        assert filled[:6] == ["03", "04", "02", "05", "01", "06"] or filled[:7] == ["03", "04", "03", "02", "05", "01", "06"], filled
+    finally:
+        present.stop(started.proc)
+
+
 def test_the_section_menu_jumps_and_sections_fold(server, page):
     page.goto(server.url)
     page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
