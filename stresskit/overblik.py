@@ -132,10 +132,12 @@ class Progress:
         return PROGRESS_WORDS[self.state]
 
     @property
+    def answered_text(self) -> str:
+        return f"{self.answered} af {self.total} spørgsmål besvaret" + (f" (heraf {self.shared} fælles)" if self.shared else "")
+
+    @property
     def text(self) -> str:
-        bits = [f"{self.answered} af {self.total} spørgsmål besvaret"]
-        if self.shared:
-            bits[0] += f" (heraf {self.shared} fælles)"
+        bits = [self.answered_text]
         if self.open:
             bits.append("1 åben opgave" if self.open == 1 else f"{self.open} åbne opgaver")
         if self.overdue:

@@ -72,6 +72,9 @@ def test_the_overblik_fits_one_a4_page_for_every_unit(built):
         assert int(alone["Pages"]) == 1, unit
         counts[book.unit_name(unit)] = int(report["Pages"])
     print("sider pr. samlet rapport (A4):", counts)
+    # what a leader is asked to read: a unit's whole report in ten pages, the institution's in fourteen
+    assert counts["Humaniora"] <= 10 and counts["Fjordby Gymnasium"] <= 14, counts
+    assert max(counts.values()) <= 14, counts
 
 
 @needs_chromium

@@ -326,3 +326,16 @@ def test_institution_level_forms_and_each_material_once_per_report(built):
             assert report.count(f"<h4>{material.title}</h4>") == 1, material.title
         assert "Til jeres drøftelse:" in report and "Egenomsorg, loyal og kompetent" in report  # IGLO level text
         assert "Arbejdsmiljørepræsentantens rolle" in report
+
+
+def test_the_checklist_counts_each_units_progress_as_its_overblik_does(built):
+    """Recommendation 6's checklist in the institution's report and a unit's overblik say the same."""
+    _folder, summary = built
+    said = re.compile(r"\d+ af \d+ spørgsmål besvaret(?: \(heraf \d+ fælles\))?")
+    checklist = html_of(summary, "fjordby", "06_handleplan")
+    for unit, name in (("hum", "Humaniora"), ("kantine", "Kantine"), ("fjordby", "Fjordby Gymnasium")):
+        row = re.search(rf"<tr><th scope=.row.>(?:\s|&nbsp;)*{name}</th>(.*?)</tr>", checklist).group(1)
+        in_checklist = said.findall(visible_text(row))
+        in_overblik = said.findall(visible_text((summary.out / unit / "overblik.html").read_text(encoding="utf-8")))
+        assert len(in_checklist) == 6 and in_checklist == in_overblik, (unit, in_checklist, in_overblik)
+    assert "9 af 17 spørgsmål besvaret (heraf 9 fælles)" in checklist  # Humaniora on the agreements: the institution's answers count

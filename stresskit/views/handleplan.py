@@ -7,7 +7,7 @@ from html import escape
 from IPython.display import display
 
 from .. import actions as actions_module
-from .. import forms
+from .. import forms, overblik
 from . import base
 from .base import _guarded, full_report_only, show
 
@@ -161,35 +161,28 @@ class Page(base.Page):
 
     @_guarded
     def checklist(self) -> None:
-        """The six recommendations as a checklist: per unit, how far each has come."""
+        """The six recommendations as a checklist: per unit, how far each has come, counted as the
+        overblik counts it (overblik.progress), so the two never disagree."""
         today = actions_module.today()
         units = list(self._scope())
-        by_rec = {r.id: [q for f in self.guide.forms.values() if f.recommendation == r.id for q in f.questions
-                         if q.kind != "action"] for r in self.guide.recommendations}
         everything = actions_module.for_unit(self.store)
         head = "".join(f"<th scope='col'>{r.number}. {escape(r.title)}</th>" for r in self.guide.recommendations)
-        rows = []
+        rows, cache = [], {}
         depth = self.book.depth(self.unit)
         for u in units:
-            latest = self.store.latest(u)
-            mine = [a for a in everything if a.unit == u]
             cells = []
-            for r in self.guide.recommendations:
-                questions = by_rec[r.id]
-                answered = sum(1 for q in questions if q.id in latest and latest[q.id].value not in (None, "", []))
-                open_ = [a for a in mine if a.recommendation == r.id and a.is_open()]
-                late = [a for a in open_ if a.overdue(today)]
-                bits = [f"{answered} af {len(questions)} besvaret"]
-                if open_:
-                    bits.append("1 åben opgave" if len(open_) == 1 else f"{len(open_)} åbne opgaver")
-                if late:
-                    bits.append(f"<b class='sk-flag'>⚠ {len(late)} forsinket</b>")
-                css = "sk-done" if questions and answered == len(questions) else "sk-none" if not answered else ""
+            for p in overblik.progress(self.book, u, self.store, everything, today, cache):
+                bits = [p.answered_text]
+                if p.open:
+                    bits.append("1 åben opgave" if p.open == 1 else f"{p.open} åbne opgaver")
+                if p.overdue:
+                    bits.append(f"<b class='sk-flag'>⚠ {p.overdue} forsinket</b>")
+                css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none"}.get(p.state, "")
                 cells.append(f"<td class='{css}'>{'<br>'.join(bits)}</td>")
             indent = "&nbsp;&nbsp;&nbsp;" * (self.book.depth(u) - depth)
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «Besvaret» tæller enhedens egne svar på anbefalingens spørgsmål.</p>")
+                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. {escape(overblik.RULES['progress'])}</p>")
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
             html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
         show(html)
