@@ -438,7 +438,7 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     write_index(book, summary, stems, units, state)
     if pdf:  # after every page is written: the PDFs print them (see pdf)
         from . import pdf as pdf_module
-        summary.pdf_seconds = pdf_module.write_unit_pdfs(out, [(u, f"{book.unit_name(u)} · {book.name}") for u in units])
+        summary.pdf_seconds = pdf_module.write_unit_pdfs(out, [(u, book.name if u == book.root_unit else f"{book.unit_name(u)} · {book.name}") for u in units])
     return summary
 
 

@@ -339,11 +339,19 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
     if not items:
         return f"<p class='sk-empty'>{escape(empty)}</p>"
     by_unit = bool(names) and len(names) > 1  # the listing covers several units: say whose
+    today = actions_module.today()
+
+    def status(a: actions_module.Action) -> str:  # a passed deadline or a due follow-up in words, not by colour alone
+        flags = (["Forsinket"] if a.overdue(today) else []) + (
+            [f"Opfølgning nu (aftalt {date.fromisoformat(a.followup):%d.%m.%Y})"] if actions_module.followup_due(a, today) else [])
+        return escape(actions_module.STATUSES.get(a.status, a.status)) + "".join(
+            f"<br><b class='sk-flag'>⚠ {escape(f)}</b>" for f in flags)
+
     rows = "".join(
         (f"<tr><td>{escape(names.get(a.unit, a.unit))}</td>" if by_unit else "<tr>")
         + f"<td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
         f"<td>{escape(date.fromisoformat(a.deadline).strftime('%d.%m.%Y') if a.deadline else '–')}</td>"
-        f"<td>{escape(actions_module.STATUSES.get(a.status, a.status))}</td></tr>" for a in items)
+        f"<td>{status(a)}</td></tr>" for a in items)
     unit_head = "<th>Enhed</th>" if by_unit else ""
     return (f"<table class='sk-table'><thead><tr>{unit_head}<th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")

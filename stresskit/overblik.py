@@ -369,7 +369,7 @@ def _actions(book: Workbook, unit: str, everything: list, today: date) -> tuple[
     for a in mine[:MAX_ACTIONS]:
         status = actions_module.STATUSES.get(a.status, a.status)
         if a.overdue(today):
-            status = f"Forsinket (fristen var {day(a.deadline)})"
+            status = "Forsinket"  # the deadline stands beside it
         elif actions_module.followup_due(a, today):
             status += f"; opfølgning nu (aftalt {day(a.followup)})"
         lines.append(ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",

@@ -41,10 +41,14 @@ def test_overdue_and_followup_flags_on_fixed_dates():
 
 
 def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
-    early = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-01")
+    early = shown(monkeypatch, book, "hum", "follow_up", today="2026-10-30")
     assert "Ingen opgaver er forsinkede" in early
+    # Humaniora's own task and the institution's (it concerns every unit), as the overblik counts them
     late = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-16")
-    assert "1 opgave kræver opmærksomhed" in late and "Forsinket: fristen var 15.11.2026" in late
+    assert "2 opgaver kræver opmærksomhed" in late and "Forsinket: fristen var 15.11.2026" in late
+    assert "Forsinket: fristen var 31.10.2026" in late and "<td>Fjordby Gymnasium</td>" in late
+    nat = shown(monkeypatch, book, "nat", "follow_up", today="2026-11-16")
+    assert "15.11.2026" not in nat  # another unit's task stays in its own report
     from stresskit import batch
     monkeypatch.setenv("STRESSKIT_TODAY", "2026-11-21")
     summary = batch.Summary(tmp_path)

@@ -60,8 +60,8 @@ def test_humaniora_overblik_on_21_november(book):
     ]
     # its own open actions and the institution's, overdue first, «forsinket» in words
     assert [(a.measure[:30], a.whose, a.deadline, a.status) for a in s.actions] == [
-        ("Nærmeste leder tager en samtal", "Fjordby Gymnasium", "31.10.2026", "Forsinket (fristen var 31.10.2026)"),
-        ("Gennemgå fagfordelingen for fo", "", "15.11.2026", "Forsinket (fristen var 15.11.2026)"),
+        ("Nærmeste leder tager en samtal", "Fjordby Gymnasium", "31.10.2026", "Forsinket"),
+        ("Gennemgå fagfordelingen for fo", "", "15.11.2026", "Forsinket"),
         ("Faggruppen aftaler fælles rett", "", "20.01.2027", "Planlagt"),
         ("Stresspolitik med klar rollefo", "Fjordby Gymnasium", "01.03.2027", "I gang"),
         ("Gradvis tilbagevenden med afta", "", "ingen frist", "Planlagt"),
@@ -81,7 +81,7 @@ def test_the_institutions_overblik_on_21_november(book):
     assert [f.change for f in s.apv.exposures][3] == "▼ 12 point, tydeligt bedre"
     assert [(p.number, p.state) for p in s.progress][3] == (4, "not_started")
     assert [(a.measure[:20], a.status) for a in s.actions] == [
-        ("Nærmeste leder tager", "Forsinket (fristen var 31.10.2026)"), ("Stresspolitik med kl", "I gang")]
+        ("Nærmeste leder tager", "Forsinket"), ("Stresspolitik med kl", "I gang")]
     assert s.below == (5, 1)  # the units' own open and overdue actions, counted
     assert s.steps == [
         "Følg op på den forsinkede opgave «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: "
@@ -129,7 +129,7 @@ def test_everything_a_user_typed_is_escaped(book, tmp_path):
                                            deadline="2026-11-01"))
     html = site.overblik_page(overblik.summarize(b, "hum", today=TODAY))
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "⚠ Forsinket (fristen var 01.11.2026)" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "⚠ Forsinket" in html and "01.11.2026" in html
 
 
 def large_institution(root, units=4000, groups=40, per_unit=6, seed=7):

@@ -339,3 +339,13 @@ def test_the_checklist_counts_each_units_progress_as_its_overblik_does(built):
         in_overblik = said.findall(visible_text((summary.out / unit / "overblik.html").read_text(encoding="utf-8")))
         assert len(in_checklist) == 6 and in_checklist == in_overblik, (unit, in_checklist, in_overblik)
     assert "9 af 17 spørgsmål besvaret (heraf 9 fælles)" in checklist  # Humaniora on the agreements: the institution's answers count
+
+
+def test_an_overdue_task_is_flagged_in_words_wherever_it_is_listed(built):
+    """Humaniora's APV step, due 15.11.2026, in recommendation 1's table; and the institution's
+    overdue task in Humaniora's «kræver opmærksomhed» (recommendation 6)."""
+    _folder, summary = built
+    row = re.search(r"<tr><td>Gennemgå fagfordelingen[^<]*</td>.*?</tr>", html_of(summary, "hum", "01_apv"), re.S).group(0)
+    assert "⚠ Forsinket" in visible_text(row)
+    attention = html_of(summary, "hum", "06_handleplan")
+    assert "Nærmeste leder tager en samtale" in attention and "Forsinket: fristen var 31.10.2026" in attention

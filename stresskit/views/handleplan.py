@@ -22,6 +22,13 @@ class Page(base.Page):
         scope = self._scope()
         return [a for a in actions_module.for_unit(self.store) if a.unit in scope]
 
+    def _concerning(self) -> list[actions_module.Action]:
+        """The unit's actions and its sub-units', and the open actions of the units above it:
+        the institution's tasks apply to the unit too (as in the overblik)."""
+        scope, above = self._scope(), set(self.book.ancestors(self.unit)) - {self.unit}
+        return [a for a in actions_module.for_unit(self.store)
+                if a.unit in scope or (a.unit in above and a.is_open())]
+
     def _pyramid(self) -> str:
         """The IGLO pyramid: organisation at the base, each level with who acts and what marks it there."""
         levels = list(self.guide.iglo_levels)  # organisation first in the content: the base
@@ -79,7 +86,7 @@ class Page(base.Page):
         today = actions_module.today()
 
         def render() -> str:
-            flagged = [(a, actions_module.flags(a, today)) for a in self._actions()]
+            flagged = [(a, actions_module.flags(a, today)) for a in self._concerning()]
             flagged = [(a, f) for a, f in flagged if f]
             if not flagged:
                 return f"<p>Ingen opgaver er forsinkede, og ingen opfølgning er overskredet pr. {today:%d.%m.%Y}.</p>"
