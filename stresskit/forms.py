@@ -410,8 +410,9 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     grid_html, grid_missing = _grid_table(grids, latest, prefill) if grids else ("", 0)
     missing += grid_missing
     if not rows and not grid_html and not after:
-        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(form.title)}:</b> "
-                "ingen svar endnu.</p></section>")
+        ends = form.title.endswith(("?", "."))  # a question is not followed by a colon: «…? Ingen svar endnu.»
+        title, none = (form.title, "Ingen svar endnu.") if ends else (f"{form.title}:", "ingen svar endnu.")
+        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(title)}</b> {none}</p></section>")
     parts = [f"<h3>{escape(form.title)}</h3>" if heading else "", grid_html]
     if rows:
         parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th></tr></thead>"

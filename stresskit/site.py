@@ -97,6 +97,7 @@ class Row:
     progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
     open: int = 0
     overdue: int = 0
+    own_overdue: int = 0                  # of the overdue, the unit's own (not those of the units above it)
     followup: int = 0                     # open actions whose follow-up date has come
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
@@ -108,8 +109,10 @@ class Group:
     open: bool
 
     @property
-    def overdue(self) -> int:
-        return sum(r.overdue for r in self.rows)
+    def late_units(self) -> int:
+        """Units in the group with overdue tasks of their own: a task of the institution's, which
+        every row counts, would otherwise mark every group."""
+        return sum(1 for r in self.rows if r.own_overdue)
 
     @property
     def failed(self) -> int:
@@ -169,6 +172,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
             mine = overblik.concerning(book, unit, everything)
             row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
+            row.own_overdue = sum(a.overdue(today) for a in mine if a.unit == unit)
             row.followup = sum(actions_module.followup_due(a, today) for a in mine)
             row.failed = failed.get(unit, [])
             rows.append(row)

@@ -31,7 +31,7 @@ def test_form_templates_expand_over_content_lists():
     assert [q.id for q in phases[:5]] == [f"apv.fase.{p.id}" for p in g.apv_phases]
     assert phases[0].options[0] == ("ikke_startet", "Ikke startet")
     assert g.questions["apv.signal.personaleomsaetning"].kind == "number"
-    greb = [q for q in g.forms["greb_status"].questions if q.column == "Hvordan lykkes det?"]
+    greb = [q for q in g.forms["greb_status"].questions if q.column == "Hvor godt lykkes det?"]
     assert len(greb) == sum(len(x.questions) for x in g.greb) == 19
     assert greb[0].id == "status.greb.planlaegning.opgaver.vurdering" and greb[0].group == g.greb[0].title
     assert g.questions["status.opfoelgning.paavirkninger"].options[0] == ("arbejdsmaengde", "Arbejdsmængde og tidspres")

@@ -59,6 +59,10 @@ def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     assert "<td>5, <b class=l>⚠ 2 forsinket</b>, 1 til opfølgning</td>" in rows["Humaniora"]
     # the institution's own: one late and due for follow-up
     assert "<td>2, <b class=l>⚠ 1 forsinket</b>, 1 til opfølgning</td>" in rows["Fjordby Gymnasium"]
+    # a group is marked for its units' own late tasks, not for the institution's that every row counts
+    summaries = dict(re.findall(r"<summary>([^<]+?) <span class='sk-muted'>(.*?)</span></summary>", index, re.S))
+    assert "⚠ egne forsinkede opgaver i 1" in summaries["Undervisning"]
+    assert "⚠" not in summaries["Administration"]
 
 
 def test_an_action_from_04_appears_in_the_iglo_grid(book, monkeypatch):
