@@ -45,6 +45,8 @@ NOT_STARTED, STARTED, DONE = "not_started", "started", "done"
 PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret"}
 
 RULES = {
+    "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
+               "kan være lidt færre end besvarelserne."),
     "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
                "sjældent (under 5 % af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
                "to andele). Det vurderes kun, hvor begge tal vises."),
