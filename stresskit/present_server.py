@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -220,14 +221,23 @@ class PresentApp(Voila):
         while loop.time() < deadline:
             pooled = manager._pooled()
             pages = [k for k in manager.list_kernel_ids() if k not in pooled]
-            if not any(k not in manager._connected_once
-                       or getattr(manager.get_kernel(k), "execution_state", "idle") in ("starting", "busy") for k in pages):
+            if not any(self._drawing(k) for k in pages):
                 if quiet or not pages:
                     return
                 quiet = True
             else:
                 quiet = False
             await asyncio.sleep(0.1)
+
+    def _drawing(self, kernel_id: str, recent: float = 20) -> bool:
+        """A page's kernel runs its notebook, or no browser has connected to it yet. A kernel
+        silent for `recent` seconds is not waited for (a tab closed early, a stuck cell)."""
+        manager = self.kernel_manager
+        kernel = manager.get_kernel(kernel_id)
+        if (datetime.now(timezone.utc) - kernel.last_activity).total_seconds() > recent:
+            return False
+        return (kernel_id not in manager._connected_once
+                or getattr(kernel, "execution_state", "idle") in ("starting", "busy"))
 
     def init_handlers(self):
         extra = {"workbook": Path(self.workbook)}
