@@ -349,3 +349,14 @@ def test_an_overdue_task_is_flagged_in_words_wherever_it_is_listed(built):
     assert "⚠ Forsinket" in visible_text(row)
     attention = html_of(summary, "hum", "06_handleplan")
     assert "Nærmeste leder tager en samtale" in attention and "Forsinket: fristen var 31.10.2026" in attention
+
+
+def test_an_exposure_weighs_in_recommendation_4_by_the_overbliks_rule(built):
+    """One rule for a high exposure in the APV: at least half exposed, or markedly higher than the
+    institution by the overblik's test. Humaniora's violence (31 % against 15 %, 26 and 118 answers)
+    passes neither; its emotional demands (69 % against 47 %) pass the test."""
+    _folder, summary = built
+    html = html_of(summary, "hum", "04_status")
+    card = visible_text(html[html.index("Påvirkninger, der fylder"):html.index("Greb, der halter")])
+    assert "APV: 69 % udsat" in card and "APV: 31 % udsat" not in card
+    assert "markant højere end institutionens (samme test som i overblikket)" in card

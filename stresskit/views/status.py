@@ -5,14 +5,14 @@ from html import escape
 
 from IPython.display import display
 
-from .. import apv, charts, forms
+from .. import apv, charts, forms, overblik
 from . import base
 from .base import _guarded, full_report_only, note, show
 from .paavirkninger import exposure_ratings
 
 
-HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er mindst 10 procentpoint over institutionens, "
-             "eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
+HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er markant højere end institutionens (samme "
+             "test som i overblikket), eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
 WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede delspørgsmål lykkes "
              "(delvist tæller halvt), talt over enheden og enhederne under den.")
 
@@ -130,9 +130,8 @@ class Page(base.Page):
             reasons = []
             if results is not None and e.id in results.constructs:
                 row = results.table.loc[(self.unit, e.id)]
-                inst = results.table.loc[(self.book.root_unit, e.id)]
-                if row["status"] == apv.SHOWN and (row["share"] >= 0.5 or (not self.is_institution and inst["status"] == apv.SHOWN
-                                                                          and row["share"] >= inst["share"] + 0.10)):
+                if row["status"] == apv.SHOWN and (row["share"] >= overblik.HIGH_SHARE or (
+                        not self.is_institution and overblik.markedly_higher(results, self.unit, self.book.root_unit, e.id))):
                     reasons.append(f"APV: {charts.percent(row['share'])} udsat")
             if prevent is not None and prevent <= 2:
                 reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
