@@ -28,10 +28,16 @@ counts; then each exposure and resource, only where the unit's count is shown (e
 would give the hidden count away); then each combination of two exposures, only where both
 exposures are shown (else «exposed to both» beside «exposed to one» can give away the
 other). A withheld unit never says «no answers»: that too is a figure about a small group.
+
+For the sensitive measures (harassment, violence and the combinations with them), a group in
+which everyone is exposed gives away each member's answer however large it is. With
+``exposed`` given, every shown region must also hold at least one respondent who is not
+exposed (the same exact search; a unit whose own group is all exposed says so). A group in
+which nobody is exposed is shown: it says that no one reported it, which is the figure's point.
 """
 from __future__ import annotations
 
-SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = "shown", "none", "small", "complement"
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT, ALL = "shown", "none", "small", "complement", "all"
 
 
 def status_text(status: str, k: int) -> str:
@@ -41,15 +47,19 @@ def status_text(status: str, k: int) -> str:
         NO_ANSWERS: "Ingen besvarelser",
         SMALL: f"Skjult: færre end {k} svar",
         COMPLEMENT: "Skjult, så en mindre gruppe ikke kan regnes ud",
+        ALL: "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar",
     }[status]
 
 
 def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
-             hidden: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
     itself are ``total[u]`` minus its children's totals. Units in ``hidden`` are withheld
-    whatever their size (a figure linked to one withheld elsewhere) and protected like any other."""
+    whatever their size (a figure linked to one withheld elsewhere) and protected like any other.
+    ``exposed[u]``, for a sensitive measure, counts the exposed in u's subtree: no shown region
+    may then be exposed to the last person."""
     total = {u: int(n) for u, n in total.items()}  # exact costs outgrow int64 on large trees: Python ints
+    free = {u: total[u] - (int(exposed[u]) if exposed is not None else 0) for u in total}  # not exposed
     order = _postorder(children, root)
     big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
     weight = {u: (total[u] * big * big if (u == root or not children[u]) else total[u] * big) + 1 for u in order}
@@ -57,32 +67,34 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
     def cap(m: int) -> int:
         return m if m < k else k
 
-    # best[u][pending] = (cost, shown, children_state): pending is how many of u's subtree
-    # respondents are in no shown unit inside it (capped at k, which stands for "k or more").
-    best: dict[str, dict[int, tuple[int, bool, int]]] = {}
-    back: dict[str, list[dict[int, tuple[int, int]]]] = {}
+    # best[u][(pending, free)] = (cost, shown, children_state): pending is how many of u's
+    # subtree respondents are in no shown unit inside it (capped at k, which stands for "k or
+    # more"); free is 1 when at least one of them is not exposed.
+    best: dict[str, dict[tuple[int, int], tuple[int, bool, tuple[int, int]]]] = {}
+    back: dict[str, list[dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]]] = {}
     for u in order:
-        sums = {0: 0}  # children's pending total -> least cost
+        sums = {(0, 0): 0}  # children's pending (total, free) -> least cost
         steps = []
         for c in children[u]:
-            merged: dict[int, int] = {}
-            pointers: dict[int, tuple[int, int]] = {}
+            merged: dict[tuple[int, int], int] = {}
+            pointers: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
             for a, cost_a in sums.items():
                 for b, (cost_b, _, _) in best[c].items():
-                    s, cost = cap(a + b), cost_a + cost_b
+                    s, cost = (cap(a[0] + b[0]), a[1] | b[1]), cost_a + cost_b
                     if s not in merged or cost < merged[s]:
                         merged[s], pointers[s] = cost, (a, b)
             sums = merged
             steps.append(pointers)
         back[u] = steps
         direct = total[u] - sum(total[c] for c in children[u])
-        options: dict[int, tuple[int, bool, int]] = {}
+        direct_free = free[u] - sum(free[c] for c in children[u])
+        options: dict[tuple[int, int], tuple[int, bool, tuple[int, int]]] = {}
         may_show = (total[u] == 0 or total[u] >= k) and u not in hidden
         for a, cost in sorted(sums.items()):
-            region = cap(direct + a)
-            if may_show and region in (0, k):
-                if 0 not in options or cost < options[0][0]:
-                    options[0] = (cost, True, a)
+            region = (cap(direct + a[0]), int(a[1] or direct_free > 0))
+            if may_show and (region[0] == 0 or (region[0] == k and region[1])):
+                if (0, 0) not in options or cost < options[(0, 0)][0]:
+                    options[(0, 0)] = (cost, True, a)
             withheld = cost + weight[u]
             if region not in options or withheld < options[region][0]:
                 options[region] = (withheld, False, a)
@@ -95,7 +107,7 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
         u, pending = todo.pop()
         _, shown, a = best[u][pending]
         status[u] = (NO_ANSWERS if total[u] == 0 and u not in hidden else SHOWN if shown
-                     else SMALL if total[u] < k else COMPLEMENT)
+                     else SMALL if total[u] < k else ALL if free[u] == 0 and u not in hidden else COMPLEMENT)
         for c, pointers in zip(reversed(children[u]), reversed(back[u])):
             a, b = pointers[a]
             todo.append((c, b))

@@ -38,7 +38,8 @@ MAPPING = "mapping.yaml"
 MAX_LISTED = 25  # problems listed per file before summing up the rest
 
 # Why a figure is or is not shown (re-exported: views compare statuses through apv).
-SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL, anonymity.COMPLEMENT
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT, ALL = (anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL,
+                                             anonymity.COMPLEMENT, anonymity.ALL)
 status_text = anonymity.status_text
 
 
@@ -665,8 +666,9 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
         for part in construct.parts:
             linked |= {u for u in units if decided.get(part, {}).get(u, SHOWN) not in (SHOWN, NO_ANSWERS)}
         j = cids.index(cid)
+        everyone_exposed = dict(zip(units, exposed[:, j].astype(int).tolist())) if construct.sensitive else None
         decided[cid] = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int).tolist())),
-                                          k, hidden=linked)
+                                          k, hidden=linked, exposed=everyone_exposed)
     status = np.array([[decided[c][u] for c in cids] for u in units], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({

@@ -222,6 +222,8 @@ def withheld_text(results: apv.Results, unit: str, construct: str) -> str:
         return "Ingen svar."
     if status == apv.SMALL:
         return f"Skjult: færre end {results.threshold(construct)} svar."
+    if status == apv.ALL:
+        return "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar."
     return "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden."
 
 

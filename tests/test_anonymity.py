@@ -45,14 +45,44 @@ def derivable_small_groups(parents: dict, coded: dict, shown: set, k: int) -> li
     return [[a for a, bit in zip(atoms, subsets[i]) if bit] for i in leaks]
 
 
-def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Results, k_of: dict[str, int]) -> list:
-    """Every leak in a published Results, per construct and for the respondent counts."""
+def derivable_all_exposed(parents: dict, coded: dict, exposed: dict, shown: set) -> list:
+    """Groups a reader can isolate (from the shown n and shares, i.e. n and the exposed count)
+    in which every respondent is exposed: each member's answer is then known."""
+    atoms = [u for u in parents if coded.get(u, 0) > 0]
+    if not atoms or not shown:
+        return []
+
+    def inside(atom, top):
+        while atom is not None:
+            if atom == top:
+                return True
+            atom = parents[atom]
+        return False
+
+    equations = np.array([[1.0 if inside(a, u) else 0.0 for a in atoms] for u in shown])
+    projector = np.linalg.pinv(equations) @ equations
+    subsets = (np.arange(1, 2 ** len(atoms))[:, None] >> np.arange(len(atoms))) & 1
+    in_span = np.abs(subsets @ projector - subsets).max(axis=1) < 1e-7
+    sizes = subsets @ np.array([coded[a] for a in atoms])
+    hits = subsets @ np.array([exposed.get(a, 0) for a in atoms])
+    leaks = np.flatnonzero(in_span & (sizes > 0) & (hits == sizes))
+    return [[a for a, bit in zip(atoms, subsets[i]) if bit] for i in leaks]
+
+
+def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Results, k_of: dict[str, int],
+          exposed: dict[str, dict[str, int]] | None = None) -> list:
+    """Every leak in a published Results, per construct and for the respondent counts; with
+    ``exposed`` (per sensitive construct, the exposed per coded unit), also every derivable
+    group in which everyone is exposed."""
     leaks = []
     table = results.table.reset_index()
     for cid, k in k_of.items():
         rows = table[table["construct"] == cid]
         shown = set(rows.loc[rows["n"].notna(), "unit"]) | set(rows.loc[rows["status"] == apv.NO_ANSWERS, "unit"])
         leaks += [(cid, g) for g in derivable_small_groups(parents, answered[cid], shown, k)]
+        if exposed and cid in exposed:
+            with_share = set(rows.loc[rows["share"].notna(), "unit"])
+            leaks += [(cid, "alle udsat", g) for g in derivable_all_exposed(parents, answered[cid], exposed[cid], with_share)]
     shown = {u for u, n in results.respondents.items() if n is not None}
     leaks += [("besvarelser", g) for g in derivable_small_groups(parents, answered["*"], shown, results.k)]
     return leaks
@@ -68,19 +98,31 @@ CONSTRUCTS = {
 COMBO = "kombination.vold_arbejdsmaengde"
 
 
-def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0.15, 0.3), k=5, k_sensitive=10):
+def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0.15, 0.3), k=5, k_sensitive=10,
+            p_exposed: float | None = None, exposed_out: dict | None = None):
     """Respondents coded to units (some answering only some constructs), run through the real
-    aggregation; returns the results and, per construct, how many answered per coded unit."""
+    aggregation; returns the results and, per construct, how many answered per coded unit.
+    ``p_exposed`` sets how likely a respondent is exposed; ``exposed_out`` receives, per
+    construct, how many are exposed per coded unit."""
     book = Workbook(Path("."), "Test", "kommune", {u: Unit(u, u, p) for u, p in parents.items()},
                     min_group=k, min_group_sensitive=k_sensitive)
     units = [u for u, c in coded.items() for _ in range(c)]
-    scores = pd.DataFrame({cid: [np.nan if rng.random() < p else rng.choice([0.0, 25.0, 75.0, 100.0]) for _ in units]
+
+    def score():
+        if p_exposed is None:
+            return rng.choice([0.0, 25.0, 75.0, 100.0])
+        return rng.choice([75.0, 100.0]) if rng.random() < p_exposed else rng.choice([0.0, 25.0])
+
+    scores = pd.DataFrame({cid: [np.nan if rng.random() < p else score() for _ in units]
                            for cid, p in zip(CONSTRUCTS, missing)})
     flags = (scores >= 50).astype(float).where(scores.notna())
     both = flags["vold"] * flags["arbejdsmaengde"]
     flags[COMBO], scores[COMBO] = both.where(flags["vold"].notna() & flags["arbejdsmaengde"].notna()), np.nan
     answered = {cid: {u: int(((pd.Series(units) == u) & flags[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS}
     answered["*"] = {u: coded.get(u, 0) for u in parents}
+    if exposed_out is not None:
+        for cid in CONSTRUCTS:
+            exposed_out[cid] = {u: int(((pd.Series(units) == u) & (flags[cid] == 1)).sum()) for u in parents}
     mapping = apv.Mapping("enhed", [], dict(CONSTRUCTS))
     rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags, constructs=dict(CONSTRUCTS))
     results = apv.aggregate(book, apv.Survey(mapping, [rnd]))
@@ -116,6 +158,38 @@ def test_random_trees_leak_nothing():
         assert linked_withheld(parents, results) == [], f"{parents} {coded}"
         checked += 1
     assert checked == 3000
+
+
+def test_a_group_where_everyone_is_exposed_to_violence_is_never_given_away():
+    """Violence and its combination are sensitive: no group a reader can isolate — however large
+    — may have every member exposed, or each member's answer is known. 1,500 random trees where
+    most respondents are exposed; the ordinary measure keeps its 100 % figures."""
+    rng = random.Random(11)
+    cases = everyone = 0
+    for _ in range(1500):
+        parents = {"u0": None}
+        for i in range(1, rng.randint(2, 9)):
+            parents[f"u{i}"] = f"u{rng.randrange(i)}"
+        coded = {u: rng.choice([0, 0, 2, 4, 6, 10, 12, 15]) for u in parents}
+        exposed: dict = {}
+        results, answered, k_of = publish(parents, coded, rng, missing=(0.05, 0.05), p_exposed=0.93, exposed_out=exposed)
+        sensitive = {cid: exposed[cid] for cid in ("vold", COMBO)}
+        assert audit(parents, answered, results, k_of, sensitive) == [], f"{parents} {coded}"
+        statuses = results.table["status"]
+        cases += int((statuses == apv.ALL).sum())
+        everyone += int(((results.table["share"] == 1.0) & (results.table.index.get_level_values("construct") == "arbejdsmaengde")).sum())
+    assert cases > 50 and everyone > 50  # the rule was exercised, and only where it applies
+
+    # a unit of 12 where all 12 report violence is withheld, with the true reason; and since the
+    # institution minus its sibling would give the 12 away, one of those two goes too (the smaller)
+    status = anonymity.suppress({"g": ["a", "b"], "a": [], "b": []}, "g", {"g": 32, "a": 12, "b": 20}, 10,
+                                exposed={"g": 13, "a": 12, "b": 1})
+    assert status == {"a": anonymity.ALL, "b": anonymity.COMPLEMENT, "g": anonymity.SHOWN}
+    assert anonymity.status_text(anonymity.ALL, 10) == "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar"
+    # the audit does see that leak when all three are shown
+    assert derivable_all_exposed({"g": None, "a": "g", "b": "g"}, {"a": 12, "b": 20}, {"a": 12, "b": 1}, {"g", "b"}) == [["a"]]
+    # without the exposed counts (an ordinary measure) all three are shown
+    assert set(anonymity.suppress({"g": ["a", "b"], "a": [], "b": []}, "g", {"g": 32, "a": 12, "b": 20}, 10).values()) == {anonymity.SHOWN}
 
 
 def linked_withheld(parents, results) -> list:
