@@ -22,12 +22,12 @@ from conftest import copy_example
 
 
 # --- the independent audit ---------------------------------------------------------
-def derivable_small_groups(parents: dict, coded: dict, shown: set, k: int) -> list:
-    """Groups of 1..k-1 respondents a reader can isolate. ``coded[u]`` is how many respondents
-    are coded to u itself; ``shown`` the units whose subtree total is published."""
+def _derivable(parents: dict, coded: dict, shown: set):
+    """The atoms (units with respondents coded to them) and every 0/1 group of atoms a reader can
+    isolate from the shown subtree totals: those in the span of the published equations."""
     atoms = [u for u in parents if coded.get(u, 0) > 0]
     if not atoms:
-        return []
+        return atoms, np.zeros((0, 0), dtype=int)
 
     def inside(atom, top):  # is atom in top's subtree? (walks parents itself)
         while atom is not None:
@@ -40,33 +40,26 @@ def derivable_small_groups(parents: dict, coded: dict, shown: set, k: int) -> li
     projector = np.linalg.pinv(equations) @ equations if len(equations) else np.zeros((len(atoms), len(atoms)))
     subsets = (np.arange(1, 2 ** len(atoms))[:, None] >> np.arange(len(atoms))) & 1
     in_span = np.abs(subsets @ projector - subsets).max(axis=1) < 1e-7
-    sizes = subsets @ np.array([coded[a] for a in atoms])
-    leaks = np.flatnonzero(in_span & (sizes > 0) & (sizes < k))
-    return [[a for a, bit in zip(atoms, subsets[i]) if bit] for i in leaks]
+    return atoms, subsets[in_span]
+
+
+def derivable_small_groups(parents: dict, coded: dict, shown: set, k: int) -> list:
+    """Groups of 1..k-1 respondents a reader can isolate. ``coded[u]`` is how many respondents
+    are coded to u itself; ``shown`` the units whose subtree total is published."""
+    atoms, groups = _derivable(parents, coded, shown)
+    sizes = groups @ np.array([coded[a] for a in atoms]) if atoms else np.zeros(0)
+    return [[a for a, bit in zip(atoms, g) if bit] for g, n in zip(groups, sizes) if 0 < n < k]
 
 
 def derivable_all_exposed(parents: dict, coded: dict, exposed: dict, shown: set) -> list:
     """Groups a reader can isolate (from the shown n and shares, i.e. n and the exposed count)
     in which every respondent is exposed: each member's answer is then known."""
-    atoms = [u for u in parents if coded.get(u, 0) > 0]
-    if not atoms or not shown:
+    atoms, groups = _derivable(parents, coded, shown)
+    if not atoms:
         return []
-
-    def inside(atom, top):
-        while atom is not None:
-            if atom == top:
-                return True
-            atom = parents[atom]
-        return False
-
-    equations = np.array([[1.0 if inside(a, u) else 0.0 for a in atoms] for u in shown])
-    projector = np.linalg.pinv(equations) @ equations
-    subsets = (np.arange(1, 2 ** len(atoms))[:, None] >> np.arange(len(atoms))) & 1
-    in_span = np.abs(subsets @ projector - subsets).max(axis=1) < 1e-7
-    sizes = subsets @ np.array([coded[a] for a in atoms])
-    hits = subsets @ np.array([exposed.get(a, 0) for a in atoms])
-    leaks = np.flatnonzero(in_span & (sizes > 0) & (hits == sizes))
-    return [[a for a, bit in zip(atoms, subsets[i]) if bit] for i in leaks]
+    sizes = groups @ np.array([coded[a] for a in atoms])
+    hits = groups @ np.array([exposed.get(a, 0) for a in atoms])
+    return [[a for a, bit in zip(atoms, g) if bit] for g, n, e in zip(groups, sizes, hits) if n > 0 and e == n]
 
 
 def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Results, k_of: dict[str, int],
