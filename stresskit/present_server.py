@@ -187,7 +187,11 @@ class PresentApp(Voila):
             await self._while_a_page_renders()
             while len(heating) >= at_once:
                 await asyncio.wait(heating, return_when=asyncio.FIRST_COMPLETED)
-            self._fill(delay=0, notebook_name=name)
+            try:
+                self._fill(delay=0, notebook_name=name)
+            except Exception:  # the heater must go on; a page asking for this notebook starts its own kernel
+                self.log.exception("Kunne ikke varme en kerne op til %s", name)
+                continue
             for pooled in list(manager._pools.get(name, [])):
                 task = asyncio.ensure_future(self._until_heated(pooled))
                 heating.add(task)
