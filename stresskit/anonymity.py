@@ -32,23 +32,28 @@ other). A withheld unit never says «no answers»: that too is a figure about a 
 For the sensitive measures (harassment, violence and the combinations with them), a group in
 which everyone is exposed gives away each member's answer however large it is. With
 ``exposed`` given, every shown region must also hold at least one respondent who is not
-exposed (the same exact search; a unit whose own group is all exposed says so). A group in
-which nobody is exposed is shown: it says that no one reported it, which is the figure's point.
+exposed (the same exact search). Such a unit is withheld with the same status, and the same
+words, as one withheld to protect another group: a reason of its own would be the 100 % figure
+again, and would make every other «skjult» mean «not everyone». A group in which nobody is
+exposed is shown: it says that no one reported it, which is the figure's point.
 """
 from __future__ import annotations
 
-SHOWN, NO_ANSWERS, SMALL, COMPLEMENT, ALL = "shown", "none", "small", "complement", "all"
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = "shown", "none", "small", "complement"
 
 
-def status_text(status: str, k: int) -> str:
-    """Why a figure is not shown, as a report says it (empty when it is shown)."""
+def status_text(status: str, k: int, sensitive: bool = False) -> str:
+    """Why a figure is not shown, as a report says it (empty when it is shown). For a sensitive
+    measure a withheld group may also be one in which everyone is exposed: the words cover both."""
     return {
         SHOWN: "",
         NO_ANSWERS: "Ingen besvarelser",
         SMALL: f"Skjult: færre end {k} svar",
-        COMPLEMENT: "Skjult, så en mindre gruppe ikke kan regnes ud",
-        ALL: "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar",
+        COMPLEMENT: (COMPLEMENT_SENSITIVE if sensitive else "Skjult, så en mindre gruppe ikke kan regnes ud"),
     }[status]
+
+
+COMPLEMENT_SENSITIVE = "Skjult, så en mindre gruppe eller den enkeltes svar ikke kan regnes ud"
 
 
 def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
@@ -107,7 +112,7 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
         u, pending = todo.pop()
         _, shown, a = best[u][pending]
         status[u] = (NO_ANSWERS if total[u] == 0 and u not in hidden else SHOWN if shown
-                     else SMALL if total[u] < k else ALL if free[u] == 0 and u not in hidden else COMPLEMENT)
+                     else SMALL if total[u] < k else COMPLEMENT)
         for c, pointers in zip(reversed(children[u]), reversed(back[u])):
             a, b = pointers[a]
             todo.append((c, b))

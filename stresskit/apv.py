@@ -38,8 +38,7 @@ MAPPING = "mapping.yaml"
 MAX_LISTED = 25  # problems listed per file before summing up the rest
 
 # Why a figure is or is not shown (re-exported: views compare statuses through apv).
-SHOWN, NO_ANSWERS, SMALL, COMPLEMENT, ALL = (anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL,
-                                             anonymity.COMPLEMENT, anonymity.ALL)
+SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL, anonymity.COMPLEMENT
 status_text = anonymity.status_text
 
 
@@ -610,7 +609,8 @@ class Results:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
 
     def status_text(self, unit_id: str, construct: str) -> str:
-        return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct))
+        return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct),
+                           self.constructs[construct].sensitive)
 
     def respondents_text(self, unit_id: str) -> str:
         """The unit's respondent count, or the true reason it is withheld."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import actions as actions_module
-from . import apv, signals, trend
+from . import anonymity, apv, signals, trend
 from . import guide as guide_module
 from .problems import InputError
 from .store import Store
@@ -222,8 +222,8 @@ def withheld_text(results: apv.Results, unit: str, construct: str) -> str:
         return "Ingen svar."
     if status == apv.SMALL:
         return f"Skjult: færre end {results.threshold(construct)} svar."
-    if status == apv.ALL:
-        return "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar."
+    if results.constructs[construct].sensitive:
+        return anonymity.COMPLEMENT_SENSITIVE + " ved at trække de viste tal fra hinanden."
     return "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden."
 
 

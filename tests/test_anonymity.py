@@ -153,12 +153,21 @@ def test_random_trees_leak_nothing():
     assert checked == 3000
 
 
+def _subtree(parents: dict, coded: dict) -> dict:
+    out = dict.fromkeys(parents, 0)
+    for u, c in coded.items():
+        while u is not None:
+            out[u] += c
+            u = parents[u]
+    return out
+
+
 def test_a_group_where_everyone_is_exposed_to_violence_is_never_given_away():
     """Violence and its combination are sensitive: no group a reader can isolate — however large
     — may have every member exposed, or each member's answer is known. 1,500 random trees where
     most respondents are exposed; the ordinary measure keeps its 100 % figures."""
     rng = random.Random(11)
-    cases = everyone = 0
+    exercised = everyone = 0
     for _ in range(1500):
         parents = {"u0": None}
         for i in range(1, rng.randint(2, 9)):
@@ -168,21 +177,26 @@ def test_a_group_where_everyone_is_exposed_to_violence_is_never_given_away():
         results, answered, k_of = publish(parents, coded, rng, missing=(0.05, 0.05), p_exposed=0.93, exposed_out=exposed)
         sensitive = {cid: exposed[cid] for cid in ("vold", COMBO)}
         assert audit(parents, answered, results, k_of, sensitive) == [], f"{parents} {coded}"
-        statuses = results.table["status"]
-        cases += int((statuses == apv.ALL).sum())
+        children = {u: [c for c, p in parents.items() if p == u] for u in parents}
+        n, e = _subtree(parents, answered["vold"]), _subtree(parents, exposed["vold"])
+        exercised += anonymity.suppress(children, "u0", n, 10) != anonymity.suppress(children, "u0", n, 10, exposed=e)
         everyone += int(((results.table["share"] == 1.0) & (results.table.index.get_level_values("construct") == "arbejdsmaengde")).sum())
-    assert cases > 50 and everyone > 50  # the rule was exercised, and only where it applies
+    assert exercised > 50 and everyone > 50  # the rule was exercised, and only where it applies
 
-    # a unit of 12 where all 12 report violence is withheld, with the true reason; and since the
-    # institution minus its sibling would give the 12 away, one of those two goes too (the smaller)
-    status = anonymity.suppress({"g": ["a", "b"], "a": [], "b": []}, "g", {"g": 32, "a": 12, "b": 20}, 10,
-                                exposed={"g": 13, "a": 12, "b": 1})
-    assert status == {"a": anonymity.ALL, "b": anonymity.COMPLEMENT, "g": anonymity.SHOWN}
-    assert anonymity.status_text(anonymity.ALL, 10) == "Skjult: alle i gruppen er udsat, så tallet ville vise hver enkelts svar"
+
+def test_an_all_exposed_group_is_withheld_in_the_same_words_as_any_other():
+    """A reason of its own would say «100 %» again, and make every other «skjult» mean «not
+    everyone»: a unit of 12 where all 12 report violence is withheld like a complement. Since
+    the institution minus its sibling would give the 12 away, one of those two goes too."""
+    tree = {"g": ["a", "b"], "a": [], "b": []}
+    status = anonymity.suppress(tree, "g", {"g": 32, "a": 12, "b": 20}, 10, exposed={"g": 13, "a": 12, "b": 1})
+    assert status == {"a": anonymity.COMPLEMENT, "b": anonymity.COMPLEMENT, "g": anonymity.SHOWN}
+    assert anonymity.status_text(anonymity.COMPLEMENT, 10, sensitive=True) == anonymity.COMPLEMENT_SENSITIVE
+    assert "udsat" not in anonymity.COMPLEMENT_SENSITIVE and "alle" not in anonymity.COMPLEMENT_SENSITIVE
     # the audit does see that leak when all three are shown
     assert derivable_all_exposed({"g": None, "a": "g", "b": "g"}, {"a": 12, "b": 20}, {"a": 12, "b": 1}, {"g", "b"}) == [["a"]]
-    # without the exposed counts (an ordinary measure) all three are shown
-    assert set(anonymity.suppress({"g": ["a", "b"], "a": [], "b": []}, "g", {"g": 32, "a": 12, "b": 20}, 10).values()) == {anonymity.SHOWN}
+    # an ordinary measure (no exposed counts) shows all three
+    assert set(anonymity.suppress(tree, "g", {"g": 32, "a": 12, "b": 20}, 10).values()) == {anonymity.SHOWN}
 
 
 def linked_withheld(parents, results) -> list:

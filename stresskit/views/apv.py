@@ -147,12 +147,12 @@ class Page(base.Page):
             show(charts.comparison_bars(
                 labels, series, f"Andel udsat i {book.unit_name(unit)}",
                 f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}"))
-        withheld = [c.id for c in exposures + resources if results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT, apv.ALL)]
+        withheld = [c.id for c in exposures + resources if results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
         if withheld:
             show(note(f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
                       f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
                       "hvis den ellers kunne regnes ud ved at trække de viste grupper fra det samlede tal. Ved krænkende "
-                      "handlinger og vold vises en gruppe, hvor alle er udsat, heller ikke: tallet ville vise hver enkelts svar."))
+                      "handlinger og vold skjules en gruppe også, hvis tallet ville vise hver enkelts svar."))
 
     # --- recommendation 1: the APV over several rounds (new methods) ---------------------------
     def _trend_items(self, history: list[apv.Results]):
