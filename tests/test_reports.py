@@ -54,7 +54,7 @@ def test_unit_below_min_group_shows_no_figure_of_its_own(built):
     assert len(result_rows) == 8  # five exposures and three resources
     for label, cells in result_rows:
         assert [c[1] for c in cells[:3]] == ["skjult"] * 3, label
-        assert cells[3][0] == "sk-num" and cells[3][1].endswith(" %")  # the institution's share, beside
+        assert cells[3][0] == "sk-num" and cells[3][1].endswith("\u00a0%")  # the institution's share, beside
 
 
 def test_no_survey_free_text_and_no_code_reaches_a_report(built):
@@ -182,7 +182,7 @@ def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
             short = results.constructs[e].title
             row = results.table.loc[(unit, e)]
             if row["status"] == apv.SHOWN:
-                assert f"{short} {row['share'] * 100:.0f} %" in shown
+                assert f"{short} {row['share'] * 100:.0f}\u00a0%" in shown
             else:
                 assert f"{short} skjult" in shown, (unit, e)
     # the audit: by linear algebra, no small group follows from all the shown cells together
