@@ -501,6 +501,14 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
 
 
+NBSP = "\u00a0"  # between a figure and its sign: «64 %» never breaks across two lines in print
+
+
+def percent(share: float) -> str:
+    """A share as every report and chart writes it: «64 %», the space a no-break space."""
+    return f"{share * 100:.0f}{NBSP}%"
+
+
 def _read_all(book: Workbook) -> tuple[Mapping | None, list[Round], list[Problem]]:
     mapping, problems = read_mapping(book)
     if mapping is None:

@@ -16,6 +16,8 @@ import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
+from .apv import percent  # one way to write a share, in tables and charts alike
+
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
@@ -23,10 +25,6 @@ WITHHELD_COLOUR = "#6E6E6E"
 # would fail the whole figure) — names, rounds and notes in a chart come from the user.
 matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10, "axes.spines.top": False,
                      "axes.spines.right": False, "svg.fonttype": "none", "text.parse_math": False})
-
-
-def percent(x: float) -> str:
-    return f"{x * 100:.0f} %"
 
 
 PNG_COLOURS = 64  # a chart has a few flat colours plus anti-aliasing: 64 keep both, at a third of the bytes

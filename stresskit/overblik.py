@@ -48,7 +48,7 @@ RULES = {
     "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
                "kan være lidt færre end besvarelserne."),
     "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
-               "sjældent (under 5 % af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
+               "sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
                "to andele). Det vurderes kun, hvor begge tal vises."),
     "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
     "progress": ("Fremdrift: hvor mange af anbefalingens spørgsmål der er besvaret for enheden (noter og opgaver "
@@ -72,10 +72,6 @@ def short(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
-
-
-def percent(share: float) -> str:
-    return f"{share * 100:.0f} %"
 
 
 def number(value: float, integer: bool) -> str:
@@ -231,7 +227,7 @@ def _cell(results: apv.Results, unit: str, construct: str, notes: list[str]) -> 
     """A figure for a table cell: «64 %», «ingen svar», or «skjult» with the footnote saying why."""
     share, _n = _share(results, unit, construct)
     if share is not None:
-        return percent(share), 0
+        return apv.percent(share), 0
     why = withheld_text(results, unit, construct)
     if results.table.at[(unit, construct), "status"] == apv.NO_ANSWERS:
         return "ingen svar", 0
@@ -277,7 +273,7 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     respondents = latest.respondents_text(unit)
     n, headcount = latest.respondents[unit], book.units[unit].headcount
     if n is not None and headcount:
-        respondents += f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %")
+        respondents += f" af {headcount} ansatte ({apv.percent(n / headcount)})"
 
     notes: list[str] = []
 

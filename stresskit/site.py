@@ -29,7 +29,7 @@ BODY = re.compile(r"<main>(.*)<footer", re.S)
 MASTHEAD = re.compile(r"<header class=[\"']sk-masthead[\"'][^>]*>.*?</header>", re.S)
 # Share exposed → one of five steps of one colour scale, darker and warmer = more exposed.
 ATTENTION_STEPS = ((0.10, "a0"), (0.20, "a1"), (0.35, "a2"), (0.50, "a3"), (float("inf"), "a4"))
-ATTENTION_KEY = ("under 10 %", "10–19 %", "20–34 %", "35–49 %", "50 % og derover")
+ATTENTION_KEY = ("under 10\u00a0%", "10–19\u00a0%", "20–34\u00a0%", "35–49\u00a0%", "50\u00a0% og derover")  # no-break spaces
 PROGRESS_MARK = {state: word[0] for state, word in overblik.PROGRESS_WORDS.items()}  # ○ ◐ ●
 
 

@@ -21,7 +21,7 @@ from .apv import SHOWN, Results
 Z_CRITICAL = 1.959963984540054  # two-sided 5 %
 
 RULE_TEXT = ("En ændring kaldes tydelig, når forskellen mellem de to runders andele er så stor, at den sjældent "
-             "(under 5 % af gangene) ville opstå af tilfældigheder alene med så mange svar, som der er i begge runder "
+             "(under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar, som der er i begge runder "
              "(en test for to andele). En mindre ændring kan være tilfældig og kaldes ikke tydelig.")
 
 BETTER, WORSE, SAME = "better", "worse", "same"

@@ -95,8 +95,10 @@ def test_iglo_editor_places_and_closes_an_action(book):
 def test_after_a_case_the_question_is_asked_only_once_it_is_over(book, monkeypatch):
     html = shown(monkeypatch, book, "hum", "after_case")
     assert "Kontakten under sygemeldingen skal aftales fra start" in html
+    assert "Følg op" not in html  # the notebook's heading names the section; the form's title would repeat it
     html = shown(monkeypatch, book, "nat", "after_case")
-    assert "ingen svar endnu" in html and "Skal vi aftale noget andet" not in html  # nothing answered: one line
+    assert "Ingen svar endnu." in html and "Skal vi aftale noget andet" not in html  # nothing answered: one line
+    assert "stressforløb" not in html  # not the form's title beneath the section's own heading
 
 
 def test_xlsx_export_round_trips(book, tmp_path, capsys):

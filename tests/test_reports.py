@@ -54,7 +54,7 @@ def test_unit_below_min_group_shows_no_figure_of_its_own(built):
     assert len(result_rows) == 8  # five exposures and three resources
     for label, cells in result_rows:
         assert [c[1] for c in cells[:3]] == ["skjult"] * 3, label
-        assert cells[3][0] == "sk-num" and cells[3][1].endswith(" %")  # the institution's share, beside
+        assert cells[3][0] == "sk-num" and cells[3][1].endswith("\u00a0%")  # the institution's share, beside
 
 
 def test_no_survey_free_text_and_no_code_reaches_a_report(built):
@@ -74,7 +74,7 @@ def test_workshop_answers_and_actions_show_in_the_unit_report(built):
     html = html_of(summary, "hum")
     assert "Tre stresssygemeldinger på et år" in html and "Mette (AMR)" not in html  # who answered stays in the store
     assert "Gennemgå fagfordelingen for foråret" in html
-    assert "26 besvarelser af 30 ansatte (87 %)" in html
+    assert "26 besvarelser af 30 ansatte (87\u00a0%)" in html  # a no-break space: never «87» and «%» on two lines
 
 
 def test_executed_notebook_keeps_the_parameters(built):
@@ -155,14 +155,15 @@ def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
 def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
     _folder, summary = built
     html = html_of(summary, "hum", "03_paavirkninger")
-    assert html.count("— altid en belastning") == 2 and html.count("— en belastning, hvis den ikke forebygges") == 3
+    # the paragraph says once when an exposure is a strain; the list only marks the two that always are
+    assert html.count("Altid en belastning") == 2 and html.count("forebygges og balanceres af ressourcer") == 1
     institution = html_of(summary, "fjordby", "03_paavirkninger")  # the legal definitions, quoted in full once
-    assert "Altid en belastning" in institution and institution.count("Bliver en belastning, hvis") == 3
+    assert institution.count("Altid en belastning") == 2 and institution.count("forebygges og balanceres af ressourcer") == 1
     assert "Ubalance mellem det arbejde" in institution and "Ubalance mellem det arbejde" not in html
     assert "Bekendtgørelsens § 5" in html and "1,90 gange" in html and "Clausen" in html
     assert "Arbejdsgiverens tjekliste" in html and "(HR)" not in html
     alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("To søjlediagrammer")][0]
-    assert "Arbejdsmængde og tidspres: Humaniora 64 %" in alt and "Afdækker 4, Forebygger 2" in alt
+    assert "Arbejdsmængde og tidspres: Humaniora 64\u00a0%" in alt and "Afdækker 4, Forebygger 2" in alt
     assert "Arbejdspresset" not in html and "svære elevsamtaler fylder" in html
 
 
@@ -181,7 +182,7 @@ def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
             short = results.constructs[e].title
             row = results.table.loc[(unit, e)]
             if row["status"] == apv.SHOWN:
-                assert f"{short} {row['share'] * 100:.0f} %" in shown
+                assert f"{short} {row['share'] * 100:.0f}\u00a0%" in shown
             else:
                 assert f"{short} skjult" in shown, (unit, e)
     # the audit: by linear algebra, no small group follows from all the shown cells together
@@ -246,7 +247,7 @@ def test_greb_and_exposures_are_read_together(built):
     _folder, summary = built
     html = html_of(summary, "hum", "04_status").replace("<br/>", "<br>").replace('"', "'")
     assert "1. Hvordan er arbejdet planlagt og tilrettelagt?: lykkes 1, delvist 2, lykkes ikke 2;" in html
-    assert "<li><b>Arbejdsmængde og tidspres</b> — APV: 64 % udsat og dialogen: forebygges 2 af 5</li>" in html
+    assert "<li><b>Arbejdsmængde og tidspres</b> — APV: 64\u00a0% udsat og dialogen: forebygges 2 af 5</li>" in html
     assert "<li><b>Planlægning og tilrettelæggelse</b> — 2 lykkes ikke, 2 delvist, 1 lykkes</li>" in html
     assert "Arbejdstilsynets spørgeguide" in html
 
@@ -312,6 +313,20 @@ def test_reports_name_no_file_key_or_command_and_fold_the_unanswered(built):
         assert "stresskit " not in text and "guideline" not in text and "Ikke besvaret" not in text, run
 
 
+def test_a_printed_report_tells_no_one_to_tick_or_click_and_says_each_thing_once(built):
+    """The notebooks' texts serve the live form and the report: none may ask a reader of paper to
+    mark, write or click, and recommendation 6 explains IGLO and names its follow-up once."""
+    _folder, summary = built
+    for unit in ("hum", "fjordby"):
+        combined = visible_text((summary.out / unit / "index.html").read_text(encoding="utf-8"))
+        for live_only in ("Markér", "Sæt flueben", "Skriv", "Klik", "Vælg", "Vurder for", "Et par linjer", "levende side"):
+            assert live_only not in combined, (unit, live_only)
+        assert combined.count("bygger nedefra") == 1 and combined.count("IGLO-modellen") == 1, unit
+        assert combined.count("efter et stressforløb") == 1, unit  # the section's heading, not the form's title too
+    hum = visible_text(html_of(summary, "hum", "02_aftaler"))
+    assert "Jeres fælles grundlag gennemgås for hele institutionen" in hum  # the question does not hang unanswered
+
+
 def test_institution_level_forms_and_each_material_once_per_report(built):
     _folder, summary = built
     unit = (summary.out / "hum" / "index.html").read_text(encoding="utf-8")
@@ -358,5 +373,5 @@ def test_an_exposure_weighs_in_recommendation_4_by_the_overbliks_rule(built):
     _folder, summary = built
     html = html_of(summary, "hum", "04_status")
     card = visible_text(html[html.index("Påvirkninger, der fylder"):html.index("Greb, der halter")])
-    assert "APV: 69 % udsat" in card and "APV: 31 % udsat" not in card
+    assert "APV: 69\u00a0% udsat" in card and "APV: 31\u00a0% udsat" not in card
     assert "markant højere end institutionens (samme test som i overblikket)" in card

@@ -212,4 +212,4 @@ def test_an_imported_action_status_is_text_in_the_iglo_grid_and_plan():
 
 def test_a_name_that_looks_like_mathtext_is_drawn_as_typed():
     html = charts.comparison_bars(["$\\frac{a}$"], [("$x$ \"'<b>", [0.5], [""])], "$\\frac{", "Søjler")
-    assert "alt='Søjler. $\\frac{a}$: $x$ &#34;&#39;&lt;b&gt; 50 %.'" in html
+    assert "alt='Søjler. $\\frac{a}$: $x$ &#34;&#39;&lt;b&gt; 50\u00a0%.'" in html

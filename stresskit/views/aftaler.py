@@ -19,7 +19,7 @@ class Page(base.Page):
             names = "; ".join(a.title for a in applies) or "ingen af de centrale aftaler; bekendtgørelsen gælder"
             show(f"<p>Sektor: <b>{escape(sector.title.lower())}</b>. Gælder her: {escape(names)}.</p>")
             self.refer_to_institution("Hvad arbejdsmiljøorganisationen kender og bruger af aftalerne og bekendtgørelsens "
-                                      "fem områder, og jeres fælles grundlag,")
+                                      "fem områder")
             return
         cards = []
         for a in applies:
@@ -57,8 +57,10 @@ class Page(base.Page):
     @_guarded
     def common_ground(self) -> None:
         """What the AMO builds its prevention on: one answer for the whole institution."""
-        if not self.institution_only:
-            self.form("grundlag")
+        if self.institution_only:  # under the notebook's question, so a unit's report does not leave it hanging
+            self.refer_to_institution("Jeres fælles grundlag")
+            return
+        self.form("grundlag")
 
     @_guarded
     def sources(self) -> None:

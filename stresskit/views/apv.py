@@ -125,7 +125,7 @@ class Page(base.Page):
         headcount = book.units[unit].headcount
         count = results.respondents_text(unit)
         if n is not None and headcount:
-            count += f" af {headcount} ansatte ({n / headcount:.0%})".replace("%", " %")
+            count += f" af {headcount} ansatte ({charts.percent(n / headcount)})"
         show(f"<p>APV-runde <b>{escape(results.round)}</b>: {escape(count)} i {escape(book.unit_name(unit))}.</p>")
 
         exposures = [e for e in self.guide.exposures if e.apv_area and e.id in results.constructs]

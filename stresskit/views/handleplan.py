@@ -38,8 +38,7 @@ class Page(base.Page):
             f"{escape(lv.description)}</div>"
             for i, lv in reversed(list(enumerate(levels))))
         return (f"<figure class='sk-pyramid' role='group' aria-label='IGLO-pyramiden'>{rows}</figure>"
-                "<p class='sk-muted'>Pyramiden efter vejledningens IGLO-model: forebyggelsen bygger nedefra, "
-                "fra organisationens rammer.</p>")
+                "<p class='sk-muted'>Forebyggelsen bygger nedefra: organisationens rammer bærer de andre niveauer.</p>")
 
     def _iglo_lists(self, today) -> str:
         """The IGLO plan as one short list per phase; phases with nothing agreed named in one line."""
@@ -119,9 +118,12 @@ class Page(base.Page):
         first, rest = form.questions[0], form.questions[1:]
         latest = self.store.latest(self.unit, "handleplan.forloeb.")
         over = bool(latest.get(first.id) and latest[first.id].value)
-        if self.mode == "report":
+        if self.mode == "report":  # the notebook's heading names the section: the form's title would say it twice
+            if first.id not in latest:
+                show("<section class='sk-form-report sk-form-empty'><p>Ingen svar endnu.</p></section>")
+                return
             shown = form if over else forms.Form(form.id, form.title, form.recommendation, form.intro, form.layout, (first,))
-            show(forms.report_html(shown, self.store, self.unit))
+            show(forms.report_html(shown, self.store, self.unit, heading=False))
             return
         view = forms.FormView(form, self.store, self.unit, on_change=self._changed)
         self.views["efter_forloeb"] = view
@@ -160,7 +162,8 @@ class Page(base.Page):
             rest = [a for a in items if a.phase not in {p.id for p in self.guide.iglo_phases}]
             extra = (f"<p class='sk-muted'>Desuden {len(rest)} opgave{'r' if len(rest) != 1 else ''} uden IGLO-fase "
                      "(se handleplanen).</p>") if rest else ""
-            return (f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
+            return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op, eller del den ud.</p>"
+                    f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
                     f"<p>{escape(self.book.name)} · {actions_module.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
                     f"når stressen rammer.</p><div class='sk-onepage-grid'>{''.join(blocks)}</div>{extra}</section>")
 

@@ -30,20 +30,18 @@ class Page(base.Page):
         """The five exposures with their legal definitions; a unit's report lists them without the
         definitions, which the institution's report quotes in full."""
         order = self.guide.executive_order
+        # the paragraph above says which are always a strain and when the others become one: here only a mark
+        strain = "<span class='sk-badge sk-badge-strain'>Altid en belastning</span>"
         if self.institution_only:
-            items = "".join(f"<li><b>{escape(e.title)}</b> — "
-                            + ("altid en belastning" if e.always_strain else "en belastning, hvis den ikke forebygges og "
-                               "balanceres af ressourcer") + "</li>" for e in self.guide.exposures)
+            items = "".join(f"<li><b>{escape(e.title)}</b>" + (f" {strain}" if e.always_strain else "") + "</li>"
+                            for e in self.guide.exposures)
             show(f"<ul>{items}</ul><p class='sk-muted'>Definitionerne fra {escape(order.title.lower())} står i "
                  "institutionens rapport.</p>" + self.tools_html())
             return
-        rows = []
-        for e in self.guide.exposures:
-            kind = ("Altid en belastning" if e.always_strain
-                    else "Bliver en belastning, hvis den ikke forebygges og balanceres af ressourcer")
-            rows.append(f"<tr><th scope='row'>{escape(e.title)}<br><span class='sk-badge{' sk-badge-strain' if e.always_strain else ''}'>"
-                        f"{escape(kind)}</span></th><td>«{escape(e.definition)}»<br><small>{escape(e.guidance)}</small></td></tr>")
-        show("<table class='sk-table'><thead><tr><th>Påvirkning og belastning</th><th>Definition</th></tr></thead>"
+        rows = [f"<tr><th scope='row'>{escape(e.title)}" + (f"<br>{strain}" if e.always_strain else "")
+                + f"</th><td>«{escape(e.definition)}»<br><small>{escape(e.guidance)}</small></td></tr>"
+                for e in self.guide.exposures]
+        show("<table class='sk-table'><thead><tr><th>Påvirkning</th><th>Definition</th></tr></thead>"
              f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
              f"{escape(order.title)} ({escape(order.reference)}).</p>" + self.tools_html())
 
