@@ -36,7 +36,7 @@ MAX_KERNELS = 6  # kernels in use at once, besides the pool
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
 REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
                 "import stresskit.present as _present\n"
-                "unit = _present.on_request(workbook, unit, {stem!r})")
+                "unit = _present.on_request(workbook, unit)")
 
 
 def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
@@ -56,7 +56,7 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
                                    {"workbook": str(book.root.resolve()), "unit": unit, "mode": "live"})
         if on_request:
             at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
-            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL.format(stem=path.stem)))
+            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
         nb.metadata["title"] = titles.get(path.stem, path.stem)
         nb.metadata.pop("papermill", None)
         target = folder / path.name
@@ -65,7 +65,7 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
     return out
 
 
-def on_request(workbook: str, unit: str, stem: str = "") -> str:
+def on_request(workbook: str, unit: str) -> str:
     """In the kernel of a page: load what every page needs, wait until the browser asks for the
     page (at once when the kernel was not pre-heated), and return the unit it asks for. The
     store is read only after this, so a pre-heated page shows every answer saved before."""

@@ -163,7 +163,7 @@ class PresentApp(Voila):
 
     def heat_order(self) -> list[str]:
         """The page the address opens, then its neighbours (the next recommendation first)."""
-        names = sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]_*.ipynb"))
+        names = [p.name for p in notebooks(None, Path(self.root_dir))]
         at = names.index(self.first) if self.first in names else 0
         return sorted(names, key=lambda n: (abs(names.index(n) - at), names.index(n) < at))
 

@@ -25,9 +25,9 @@ class Page(base.Page):
     def _concerning(self) -> list[actions_module.Action]:
         """The unit's actions and its sub-units', and the open actions of the units above it:
         the institution's tasks apply to the unit too (as in the overblik)."""
-        scope, above = self._scope(), set(self.book.ancestors(self.unit)) - {self.unit}
-        return [a for a in actions_module.for_unit(self.store)
-                if a.unit in scope or (a.unit in above and a.is_open())]
+        scope, everything = self._scope(), actions_module.for_unit(self.store)
+        return ([a for a in everything if a.unit in scope]
+                + [a for a in overblik.concerning(self.book, self.unit, everything) if a.unit not in scope])
 
     def _pyramid(self) -> str:
         """The IGLO pyramid: organisation at the base, each level with who acts and what marks it there."""

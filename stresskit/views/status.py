@@ -130,8 +130,9 @@ class Page(base.Page):
             reasons = []
             if results is not None and e.id in results.constructs:
                 row = results.table.loc[(self.unit, e.id)]
-                if row["status"] == apv.SHOWN and (row["share"] >= overblik.HIGH_SHARE or (
-                        not self.is_institution and overblik.markedly_higher(results, self.unit, self.book.root_unit, e.id))):
+                # markedly_higher is never true for the institution itself
+                if row["status"] == apv.SHOWN and (row["share"] >= overblik.HIGH_SHARE
+                                                   or overblik.markedly_higher(results, self.unit, self.book.root_unit, e.id)):
                     reasons.append(f"APV: {charts.percent(row['share'])} udsat")
             if prevent is not None and prevent <= 2:
                 reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
