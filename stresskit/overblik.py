@@ -11,14 +11,14 @@ action fields don't count. The forms in ``SHARED_FORMS`` are answered once for e
 concern (the agreements, the AMO groups' ticks, the AMO/SU interface): for those an answer
 given for a unit above (the institution) or for the unit's arbejdsmiljøgruppe counts too.
 
-«Markant højere end institutionen»: the unit's share (exposed, or with a low resource) is
-higher than the institution's, and the two-proportion test of trend.notable at 5 % says the
-difference is unlikely to be chance. Both figures must be shown, so both rest on at least k
-answers. (The unit is part of the institution, so the test is conservative.)
+«Markant højere»: the unit's share (exposed, or with a low resource) is higher than the rest of
+the institution's (the institution without the unit), and Fisher's exact test, two-sided, gives
+p < 0.05 (trend.RULE_HIGHER). Both the unit's and the institution's figures must be shown; the
+rest is their difference, so it reveals nothing the page doesn't.
 
 The next steps, in this order, at most three:
 1. an overdue action (the one whose deadline passed first; the count when there are more);
-2. a high exposure — markedly higher than the institution, or at least half exposed — with a
+2. a high exposure — markedly higher than the rest of the institution, or at least half exposed — with a
    weak greb (a greb of recommendation 4 with a sub-question rated «lykkes ikke», or rated
    below «delvist» on average), or with no greb rated yet;
 3. the first recommendation not started (nothing answered and no action).
@@ -47,15 +47,14 @@ PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: 
 RULES = {
     "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
                "kan være lidt færre end besvarelserne."),
-    "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
-               "sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
-               "to andele). Det vurderes kun, hvor begge tal vises."),
-    "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
+    "higher": trend.RULE_HIGHER,
+    "change": ("«Tydeligt bedre/værre» siden forrige runde følger samme test, mellem de to runder; hver runde er "
+               "gjort anonym for sig, og en ændring vurderes kun, hvor begge runders tal vises."),
     "progress": ("Fremdrift: hvor mange af anbefalingens spørgsmål der er besvaret for enheden (noter og opgaver "
                  "tæller ikke). «Fælles» er svar, der gives én gang for hele institutionen eller arbejdsmiljøgruppen "
                  "(aftalerne, fluebenene for samarbejdet og snitfladen til SU/MED)."),
     "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en høj påvirkning (markant højere end "
-              "institutionen eller mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; "
+              "i resten af institutionen eller mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; "
               "den første anbefaling, der ikke er startet."),
 }
 
@@ -244,14 +243,18 @@ def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | Non
 
 
 def markedly_higher(results: apv.Results, unit: str, root: str, construct: str) -> bool:
-    """The stated rule: higher than the institution, and notable by the two-proportion test at 5 %."""
+    """The stated rule (trend.RULE_HIGHER): the unit's share is higher than the rest of the institution's
+    (the institution without the unit itself), and Fisher's exact test, two-sided, gives p < 0.05. Only
+    where both the unit's and the institution's figures are shown; the rest is their difference."""
     if unit == root:
         return False
     mine, n = _share(results, unit, construct)
     theirs, m = _share(results, root, construct)
-    if mine is None or theirs is None:
+    if mine is None or theirs is None or m <= n:
         return False
-    return mine > theirs and trend.notable(theirs, m, mine, n)
+    x, total = trend.count(mine, n), trend.count(theirs, m)
+    rest_x, rest_n = total - x, m - n
+    return x * rest_n > rest_x * n and trend.differs(x, n, rest_x, rest_n)
 
 
 def change_text(c: trend.Change | None) -> str:
@@ -421,7 +424,8 @@ def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
     if not high:
         return ""
     top = max(high, key=lambda f: f.unit_share)
-    why = f"{top.unit} udsat, markant højere end institutionens {top.institution}" if top.higher else f"{top.unit} udsat"
+    why = (f"{top.unit} udsat, markant højere end i resten af institutionen (hele institutionen: {top.institution})"
+           if top.higher else f"{top.unit} udsat")
     scores = greb_scores(store, unit)
     weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
             if bad or (score is not None and score < 0.5)]

@@ -374,4 +374,4 @@ def test_an_exposure_weighs_in_recommendation_4_by_the_overbliks_rule(built):
     html = html_of(summary, "hum", "04_status")
     card = visible_text(html[html.index("Påvirkninger, der fylder"):html.index("Greb, der halter")])
     assert "APV: 69\u00a0% udsat" in card and "APV: 31\u00a0% udsat" not in card
-    assert "markant højere end institutionens (samme test som i overblikket)" in card
+    assert "markant højere end i resten af institutionen (samme test som i overblikket)" in card
