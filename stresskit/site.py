@@ -65,15 +65,31 @@ def overblik_page(s: overblik.Summary) -> str:
     return page("overblik.html.j2", s=s, up="../")
 
 
-def section_body(html: str) -> Markup:
-    """The body of an exported report without its frame and masthead (escaped when it was exported)."""
+def _marked(kind: str) -> re.Pattern:
+    """A part the report marked (views.base.guide_html, a notebook cell's tag): innermost first."""
+    return re.compile(rf"<!--sk-{kind}-->(?:(?!<!--sk-{kind}-->).)*?<!--/sk-{kind}-->", re.S)
+
+
+MARKED = {kind: _marked(kind) for kind in ("guide", "detail")}
+
+
+def section_body(html: str, institution: bool = True) -> Markup:
+    """The body of an exported report without its frame and masthead (escaped when it was exported),
+    and without what the combined report prints once elsewhere: the overblik's figures (`detail`), and
+    in a unit's report the guideline's explanations (`guide`), which the institution's report holds."""
     match = BODY.search(html)
-    return Markup(MASTHEAD.sub("", match.group(1), count=1) if match else "")
+    body = MASTHEAD.sub("", match.group(1), count=1) if match else ""
+    for kind in ("detail",) if institution else ("detail", "guide"):
+        while True:
+            body, found = MARKED[kind].subn("", body)
+            if not found:
+                break
+    return Markup(body)
 
 
 def unit_report(s: overblik.Summary, sections: list[dict]) -> str:
     """``sections``: number, title, anchor and the exported report's HTML, in the order of the recommendations."""
-    parts = [{**x, "body": section_body(x["html"])} for x in sections]
+    parts = [{**x, "body": section_body(x["html"], s.is_institution)} for x in sections]
     return page("unit.html.j2", s=s, sections=parts)
 
 

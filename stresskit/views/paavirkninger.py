@@ -91,10 +91,13 @@ class Page(base.Page):
         remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
         rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
         compare = "" if self.is_institution else "<th>Hele institutionen</th>"
-        show(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>"
-             f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
-             f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-             f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
+        show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
+             + f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
+             f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<p class='sk-muted'>Tallet ved hver kombination er en hazard ratio: hvor mange gange så stor risikoen for "
+             f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
+             f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: {escape(study.reference)}. "
+             f"Kombinationer med vold vises først fra "
              f"{self.book.min_group_sensitive} svar.</p>")
 
     @_guarded
