@@ -52,7 +52,7 @@ RULES = {
                "gjort anonym for sig, og en ændring vurderes kun, hvor begge runders tal vises."),
     "progress": ("Fremdrift: hvor mange af anbefalingens spørgsmål der er besvaret for enheden (noter og opgaver "
                  "tæller ikke). «Fælles» er svar, der gives én gang for hele institutionen eller arbejdsmiljøgruppen "
-                 "(aftalerne, fluebenene for samarbejdet og snitfladen til SU/MED)."),
+                 "(aftalerne, fluebenene for samarbejdet og snitfladen til samarbejdsudvalget)."),
     "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en høj påvirkning (markant højere end "
               "i resten af institutionen eller mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; "
               "den første anbefaling, der ikke er startet."),

@@ -143,7 +143,7 @@ class Page:
         items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
         html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
-                f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
+                f"</header>" + guide_html(f"<p class='sk-purpose'>{escape(rec.purpose)}</p>"))
         if self.mode == "live":  # the projector style comes with stresskit present's own page template
             html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
         show(html)

@@ -104,7 +104,7 @@ class Page(base.Page):
         if self.institution_only:  # the APV's written plan is the institution's: printed there in full
             n = sum(1 for a in self._actions() if a.status != "opgivet")
             show(f"<p class='sk-muted'>Enhedens {n} opgave{'r' if n != 1 else ''} står i IGLO-planen ovenfor; hele "
-                 "handleplanen til APV'en står i institutionens rapport.</p>")
+                 "APV'ens handlingsplan står i institutionens rapport.</p>")
             return
         self.live_html(lambda: actions_module.plan_html(self._actions(), self.guide, self._scope(), today))
         if self.mode == "live":  # the consultant at the keyboard; a leader's report names no command

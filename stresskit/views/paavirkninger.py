@@ -75,6 +75,15 @@ class Page(base.Page):
         order = self.guide.executive_order
         results = self.results()
         rows = []
+        measured = [f"kombination.{c.id}" for c in self.guide.combinations
+                    if results is not None and f"kombination.{c.id}" in results.constructs]
+        if (results is not None and measured and not self.is_institution
+                and all(results.table.at[(self.unit, cid), "status"] != apv.SHOWN for cid in measured)):
+            why = sorted({results.status_text(self.unit, cid) for cid in measured})
+            show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
+                 + f"<p>Ingen af kombinationerne kan vises for {escape(self.book.unit_name(self.unit))}: "
+                 f"{escape('; '.join(w[0].lower() + w[1:] for w in why))}.</p>")
+            return
         for combo in self.guide.combinations:
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
