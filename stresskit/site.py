@@ -76,7 +76,11 @@ EMPTY_FORM = re.compile(r"<section class=[\"']sk-form-report sk-form-empty[\"']>
 HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
 
 
+FULL_ONLY = re.compile(r"<div class=[\"']sk-full-only[\"']>.*?</div>", re.S)  # hidden in a combined report
+
+
 def _visible(html: str) -> bool:
+    html = FULL_ONLY.sub("", html)
     return bool(re.sub(r"<[^>]+>|\s+", "", html)) or "<img" in html
 
 
