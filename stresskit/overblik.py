@@ -138,7 +138,7 @@ class Progress:
         if self.open:
             bits.append("1 åben opgave" if self.open == 1 else f"{self.open} åbne opgaver")
         if self.overdue:
-            bits.append(f"{self.overdue} forsinket")
+            bits.append("1 forsinket" if self.overdue == 1 else f"{self.overdue} forsinkede")
         return ", ".join(bits)
 
 
@@ -277,6 +277,7 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     n, headcount = latest.respondents[unit], book.units[unit].headcount
     if n is not None and headcount:
         respondents += f" af {headcount} ansatte ({apv.percent(n / headcount)})"
+    respondents = respondents[:1].upper() + respondents[1:]  # it starts a sentence on the page
 
     notes: list[str] = []
 
@@ -413,7 +414,7 @@ def _overdue_step(book: Workbook, unit: str, everything: list, today: date) -> s
     whose = "" if a.unit == unit else f" ({book.unit_name(a.unit)})"
     what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
     text = (f"Følg op på {what} «{short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
+            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført.")
     return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
 
 

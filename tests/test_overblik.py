@@ -77,7 +77,7 @@ def test_humaniora_overblik_on_21_november(book):
     ]
     assert s.steps == [nbsp(step) for step in [
         "2 opgaver er forsinkede. Følg op på den ældste, «Nærmeste leder tager en samtale inden for en uge ved tegn "
-        "på stress» (Fjordby Gymnasium): fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist, eller luk den.",
+        "på stress» (Fjordby Gymnasium): fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist eller markér den som gennemført.",
         "«Høje følelsesmæssige krav» fylder (69 % udsat, markant højere end i resten af institutionen (hele "
         "institutionen: 47 %)), og grebet "
         "«Planlægning og tilrettelæggelse» lykkes ikke godt nok: tag det op i opfølgningsdialogen (anbefaling 4).",
@@ -95,7 +95,7 @@ def test_the_institutions_overblik_on_21_november(book):
     assert s.below == (5, 1)  # the units' own open and overdue actions, counted
     assert s.steps == [
         "Følg op på den forsinkede opgave «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: "
-        "fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist, eller luk den.",
+        "fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist eller markér den som gennemført.",
         "Anbefaling 4, «Gør status på jeres forebyggelse», er ikke startet: begynd her.",
     ]
 

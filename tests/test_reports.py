@@ -40,7 +40,7 @@ def test_every_unit_runs_and_the_index_links_to_it(built):
         combined = (summary.out / unit / "index.html").read_text(encoding="utf-8")
         for stem in stems:
             assert (summary.out / unit / f"{stem}.html").is_file() and f"id='anbefaling-{stem[:2]}'" in combined
-    assert f"{len(summary.runs)} kørsler ({len(units)} enheder × {len(stems)} anbefalinger): {len(summary.runs)} kørt" in index
+    assert f"{len(summary.runs)} rapporter ({len(units)} enheder × {len(stems)} anbefalinger): {len(summary.runs)} lavet nu" in index
     assert "0 fejlede" in index and "kørsler fejlede" not in index
 
 

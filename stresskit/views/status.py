@@ -11,9 +11,9 @@ from .base import _guarded, full_report_only, note, show
 from .paavirkninger import exposure_ratings
 
 
-HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er markant højere end i resten af "
-             "institutionen (samme test som i overblikket), eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
-WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede delspørgsmål lykkes "
+HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, andelen er markant højere end i resten af "
+             "institutionen (samme test som i overblikket) eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
+WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede delspørgsmål lykkes "
              "(delvist tæller halvt), talt over enheden og enhederne under den.")
 
 
