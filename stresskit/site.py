@@ -86,7 +86,8 @@ def _visible(html: str) -> bool:
 
 def fold_unanswered(body: str) -> str:
     """A combined report's section with every form nobody has answered folded into one line at its end
-    («Ikke besvaret endnu: «…», «…».»), and without the headings that then have nothing below them."""
+    («Ikke besvaret endnu: «…», «…».»), and without the headings that then have nothing below them but
+    an explanation in the notebook's Markdown."""
     parts = CELL.split(body)  # text, cell, text, cell, …, text
     missing, heading = [], ""
     for i in range(1, len(parts), 2):
@@ -107,8 +108,10 @@ def fold_unanswered(body: str) -> str:
             if HEADING.search(parts[j]):
                 break
             below.append(j)
-        if not any(_visible(parts[j]) for j in below):
-            parts[i] = ""
+        # an explanation (a Markdown cell) alone doesn't keep a heading whose form nobody answered
+        if not any(_visible(parts[j]) for j in below if "jp-MarkdownCell" not in parts[j]):
+            for j in [i, *below]:
+                parts[j] = ""
     folded = "".join(parts)
     if missing:
         folded += f"<p class='sk-missing sk-fold'>Ikke besvaret endnu: {', '.join(f'«{m}»' for m in missing)}.</p>"
