@@ -105,7 +105,8 @@ class Page(base.Page):
              f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
              f"<p class='sk-muted'>Tallet ved hver kombination er en hazard ratio: hvor mange gange så stor risikoen for "
              f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
-             f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: {escape(study.reference)}. "
+             f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: "
+             f"{escape(study.reference if self.is_institution else study.short_reference)}. "
              f"Kombinationer med vold vises først fra "
              f"{self.book.min_group_sensitive} svar.</p>")
 
