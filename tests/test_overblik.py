@@ -109,7 +109,7 @@ def test_steps_follow_the_date(book):
 
 def test_withheld_figures_say_the_true_reason(book):
     small = overblik.summarize(book, "kommunikation", today=TODAY)
-    assert small.apv.respondents == "færre end 5 besvarelser"
+    assert small.apv.respondents == "Færre end 5 besvarelser"  # it starts a sentence on the page
     assert {(f.unit, f.unit_note) for f in small.apv.exposures} == {("skjult", 1), ("skjult", 2)}
     assert small.apv.notes == ["Skjult: færre end 5 svar.", "Skjult: færre end 10 svar."]  # 10 for harassment and violence
     assert small.signals == [] and small.signals_note.startswith("Stresssignalerne vises ikke for en enhed med færre end 5 ansatte")
