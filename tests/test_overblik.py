@@ -114,7 +114,7 @@ def test_withheld_figures_say_the_true_reason(book):
     assert small.apv.notes == ["Skjult: færre end 5 svar.", "Skjult: færre end 10 svar."]  # 10 for harassment and violence
     assert small.signals == [] and small.signals_note.startswith("Stresssignalerne vises ikke for en enhed med færre end 5 ansatte")
     hidden = overblik.summarize(book, "adm", today=TODAY)
-    assert hidden.apv.respondents == "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
+    assert hidden.apv.respondents == "Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
     assert "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden." in hidden.apv.notes
     html = site.overblik_page(small)
     assert "skjult<sup>1</sup>" in html and "<sup>2</sup> Skjult: færre end 10 svar." in html
