@@ -425,7 +425,7 @@ def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
     if not high:
         return ""
     top = max(high, key=lambda f: f.unit_share)
-    why = (f"{top.unit} udsat, markant højere end i resten af institutionen (hele institutionen: {top.institution})"
+    why = (f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
            if top.higher else f"{top.unit} udsat")
     scores = greb_scores(store, unit)
     weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]

@@ -4,6 +4,7 @@ Also the APV tables that recommendations 3 and 4 show again (`results_table`, `s
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from html import escape
 
@@ -181,7 +182,7 @@ class Page(base.Page):
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         html = forms.report_html(rest, self.store, self.unit, None, names, heading=False)
         if "sk-form-empty" not in html:  # notes or next steps: shown; nothing more: the table says it all
-            show(html)
+            show(re.sub(r"<p class='sk-missing'>.*?</p>", "", html))  # an unanswered note isn't a phase
 
     # --- recommendation 1: the APV over several rounds (new methods) ---------------------------
     def _trend_items(self, history: list[apv.Results]):
