@@ -384,3 +384,26 @@ def test_an_exposure_weighs_in_recommendation_4_by_the_overbliks_rule(built):
     card = visible_text(html[html.index("Påvirkninger, der fylder"):html.index("Greb, der halter")])
     assert "APV: 69\u00a0% udsat" in card and "APV: 31\u00a0% udsat" in card and "APV: 64\u00a0% udsat" in card
     assert "markant højere end i resten af institutionen (samme test som i overblikket)" in card
+
+
+def test_a_state_institutions_reports_name_its_samarbejdsudvalg_never_med(built):
+    """Fjordby Gymnasium is in the state sector (institution.yaml): it has a samarbejdsudvalg (SU), no MED."""
+    _folder, summary = built
+    pages = [*summary.out.glob("*/*.html"), summary.out / "index.html"]
+    for path in pages:
+        assert not re.search(r"\bMED\b", visible_text(path.read_text(encoding="utf-8"))), path
+    assert "Snitfladen mellem arbejdsmiljøorganisationen og SU" in html_of(summary, "fjordby", "05_samarbejde")
+    from stresskit import report
+    general = "Samarbejdsudvalget eller MED-udvalget; snitfladen til SU/MED"
+    assert report.for_sector(general, "kommune") == general  # a municipality keeps both words
+    assert report.for_sector(general, "stat") == "Samarbejdsudvalget (SU); snitfladen til SU"
+
+
+def test_the_glossary_says_each_word_a_leader_may_not_know_once(built):
+    _folder, summary = built
+    for unit in ("hum", "kommunikation", "fjordby"):
+        combined = visible_text((summary.out / unit / "index.html").read_text(encoding="utf-8"))
+        glossary = combined[combined.index("Sådan læser du rapporten"):]
+        for term in ("Udsat", "Skjult", "Region", "Greb", "IGLO", "Tydeligt bedre/værre, markant højere"):
+            assert len(re.findall(rf"(?<![\w/]){re.escape(term)}\s*:", glossary)) == 1, (unit, term)
+        assert combined.count("Sådan læser du rapporten") == 1
