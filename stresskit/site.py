@@ -101,8 +101,8 @@ def fold_unanswered(body: str) -> str:
         parts[i] = EMPTY_FORM.sub("", parts[i])
     cells = list(range(1, len(parts), 2))
     for n, i in enumerate(cells):
-        if not HEADING.search(parts[i]):
-            continue
+        if not HEADING.search(parts[i]) or _visible(HEADING.sub("", parts[i])):
+            continue  # not a heading, or a heading with its own text (the guideline's «Hvorfor …?»)
         below = []
         for j in cells[n + 1:]:
             if HEADING.search(parts[j]):

@@ -407,3 +407,25 @@ def test_the_glossary_says_each_word_a_leader_may_not_know_once(built):
         for term in ("Udsat", "Skjult", "Region", "Greb", "IGLO", "Tydeligt bedre/værre, markant højere"):
             assert len(re.findall(rf"(?<![\w/]){re.escape(term)}\s*:", glossary)) == 1, (unit, term)
         assert combined.count("Sådan læser du rapporten") == 1
+
+
+def test_a_combined_report_folds_unanswered_forms_and_drops_their_empty_headings():
+    """site.section_body on a hand-made export: the guideline's part leaves a unit's report, the
+    unanswered form's heading goes with it, its title joins the one line, answered content stays."""
+    from stresskit import site
+
+    def cell(html, kind="jp-CodeCell"):
+        return f"<!--sk-cell--><div class='jp-Cell {kind}'>{html}</div><!--/sk-cell-->"
+
+    empty = "<section class='sk-form-report sk-form-empty'><p><b>Gør planen kendt:</b> ingen svar endnu.</p></section>"
+    body = ("<main>" + cell("<h2>Hvorfor?</h2><p>Forklaring</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
+            + cell("<h2>Gør planen kendt</h2>", "jp-MarkdownCell")
+            + cell("<p>Sådan gør I.</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
+            + cell(empty) + cell("<h2>Opfølgning</h2>", "jp-MarkdownCell") + cell("<table><tr><td>Ja</td></tr></table>")
+            + "<footer>")
+    unit, institution = str(site.section_body(body, institution=False)), str(site.section_body(body, institution=True))
+    for html in (unit, institution):
+        assert "Gør planen kendt</h2>" not in html and "Sådan gør I." not in html and "sk-form-empty" not in html
+        assert html.endswith("Ikke besvaret endnu: «Gør planen kendt».</p>")
+        assert "<h2>Opfølgning</h2>" in html and "<td>Ja</td>" in html
+    assert "Forklaring" not in unit and "Forklaring" in institution
