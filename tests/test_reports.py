@@ -121,16 +121,17 @@ def test_live_mode_runs_top_to_bottom_with_forms(example, tmp_path):
 
 
 def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
-    """Live: the details, at the user's own screen. Report: the run fails with one line that
-    quotes nothing from the files (the details may quote survey cells)."""
+    """Live (perhaps on a wall screen) and report alike: one line that quotes nothing from the
+    files (the details may quote survey cells); a report run fails with it."""
     nb = run(tmp_path, example, "musik", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
-    assert "kan ikke åbnes" in text and "enheden musik findes ikke" in text
+    assert "Enheden musik findes ikke" in text and str(example) not in text
     (example / "apv" / "2026.csv").write_text("Afdeling;q01\nHumaniora;x\n", encoding="utf-8")
     nb = run(tmp_path, example, "hum", "live")
     text = "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
     assert not [o for o in outputs(nb) if o.output_type == "error"]
-    assert "apv/2026.csv, række 1, kolonne «q02»" in text
+    assert "APV-filen har fejl – kør stresskit validate" in text
+    assert "række" not in text and "2026.csv" not in text
     known = ", ".join(Workbook.open(example).ordered())
     for unit, line in (("musik", f"Enheden musik findes ikke; kendte enheder er {known}."),
                        ("hum", "APV-filen har fejl – kør stresskit validate")):
