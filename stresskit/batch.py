@@ -156,8 +156,14 @@ def secret(book: Workbook) -> bytes:
             continue  # another process made it a moment ago: read theirs
         except OSError:
             return _EPHEMERAL  # a read-only workbook folder: nothing cached outlives this batch
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
+        except OSError:  # a full disk: no half secret stays behind
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return _EPHEMERAL
+        os.close(fd)
     return _EPHEMERAL
 
 
