@@ -77,6 +77,13 @@ def far_cell_bomb(path: Path) -> Path:
     return rewrite(path, SHEET, lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', b"", xml).replace(b"</sheetData>", far))
 
 
+def dimension_and_far_cell_bomb(path: Path) -> Path:
+    """Both: 1,048,576 rows declared and a cell in the last one, each row padded to 16,384 cells."""
+    dimension_bomb(path)
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    return rewrite(path, SHEET, lambda xml: xml.replace(b"</sheetData>", far))
+
+
 def zip_bomb(path: Path, unpacked: int) -> Path:
     """A sheet of `unpacked` bytes of rows, packed about a thousand times tighter than that."""
     small_xlsx(path)
@@ -153,6 +160,7 @@ def bombs(small: bool) -> list[tuple[str, callable]]:
     return [
         ("xlsx, declared dimension A1:XFD1048576", lambda d: dimension_bomb(d / "dimension.xlsx")),
         ("xlsx, one cell at XFD1048576", lambda d: far_cell_bomb(d / "far.xlsx")),
+        ("xlsx, both", lambda d: dimension_and_far_cell_bomb(d / "both.xlsx")),
         ("xlsx, zip bomb", lambda d: zip_bomb(d / "zip.xlsx", 64_000_000 if small else 5_500_000_000)),
         ("xlsx, merged ranges", lambda d: merge_bomb(d / "merged.xlsx", 50_000 if small else 2_000_000)),
         ("xlsx, billion laughs", lambda d: entity_bomb(d / "laughs.xlsx")),
