@@ -15,8 +15,6 @@ Without it the file is one period.
 """
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from . import anonymity, memo
@@ -46,7 +44,8 @@ def _key(book: Workbook, path) -> tuple:
     """What a reading depends on: the unit tree and the file's bytes (None when missing)."""
     def digest(p):
         try:
-            return hashlib.sha256(p.read_bytes()).hexdigest()
+            from .workbook import file_digest  # streamed; a file too large to read is not read whole here
+            return file_digest(p)
         except OSError:
             return None
     tree = digest(book.root / INSTITUTION) or id(book)  # a book not read from a file is never shared

@@ -209,3 +209,26 @@ def test_report_folders_of_units_that_are_gone_are_removed_and_nothing_else(ran)
     state = json.loads((out / batch.STATE).read_text(encoding="utf-8"))
     assert not [k for k in state if k.startswith(("kantine/", "hum/"))]
     assert "Kantine" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_validate_and_run_refuse_a_huge_signals_file_quickly_and_in_little_memory(example, tmp_path):
+    """signals.csv as a 2 GB (sparse) file: named in Danish by validate, and run fails every report
+    with the fixed line, each in a process capped at 2 GB of address space, in seconds."""
+    import resource
+    import subprocess
+    import time
+
+    bombs.csv_size_bomb(example / "signals.csv", 2_000_000_000)
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (2_000_000_000, 2_000_000_000))
+
+    for args, says in ((["validate", str(example)], "signals.csv: filen fylder 2.000 MB; stresskit læser højst 50 MB"),
+                       (["run", str(example), "--out", str(tmp_path / "out"), "--units", "hum", "--notebooks", "1"],
+                        "Signalfilen har fejl – kør stresskit validate")):
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "stresskit.cli", *args], capture_output=True, text=True,
+                              timeout=120, preexec_fn=cap)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert says in done.stdout + done.stderr
+        assert time.monotonic() - started < 30
