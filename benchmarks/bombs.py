@@ -133,6 +133,15 @@ def entity_bomb(path: Path, hidden: bool = False) -> Path:
     return rewrite(path, SHEET, laughs)
 
 
+def parts_bomb(path: Path, parts: int) -> Path:
+    """A valid sheet and `parts` empty files beside it: listing them all would take the memory."""
+    small_xlsx(path)
+    with zipfile.ZipFile(path, "a") as archive:
+        for i in range(parts):
+            archive.writestr(f"x/{i}", b"")
+    return path
+
+
 def csv_rows_bomb(path: Path, rows: int) -> Path:
     with open(path, "wb") as f:
         f.write(b"Afdeling;q01\n")
@@ -165,6 +174,7 @@ def bombs(small: bool) -> list[tuple[str, callable]]:
         ("xlsx, merged ranges", lambda d: merge_bomb(d / "merged.xlsx", 50_000 if small else 2_000_000)),
         ("xlsx, billion laughs", lambda d: entity_bomb(d / "laughs.xlsx")),
         ("xlsx, billion laughs after 8 KB", lambda d: entity_bomb(d / "laughs2.xlsx", hidden=True)),
+        ("xlsx, many parts", lambda d: parts_bomb(d / "parts.xlsx", 12_000 if small else 500_000)),
         ("csv, rows", lambda d: csv_rows_bomb(d / "rows.csv", 300_000 if small else 3_000_000)),
         ("csv, columns", lambda d: csv_width_bomb(d / "wide.csv", 100_000 if small else 10_000_000)),
         ("csv, size (sparse)", lambda d: csv_size_bomb(d / "size.csv", 2_000_000_000 if small else 20_000_000_000)),

@@ -33,6 +33,7 @@ MAX_CELLS = 20_000_000         # rows × columns
 MAX_UNPACKED = 500_000_000     # an xlsx's parts together, unpacked
 MAX_RATIO = 200                # unpacked / packed for a part over RATIO_FROM bytes: a zip bomb packs far tighter
 RATIO_FROM = 10_000_000
+MAX_PARTS = 10_000             # files inside an xlsx: Excel writes a dozen or so
 CHUNK = 1 << 20
 
 
@@ -227,6 +228,11 @@ def _guard_xlsx(path: Path, name: str) -> None:
     import zipfile
 
     try:
+        with open(path, "rb") as f:  # the part count, from the zip's end record, before every part is listed
+            end = zipfile._EndRecData(f)
+        if end and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_PARTS:
+            raise InputError(Problem(name, expected=f"regnearket består af {_n(end[zipfile._ECD_ENTRIES_TOTAL])} dele; "
+                                                    f"et regneark har nogle få, og stresskit læser ikke et med over {_n(MAX_PARTS)}."))
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError):
         return  # read() says it can't be read as a spreadsheet
