@@ -40,7 +40,6 @@ import multiprocessing
 import os
 import re
 import secrets
-import shutil
 import signal
 import sys
 import threading

@@ -9,7 +9,6 @@ import pytest
 
 from stresskit import batch, cli
 from stresskit.store import Store
-from stresskit.workbook import Workbook
 
 from conftest import ROOT
 
