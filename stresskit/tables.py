@@ -202,14 +202,17 @@ def guard(path: Path, name: str) -> None:
 
 
 def _guard_csv(path: Path, name: str) -> None:
-    rows, header = 0, b""
+    """Rows counted a megabyte at a time; columns as the widest of the first lines (a survey
+    tool's title lines may come before the header) has them."""
+    rows, head = 0, b""
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
-            if not rows and len(header) < CHUNK:
-                header += chunk.split(b"\n", 1)[0]
+            if not head:
+                head = chunk
             rows += chunk.count(b"\n")
-    first = header.decode("utf-8", "replace")
-    columns = first.count(separator(first)) + 1
+    lines = head.decode("utf-8", "replace").split("\n")[:100]
+    sep = separator(max(lines, key=len))
+    columns = max(line.count(sep) for line in lines) + 1
     _limits(name, rows, columns)
 
 
