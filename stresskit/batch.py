@@ -683,8 +683,8 @@ def _remove_gone_units(book: Workbook, out: Path, state: dict) -> None:
     for unit in gone:
         if not UNIT_ID.fullmatch(unit):
             continue
-        folder = target(out, unit, "")
-        if folder.is_dir() and not folder.is_symlink():
+        folder = Path(out) / unit
+        if folder.is_dir() and not folder.is_symlink() and folder.resolve().parent == Path(out).resolve():
             for pattern in REPORT_FILES:
                 for path in folder.glob(pattern):
                     with contextlib.suppress(OSError):
