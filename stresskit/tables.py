@@ -195,10 +195,12 @@ def guard(path: Path, name: str) -> None:
     if size > MAX_BYTES:
         raise InputError(Problem(name, expected=f"filen fylder {_mb(size)}; stresskit læser højst {_mb(MAX_BYTES)}. "
                                                 "Del filen op, eller fjern kolonner, der ikke bruges."))
-    if path.suffix.lower() == ".xlsx":
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
         _guard_xlsx(path, name)
-    else:
+    elif suffix in (".csv", ".txt", ""):
         _guard_csv(path, name)
+    # any other format (an SPSS .sav) is held to the size on disk here; its reader bounds the rest
 
 
 def _guard_csv(path: Path, name: str) -> None:
