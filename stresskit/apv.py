@@ -597,6 +597,23 @@ def load(book: Workbook) -> Survey | None:
 
 
 # --- aggregation and anonymity --------------------------------------------------
+NOT_MEASURED = "ikke målt i jeres APV"
+NOT_MEASURED_LEAD = "Ikke målt i jeres APV"  # at the start of a sentence
+
+
+def measured(results: "Results | None", construct: str) -> bool:
+    """Whether a round's figures hold a construct: the mapping measures it and the round asked
+    all its items. A mapping may measure any subset of the exposures and resources (an
+    instrument such as the HSE Indicator Tool has no violence item); every view, page and
+    export asks this before it looks a figure up, and says NOT_MEASURED where it is false."""
+    return results is not None and construct in results.constructs
+
+
+def unmeasured_parts(results: "Results | None", parts) -> list[str]:
+    """Of a combination's exposures (ids), those the round does not measure."""
+    return [p for p in parts if not measured(results, p)]
+
+
 @dataclass
 class Results:
     """Aggregates of one round per unit and construct, already anonymised (see anonymity).
@@ -617,6 +634,8 @@ class Results:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
 
     def status_text(self, unit_id: str, construct: str) -> str:
+        if not measured(self, construct):
+            return NOT_MEASURED
         return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct),
                            self.constructs[construct].sensitive)
 
