@@ -18,16 +18,16 @@ KINDS = {"exposure": "påvirkning", "resource": "ressource", "combination": "kom
 RESPONDENTS = "besvarelser"
 
 
-def _unmeasured(results: apv.Results) -> list[tuple[str, str, str]]:
-    """(id, title, kind) of every exposure, resource and combination the round does not measure:
-    the export says so («ikke målt i jeres APV») just as the reports do."""
+def _unmeasured(mapping: apv.Mapping) -> list[tuple[str, str, str]]:
+    """(id, title, kind) of every exposure, resource and combination the mapping does not measure:
+    the export says so («ikke målt i jeres APV») for every round and unit, as the reports do."""
     guide = guide_module.default()
     shorts = {e.id: e.short for e in guide.exposures}
     out = [(c.id, c.short, KINDS[kind]) for kind, items in (("exposure", [e for e in guide.exposures if e.get("apv_area")]),
                                                              ("resource", guide.resources)) for c in items]
     out += [(f"kombination.{c['id']}", " + ".join(shorts[x] for x in c["exposures"]), KINDS["combination"])
             for c in guide.combinations]
-    return [x for x in out if not apv.measured(results, x[0])]
+    return [x for x in out if x[0] not in mapping.constructs]
 
 
 def rows(book: Workbook) -> list[list]:
@@ -35,9 +35,9 @@ def rows(book: Workbook) -> list[list]:
     if survey is None:
         return []
     out = []
+    missing = _unmeasured(survey.mapping)
     for rnd in survey.rounds:
         results = apv.aggregate(book, survey, rnd.name)
-        missing = _unmeasured(results)
         for unit in book.ordered():
             name, depth = book.unit_name(unit), book.depth(unit)
             count = results.respondents[unit]
