@@ -27,7 +27,8 @@ argparse._ = lambda text: _DANISH.get(text, text)
 
 
 # `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
-APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml"}
+# Each preset names its publication in the file; tests/test_presets.py checks it code for code.
+APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml", "hse": "mapping-hse.yaml"}
 
 
 def _ids(text: str) -> list[str]:
@@ -49,7 +50,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("new", help="opret en ny, tom arbejdsbog", description="Opret en ny arbejdsbog med en kommenteret institution.yaml.")
     s.add_argument("dir", metavar="MAPPE", help="mappen, der skal oprettes")
     s.add_argument("--apv", choices=sorted(APV_PRESETS), help="skriv apv/mapping.yaml til et kendt spørgeskema "
-                   "(copsoq3: COPSOQ III med spørgsmålskoderne som kolonner)")
+                   "(copsoq3: COPSOQ III, mellemversionen, med spørgsmålskoderne som kolonner; hse: HSE Management "
+                   "Standards Indicator Tool, 35 spørgsmål som q1 … q35)")
 
     s = sub.add_parser("mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml.")
     m = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
