@@ -83,6 +83,7 @@ def _recomputed_share(book_dir, round_file: str, unit: str) -> float:
     return exposed / counted
 
 
+@pytest.mark.slow
 def test_a_partial_mapping_runs_every_notebook_without_a_traceback(built):
     _book, out, summary, _fig, _full = built
     assert [r for r in summary.runs if r.status != "ok"] == []
@@ -97,6 +98,7 @@ def test_a_partial_mapping_runs_every_notebook_without_a_traceback(built):
         assert "Traceback" not in json.dumps(outputs) and "KeyError" not in json.dumps(outputs), nb
 
 
+@pytest.mark.slow
 def test_every_page_that_shows_a_measure_says_which_are_not_measured(built):
     _book, out, _s, _fig, _full = built
     rec1 = _text(out / "hum" / "01_apv.html")
@@ -122,6 +124,7 @@ def test_every_page_that_shows_a_measure_says_which_are_not_measured(built):
     assert re.search(r"Humaniora 26 af 30 \d+ ikke målt \d+ \d+ ikke målt", index)
 
 
+@pytest.mark.slow
 def test_the_dialogue_still_works_for_an_exposure_the_apv_does_not_measure(built):
     """Recommendation 3's dialogue asks about all five; rec. 4 picks violence up from the dialogue alone."""
     _book, out, _s, _fig, _full = built
@@ -131,6 +134,7 @@ def test_the_dialogue_still_works_for_an_exposure_the_apv_does_not_measure(built
     assert "Arbejdsrelateret vold — dialogen: forebygges 2 af 5" in rec4
 
 
+@pytest.mark.slow
 def test_measured_figures_equal_the_apv_file_and_the_full_mapping(built):
     book_dir, out, _s, figures, full = built
     share = _recomputed_share(book_dir, "2026.csv", "hum")
@@ -149,6 +153,7 @@ def test_measured_figures_equal_the_apv_file_and_the_full_mapping(built):
             "kombination.foelelser_vold"}
 
 
+@pytest.mark.slow
 def test_export_figures_says_not_measured_for_every_unit_and_round(built):
     book_dir, _out, _s, figures, _full = built
     rows = list(csv.DictReader(figures.open(encoding="utf-8-sig"), delimiter=";"))

@@ -249,6 +249,7 @@ def _truth(folder, items, rule, cut, units):
     return exposed / counted, counted
 
 
+@pytest.mark.slow
 def test_the_copsoq_example_runs_as_a_batch_with_true_figures(copsoq_built):
     folder, out, summary = copsoq_built
     assert [r for r in summary.runs if r.status != "ok"] == []
