@@ -26,6 +26,12 @@ COPSOQ = ROOT / "data" / "copsoq"
 # stated item by item in the supplementary material of Berthelsen H, Westerlund H, Bergström G, Burr H,
 # «Validation of the Copenhagen Psychosocial Questionnaire Version III and establishment of benchmarks
 # for psychosocial risk management in Sweden», IJERPH 2020;17(9):3179.
+# Table 2 as retrieved for this test (PMC6933167, table tbl2) was read up to role conflicts and
+# illegitimate tasks; the social-support codes (SSX1–SSX3, SCX1, SCX2, SC3) and their versions, and
+# the offensive-behaviour codes BU1, SH1, TV1, PV1, are taken from the international questionnaire as
+# coded in a public implementation (github.com/mem-memov/copsoq3) and should be re-read in table 2.
+# That source puts BU1, SH1, TV1, PV1 in the long version; COPSOQ II had them in the middle version,
+# and this table (and the preset) keep them there: the one open question of this transcription.
 # code: (dimension, version, answer scale); version: the shortest version that has the item.
 COPSOQ_III = {
     "QD1": ("QD", "middle", "often"), "QD2": ("QD", "core", "often"), "QD3": ("QD", "core", "often"),
