@@ -30,8 +30,9 @@ COPSOQ = ROOT / "data" / "copsoq"
 # illegitimate tasks; the social-support codes (SSX1–SSX3, SCX1, SCX2, SC3) and their versions, and
 # the offensive-behaviour codes BU1, SH1, TV1, PV1, are taken from the international questionnaire as
 # coded in a public implementation (github.com/mem-memov/copsoq3) and should be re-read in table 2.
-# That source puts BU1, SH1, TV1, PV1 in the long version; COPSOQ II had them in the middle version,
-# and this table (and the preset) keep them there: the one open question of this transcription.
+# That source puts BU1, SH1, TV1, PV1 in the long version (it also puts QD4 in the core, which table 2
+# contradicts); this table and the preset keep them in the middle version, and the preset tells a user
+# whose questionnaire lacks them what to delete: the one open question of this transcription.
 # code: (dimension, version, answer scale); version: the shortest version that has the item.
 COPSOQ_III = {
     "QD1": ("QD", "middle", "often"), "QD2": ("QD", "core", "often"), "QD3": ("QD", "core", "often"),
