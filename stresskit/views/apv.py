@@ -49,7 +49,7 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     unit, root = page.unit, page.book.root_unit
     compare = not page.is_institution
     any_mean = any(has_mean(results, i.id) for i in items)
-    remarks = any(results.status_text(unit, i.id) for i in items)
+    remarks = any(results.status_text(unit, i.id) for i in items if apv.measured(results, i.id))
     head = (f"<tr><th>{kind}</th><th>Andel {flagged}</th>" + ("<th>Gns. score (0–100)</th>" if any_mean else "")
             + "<th>Svar</th>" + ("<th>Hele institutionen</th>" if compare else "")
             + ("<th>Bemærkning</th>" if remarks else "") + "</tr>")
