@@ -198,8 +198,10 @@ def spss(rounds: dict[str, list[dict]], target: Path) -> None:
         })
         value_labels = {q: {**{float(k): w for k, w in enumerate(OPTIONS[KIND[q]], start=1)}, 6.0: DONT_KNOW} for q in items}
         value_labels["status"] = {1.0: "Gennemført", 2.0: "Delvist besvaret", 3.0: "Ikke besvaret"}
-        pyreadstat.write_sav(frame, str(apv / f"{name}.sav"), variable_value_labels=value_labels,
+        path = apv / f"{name}.sav"
+        pyreadstat.write_sav(frame, str(path), variable_value_labels=value_labels,
                              column_labels={"afdeling": "Afdeling (kode)", "kommentar": "Kommentar"})
+        _fixed_date(path, f"{name}-03-31")
     example = example_items()
     data = {"unit_column": "afdeling", "completed": {"column": "status", "equals": 1},
             "unit_codes": {n: ids[u] for u, n in units.items()},
@@ -210,6 +212,17 @@ def spss(rounds: dict[str, list[dict]], target: Path) -> None:
     head = ("# SPSS-udgaven af eksemplets svar (data/make_exports.py): værdietiketterne står i .sav-filen;\n"
             "# status 1 = gennemført; enheden er et tal, som unit_codes giver en enhed.\n")
     (apv / "mapping.yaml").write_text(head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _fixed_date(path: Path, day: str) -> None:
+    """The .sav header's creation date and time (bytes 92–108, «dd Mon yyhh:mm:ss») set to a fixed
+    moment, so the file is the same every time it is made."""
+    from datetime import date
+
+    raw = bytearray(path.read_bytes())
+    assert raw[:4] == b"$FL2"
+    raw[92:109] = f"{date.fromisoformat(day):%d %b %y}12:00:00".encode("ascii")
+    path.write_bytes(bytes(raw))
 
 
 def _unit_ids() -> dict[str, str]:
