@@ -442,7 +442,9 @@ def round_specs(book: Workbook, mapping: Mapping) -> tuple[list[tuple[Path, Roun
     file = display_name(book.apv_dir / MAPPING, book.root)
     listed = {r.file for r in mapping.rounds}
     problems = [Problem(file, column="rounds", value=p.name,
-                        expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen.")
+                        expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen."
+                        + (" Er det en etiketfil, så skriv den under labels (for runden eller for hele mapping.yaml)."
+                           if "label" in p.name.casefold() else ""))
                 for p in files if p.name not in listed]
     out = []
     for spec in [*mapping.rounds, *(RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)
@@ -468,8 +470,11 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
     header = spec.header_row
     columns = list(frame.columns)
     if mapping.unit_column not in columns:
+        hint = (" Er filen en etiketfil, så skriv den under labels i mapping.yaml, så læses den ikke som en runde."
+                if "label" in path.name.casefold() else "")
         return None, [Problem(file, row=header, column=mapping.unit_column,
-                              expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne {', '.join(columns[:12])}.")]
+                              expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne "
+                                       f"{', '.join(columns[:12])}.{hint}")]
     labels, label_name, problems = _round_labels(book, mapping, spec, carried, file, columns)
     if problems:
         return None, problems
