@@ -557,13 +557,13 @@ def _completed_rows(rule: Completion | None, frame: pd.DataFrame, labels: value_
             file, row=header, column=rule.column,
             expected="statuskolonnen, som completed i mapping.yaml nævner, findes ikke i filen.")]
     codes, uniques = pd.factorize(frame[rule.column].to_numpy(dtype=object))
-    keys = np.array([value_labels.code_key(u) for u in uniques] + [""], dtype=object)[codes]
+    keys = np.array([normalise(value_labels.code_key(u)) for u in uniques] + [""], dtype=object)[codes]
     others = rule.others
     if others is None:
         known = labels.get(rule.column)
         others = frozenset(known) - {rule.equals} if known else frozenset({"0", ""} if rule.equals == "1" else {""})
-    done = keys == rule.equals
-    odd = ~done & ~np.isin(keys, list(others))
+    done = keys == normalise(rule.equals)  # «Gennemført» and «gennemført» alike
+    odd = ~done & ~np.isin(keys, [normalise(x) for x in others])
     expected = (f"{rule.equals} betyder gennemført, {', '.join(sorted(others - {''})) or 'intet'}"
                 f"{' eller tomt felt' if '' in others else ''} ikke gennemført")
     if odd.any():

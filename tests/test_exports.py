@@ -230,3 +230,21 @@ def test_the_draft_of_an_spss_file_reads_its_value_labels_and_status():
     assert "Ved ikke" in data["missing_values"]
     assert not np.isin(["For mange opgaver oven i undervisningen", "Godt kollegaskab"], text.split()).any()
     assert "Godt kollegaskab" not in text
+
+
+def test_a_text_status_column_per_round_needs_its_other_values_named(tmp_path, capsys, truth):
+    book = shutil.copytree(EXAMPLE, tmp_path / "wb", ignore=shutil.ignore_patterns("stresskit.sqlite*"))
+    path = book / "apv" / "2026.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    extra = [";".join(["X1", "Humaniora", *["5"] * 15, ""]), ";".join(["X2", "Kantine", *["1"] * 15, ""])]
+    rows = [lines[0] + ";Status"] + [line + ";gennemført" for line in lines[1:]] + [x + ";Ikke gennemført" for x in extra]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = yaml.safe_load((book / "apv" / "mapping.yaml").read_text(encoding="utf-8"))
+    data["rounds"][1]["completed"] = {"column": "Status", "equals": "Gennemført"}
+    (book / "apv" / "mapping.yaml").write_text(plain_yaml(data, sort_keys=False), encoding="utf-8")
+    code, out = validate(capsys, book)
+    assert code == 1 and "kolonne «Status (S)»: 2 rækker har en anden værdi" in out and "Ikke gennemført" not in out
+    data["rounds"][1]["completed"]["others"] = ["Ikke gennemført"]
+    (book / "apv" / "mapping.yaml").write_text(plain_yaml(data, sort_keys=False), encoding="utf-8")
+    assert check(book) == []
+    pd.testing.assert_frame_equal(apv.history(Workbook.open(book))[-1].table, truth[-1].table)
