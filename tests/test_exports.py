@@ -248,3 +248,12 @@ def test_a_text_status_column_per_round_needs_its_other_values_named(tmp_path, c
     (book / "apv" / "mapping.yaml").write_text(plain_yaml(data, sort_keys=False), encoding="utf-8")
     assert check(book) == []
     pd.testing.assert_frame_equal(apv.history(Workbook.open(book))[-1].table, truth[-1].table)
+
+
+def test_an_item_the_label_file_has_no_words_for_is_named(tmp_path, capsys):
+    book = copy(SURVEYXACT, tmp_path)
+    path = book / "apv" / "labels_2026.csv"
+    path.write_bytes(b"".join(line for line in path.read_bytes().splitlines(keepends=True) if not line.startswith(b"s_1;")))
+    code, out = validate(capsys, book)
+    line = next(x for x in out.splitlines() if "«s_1 (P)»" in x)
+    assert code == 1 and "Etiketfilen «labels_2026.csv» har ingen etiketter for variablen" in line and "fandt" not in line
