@@ -153,8 +153,9 @@ def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row
     if label_file:
         out.append(f"labels: {_q(label_file)}  # etiketfilen: giver hver kode sine ord")
     out += _completed_lines(frame, labels)
+    canonical = {normalise(m): m for m in KNOWN_MISSING}  # a cell's own spelling is not copied either
     seen_missing = sorted({w for codes in labels.values() for w in codes.values() if normalise(w) in _MISSING}
-                          | {str(v).strip() for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
+                          | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
                           key=str.casefold)
     out.append(f"missing_values: [{', '.join(_q(m) for m in seen_missing)}]  # svar, der betyder «ikke besvaret»")
     out += _scale_lines(kinds)
