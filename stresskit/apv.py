@@ -123,8 +123,9 @@ class Mapping:
     unit_codes: dict[str, str] = field(default_factory=dict)  # code in the unit column -> unit id or name
 
     def label_files(self) -> set[str]:
-        """The value-label files the mapping names: they sit in apv/ but are not rounds."""
-        return {f for f in [self.labels, *(r.labels for r in self.rounds)] if f}
+        """The value-label files the mapping names: they sit in apv/ but are not rounds (an Excel
+        export holds its labels beside its answers, so an .xlsx may be both)."""
+        return {f for f in [self.labels, *(r.labels for r in self.rounds)] if f and f.lower().endswith(".csv")}
 
 
 @dataclass
@@ -257,9 +258,10 @@ def _label_file(spec: dict, file: str, where: str, problems: list[Problem]) -> s
     value = spec.get("labels")
     if value is None:
         return None
-    if not isinstance(value, str) or Path(value).name != value or Path(value).suffix.lower() != ".csv":
+    if not isinstance(value, str) or Path(value).name != value or Path(value).suffix.lower() not in (".csv", ".xlsx"):
         problems.append(Problem(file, column=f"{where}labels", value=value,
-                                expected="forventede navnet på etiketfilen (.csv med variabel;værdi;etiket) i mappen apv/, uden mappe foran."))
+                                expected="forventede navnet på etiketfilen i mappen apv/, uden mappe foran: en .csv med "
+                                         "variabel;værdi;etiket, eller SurveyXacts Excel-eksport med arket Labels."))
         return None
     return value
 

@@ -52,8 +52,14 @@ def _decode(raw: bytes) -> str:
     return tables.decode(raw)
 
 
+LABELS_SHEET = "Labels"  # SurveyXact's Excel export: sheets Dataset, Labels, Variables, Structure
+
+
 def read_label_file(path: Path, name: str) -> ValueLabels:
-    """Read a ``variable;value;label`` file; raise InputError (file, row, what is expected)."""
+    """Read a ``variable;value;label`` file, or the «Labels» sheet of SurveyXact's Excel export;
+    raise InputError (file, row, what is expected)."""
+    if path.suffix.lower() == ".xlsx":
+        return _parse(_sheet_rows(path, name), f"{name}, ark «{LABELS_SHEET}»")
     try:
         text = _decode(path.read_bytes())
     except OSError as exc:
@@ -64,7 +70,27 @@ def read_label_file(path: Path, name: str) -> ValueLabels:
     first = next((line for line in lines if line.strip()), "")
     if not first:
         raise InputError(Problem(name, expected="etiketfilen er tom; der forventes én linje pr. kode: variabel;værdi;etiket."))
-    rows = list(csv.reader(io.StringIO(text), delimiter=tables.separator(first)))
+    return _parse(list(csv.reader(io.StringIO(text), delimiter=tables.separator(first))), name)
+
+
+def _sheet_rows(path: Path, name: str) -> list[list[str]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
+        raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({type(exc).__name__}).")) from None
+    try:
+        if LABELS_SHEET not in book.sheetnames:
+            raise InputError(Problem(name, column="sheet", expected=f"arket «{LABELS_SHEET}» med etiketterne findes ikke; "
+                                                                     f"filen har arkene {', '.join(book.sheetnames)}."))
+        return [["" if v is None else code_key(v) if isinstance(v, float) else str(v) for v in row]
+                for row in book[LABELS_SHEET].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _parse(rows: list[list[str]], name: str) -> ValueLabels:
     out: ValueLabels = {}
     problems: list[Problem] = []
     for n, row in enumerate(rows, start=1):

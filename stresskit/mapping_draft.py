@@ -305,7 +305,23 @@ def draft_file(path: Path | str, sheet: str | None = None, header_row: int = 1,
     """Read a survey file (and its value labels) and return its draft mapping; raise InputError
     when it cannot be read."""
     path = Path(path)
+    if path.suffix.lower() == ".xlsx" and sheet is None and labels is None and _surveyxact_workbook(path):
+        sheet, labels = "Dataset", path  # SurveyXact's Excel export: answers and labels in one file
     frame, carried = value_labels.read_survey(path, path.name, sheet, header_row)
     label_path = Path(labels) if labels else (label_file_for(path) if path.suffix.lower() == ".csv" else None)
     found = value_labels.read_label_file(label_path, label_path.name) if label_path else {}
     return draft(frame, path.name, sheet, header_row, {**carried, **found}, label_path.name if label_path else None)
+
+
+def _surveyxact_workbook(path: Path) -> bool:
+    """An .xlsx with SurveyXact's sheets «Dataset» and «Labels»."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:
+        return False  # tables.read says what is wrong with it
+    try:
+        return {"Dataset", value_labels.LABELS_SHEET} <= set(book.sheetnames)
+    finally:
+        book.close()

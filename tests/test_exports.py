@@ -257,3 +257,38 @@ def test_an_item_the_label_file_has_no_words_for_is_named(tmp_path, capsys):
     code, out = validate(capsys, book)
     line = next(x for x in out.splitlines() if "«s_1 (P)»" in x)
     assert code == 1 and "Etiketfilen «labels_2026.csv» har ingen etiketter for variablen" in line and "fandt" not in line
+
+
+def test_surveyxacts_excel_export_with_its_labels_sheet(tmp_path, truth):
+    """SurveyXact's Excel export holds the answers (sheet Dataset) and the labels (sheet Labels) in one file."""
+    import openpyxl
+
+    book = copy(SURVEYXACT, tmp_path)
+    apv_dir = book / "apv"
+    wb = openpyxl.Workbook()
+    data_sheet = wb.active
+    data_sheet.title = "Dataset"
+    for line in (apv_dir / "dataset_2026.csv").read_bytes().decode("cp1252").splitlines():
+        data_sheet.append([int(c) if c.isdigit() else c for c in line.split(";")])
+    label_sheet = wb.create_sheet("Labels")
+    for line in (apv_dir / "labels_2026.csv").read_bytes().decode("cp1252").splitlines():
+        variable, value, label = line.split(";")
+        label_sheet.append([variable, int(value), label])
+    wb.create_sheet("Variables")
+    wb.save(apv_dir / "export_2026.xlsx")
+    for name in ("dataset_2026.csv", "labels_2026.csv"):
+        (apv_dir / name).unlink()
+
+    text = mapping_draft.draft_file(apv_dir / "export_2026.xlsx")
+    drafted = yaml.safe_load(text)
+    assert drafted["sheet"] == "Dataset" and drafted["labels"] == "export_2026.xlsx"
+    assert drafted["completed"] == {"column": "statoverall_4", "equals": 1}
+    assert [i["scale"] for i in drafted["items"]][:3] == ["hyppighed"] * 3 and "Godt kollegaskab" not in text
+
+    data = yaml.safe_load((apv_dir / "mapping.yaml").read_text(encoding="utf-8"))
+    data["rounds"][1].update(file="export_2026.xlsx", labels="export_2026.xlsx", sheet="Dataset")
+    (apv_dir / "mapping.yaml").write_text(plain_yaml(data, sort_keys=False), encoding="utf-8")
+    assert check(book) == []
+    rounds = apv.history(Workbook.open(book))
+    for got, want in zip(rounds, truth):
+        pd.testing.assert_frame_equal(got.table, want.table)
