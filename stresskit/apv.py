@@ -661,9 +661,8 @@ def _bad_answer(mapping: Mapping, item: Item, file: str, row: int, column: str, 
         word = codes.get(value_labels.code_key(cell))
         if word is None:
             known = ", ".join(f"{c} = {w}" for c, w in list(codes.items())[:8])
-            return Problem(file, row=row, column=column,
-                           expected=f"koden har ingen etiket i etiketfilen{f' «{label_file}»' if label_file else ''}; "
-                                    f"den kender {known}.")
+            source = f"etiketfilen «{label_file}»" if label_file else "filens værdietiketter"
+            return Problem(file, row=row, column=column, expected=f"koden har ingen etiket i {source}; den kender {known}.")
         if item.scale is None:
             return Problem(file, row=row, column=column,
                            expected=f"svaret betyder «{word}» i etiketfilen, og koden ligger uden for skalaen "
