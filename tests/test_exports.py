@@ -292,3 +292,19 @@ def test_surveyxacts_excel_export_with_its_labels_sheet(tmp_path, truth):
     rounds = apv.history(Workbook.open(book))
     for got, want in zip(rounds, truth):
         pd.testing.assert_frame_equal(got.table, want.table)
+
+
+def test_the_draft_knows_english_scales_dont_know_codes_and_asks_who_counts_when_it_cannot_tell():
+    frame = pd.DataFrame({"Department": ["1", "2", "1"], "Status": ["a", "b", "a"], "IP": ["10.0.0.1"] * 3,
+                          "q1": ["1", "6", "5"], "q2": ["2", "3", "7"], "q3": ["Sometimes", "Always", "Never"]})
+    codes = {"q1": {"1": "Never", "2": "Seldom", "3": "Sometimes", "4": "Often", "5": "Always",
+                    "6": "I do not have a supervisor"},
+             "q2": {str(k): w for k, w in enumerate(["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree",
+                                                     "Don't know", "Prefer not to say"], start=1)}}
+    text = mapping_draft.draft(frame, "x.csv", labels=codes, label_file="labels.csv")
+    data = yaml.safe_load(text)
+    assert data["completed"] == "TODO" and "Status" in text.split("completed: TODO")[1].splitlines()[0]
+    assert data["unit_column"] == "Department" and data["unit_codes"] == "TODO"
+    assert {i["item"]: i["scale"] for i in data["items"]} == {"q1": "frequency", "q2": "agreement", "q3": "frequency"}
+    assert {"I do not have a supervisor", "Don't know", "Prefer not to say"} <= set(data["missing_values"])
+    assert data["scales"]["frequency"]["labels"]["Always"] == 5 and "10.0.0.1" not in text
