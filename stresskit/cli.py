@@ -56,12 +56,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml.")
     m = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
     x = m.add_parser("draft", help="skriv et udkast til mapping.yaml ud fra en APV-fil",
-                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv eller .xlsx): hver kolonne "
+                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv, .xlsx eller .sav): hver kolonne "
                                  "med en gættet skala, og TODO, hvor stresskit ikke kan vide det.")
     x.add_argument("file", metavar="FIL", help="APV-filen")
     x.add_argument("--out", metavar="mapping.yaml", help="filen, udkastet skrives til (standard: vis det i terminalen)")
     x.add_argument("--sheet", metavar="ARK", help="arket i en .xlsx-fil (standard: det første)")
     x.add_argument("--header-row", metavar="N", type=int, default=1, help="rækken med overskrifterne (standard: 1)")
+    x.add_argument("--labels", metavar="ETIKETFIL", help="SurveyXact's etiketfil (variabel;værdi;etiket) til koderne "
+                   "(standard: labels*.csv ved siden af filen, hvis der er én)")
 
     s = sub.add_parser("validate", help="tjek alle filer i en arbejdsbog", description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
@@ -165,7 +167,10 @@ def _mapping(args) -> int:
     if not path.is_file():
         print(f"stresskit mapping draft: fejl: filen {path} findes ikke.", file=sys.stderr)
         return 2
-    text = mapping_draft.draft_file(path, args.sheet, args.header_row)
+    if args.labels and not Path(args.labels).is_file():
+        print(f"stresskit mapping draft: fejl: etiketfilen {args.labels} findes ikke.", file=sys.stderr)
+        return 2
+    text = mapping_draft.draft_file(path, args.sheet, args.header_row, args.labels)
     if not args.out:
         print(text, end="")
         return 0

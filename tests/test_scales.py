@@ -244,13 +244,15 @@ def test_mapping_draft_of_a_label_coded_file_validates_once_the_todos_are_filled
     pd.testing.assert_frame_equal(figures(folder), figures(numbers))
 
 
-def test_mapping_draft_flags_labels_it_does_not_know(tmp_path):
+def test_mapping_draft_flags_words_it_does_not_know_without_copying_them(tmp_path):
     frame = pd.DataFrame({"Afdeling": ["A", "B", "A"], "q1": ["Meget", "Lidt", "Ved ikke"], "q2": ["1", "3", "5"]})
     text = mapping_draft.draft(frame, "x.csv")
     data = yaml.safe_load(text)
     assert data["unit_column"] == "Afdeling"
-    assert data["scales"]["skala_1"]["labels"] == {"Lidt": "TODO", "Meget": "TODO"}
-    assert {"item": "q2", "construct": "TODO", "scale": [1, 5], "reverse": False} in data["items"]
+    assert "Meget" not in text and "Lidt" not in text  # a cell is never copied, not even a short word
+    assert {"item": "q1", "construct": "TODO", "scale": "TODO", "reverse": "TODO"} in data["items"]
+    # plain numbers: nothing says whether 5 is the most, so the direction is left to a person
+    assert {"item": "q2", "construct": "TODO", "scale": [1, 5], "reverse": "TODO"} in data["items"]
 
 
 def copsoq_answers(n, qd, cl):
