@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import apv, sheets
+from . import guide as guide_module
 from .workbook import Workbook
 
 HEADER = ["Runde", "Enhed-id", "Enhed", "Niveau", "Mål-id", "Mål", "Art", "Svar (n)", "Gennemsnit (0–100)",
@@ -17,11 +18,24 @@ KINDS = {"exposure": "påvirkning", "resource": "ressource", "combination": "kom
 RESPONDENTS = "besvarelser"
 
 
+def _unmeasured(mapping: apv.Mapping) -> list[tuple[str, str, str]]:
+    """(id, title, kind) of every exposure, resource and combination the mapping does not measure:
+    the export says so («ikke målt i jeres APV») for every round and unit, as the reports do."""
+    guide = guide_module.default()
+    shorts = {e.id: e.short for e in guide.exposures}
+    out = [(c.id, c.short, KINDS[kind]) for kind, items in (("exposure", [e for e in guide.exposures if e.get("apv_area")]),
+                                                             ("resource", guide.resources)) for c in items]
+    out += [(f"kombination.{c['id']}", " + ".join(shorts[x] for x in c["exposures"]), KINDS["combination"])
+            for c in guide.combinations]
+    return [x for x in out if x[0] not in mapping.constructs]
+
+
 def rows(book: Workbook) -> list[list]:
     survey = apv.load(book)
     if survey is None:
         return []
     out = []
+    missing = _unmeasured(survey.mapping)
     for rnd in survey.rounds:
         results = apv.aggregate(book, survey, rnd.name)
         for unit in book.ordered():
@@ -35,6 +49,8 @@ def rows(book: Workbook) -> list[list]:
                 out.append([results.round, unit, name, depth, cid, construct.title, KINDS[construct.kind],
                             None if np.isnan(row["n"]) else int(row["n"]), _round(row["mean"], 1),
                             _round(row["share"], 4), results.status_text(unit, cid) or "vist"])
+            out += [[results.round, unit, name, depth, cid, title, kind, None, None, None, apv.NOT_MEASURED]
+                    for cid, title, kind in missing]
     return out
 
 

@@ -213,6 +213,8 @@ def _history(book: Workbook, history: list | None) -> tuple[list, str]:
 
 def withheld_text(results: apv.Results, unit: str, construct: str) -> str:
     """Why a figure is not shown, in words: the true reason."""
+    if not apv.measured(results, construct):
+        return apv.NOT_MEASURED_LEAD + "."
     status = results.table.at[(unit, construct), "status"]
     if status == apv.NO_ANSWERS:
         return "Ingen svar."
@@ -238,7 +240,7 @@ def _cell(results: apv.Results, unit: str, construct: str, notes: list[str]) -> 
 
 def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | None, int]:
     table, key = results.table, (unit, construct)  # .at: a row lookup costs a hundred times more
-    if table.at[key, "status"] != apv.SHOWN:
+    if not apv.measured(results, construct) or table.at[key, "status"] != apv.SHOWN:
         return None, 0
     return float(table.at[key, "share"]), int(table.at[key, "n"])
 
@@ -278,6 +280,8 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     notes: list[str] = []
 
     def figure(item, kind) -> Figure:
+        if not apv.measured(latest, item.id):  # the mapping has no question for it: said, never a KeyError
+            return Figure(item.id, item.short, kind, apv.NOT_MEASURED, None, "" if unit == root else "–", False, "")
         share, _n = _share(latest, unit, item.id)
         mine, mine_note = _cell(latest, unit, item.id, notes)
         theirs, their_note = ("", 0) if unit == root else _cell(latest, root, item.id, notes)
@@ -285,8 +289,8 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
         return Figure(item.id, item.short, kind, mine, share, theirs, markedly_higher(latest, unit, root, item.id),
                       change_text(c), c.direction if c else "", mine_note, their_note)
 
-    exposures = [figure(e, "exposure") for e in guide.exposures if e.get("apv_area") and e.id in latest.constructs]
-    resources = [figure(r, "resource") for r in guide.resources if r.id in latest.constructs]
+    exposures = [figure(e, "exposure") for e in guide.exposures if e.get("apv_area")]
+    resources = [figure(r, "resource") for r in guide.resources]
     return Apv(latest.round, previous.round if previous is not None else "", respondents, exposures, resources, notes)
 
 

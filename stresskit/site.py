@@ -149,8 +149,10 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
         history, note = [], broken_line(exc.problems)
     latest = history[-1] if history else None
     previous = history[-2] if len(history) > 1 else None
-    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None and e.id in latest.constructs]
-    constructs = [c.id for c in exposures] + [r.id for r in guide.resources if latest is not None and r.id in latest.constructs]
+    # the five exposure columns whenever there is a round; one the APV doesn't measure says so in every row
+    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None]
+    constructs = [c.id for c in exposures if apv.measured(latest, c.id)] + [
+        r.id for r in guide.resources if apv.measured(latest, r.id)]
     rows, cache, failed = [], {}, failures(runs)
     with Store(book.store_path) as store:
         everything = actions_module.for_unit(store)
@@ -158,6 +160,9 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
                       respondents(book, latest, unit), [])
             for e in exposures:
+                if not apv.measured(latest, e.id):
+                    row.exposures.append(("ikke målt", "w"))
+                    continue
                 status = latest.table.at[(unit, e.id), "status"]
                 if status == apv.SHOWN:
                     share = float(latest.table.at[(unit, e.id), "share"])
@@ -176,6 +181,9 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             row.followup = sum(actions_module.followup_due(a, today) for a in mine)
             row.failed = failed.get(unit, [])
             rows.append(row)
+    missing = [e.short for e in exposures if not apv.measured(latest, e.id)]
+    if missing and not note:
+        note = f"{apv.NOT_MEASURED_LEAD}: {', '.join(missing)}; i deres kolonne står «ikke målt»."
     return rows, exposures, note
 
 

@@ -475,7 +475,9 @@ def warnings(path: Path | str) -> list[str]:
 
     book = Workbook.open(path)
     survey = apv.load(book)
-    return apv.coded_to_parents(book, survey) if survey else []
+    if not survey:
+        return []
+    return apv.completion_notes(survey) + apv.coded_to_parents(book, survey) + apv.direction_warnings(survey)
 
 
 SKELETON = Path(__file__).parent / "skeleton"

@@ -5,7 +5,7 @@ from html import escape
 
 from .. import apv, charts
 from . import base
-from .apv import share_cell, shares
+from .apv import not_measured_note, share_cell, shares
 from .base import _guarded, _rating, full_report_only, note, show
 
 
@@ -79,9 +79,12 @@ class Page(base.Page):
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
             hr = f"{combo.hazard_ratio:.2f}".replace(".", ",") + " gange"
-            if results is None or cid not in results.constructs:
+            missing = apv.unmeasured_parts(results, combo.exposures)
+            if results is None or missing or not apv.measured(results, cid):
                 cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
-                remark = "APV'en måler ikke begge påvirkninger" if results is not None else "Ingen APV-data"
+                names = [self.guide.item("exposures", x).short.lower() for x in missing]
+                remark = ("Ingen APV-data" if results is None else
+                          f"Kræver {' og '.join(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
             else:
                 cells = share_cell(results, self.unit, cid)
                 if not self.is_institution:
@@ -109,11 +112,15 @@ class Page(base.Page):
             show(note("Der er endnu ingen APV-besvarelser at vise."))
             return
         ordered = [u for u in self.book.ordered() if u in units]
-        exposures = [e for e in self.guide.exposures if e.id in results.constructs]
+        exposures = [e for e in self.guide.exposures if e.apv_area]  # a column «ikke målt» for those the APV lacks
         values, notes_ = [], []
         for u in ordered:
             row_v, row_n = [], []
             for e in exposures:
+                if not apv.measured(results, e.id):
+                    row_v.append(None)
+                    row_n.append("ikke målt")
+                    continue
                 r = results.table.loc[(u, e.id)]
                 row_v.append(float(r["share"]) if r["status"] == apv.SHOWN else None)
                 row_n.append("" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult")
@@ -125,6 +132,8 @@ class Page(base.Page):
                             f"Andel udsat pr. enhed · APV-runde {results.round}",
                             "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
         show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
+        if not_measured_note(results, exposures):
+            show(not_measured_note(results, exposures))
 
 
 

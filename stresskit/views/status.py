@@ -8,6 +8,7 @@ from IPython.display import display
 from .. import apv, charts, forms, overblik
 from . import base
 from .base import _guarded, full_report_only, note, show
+from .apv import not_measured_note
 from .paavirkninger import exposure_ratings
 
 
@@ -128,7 +129,7 @@ class Page(base.Page):
         out = []
         for e, prevent in zip(self.guide.exposures, prevented):
             reasons = []
-            if results is not None and e.id in results.constructs:
+            if apv.measured(results, e.id):
                 row = results.table.loc[(self.unit, e.id)]
                 # markedly_higher is never true for the institution itself
                 if row["status"] == apv.SHOWN and (row["share"] >= overblik.HIGH_SHARE
@@ -165,6 +166,8 @@ class Page(base.Page):
             return ("<div class='sk-cards'><div class='sk-card'><h4>Påvirkninger, der fylder</h4>"
                     f"<p class='sk-muted'>{escape(HIGH_RULE)}</p>"
                     + listing(self._high_exposures(), "Ingen påvirkning opfylder reglen lige nu.")
+                    + not_measured_note(self.results(), [e for e in self.guide.exposures if e.apv_area],
+                                        "For dem bygger listen kun på dialogens vurdering.")
                     + "</div><div class='sk-card'><h4>Greb, der halter</h4>"
                     f"<p class='sk-muted'>{escape(WEAK_RULE)}</p>"
                     + listing(weak, "Ingen greb er vurderet endnu." if not any_rated else
