@@ -747,13 +747,15 @@ def check(book: Workbook) -> list[Problem]:
 
 
 def _fingerprint(book: Workbook) -> tuple:
-    """What the survey's figures depend on: the unit tree, the thresholds and the apv/ files as
-    they are now, by content (a file replaced within the same second by one of the same size
+    """What the survey's figures depend on: the unit tree, the thresholds and the apv/ files
+    (mapping, rounds, label files) as they are now, by content (a file replaced within the same second by one of the same size
     has another digest, where its mtime and size would not tell). sha256 reads well over
     1 GB/s here: a 100,000-row export costs a few milliseconds per look."""
     from .workbook import file_digest  # (local: keeps this change to the one function)
 
-    files = [book.root / "institution.yaml", book.apv_dir / MAPPING, *round_files(book)]
+    files = [book.root / "institution.yaml"]  # and every file in apv/: mapping, rounds, label files
+    if book.apv_dir.is_dir():
+        files += sorted(p for p in book.apv_dir.iterdir() if p.is_file())
     digests = []
     for p in files:
         try:

@@ -58,6 +58,7 @@ LABELS_SHEET = "Labels"  # SurveyXact's Excel export: sheets Dataset, Labels, Va
 def read_label_file(path: Path, name: str) -> ValueLabels:
     """Read a ``variable;value;label`` file, or the «Labels» sheet of SurveyXact's Excel export;
     raise InputError (file, row, what is expected)."""
+    tables.guard(path, name)  # size, rows and columns before anything is read
     if path.suffix.lower() == ".xlsx":
         return _parse(_sheet_rows(path, name), f"{name}, ark «{LABELS_SHEET}»")
     try:
@@ -121,6 +122,7 @@ def read_sav(path: Path, name: str) -> tuple[pd.DataFrame, ValueLabels]:
     """An SPSS file's answers as text cells ('' for empty or SPSS missing) and its value labels."""
     import pyreadstat
 
+    tables.guard(path, name)  # size, and the rows and columns the header declares, before reading
     try:
         frame, meta = pyreadstat.read_sav(str(path))
     except Exception as exc:  # pyreadstat raises its own errors for damaged files

@@ -198,9 +198,10 @@ def guard(path: Path, name: str) -> None:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         _guard_xlsx(path, name)
+    elif suffix == ".sav":
+        _guard_sav(path, name)
     elif suffix in (".csv", ".txt", ""):
         _guard_csv(path, name)
-    # any other format (an SPSS .sav) is held to the size on disk here; its reader bounds the rest
 
 
 def _guard_csv(path: Path, name: str) -> None:
@@ -216,6 +217,19 @@ def _guard_csv(path: Path, name: str) -> None:
     sep = separator(max(lines, key=len))
     columns = max(line.count(sep) for line in lines) + 1
     _limits(name, rows, columns)
+
+
+def _guard_sav(path: Path, name: str) -> None:
+    """An SPSS file's rows and columns as its header declares them (read without the data)."""
+    try:
+        import pyreadstat
+
+        _frame, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception:
+        return  # the reader says what is wrong with it
+    rows, columns = getattr(meta, "number_rows", None), getattr(meta, "number_columns", None)
+    if isinstance(rows, int) and isinstance(columns, int) and rows >= 0:
+        _limits(name, rows, columns)
 
 
 def _limits(where: str, rows: int, columns: int, declared: bool = False) -> None:

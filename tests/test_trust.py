@@ -233,3 +233,24 @@ def test_validate_and_run_refuse_a_huge_signals_file_quickly_and_in_little_memor
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
         assert says in done.stdout + done.stderr
         assert time.monotonic() - started < 30
+
+
+def test_an_spss_file_declaring_millions_of_rows_is_refused_before_reading(tmp_path):
+    """The SPSS header's case count (offset 80) says 10,000,000: refused from the header alone."""
+    import struct
+
+    import pandas as pd
+    import pyreadstat
+
+    from stresskit import labels
+    from stresskit.problems import InputError
+
+    path = tmp_path / "2026.sav"
+    pyreadstat.write_sav(pd.DataFrame({"Afdeling": ["Humaniora", "Naturvidenskab"], "q01": [3.0, 4.0]}), str(path))
+    data = bytearray(path.read_bytes())
+    assert data[:4] == b"$FL2" and struct.unpack_from("<i", data, 80)[0] == 2
+    struct.pack_into("<i", data, 80, 10_000_000)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as refused:
+        labels.read_sav(path, "apv/2026.sav")
+    assert str(refused.value) == "apv/2026.sav: filen har 10.000.000 rækker; stresskit læser højst 250.000."
