@@ -65,7 +65,7 @@ class Workbook:
             return book
 
         try:
-            key = (str(path), hashlib.sha256((Path(path) / INSTITUTION).read_bytes()).hexdigest())
+            key = (str(path), file_digest(Path(path) / INSTITUTION))
         except OSError:
             return read()  # no file to key on: read() says what is wrong
         return memo.once("workbook", key, read)
