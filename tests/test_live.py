@@ -350,3 +350,22 @@ def test_a_connection_that_sends_nothing_or_half_a_request_is_closed(server, sen
         started = time.monotonic()
         assert conn.recv(100) == b""  # closed by the server; a held connection times out here instead
         assert time.monotonic() - started < IDLE_SECONDS + 10
+
+
+def test_a_broken_survey_on_the_projector_shows_the_line_and_no_cell(tmp_path, page):
+    """A person's free-text answer in a cell that breaks the APV file must not reach a wall
+    screen: the live page shows the fixed line; the details are for stresskit validate."""
+    from corpus import FREE_TEXT, cell
+
+    book = copy_example(tmp_path / "example")
+    cell(3, 2, FREE_TEXT)(book)
+    started = present.serve(book, "hum", 1)
+    try:
+        present.wait_until_up(started)
+        page.goto(started.url)
+        page.wait_for_selector(".sk-message", timeout=SLOW)
+        body = page.inner_text("body")
+        assert "APV-filen har fejl – kør stresskit validate" in body
+        assert FREE_TEXT not in body and "række" not in body and "2026.csv" not in body and "Traceback" not in body
+    finally:
+        present.stop(started.proc)
