@@ -57,17 +57,23 @@ COMPLEMENT_SENSITIVE = "Skjult, så en mindre gruppe eller den enkeltes svar ikk
 
 
 def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
-             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None) -> dict[str, str]:
+             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None,
+             cheap: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
     itself are ``total[u]`` minus its children's totals. Units in ``hidden`` are withheld
     whatever their size (a figure linked to one withheld elsewhere) and protected like any other.
     ``exposed[u]``, for a sensitive measure, counts the exposed in u's subtree: no shown region
-    may then be exposed to the last person."""
+    may then be exposed to the last person. Units in ``cheap`` (the own groups of inner units,
+    «svar uden afdeling») are hidden before any aggregate: the unit's total is read first."""
     total = {u: int(n) for u, n in total.items()}  # exact costs outgrow int64 on large trees: Python ints
     free = {u: total[u] - (int(exposed[u]) if exposed is not None else 0) for u in total}  # not exposed
     order = _postorder(children, root)
-    big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
-    weight = {u: (total[u] * big * big if (u == root or not children[u]) else total[u] * big) + 1 for u in order}
+    big = (sum(total[u] for u in order) + 1) * (len(order) + 1)
+
+    def tier(u: str) -> int:  # the cost order: own groups, then aggregates, then leaves and the institution
+        return 1 if u in cheap else 3 if (u == root or not children[u]) else 2
+
+    weight = {u: total[u] * big ** tier(u) + 1 for u in order}
 
     def cap(m: int) -> int:
         return m if m < k else k
@@ -117,6 +123,19 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
             a, b = pointers[a]
             todo.append((c, b))
     return status
+
+
+def unlike_below(children: dict[str, list[str]], root: str, statuses: list[dict[str, str]]) -> set[str]:
+    """The units shown in ``statuses[0]`` (a combination) in whose subtree some unit is shown in
+    one of ``statuses`` (the combination, its two parts) and not in another: there the parts'
+    own figures would split the combination's region into groups it does not protect."""
+    def visible(status: dict[str, str], u: str) -> bool:
+        return status[u] in (SHOWN, NO_ANSWERS)
+
+    alike: dict[str, bool] = {}
+    for u in _postorder(children, root):
+        alike[u] = len({visible(s, u) for s in statuses}) == 1 and all(alike[c] for c in children[u])
+    return {u for u in alike if not alike[u] and statuses[0][u] == SHOWN}
 
 
 def _postorder(children: dict[str, list[str]], root: str) -> list[str]:
