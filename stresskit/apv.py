@@ -708,7 +708,8 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
         for part in construct.parts:
             linked |= {u for u in nodes if decided[part][u] not in (SHOWN, NO_ANSWERS)}
         if not construct.parts:
-            decided[cid] = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
+            status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
+            decided[cid] = _linked_reasons(status, nodes, resp_status, [])
             continue
         while True:  # a combination only where it and its parts are shown alike all the way down
             status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
@@ -716,7 +717,7 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
             if opened <= linked:
                 break
             linked |= opened
-        decided[cid] = status
+        decided[cid] = _linked_reasons(status, nodes, resp_status, [decided[p] for p in construct.parts])
     status = np.array([[decided[c][u] for c in cids] for u in nodes], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({
@@ -727,6 +728,21 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
     }, index=pd.MultiIndex.from_product([nodes, cids], names=["unit", "construct"]))
     return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive,
                    respondents, resp_status)
+
+
+def _linked_reasons(status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]) -> dict[str, str]:
+    """A figure withheld because a figure it builds on is withheld (the unit's respondent count, a
+    combination's part) gives that figure's reason: «færre end k» of its own would say that some
+    respondents skipped the questions, and with other figures that can pin a small group down."""
+    out = dict(status)
+    for u in nodes:
+        if status[u] in (SHOWN, NO_ANSWERS):
+            continue
+        linked = [counted[u]] + [p[u] for p in parts]
+        linked = [x for x in linked if x not in (SHOWN, NO_ANSWERS)]
+        if linked:
+            out[u] = SMALL if SMALL in linked else COMPLEMENT
+    return out
 
 
 def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:

@@ -20,8 +20,9 @@ c10 + c00 ≤ n[b] − e[b], and n[a] + n[b] − (c11 + c10 + c01 + c00) ≤ R.
 Every published figure of a unit is a sum over the atoms in its subtree: the respondent count;
 per measure n, and the exposed count e = share · n (for a combination n = the four cells, e =
 c11). Statuses are published too: «Ingen besvarelser» is 0, «færre end k» is at most k − 1, any
-other withheld reason at least k (stresskit says «færre end» exactly when it is so), and an own
-group's rows say that at least one respondent is coded there. Means are sums of scores over the
+other withheld reason at least k (stresskit says «færre end» exactly when it is so) — except for
+a figure withheld with one it builds on (the unit's respondent count, a combination's part),
+which gives that one's reason; and an own group's rows say that someone is coded there. Means are sums of scores over the
 same groups as n and are not modelled: a group whose n is protected protects its mean too.
 
 The groups checked: every atom, every unit's subtree, and every region of every measure's shown
@@ -35,7 +36,8 @@ A leak, for a group g and a measure m (k = min_group, k_m = the measure's thresh
   L2  g's exposed count in m is pinned to one value above 0 while g may hold fewer than k_m
       who answered m (the smallest n it can have is below k_m): a withheld figure of a small
       group is known. (Pinned at 0 says that nobody there reported it — what a shown 0 % says
-      for the larger group around it.)
+      for the larger group around it; and for an ordinary measure, a count that equals everyone in
+      g says what a shown 100 % says for the larger group around it, which DESIGN.md allows.)
   L3  m is sensitive, g may be non-empty, and in every solution everyone in g who answered m is
       exposed (the largest n − e is 0): each member's answer is known, however large g is.
 Bounds are exact: scipy.optimize.milp with every unknown integer (an LP relaxation's bounds are
@@ -197,8 +199,17 @@ class Model:
                 self._add(size, 0, 0)
             elif "færre end" in status:
                 self._add(size, 0, k - 1)
-            else:
+            elif not self._linked(node, mid):
                 self._add(size, k, np.inf)
+
+    def _linked(self, node: str, measure: str) -> bool:
+        """A figure withheld with a figure it builds on (the unit's respondent count, a combination's
+        part) gives that one's reason, so its own reason says nothing about its own size."""
+        if measure == RESPONDENTS:
+            return False
+        builds_on = [RESPONDENTS, *self.rnd.measures[measure].parts]
+        return any(self.rnd.figures[(node, b)][0] is None and not self.rnd.figures[(node, b)][2].startswith("Ingen")
+                   for b in builds_on)
         for node in self.rnd.parent:
             if node.endswith(OWN):
                 self._add(self.vector([node], [("R", 1)]), 1, np.inf)
@@ -302,13 +313,14 @@ def audit_round(rnd: Round, seed: int = 0) -> list[Leak]:
                         leaks.append(Leak(rnd.name, "L1", mid, label, tuple(sorted(atoms)), v))
                 continue
             count = model.vector(atoms, model.terms(mid, "e"))
+            free = model.vector(atoms, model.terms(mid, "free"))
             seen = values(count)
             if (len(seen) == 1 and next(iter(seen)) > 0 and (min(values(size)) < m.k or extreme(size, 1) < m.k)):
                 v = pinned(count)
-                if v is not None and v > 0:
+                everyone = not m.sensitive and values(free) == {0} and extreme(free, -1) == 0
+                if v is not None and v > 0 and not everyone:
                     leaks.append(Leak(rnd.name, "L2", mid, label, tuple(sorted(atoms)), v))
             if m.sensitive:
-                free = model.vector(atoms, model.terms(mid, "free"))
                 if (values(free) == {0} and (max(values(size)) > 0 or extreme(size, -1) > 0)
                         and extreme(free, -1) == 0):
                     leaks.append(Leak(rnd.name, "L3", mid, label, tuple(sorted(atoms))))
