@@ -473,3 +473,24 @@ def test_the_examples_exported_figures_pass_the_cross_measure_audit(example_expo
     own = [r for r in rows if r["Enhed-id"] == "undervisning:egen"]
     assert own and {r["Runde"] for r in own} == {"2026"} and {r["Overenhed-id"] for r in own} == {"undervisning"}
     assert {r["Status"] for r in own if r["Mål-id"] == figures.RESPONDENTS} == {"Skjult: færre end 5 svar"}
+
+
+def test_stress_sick_leave_follows_the_sensitive_threshold(tmp_path):
+    """Issue 19.5: sick leave is health data. Kantine (7 staff), Teknisk service (6) and Ledelse (7) showed
+    their signals on main (threshold 5); now every unit with fewer than min_group_sensitive staff is
+    withheld, says why in the overblik, and no group of fewer than 10 staff follows by subtraction."""
+    from stresskit import overblik, signals
+    book = Workbook.open(copy_example(tmp_path / "ex"))
+    assert book.min_group_sensitive == 10
+    for period in signals.periods(book):
+        for unit in ("kantine", "teknisk", "ledelse", "rengoering"):
+            assert signals.for_unit(book, unit, period) == {}
+            assert "helbredsoplysninger" in signals.withheld(book, unit, period)
+            assert f"mindst {book.min_group_sensitive} ansatte" in signals.withheld(book, unit, period)
+        parents = {u.id: u.parent for u in book.units.values()}
+        staff = {u: book.units[u].headcount - sum(book.units[c].headcount for c in book.children[u]) for u in parents}
+        shown = {u for u in parents if not signals.withheld(book, u, period)}
+        assert derivable_small_groups(parents, staff, shown, book.min_group_sensitive) == []
+        assert signals.for_unit(book, "service", period)  # 21 staff: shown, the sum of its three small units
+    note = overblik.summarize(book, "kantine").signals_note
+    assert "helbredsoplysninger" in note and "10 ansatte" in note
