@@ -631,6 +631,7 @@ class Results:
 
 
 OWN = ":egen"  # an own group's id: the inner unit's id and this (never a unit id: ids have no colon)
+OWN_NAME = "svar uden afdeling"  # how a report names an own group
 
 
 def own_group(unit_id: str) -> str:
@@ -766,7 +767,7 @@ def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
                 and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()]
         where = ", ".join(f"{book.unit_name(u)} ({n})" for u, n in placed.items())
         text = (f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
-                "De kan kun vises sammen med andre")
+                f"De vises som enhedens «{OWN_NAME}», hvor de er mindst {book.min_group}, og ellers kun sammen med andre")
         if lost:
             text += "; derfor skjules nogle tal for " + ", ".join(book.unit_name(u) for u in lost)
         out.append(text + ". Kod dem til den enhed, hvor de arbejder, hvis det er muligt.")

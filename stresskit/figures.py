@@ -23,7 +23,7 @@ HEADER = ["Runde", "Enhed-id", "Enhed", "Overenhed-id", "Niveau", "Mål-id", "M�
           "Følsomt", "Mindste gruppe", "Svar (n)", "Gennemsnit (0–100)", "Andel", "Status"]
 KINDS = {"exposure": "påvirkning", "resource": "ressource", "combination": "kombination"}
 RESPONDENTS = "besvarelser"
-OWN_NAME = "svar uden afdeling"
+OWN_NAME = apv.OWN_NAME
 SHOWN_WORD = "vist"
 
 

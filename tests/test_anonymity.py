@@ -494,3 +494,56 @@ def test_stress_sick_leave_follows_the_sensitive_threshold(tmp_path):
         assert signals.for_unit(book, "service", period)  # 21 staff: shown, the sum of its three small units
     note = overblik.summarize(book, "kantine").signals_note
     assert "helbredsoplysninger" in note and "10 ansatte" in note
+
+
+# --- respondents coded to an inner unit: its own group (issue 21.3) -------------------
+def test_respondents_coded_to_an_inner_unit_are_its_own_group():
+    """6 coded to a department itself, 20 and 12 in its teams: the 6 are shown as the department's «svar
+    uden afdeling», and the department's total (38) as well — every region is then empty or large. With
+    3 coded to it, the own group is «færre end 5» and one figure around it gives way; the audit agrees."""
+    parents = {"inst": None, "dept": "inst", "t1": "dept", "t2": "dept", "other": "inst"}
+    book = audit_cases.book_of(parents)
+    people = [("dept", 100.0, 0.0)] * 6 + [("t1", 0.0, 0.0)] * 20 + [("t2", 100.0, 0.0)] * 12 + [("other", 0.0, 0.0)] * 15
+    results = apv.aggregate(book, audit_cases.survey_of(people))
+    own = apv.own_group("dept")
+    assert results.respondents[own] == 6 and results.respondents["dept"] == 38
+    assert results.table.at[(own, "arbejdsmaengde"), "share"] == 1.0
+    assert apv.owner(own) == "dept" and apv.owner("dept") is None
+    rows = figures.rows_of(book, [results])
+    assert [r[:5] for r in rows if r[1] == own][0] == ["r", own, "dept – svar uden afdeling", "dept", 2]
+    few = apv.aggregate(book, audit_cases.survey_of(people[3:]))
+    assert few.respondent_status[own] == apv.SMALL and few.respondents_text(own) == "færre end 5 besvarelser"
+    # the 3 must lie in a shown region of at least 5: the smaller team gives way, the department's total stays
+    assert few.respondents["dept"] == 35 and few.respondents["t1"] == 20 and few.respondents["t2"] is None
+    assert cross.audit(audit_cases.published(book, audit_cases.survey_of(people[3:]))) == []
+
+
+def test_the_overblik_and_validate_name_the_own_group(tmp_path):
+    """Undervisning has 3 respondents coded to it itself in 2026: the overblik says so in its own words,
+    and validate's warning says where they are shown."""
+    from stresskit import overblik
+    book = Workbook.open(copy_example(tmp_path / "ex"))
+    line = overblik.summarize(book, "undervisning").apv.respondents
+    assert line == ("antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud; "
+                    "heraf svar uden afdeling: færre end 5 besvarelser")
+    assert "heraf" not in overblik.summarize(book, "hum").apv.respondents
+    [warning] = apv.coded_to_parents(book, apv.load(book))
+    assert "Undervisning (3)" in warning and "«svar uden afdeling», hvor de er mindst 5" in warning
+
+
+def test_the_index_legend_separates_the_three_reasons(tmp_path):
+    """Main's legend said «–» means no answers while withheld figures showed as «skjult» or «–» alike.
+    Now: «–» no answers, «under k» fewer than k, «skjult» hidden so small groups can't be worked out."""
+    import re
+    from datetime import date
+    from stresskit import site
+    book = Workbook.open(copy_example(tmp_path / "ex"))
+    html = site.index_page(book, book.ordered(), [], ["01_apv"], 1.0, "nu", today=date(2026, 11, 1))
+    legend = re.search(r"<p class='sk-legend'>(.*?)</p>", html, re.S).group(1)
+    assert "«–» betyder ingen svar" in legend and "«under 5»" in legend and "«under 10»" in legend
+    assert "«skjult» betyder skjult, så små grupper ikke kan regnes ud" in legend
+    row = re.search(r"Kommunikation</a></th>(.*?)</tr>", html, re.S).group(1)
+    cells = re.findall(r"<td class=w>([^<]*)</td>", row)
+    assert "under 5" in cells and "under 10" in cells and "skjult" not in cells  # 3 respondents: fewer than k
+    row = re.search(r"Administration</a></th>(.*?)</tr>", html, re.S).group(1)
+    assert set(re.findall(r"<td class=w>([^<]*)</td>", row)) == {"skjult"}  # hidden to protect Økonomi og løn
