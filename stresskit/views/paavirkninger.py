@@ -108,7 +108,8 @@ class Page(base.Page):
         if results is None:
             show(note("Der er endnu ingen APV-besvarelser at vise."))
             return
-        ordered = [u for u in self.book.ordered() if u in units]
+        # the units depth-first, each one's «svar uden afdeling» (respondents coded to it itself) under it
+        ordered = [u for u in results.respondents if (apv.owner(u) or u) in units]
         exposures = [e for e in self.guide.exposures if e.id in results.constructs]
         values, notes_ = [], []
         for u in ordered:
@@ -120,7 +121,8 @@ class Page(base.Page):
             values.append(row_v)
             notes_.append(row_n)
         depth = self.book.depth(self.unit)
-        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in ordered]
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) if apv.owner(u) is None
+                  else "    " * (self.book.depth(apv.owner(u)) + 1 - depth) + apv.OWN_NAME.capitalize() for u in ordered]
         show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
                             f"Andel udsat pr. enhed · APV-runde {results.round}",
                             "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
