@@ -8,7 +8,9 @@ Besides the units, a round has a row group for each inner unit that respondents 
 itself: its own group («svar uden afdeling», id ``<unit>:egen``, under the unit). Every inner
 unit without such rows has no respondents coded to it itself. «Overenhed-id» gives the tree;
 «Følsomt» and «Mindste gruppe» whether the measure is sensitive and the threshold it follows; «Kombination af» a combination's two
-measures: its n counts those who answered both, its share those exposed to both.
+measures: its n counts those who answered both, its share those exposed to both. (The reports
+print a combination's share, not its n; the n is here so that an audit works with exact counts,
+which can only make it stricter — tests/audit.py finds nothing to derive from it either.)
 """
 from __future__ import annotations
 

@@ -25,9 +25,10 @@ a figure withheld with one it builds on (the unit's respondent count, a combinat
 which gives that one's reason; and an own group's rows say that someone is coded there. Means are sums of scores over the
 same groups as n and are not modelled: a group whose n is protected protects its mean too.
 
-The groups checked: every atom, every unit's subtree, and every region of every measure's shown
-units (a shown unit's subtree minus the subtrees of its nearest shown descendants) — each for
-every measure, so a group that one measure's figures isolate is checked in all the others.
+The groups checked: every atom, every unit's subtree (so every withheld figure), every region of
+every measure's shown units (a shown unit's subtree minus the subtrees of its nearest shown
+descendants), and the overlap and the differences of any two such regions — each for every
+measure, so a group that one measure's figures isolate is checked in all the others.
 
 A leak, for a group g and a measure m (k = min_group, k_m = the measure's threshold):
   L1  g's respondent count is pinned to one value in 1..k−1: a group of fewer than k is
@@ -123,6 +124,7 @@ class Model:
         kids = {u: [v for v, p in parent.items() if p == u] for u in parent}
         self.k = rnd.measures[RESPONDENTS].k
         self.atoms = [u for u in parent if not kids[u]]
+        self.position = {a: i for i, a in enumerate(self.atoms)}
         self.root = next(u for u, p in parent.items() if not p)
         self.plain = [m for m in rnd.measures.values() if m.id != RESPONDENTS and not m.parts]
         self.combos = [m for m in rnd.measures.values() if m.parts]
@@ -141,7 +143,7 @@ class Model:
         self._published()
 
     def var(self, atom: str, name: str) -> int:
-        return self.atoms.index(atom) * self.per_atom + self.offset[name]
+        return self.position[atom] * self.per_atom + self.offset[name]
 
     def vector(self, atoms, terms) -> np.ndarray:
         """Σ over atoms of Σ coefficient · unknown, terms = [(name, coefficient)]."""
@@ -256,6 +258,13 @@ class Model:
                 region = frozenset(set(self.below[u]) - covered)
                 if region:
                     out.setdefault(region, f"region {u} ({m})")
+        # where one measure's regions cut another's: their overlaps and what is left of each
+        regions = [(g, label) for g, label in out.items() if label.startswith("region")]
+        for g, a in regions:
+            for h, b in regions:
+                for part, how in ((g & h, f"{a} ∩ {b}"), (g - h, f"{a} − {b}")):
+                    if part:
+                        out.setdefault(frozenset(part), how)
         return out
 
     def _under(self, v, u) -> bool:
