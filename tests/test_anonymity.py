@@ -547,3 +547,32 @@ def test_the_index_legend_separates_the_three_reasons(tmp_path):
     assert "under 5" in cells and "under 10" in cells and "skjult" not in cells  # 3 respondents: fewer than k
     row = re.search(r"Administration</a></th>(.*?)</tr>", html, re.S).group(1)
     assert set(re.findall(r"<td class=w>([^<]*)</td>", row)) == {"skjult"}  # hidden to protect Økonomi og løn
+
+
+def test_recommendation_3s_combinations_are_what_export_figures_publishes(monkeypatch, example_export):
+    """Every combination share rec. 3 prints for Humaniora and for the institution is the exported share
+    (rounded as printed); each withheld one is withheld in the file too, and the unit's report says why
+    the institution's is withheld."""
+    import re
+    from stresskit.views import base, paavirkninger
+    book_dir, out = example_export
+    rows = cross.read(out)
+    latest = max(r["Runde"] for r in rows)
+    exported = {(r["Enhed-id"], r["Mål"]): r for r in rows if r["Runde"] == latest and r["Art"] == "kombination"}
+    seen = []
+    monkeypatch.setattr(base, "display", lambda obj: seen.append(getattr(obj, "data", "")))
+    paavirkninger.open(book_dir, "hum", "report").combinations()
+    html = "".join(x for x in seen if isinstance(x, str))
+    table = re.findall(r"<tr><th scope='row'>([^<]+)</th>(.*?)</tr>", html)
+    assert len(table) == 4
+    for title, cells in table:
+        values = re.findall(r"<td class='sk-num[^']*'>([^<]*)</td>", cells)[:2]  # Humaniora, the institution
+        for unit, value in zip(("hum", "fjordby"), values):
+            row = exported[(unit, title.replace("&amp;", "&"))]
+            if row["Status"] == "vist":
+                assert value == f"{float(row['Andel'].replace(',', '.')) * 100:.0f}\u00a0%", (unit, title)
+            else:
+                assert value == "skjult" and not row["Andel"], (unit, title)
+        if exported[("fjordby", title)]["Status"] != "vist":
+            assert "Hele institutionen: skjult" in cells
+    assert any(exported[("fjordby", t)]["Status"] != "vist" for t, _ in table)  # vold's combinations, here

@@ -84,9 +84,11 @@ class Page(base.Page):
                 remark = "APV'en måler ikke begge påvirkninger" if results is not None else "Ingen APV-data"
             else:
                 cells = share_cell(results, self.unit, cid)
+                remark = results.status_text(self.unit, cid)
                 if not self.is_institution:
                     cells += share_cell(results, self.book.root_unit, cid)
-                remark = results.status_text(self.unit, cid)
+                    theirs = results.status_text(self.book.root_unit, cid)
+                    remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
             rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
         remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
         rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
@@ -95,7 +97,8 @@ class Page(base.Page):
              f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
              f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
              f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
-             f"{self.book.min_group_sensitive} svar.</p>")
+             f"{self.book.min_group_sensitive} svar, og en kombination vises kun, hvor den og dens to påvirkninger "
+             "vises for de samme enheder, så et skjult tal ikke kan regnes ud.</p>")
 
     @_guarded
     def heatmap(self) -> None:
