@@ -708,17 +708,14 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
         linked = set(uncounted)
         for part in construct.parts:
             linked |= {u for u in nodes if decided[part][u] not in (SHOWN, NO_ANSWERS)}
-        if not construct.parts:
-            status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
-            decided[cid] = _linked_reasons(status, nodes, resp_status, [])
-            continue
+        parts = [decided[p] for p in construct.parts]
         while True:  # a combination only where it and its parts are shown alike all the way down
             status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
-            opened = anonymity.unlike_below(children, root, [status, *(decided[p] for p in construct.parts)])
+            opened = anonymity.unlike_below(children, root, [status, *parts]) if parts else set()
             if opened <= linked:
                 break
             linked |= opened
-        decided[cid] = _linked_reasons(status, nodes, resp_status, [decided[p] for p in construct.parts])
+        decided[cid] = _linked_reasons(status, nodes, resp_status, parts)
     status = np.array([[decided[c][u] for c in cids] for u in nodes], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({
