@@ -19,11 +19,15 @@ c10 + c00 ≤ n[b] − e[b], and n[a] + n[b] − (c11 + c10 + c01 + c00) ≤ R.
 
 Every published figure of a unit is a sum over the atoms in its subtree: the respondent count;
 per measure n, and the exposed count e = share · n (for a combination n = the four cells, e =
-c11). Statuses are published too: «Ingen besvarelser» is 0, «færre end k» is at most k − 1, any
-other withheld reason at least k (stresskit says «færre end» exactly when it is so) — except for
-a figure withheld with one it builds on (the unit's respondent count, a combination's part),
-which gives that one's reason; and an own group's rows say that someone is coded there. Means are sums of scores over the
-same groups as n and are not modelled: a group whose n is protected protects its mean too.
+c11; the file's four decimals give e exactly for n below 5,000). Statuses are published too:
+«Ingen besvarelser» is 0, «færre end k» is at most k − 1, and any other withheld reason is at
+least k — except for a figure withheld with one it builds on (the unit's respondent count, a
+combination's part), which gives that one's reason and so says nothing of its own size. An own
+group's rows say that someone is coded there. Means are sums of scores over the same groups as
+n and are not modelled: a group whose n is protected protects its mean too. Not modelled either:
+that two combinations sharing a part must come from one three-way table per atom (the audit is
+then, if anything, a little more lenient than a reader could be; no measure of the example has
+three combinations on one atom that this would tighten in practice).
 
 The groups checked: every atom, every unit's subtree (so every withheld figure), every region of
 every measure's shown units (a shown unit's subtree minus the subtrees of its nearest shown
@@ -42,8 +46,10 @@ A leak, for a group g and a measure m (k = min_group, k_m = the measure's thresh
   L3  m is sensitive, g may be non-empty, and in every solution everyone in g who answered m is
       exposed (the largest n − e is 0): each member's answer is known, however large g is.
 Bounds are exact: scipy.optimize.milp with every unknown integer (an LP relaxation's bounds are
-too wide to prove a leak closed). A pool of integer solutions found along the way settles most
-questions without a solve: a value that differs between two solutions is not pinned.
+too wide to prove a leak closed). The LP relaxation is solved first, and its answer is taken only
+when its optimal vertex is already integer (then it is the integer optimum too). A pool of
+integer solutions found along the way settles most questions without a solve: a value that
+differs between two solutions is not pinned.
 """
 from __future__ import annotations
 
