@@ -25,9 +25,8 @@ least k — except for a figure withheld with one it builds on (the unit's respo
 combination's part), which gives that one's reason and so says nothing of its own size. An own
 group's rows say that someone is coded there. Means are sums of scores over the same groups as
 n and are not modelled: a group whose n is protected protects its mean too. Not modelled either:
-that two combinations sharing a part must come from one three-way table per atom (the audit is
-then, if anything, a little more lenient than a reader could be; no measure of the example has
-three combinations on one atom that this would tighten in practice).
+that two combinations sharing a part must come from one three-way table per atom: a reader who
+used that could narrow some ranges further than this audit does.
 
 The groups checked: every atom, every unit's subtree (so every withheld figure), every region of
 every measure's shown units (a shown unit's subtree minus the subtrees of its nearest shown
