@@ -51,7 +51,6 @@ def tree(units: int, rng: random.Random) -> tuple[dict, dict]:
 def cross_measure(trees: int) -> None:
     import audit
     import audit_cases
-    rng = random.Random(2026)
     for label, rule in (("before (main's rule)", audit_cases.old_rule), ("after", contextlib.nullcontext)):
         rng = random.Random(2026)
         leaky = leaks = 0
