@@ -276,6 +276,9 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     n, headcount = latest.respondents[unit], book.units[unit].headcount
     if n is not None and headcount:
         respondents += f" af {headcount} ansatte ({apv.percent(n / headcount)})"
+    own = apv.own_group(unit)
+    if own in latest.respondents:  # respondents coded to the unit itself, not to a unit below it
+        respondents += f"; heraf {apv.OWN_NAME}: {latest.respondents_text(own)}"
 
     notes: list[str] = []
 

@@ -139,6 +139,13 @@ def respondents(book: Workbook, results, unit: str) -> str:
     return f"under {results.k}" if results.respondent_status[unit] == apv.SMALL else "skjult"
 
 
+def withheld_word(results, status: str, construct: str) -> str:
+    """An index cell without a figure, each reason its own word (the legend explains them)."""
+    if status == apv.NO_ANSWERS:
+        return "–"
+    return f"under {results.threshold(construct)}" if status == apv.SMALL else "skjult"
+
+
 def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
     """One row per unit; also the exposures in column order and why there are no APV figures ('' when there are)."""
     guide = guide_module.default()
@@ -168,7 +175,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                     share = float(latest.table.at[(unit, e.id), "share"])
                     row.exposures.append((f"{share * 100:.0f}", attention(share)))
                 else:
-                    row.exposures.append(("–" if status == apv.NO_ANSWERS else "skjult", "w"))
+                    row.exposures.append((withheld_word(latest, status, e.id), "w"))
             if previous is not None:
                 counts = trend.direction_counts(previous, latest, unit, constructs)
                 row.better, row.worse = counts[trend.BETTER], counts[trend.WORSE]

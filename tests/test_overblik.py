@@ -109,7 +109,7 @@ def test_withheld_figures_say_the_true_reason(book):
     assert small.apv.respondents == "færre end 5 besvarelser"
     assert {(f.unit, f.unit_note) for f in small.apv.exposures} == {("skjult", 1), ("skjult", 2)}
     assert small.apv.notes == ["Skjult: færre end 5 svar.", "Skjult: færre end 10 svar."]  # 10 for harassment and violence
-    assert small.signals == [] and small.signals_note.startswith("Stresssignalerne vises ikke for en enhed med færre end 5 ansatte")
+    assert small.signals == [] and "kun for enheder med mindst 10 ansatte" in small.signals_note
     hidden = overblik.summarize(book, "adm", today=TODAY)
     assert hidden.apv.respondents == "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
     assert "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden." in hidden.apv.notes
