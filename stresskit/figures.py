@@ -52,8 +52,9 @@ def rows(book: Workbook) -> list[list]:
 def rows_of(book: Workbook, rounds: list[apv.Results]) -> list[list]:
     """The published rows of already anonymised rounds."""
     out = []
+    # What no round measures is not in the mapping; a round that did not ask an item keeps no row for it.
+    missing = _unmeasured({cid for results in rounds for cid in results.constructs})
     for results in rounds:
-        missing = _unmeasured(results.constructs)
         for node in results.respondents:  # the units depth-first, each own group under its unit
             unit = apv.owner(node)
             if unit is None:

@@ -95,6 +95,9 @@ class Round:
     figures: dict = field(default_factory=dict)    # (node, measure) -> (n or None, share or None, status)
 
 
+NOT_MEASURED = "ikke målt i jeres APV"
+
+
 def read(path: Path | str) -> list[dict]:
     """The rows of an exported .csv (as stresskit writes it: semicolons, decimal commas)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
@@ -108,6 +111,8 @@ def _number(text: str) -> float | None:
 def rounds(rows: list[dict]) -> list[Round]:
     out: dict[str, Round] = {}
     for r in rows:
+        if r["Status"] == NOT_MEASURED:  # states that the APV has no such measure: no figure, no constraint
+            continue
         rnd = out.setdefault(r["Runde"], Round(r["Runde"]))
         node = r["Enhed-id"]
         rnd.parent[node] = r["Overenhed-id"]

@@ -394,7 +394,8 @@ def test_signals_of_a_parent_without_a_row_count_only_the_staff_behind_its_rows(
     from stresskit import signals
     root = copy_example(tmp_path / "ex")
     text = (root / "institution.yaml").read_text(encoding="utf-8")
-    (root / "institution.yaml").write_text(text.replace("headcount: 14", "headcount: 15", 1), encoding="utf-8")
+    text = text.replace("headcount: 14", "headcount: 15", 1).replace("headcount: 136", "headcount: 137", 1)  # the root holds adm
+    (root / "institution.yaml").write_text(text, encoding="utf-8")
     book = Workbook.open(root)
     assert book.units["adm"].headcount == 15
     for period in signals.periods(book):
