@@ -168,7 +168,8 @@ class Progress:
             bits.append(f"svar fra {self.units[0]} af {self.units[1]} enheder")
         for whose, answered, total in self.shared:
             bits.append(f"{whose}: {answered} af {total} besvaret")
-        return "; ".join(bits)
+        text = "; ".join(bits)
+        return text[:1].upper() + text[1:]
 
     @property
     def text(self) -> str:
@@ -428,7 +429,7 @@ def progress(book: Workbook, unit: str, store: Store, everything: list, today: d
             if q not in own_q:
                 label = shared.shared_label(book, unit, q.scope)
                 hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
-                counts = others.setdefault(label[0].upper() + label[1:], [0, 0])
+                counts = others.setdefault(label, [0, 0])
                 counts[0] += hit
                 counts[1] += 1
         per_unit = [q for q in questions if q.scope == guide_module.UNIT]
@@ -482,6 +483,8 @@ def task_counts(items: list, today: date) -> dict[str, int]:
 
 
 def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
+    """One row of the page; the whose column names a unit above only when it is not the institution
+    (the institution's rows stand under their own heading)."""
     status = actions_module.STATUSES.get(a.status, a.status)
     if a.is_agreement:
         when = day(a.review)
@@ -495,7 +498,7 @@ def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
         elif actions_module.followup_due(a, today):
             status += f"; opfølgning nu (aftalt {day(a.followup)})"
     return ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
-                      "" if a.unit == unit else book.unit_name(a.unit), when, day(a.followup) or a.followup_text,
+                      "" if a.unit in (unit, book.root_unit) else book.unit_name(a.unit), when, day(a.followup) or a.followup_text,
                       status, a.overdue(today) or a.review_due(today), actions_module.followup_due(a, today),
                       a.is_agreement)
 
