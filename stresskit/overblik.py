@@ -9,8 +9,8 @@ signals) and from the answers and actions in the store.
 Shared and own (stresskit.shared): every question is answered per unit, per AMO group or once
 for the institution (``scope`` in the content file). Progress on a recommendation counts only
 what the unit itself can act on: the questions it answers itself, answered (notes and action
-fields don't count; an answer whose option is marked ``progress: false``, «Mangler kontakt», is
-no progress; a stress signal counts as recorded when signals.csv has it for the unit or a unit
+fields don't count; an answer whose option is marked ``progress: false`` — «Mangler kontakt», a
+phase «Ikke startet» — is no progress; a stress signal counts as recorded when signals.csv has it for the unit or a unit
 below). The answers the institution or the unit's AMO group gives for it are shown beside, as
 «fælles», and never counted; a recommendation the unit has no questions of its own in is
 SHARED. For the institution itself, its own answers count, and the units below that have
@@ -36,6 +36,7 @@ The next steps, from the unit's own situation first, in this order, at most thre
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,8 +64,8 @@ RULES = {
                "to andele). Det vurderes kun, hvor begge tal vises."),
     "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
     "progress": ("Fremdrift tæller kun det, enheden selv kan gøre noget ved: hvor mange af de spørgsmål, enheden "
-                 "selv besvarer, der er besvaret (noter og opgaver tæller ikke, «Mangler kontakt» er ikke fremdrift, "
-                 "og stresssignalerne tæller, når signalfilen har tal for enheden). Svar, som institutionen eller "
+                 "selv besvarer, der er besvaret (noter og opgaver tæller ikke, «Mangler kontakt» og en APV-fase «Ikke "
+                 "startet» er ikke fremdrift, og stresssignalerne tæller, når signalfilen har tal for enheden). Svar, som institutionen eller "
                  "arbejdsmiljøgruppen giver én gang for alle (aftalerne, samarbejdet, snitfladen til SU/MED), står "
                  "som «fælles» ved siden af og tæller ikke med; ◇ Fælles: anbefalingen har ingen spørgsmål, enheden "
                  "selv besvarer."),
@@ -78,7 +79,7 @@ RULES = {
 }
 INSTITUTION_RULES = {
     "progress": ("Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "
-                 "institutionen selv (noter og opgaver tæller ikke, «Mangler kontakt» er ikke fremdrift), og hvor "
+                 "institutionen selv (noter og opgaver tæller ikke, «Mangler kontakt» og «Ikke startet» er ikke fremdrift), og hvor "
                  "mange af enhederne under den der har besvaret de spørgsmål, hver enhed besvarer for sig."),
     "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
               "påvirkning (mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; enheder, hvor "
@@ -364,10 +365,11 @@ def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
     return rows, latest, periods[-2] if len(periods) > 1 else "", ""
 
 
-def counted_questions(recommendation: str) -> list:
+@functools.lru_cache(maxsize=None)
+def counted_questions(recommendation: str) -> tuple:
     """The questions progress counts: a recommendation's questions except notes and action fields."""
-    return [q for f in guide_module.default().forms.values() if f.recommendation == recommendation
-            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter"]
+    return tuple(q for f in guide_module.default().forms.values() if f.recommendation == recommendation
+            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter")
 
 
 def answered(value) -> bool:
@@ -379,28 +381,24 @@ def progressed(question, value) -> bool:
     return answered(value) and not (isinstance(value, str) and value in question.no_progress)
 
 
-_SIGNALS_SEEN: dict = {}
-
-
-def recorded_signals(book: Workbook, unit: str) -> set[str]:
-    """The signal questions (apv.signal.<measure>) that signals.csv answers for the unit: a figure in
+def recorded_signals(book: Workbook) -> dict[str, set[str]]:
+    """Per unit, the signal questions (apv.signal.<measure>) that signals.csv answers for it: a figure in
     its latest period for the unit or a unit below. Only that a figure exists is used, never its value."""
     try:
         rows, problems = signals.read(book)
     except InputError:
-        return set()
+        return {}
     if problems:
-        return set()
-    key = (id(book), id(rows))  # signals.read returns the same rows while the file is unchanged
-    if key not in _SIGNALS_SEEN:
-        seen: dict[str, set] = {}
-        for u, values in rows.items():
-            if u in book.units:
-                for a in book.ancestors(u):
-                    seen.setdefault(a, set()).update(f"apv.signal.{m}" for m in values)
-        _SIGNALS_SEEN.clear()
-        _SIGNALS_SEEN[key] = (book, rows, seen)
-    return _SIGNALS_SEEN[key][2].get(unit, set())
+        return {}
+    seen: dict[str, set] = {}
+    for u, values in rows.items():
+        if u in book.units:
+            for a in book.ancestors(u):
+                seen.setdefault(a, set()).update(f"apv.signal.{m}" for m in values)
+    return seen
+
+
+SIGNALS_KEY = " signals"  # in progress's cache beside the holders' answers (no store key has a space)
 
 
 def progress(book: Workbook, unit: str, store: Store, everything: list, today: date,
@@ -418,22 +416,26 @@ def progress(book: Workbook, unit: str, store: Store, everything: list, today: d
     mine = own(unit, everything)
     is_root = unit == book.root_unit
     below = [u for u in book.subtree(unit) if u != unit] if is_root else []
-    signals_here = recorded_signals(book, unit)
+    if SIGNALS_KEY not in cache:  # signals.csv read once for all the units summarised with this cache
+        cache[SIGNALS_KEY] = recorded_signals(book)
+    recorded = cache[SIGNALS_KEY]
+    signals_here = recorded.get(unit, set())
     out = []
     for rec in guide.recommendations:
         questions = counted_questions(rec.id)
         own_q = [q for q in questions if shared.is_own(book, unit, q)]
+        own_ids = {q.id for q in own_q}
         done = sum(1 for q in own_q if progressed(q, given(unit).get(q.id)) or q.id in signals_here)
         others: dict[str, list] = {}
         for q in questions:
-            if q not in own_q:
+            if q.id not in own_ids:
                 label = shared.shared_label(book, unit, q.scope)
                 hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
                 counts = others.setdefault(label, [0, 0])
                 counts[0] += hit
                 counts[1] += 1
         per_unit = [q for q in questions if q.scope == guide_module.UNIT]
-        rolled = sum(1 for u in below if any(progressed(q, given(u).get(q.id)) or q.id in recorded_signals(book, u)
+        rolled = sum(1 for u in below if any(progressed(q, given(u).get(q.id)) or q.id in recorded.get(u, ())
                                              for q in per_unit)) if per_unit else 0
         tasks = [a for a in mine if a.recommendation == rec.id and not a.is_agreement]
         agreements = [a for a in mine if a.recommendation == rec.id and a.is_agreement]
