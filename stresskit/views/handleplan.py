@@ -205,7 +205,7 @@ class Page(base.Page):
         for u in units:
             cells = []
             for p in overblik.progress(self.book, u, self.store, everything, today, cache):
-                bits = [p.answered_text]
+                bits = [escape(p.answered_text)]  # it names an AMO group: user text
                 if p.open:
                     bits.append("1 åben opgave" if p.open == 1 else f"{p.open} åbne opgaver")
                 if p.overdue:
