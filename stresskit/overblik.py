@@ -32,7 +32,8 @@ The next steps, from the unit's own situation first, in this order, at most thre
    below «delvist» on average), or with no greb rated yet;
 4. on the institution's page: the units whose contact is «mangler» and that have no task to get it;
 5. the first recommendation of the unit's own not started (nothing answered and no action);
-6. only then the institution's: its oldest overdue task, or agreement due for review.
+6. only when the unit has none of these: the institution's oldest overdue task, or agreement due for
+   review (the page flags them in the institution's line anyway).
 """
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ from .workbook import Workbook, broken_line
 MAX_ACTIONS = 6        # action rows on the page; the rest are counted
 MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
-MAX_INSTITUTION = 3    # the institution's lines on a unit's page; the rest are counted
+MAX_INSTITUTION = 2    # the institution's entries named on a unit's page (due first); the rest are counted
 HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution's share
 GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
 NOT_STARTED, STARTED, DONE, SHARED = "not_started", "started", "done", "shared"
@@ -63,19 +64,15 @@ RULES = {
                "sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
                "to andele). Det vurderes kun, hvor begge tal vises."),
     "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
-    "progress": ("Fremdrift tæller kun det, enheden selv kan gøre noget ved: hvor mange af de spørgsmål, enheden "
-                 "selv besvarer, der er besvaret (noter og opgaver tæller ikke, «Mangler kontakt» og en APV-fase «Ikke "
-                 "startet» er ikke fremdrift, og stresssignalerne tæller, når signalfilen har tal for enheden). Svar, som institutionen eller "
-                 "arbejdsmiljøgruppen giver én gang for alle (aftalerne, samarbejdet, snitfladen til SU/MED), står "
-                 "som «fælles» ved siden af og tæller ikke med; ◇ Fælles: anbefalingen har ingen spørgsmål, enheden "
-                 "selv besvarer."),
-    "tasks": ("Opgaver har en frist og er forsinkede, når den er passeret. IGLO-planens punkter (anbefaling 6) er "
-              "aftaler om, hvem der gør hvad på hvilket niveau, med en dato, hvor de skal drøftes igen; de bliver "
-              "aldrig forsinkede. Enhedens egne opgaver og aftaler tælles for sig, institutionens for sig."),
-    "steps": ("Næste skridt vælges ud fra enhedens egen situation, i denne rækkefølge: en forsinket opgave; en "
-              "aftale, der skal drøftes igen; en høj påvirkning (markant højere end institutionen eller mindst "
-              "halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; den første anbefaling, enheden "
-              "selv skal besvare, der ikke er startet; først derefter institutionens forsinkede opgaver og aftaler."),
+    "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og en "
+                 "APV-fase «Ikke startet» er ikke fremdrift; stresssignalerne tæller, når signalfilen har tal for "
+                 "enheden). Det, institutionen eller arbejdsmiljøgruppen besvarer én gang for alle, står som «fælles» "
+                 "og tæller ikke med (◇: anbefalingen har kun fælles spørgsmål)."),
+    "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler med en dato for ny "
+              "drøftelse og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
+    "steps": ("Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
+              "påvirkning (markant højere end institutionen eller mindst halvdelen udsat) med et svagt eller ikke "
+              "vurderet greb; den første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
 }
 INSTITUTION_RULES = {
     "progress": ("Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "
@@ -167,8 +164,9 @@ class Progress:
                         + (" for institutionen selv" if self.units[1] else ""))
         if self.units[1]:
             bits.append(f"svar fra {self.units[0]} af {self.units[1]} enheder")
-        for whose, answered, total in self.shared:
-            bits.append(f"{whose}: {answered} af {total} besvaret")
+        if self.shared:  # «fælles for arbejdsmiljøgruppen: 1 af 13, for institutionen: 5 af 7 besvaret»
+            bits.append(", ".join(f"{whose if i == 0 else whose.replace('fælles ', '')}: {answered} af {total}"
+                                  for i, (whose, answered, total) in enumerate(self.shared)) + " besvaret")
         text = "; ".join(bits)
         return text[:1].upper() + text[1:]
 
@@ -197,6 +195,7 @@ class ActionLine:
     overdue: bool                # a task past its deadline, or an agreement past its review date
     followup_due: bool
     agreement: bool = False
+    brief: str = ""              # the measure cut shorter, for a line of running text
 
 
 @dataclass
@@ -429,7 +428,8 @@ def progress(book: Workbook, unit: str, store: Store, everything: list, today: d
         others: dict[str, list] = {}
         for q in questions:
             if q.id not in own_ids:
-                label = shared.shared_label(book, unit, q.scope)
+                label = ("fælles for arbejdsmiljøgruppen" if shared.holder_of(book, unit, q).startswith(shared.GROUP_PREFIX)
+                         else shared.FOR_INSTITUTION)
                 hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
                 counts = others.setdefault(label, [0, 0])
                 counts[0] += hit
@@ -490,8 +490,7 @@ def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
     status = actions_module.STATUSES.get(a.status, a.status)
     if a.is_agreement:
         when = day(a.review)
-        status = (f"Skal drøftes igen (aftalt til {when})" if a.review_due(today)
-                  else f"Aftale; drøftes igen {when}" if when else "Aftale; ingen dato for ny drøftelse")
+        status = "Aftale, skal drøftes igen" if a.review_due(today) else "Aftale"  # the date stands beside it
         when = when or "ingen dato"
     else:
         when = day(a.deadline) or a.deadline_text or "ingen frist"
@@ -502,7 +501,7 @@ def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
     return ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
                       "" if a.unit in (unit, book.root_unit) else book.unit_name(a.unit), when, day(a.followup) or a.followup_text,
                       status, a.overdue(today) or a.review_due(today), actions_module.followup_due(a, today),
-                      a.is_agreement)
+                      a.is_agreement, short(a.measure, MAX_TEXT // 2))
 
 
 def _actions(book: Workbook, unit: str, items: list, today: date, limit: int = MAX_ACTIONS) -> tuple[list[ActionLine], int]:
@@ -538,9 +537,11 @@ def _steps(book: Workbook, unit: str, store: Store, figures: Apv | None, everyth
     steps = [_overdue_step(book, unit, mine, today), _review_step(book, unit, mine, today),
              _exposure_step(store, unit, figures),
              _contact_step(book, store, everything) if unit == book.root_unit else "",
-             f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else "",
-             _overdue_step(book, unit, theirs, today) or _review_step(book, unit, theirs, today)]
-    return [s for s in steps if s][:MAX_STEPS]
+             f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else ""]
+    steps = [s for s in steps if s]
+    if not steps:  # only when the unit has nothing of its own: the institution's (also flagged on the page)
+        steps = [s for s in (_overdue_step(book, unit, theirs, today), _review_step(book, unit, theirs, today)) if s]
+    return steps[:MAX_STEPS]
 
 
 def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
