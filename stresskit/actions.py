@@ -210,7 +210,8 @@ def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> Markup:
 PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning (tiltag)"),
                 ("responsible", "Ansvarlig"), ("deadline", "Gennemføres senest"), ("followup", "Følges op"),
                 ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
-                ("recommendation", "Fra anbefaling")]
+                ("recommendation", "Fra anbefaling"), ("kind", "Type")]
+KINDS = {False: "Opgave", True: "Aftale"}  # an agreement's «Følges op» (or, without one, its deadline) is its review date
 
 
 def by_priority(items: list[Action]) -> list[Action]:
@@ -232,7 +233,7 @@ def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
                      "followup": iso_date(a.followup) or a.followup_text or None,
                      "priority": PRIORITIES.get(a.priority, a.priority), "status": STATUSES.get(a.status, a.status),
                      "level": titles.get(a.level, ""), "phase": titles.get(a.phase, ""),
-                     "recommendation": recs.get(a.recommendation, "")})
+                     "recommendation": recs.get(a.recommendation, ""), "kind": KINDS[a.is_agreement]})
     return rows
 
 
