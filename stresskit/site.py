@@ -95,10 +95,11 @@ class Row:
     worse: int = 0
     compared: int = 0
     progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
-    open: int = 0
-    overdue: int = 0
-    own_overdue: int = 0                  # of the overdue, the unit's own (not those of the units above it)
-    followup: int = 0                     # open actions whose follow-up date has come
+    open: int = 0                         # the unit's own open tasks (the institution's are in its own row)
+    overdue: int = 0                      # of them, past their deadline
+    followup: int = 0                     # of them, whose follow-up date has come
+    agreements: int = 0                   # the unit's own IGLO agreements in force
+    review_due: int = 0                   # of them, past their review date
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
 
@@ -110,9 +111,8 @@ class Group:
 
     @property
     def late_units(self) -> int:
-        """Units in the group with overdue tasks of their own: a task of the institution's, which
-        every row counts, would otherwise mark every group."""
-        return sum(1 for r in self.rows if r.own_overdue)
+        """Units in the group with overdue tasks of their own (every row counts only its own)."""
+        return sum(1 for r in self.rows if r.overdue)
 
     @property
     def failed(self) -> int:
@@ -182,10 +182,9 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            mine = overblik.concerning(book, unit, everything)
-            row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
-            row.own_overdue = sum(a.overdue(today) for a in mine if a.unit == unit)
-            row.followup = sum(actions_module.followup_due(a, today) for a in mine)
+            counts = overblik.task_counts(overblik.own(unit, everything), today)  # the unit's own, never the institution's
+            row.open, row.overdue, row.followup = counts["tasks"], counts["overdue"], counts["followup"]
+            row.agreements, row.review_due = counts["agreements"], counts["review_due"]
             row.failed = failed.get(unit, [])
             rows.append(row)
     missing = [e.short for e in exposures if not apv.measured(latest, e.id)]

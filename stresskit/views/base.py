@@ -17,7 +17,7 @@ from pathlib import Path
 from IPython.display import HTML, display
 
 from .. import actions as actions_module
-from .. import apv, forms
+from .. import apv, forms, shared
 from .. import guide as guide_module
 from ..errors import unknown_unit
 from ..problems import InputError
@@ -179,9 +179,12 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False))
+            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
-        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
+        key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
+        view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,
+                              names=names if key == self.unit else None,
+                              shared_label=shared.shared_label(self.book, self.unit, form.scope))
         self.views[form_id] = view
         display(view.widget)
 
