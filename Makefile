@@ -43,6 +43,8 @@ bench: $(STAMP)
 
 example: $(STAMP)
 	$(BIN)/python data/make_example.py
+	$(BIN)/python data/copsoq/make_copsoq.py
+	$(BIN)/python data/make_exports.py
 
 clean:
 	rm -rf reports/*/ $(EXAMPLE)/stresskit.sqlite*

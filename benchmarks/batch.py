@@ -44,10 +44,10 @@ def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: i
     rng = random.Random(seed)
     (folder / "apv").mkdir(parents=True)
     shutil.copy(ROOT / "data" / "example" / "apv" / "mapping.yaml", folder / "apv" / "mapping.yaml")
-    units = [{"id": "inst", "name": "Benchmark-institutionen", "headcount": 0}]
+    units = [{"id": "inst", "name": "Benchmark-institutionen"}]
     teams = []
     for d in range(groups):
-        units.append({"id": f"afd{d}", "name": f"Afdeling {d + 1}", "parent": "inst", "headcount": 0})
+        units.append({"id": f"afd{d}", "name": f"Afdeling {d + 1}", "parent": "inst"})
         for t in range(per_group):
             uid = f"afd{d}_team{t}"
             units.append({"id": uid, "name": f"Team {d + 1}.{t + 1}", "parent": f"afd{d}", "headcount": rng.randint(8, 20)})

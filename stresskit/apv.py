@@ -30,12 +30,20 @@ import pandas as pd
 
 from . import anonymity
 from . import guide as guide_module
+from . import labels as value_labels
 from . import memo, tables, yamlfile
 from .problems import InputError, Problem, display_name
 from .workbook import Workbook
 
 MAPPING = "mapping.yaml"
 MAX_LISTED = 25  # problems listed per file before summing up the rest
+SURVEY_SUFFIXES = (*tables.SUFFIXES, value_labels.SPSS)
+# Answers that say «no answer» in other words. They never become a score, whatever number a
+# survey tool gave them (SurveyXact codes «Ved ikke» as the scale's next number, e.g. 6 on 1–5).
+DONT_KNOW = ("Ved ikke", "Ved ikke / ikke relevant", "Ikke relevant", "Vil ikke svare", "Ønsker ikke at svare",
+             "Jeg har ingen leder", "Jeg har ingen nærmeste leder", "Har ingen leder", "Ikke aktuelt",
+             "Don't know", "Do not know", "Not applicable", "N/A", "Prefer not to say", "Prefer not to answer",
+             "I do not have a supervisor", "I don't have a supervisor", "I have no supervisor")
 
 # Why a figure is or is not shown (re-exported: views compare statuses through apv).
 SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = anonymity.SHOWN, anonymity.NO_ANSWERS, anonymity.SMALL, anonymity.COMPLEMENT
@@ -67,6 +75,15 @@ def normalise(label: str) -> str:
 
 
 @dataclass(frozen=True)
+class Completion:
+    """Which rows are completed responses: those whose ``column`` holds ``equals``. ``others`` are
+    the values that mean «not completed»; any other value is an error, never a silent drop."""
+    column: str
+    equals: str  # as value_labels.code_key writes it
+    others: frozenset[str] | None = None  # None: 0 and empty beside 1, or the label file's other codes
+
+
+@dataclass(frozen=True)
 class RoundSpec:
     """A round as mapping.yaml's ``rounds:`` names it."""
     name: str
@@ -75,6 +92,8 @@ class RoundSpec:
     sheet: str | None = None
     header_row: int = 1
     not_asked: frozenset[str] = frozenset()  # item columns this round's survey did not have
+    labels: str | None = None  # this round's value-label file in apv/ (else the mapping's)
+    completed: Completion | None = None  # (else the mapping's)
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,14 @@ class Mapping:
     rounds: list[RoundSpec] = field(default_factory=list)  # empty: every file in apv/, by name
     sheet: str | None = None
     header_row: int = 1
+    labels: str | None = None  # a value-label file in apv/ (SurveyXact's variable;value;label)
+    completed: Completion | None = None  # None: every row is a completed response
+    unit_codes: dict[str, str] = field(default_factory=dict)  # code in the unit column -> unit id or name
+
+    def label_files(self) -> set[str]:
+        """The value-label files the mapping names: they sit in apv/ but are not rounds (an Excel
+        export holds its labels beside its answers, so an .xlsx may be both)."""
+        return {f for f in [self.labels, *(r.labels for r in self.rounds)] if f and f.lower().endswith(".csv")}
 
 
 @dataclass
@@ -111,6 +138,8 @@ class Round:
     _flags: pd.DataFrame = field(repr=False)
     date: str | None = None
     constructs: dict[str, Construct] = field(default_factory=dict)  # those this round measures
+    _items: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)  # 0–100 per item, reversed where set
+    rows: int = 0  # rows in the file; those not completed are left out of everything else
 
 
 @dataclass
@@ -205,6 +234,9 @@ def read_mapping(book: Workbook) -> tuple[Mapping | None, list[Problem]]:
             problems.append(Problem(file, column=f"constructs.{cid}", expected="ingen spørgsmål måler denne konstruktion."))
     sheet, header_row = _layout(data, file, "", problems)
     rounds = _rounds(raw_rounds, file, sheet, header_row, problems)
+    label_file = _label_file(data, file, "", problems)
+    completed = _completion(data, file, "", problems)
+    unit_codes = _unit_codes(data.get("unit_codes"), file, problems)
 
     # The guide's four NFA combinations, wherever both exposures are mapped.
     for combo in guide.combinations:
@@ -217,7 +249,58 @@ def read_mapping(book: Workbook) -> tuple[Mapping | None, list[Problem]]:
     missing = tuple(normalise(x) for x in raw_missing if x is not None)
     if problems:
         return None, problems
-    return Mapping(unit_column, items, constructs, missing, scales, rounds, sheet, header_row), []
+    return Mapping(unit_column, items, constructs, missing, scales, rounds, sheet, header_row,
+                   label_file, completed, unit_codes), []
+
+
+def _label_file(spec: dict, file: str, where: str, problems: list[Problem]) -> str | None:
+    """``labels:``: the name of a value-label file in apv/ (SurveyXact's variable;value;label)."""
+    value = spec.get("labels")
+    if value is None:
+        return None
+    if not isinstance(value, str) or Path(value).name != value or Path(value).suffix.lower() not in (".csv", ".xlsx"):
+        problems.append(Problem(file, column=f"{where}labels", value=value,
+                                expected="forventede navnet på etiketfilen i mappen apv/, uden mappe foran: en .csv med "
+                                         "variabel;værdi;etiket, eller SurveyXacts Excel-eksport med arket Labels."))
+        return None
+    return value
+
+
+def _completion(spec: dict, file: str, where: str, problems: list[Problem]) -> Completion | None:
+    """``completed: {column: statoverall_4, equals: 1}``: which rows are completed responses."""
+    value = spec.get("completed")
+    if value is None:
+        return None
+    expected = ("forventede {column: <statuskolonnen>, equals: <værdien for gennemført>}, fx "
+                "{column: statoverall_4, equals: 1} i en SurveyXact-eksport.")
+    if not isinstance(value, dict) or not isinstance(value.get("column"), str) or not value["column"].strip() \
+            or value.get("equals") is None or isinstance(value.get("equals"), (bool, list, dict)):
+        problems.append(Problem(file, column=f"{where}completed", expected=expected))
+        return None
+    others = value.get("others")
+    if others is not None and not isinstance(others, list):
+        problems.append(Problem(file, column=f"{where}completed.others",
+                                expected="forventede en liste af de værdier, der betyder «ikke gennemført»."))
+        others = None
+    return Completion(value["column"].strip(), value_labels.code_key(value["equals"]),
+                      None if others is None else frozenset(value_labels.code_key(x) for x in others if x is not None))
+
+
+def _unit_codes(raw, file: str, problems: list[Problem]) -> dict[str, str]:
+    """``unit_codes: {1: ledelse, 2: hum}``: the unit a code in the unit column stands for."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, column="unit_codes", expected="forventede en ordbog fra kode til enhedens id, "
+                                                                     "fx {1: ledelse, 2: hum}."))
+        return {}
+    out = {}
+    for code, unit in raw.items():
+        if not isinstance(unit, (str, int)) or isinstance(unit, bool) or str(unit).strip() == "":
+            problems.append(Problem(file, column=f"unit_codes.{code}", expected="forventede id eller navn på en enhed."))
+            continue
+        out[value_labels.code_key(code)] = str(unit).strip()
+    return out
 
 
 def _scales(raw: dict, file: str, problems: list[Problem]) -> dict[str, Scale]:
@@ -314,9 +397,9 @@ def _rounds(raw: list, file: str, sheet, header_row, problems: list[Problem]) ->
     for n, spec in enumerate(raw, start=1):
         where = f"rounds[{n}]"
         name_of = spec.get("file") if isinstance(spec, dict) else None
-        if not isinstance(name_of, str) or Path(name_of).name != name_of or Path(name_of).suffix.lower() not in tables.SUFFIXES:
+        if not isinstance(name_of, str) or Path(name_of).name != name_of or Path(name_of).suffix.lower() not in SURVEY_SUFFIXES:
             problems.append(Problem(file, column=f"{where}.file", value=name_of,
-                                    expected="forventede navnet på en .csv- eller .xlsx-fil i mappen apv/ (uden mappe foran)."))
+                                    expected="forventede navnet på en .csv-, .xlsx- eller .sav-fil i mappen apv/ (uden mappe foran)."))
             continue
         day = spec.get("date")
         if day is not None:
@@ -331,7 +414,8 @@ def _rounds(raw: list, file: str, sheet, header_row, problems: list[Problem]) ->
             problems.append(Problem(file, column=f"{where}.not_asked", expected="forventede en liste af spørgsmål (item), runden ikke havde."))
             not_asked = []
         out.append(RoundSpec(str(spec.get("name") or Path(name_of).stem), name_of, day, r_sheet, r_header,
-                             frozenset(str(x) for x in not_asked)))
+                             frozenset(str(x) for x in not_asked), _label_file(spec, file, f"{where}.", problems),
+                             _completion(spec, file, f"{where}.", problems)))
     names = [r.name for r in out]
     for dup in sorted({x for x in names if names.count(x) > 1}):
         problems.append(Problem(file, column="rounds", value=dup, expected="to runder har samme navn; hver runde skal have sit eget."))
@@ -347,18 +431,22 @@ def round_files(book: Workbook) -> list[Path]:
     if not book.apv_dir.is_dir():
         return []
     return sorted(p for p in book.apv_dir.iterdir()
-                  if p.suffix.lower() in tables.SUFFIXES and not p.name.startswith(("~$", ".")))
+                  if p.suffix.lower() in SURVEY_SUFFIXES and not p.name.startswith(("~$", ".")))
 
 
 def round_specs(book: Workbook, mapping: Mapping) -> tuple[list[tuple[Path, RoundSpec]], list[Problem]]:
-    """The rounds oldest first: as `rounds:` lists them, or every file by name."""
-    files = round_files(book)
+    """The rounds oldest first: as `rounds:` lists them, or every file by name (the value-label
+    files the mapping names are not rounds)."""
+    label_files = mapping.label_files()
+    files = [p for p in round_files(book) if p.name not in label_files]
     if not mapping.rounds:
         return [(p, RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)) for p in files], []
     file = display_name(book.apv_dir / MAPPING, book.root)
     listed = {r.file for r in mapping.rounds}
     problems = [Problem(file, column="rounds", value=p.name,
-                        expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen.")
+                        expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen."
+                        + (" Er det en etiketfil, så skriv den under labels (for runden eller for hele mapping.yaml)."
+                           if "label" in p.name.casefold() else ""))
                 for p in files if p.name not in listed]
     out = []
     for spec in [*mapping.rounds, *(RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)
@@ -376,33 +464,32 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
     spec = spec or RoundSpec(path.stem, path.name, None, mapping.sheet, mapping.header_row)
     file = display_name(path, book.root)
     try:
-        frame = tables.read(path, file, spec.sheet, spec.header_row, mapping.unit_column, strip=False)
+        frame, carried = value_labels.read_survey(path, file, spec.sheet, spec.header_row, mapping.unit_column, strip=False)
     except InputError as exc:
         return None, exc.problems
-    problems: list[Problem] = []
     if frame.empty:
         return None, [Problem(file, expected="filen har ingen besvarelser; der forventes én række pr. besvarelse under overskriften.")]
     header = spec.header_row
     columns = list(frame.columns)
     if mapping.unit_column not in columns:
+        hint = (" Er filen en etiketfil, så skriv den under labels i mapping.yaml, så læses den ikke som en runde."
+                if "label" in path.name.casefold() else "")
         return None, [Problem(file, row=header, column=mapping.unit_column,
-                              expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne {', '.join(columns[:12])}.")]
+                              expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne "
+                                       f"{', '.join(columns[:12])}.{hint}")]
+    labels, label_name, problems = _round_labels(book, mapping, spec, carried, file, columns)
+    if problems:
+        return None, problems
 
     def where(col: str) -> str:
         return f"{col} ({tables.column_letter(columns.index(col))})"
 
-    # The unit column may hold unit ids or unit names, current or earlier ones.
-    lookup = book.unit_lookup
-    raw_units = frame[mapping.unit_column]
-    codes, names = pd.factorize(raw_units.to_numpy(dtype=object))  # a few names, many rows
-    ids = np.array([lookup.get(str(n).strip().casefold()) for n in names] + [None], dtype=object)
-    units = pd.Series(ids[codes], index=raw_units.index, dtype=object)
-    for row in np.flatnonzero(units.isna().to_numpy())[:MAX_LISTED]:
-        problems.append(Problem(file, row=int(row) + header + 1, column=where(mapping.unit_column),
-                                value=str(raw_units.iat[row]).strip(),
-                                expected="forventede id eller navn på en enhed i institution.yaml. Hed enheden sådan i en "
-                                         "tidligere runde, så skriv navnet under previous_names for enheden, den hedder nu."))
-    problems += _more(file, int(units.isna().sum()), "ukendte enheder")
+    rows = len(frame)
+    done, problems = _completed_rows(spec.completed or mapping.completed, frame, labels, file, header, where)
+    if problems:
+        return None, problems
+    frame = frame[done]  # rows not completed never count, anywhere; the index keeps the file's row
+    units, problems = _unit_ids(book, mapping, frame, labels, file, header, where)
 
     for item in mapping.items:
         if item.column not in columns and item.column not in spec.not_asked:
@@ -413,11 +500,13 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
     scaled = {}
     bad_total = 0
     for item in present:
-        values, bad = _values(mapping, item, frame[item.column])
-        for row in np.flatnonzero(bad.to_numpy()):
+        codes = labels.get(item.column)
+        values, bad = _values(mapping, item, frame[item.column], codes)
+        for pos in np.flatnonzero(bad.to_numpy()):
             if bad_total < MAX_LISTED:
-                problems.append(_bad_answer(mapping, item, file, int(row) + header + 1, where(item.column),
-                                            str(frame[item.column].iat[row]).strip()))
+                cell = frame[item.column].iat[pos]
+                problems.append(_bad_answer(mapping, item, file, int(frame.index[pos]) + header + 1, where(item.column),
+                                            codes, label_name, str(cell).strip()))
             bad_total += 1
         score = (values - item.low) / (item.high - item.low) * 100
         scaled[item.column] = 100 - score if item.reverse else score
@@ -431,40 +520,167 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
                 and all(i.column in asked for i in mapping.items if i.construct == cid)}
     constructs = {cid: c for cid, c in mapping.constructs.items()
                   if cid in measured or (c.kind == "combination" and set(c.parts) <= measured)}
-    scores, flags = _score(constructs, mapping.items, pd.DataFrame(scaled, index=frame.index))
-    return Round(spec.name, file, units.reset_index(drop=True), scores, flags, spec.date, constructs), []
+    items = pd.DataFrame(scaled, index=frame.index)
+    scores, flags = _score(constructs, mapping.items, items)
+    return Round(spec.name, file, units.reset_index(drop=True), scores, flags, spec.date, constructs,
+                 items.reset_index(drop=True), rows), []
 
 
-def _values(mapping: Mapping, item: Item, text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """An item's answers as numbers (NaN when not answered), and where an answer is invalid."""
+def _round_labels(book: Workbook, mapping: Mapping, spec: RoundSpec, carried: value_labels.ValueLabels, file: str,
+                  columns: list[str]) -> tuple[value_labels.ValueLabels, str | None, list[Problem]]:
+    """The round's value labels: those an SPSS file carries, and the label file the mapping names."""
+    name = spec.labels or mapping.labels
+    if name is None:
+        return carried, None, []
+    path = book.apv_dir / name
+    shown = display_name(path, book.root)
+    if not path.is_file():
+        return {}, name, [Problem(display_name(book.apv_dir / MAPPING, book.root), column="labels", value=name,
+                                  expected="etiketfilen står i mapping.yaml, men findes ikke i apv/.")]
+    try:
+        found = memo.once("labels", (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size),
+                          lambda: value_labels.read_label_file(path, shown))
+    except InputError as exc:
+        return {}, name, exc.problems
+    if not set(found) & set(columns):
+        return {}, name, [Problem(shown, expected=f"etiketfilen passer ikke til {file}: ingen af dens variabler "
+                                                  f"({', '.join(sorted(found)[:6])}) er en kolonne i den fil. "
+                                                  "Hører etiketfilen til en anden runde?")]
+    return {**carried, **found}, name, []
+
+
+def _completed_rows(rule: Completion | None, frame: pd.DataFrame, labels: value_labels.ValueLabels, file: str,
+                    header: int, where) -> tuple[np.ndarray, list[Problem]]:
+    """Which rows are completed responses (``completed:`` in mapping.yaml); every row without a rule."""
+    if rule is None:
+        return np.ones(len(frame), dtype=bool), []
+    if rule.column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool), [Problem(
+            file, row=header, column=rule.column,
+            expected="statuskolonnen, som completed i mapping.yaml nævner, findes ikke i filen.")]
+    codes, uniques = pd.factorize(frame[rule.column].to_numpy(dtype=object))
+    keys = np.array([normalise(value_labels.code_key(u)) for u in uniques] + [""], dtype=object)[codes]
+    others = rule.others
+    if others is None:
+        known = labels.get(rule.column)
+        others = frozenset(known) - {rule.equals} if known else frozenset({"0", ""} if rule.equals == "1" else {""})
+    done = keys == normalise(rule.equals)  # «Gennemført» and «gennemført» alike
+    odd = ~done & ~np.isin(keys, [normalise(x) for x in others])
+    expected = (f"{rule.equals} betyder gennemført, {', '.join(sorted(others - {''})) or 'intet'}"
+                f"{' eller tomt felt' if '' in others else ''} ikke gennemført")
+    if odd.any():
+        first = int(np.flatnonzero(odd)[0])
+        return done, [Problem(file, row=int(frame.index[first]) + header + 1, column=where(rule.column),
+                              expected=f"{int(odd.sum())} rækker har en anden værdi i statuskolonnen end forventet "
+                                       f"({expected}). Betyder værdien «ikke gennemført», så skriv den under "
+                                       "completed.others i mapping.yaml.")]
+    if not done.any():
+        return done, [Problem(file, column=where(rule.column),
+                              expected=f"ingen række er en gennemført besvarelse ({expected}); tjek completed i mapping.yaml.")]
+    return done, []
+
+
+def _unit_ids(book: Workbook, mapping: Mapping, frame: pd.DataFrame, labels: value_labels.ValueLabels, file: str,
+              header: int, where) -> tuple[pd.Series, list[Problem]]:
+    """Each row's unit id. The unit column may hold unit ids or names (current or earlier ones),
+    or codes: named by ``unit_codes:`` in mapping.yaml, or by the label file's words for them.
+    An unknown value is one problem, naming it and how many rows hold it."""
+    lookup = book.unit_lookup
+    coded = labels.get(mapping.unit_column, {})
+    raw = frame[mapping.unit_column]
+    codes, names = pd.factorize(raw.to_numpy(dtype=object))  # a few names, many rows
+    ids, why = [], {}
+    for n in names:
+        text = str(n).strip()
+        key = value_labels.code_key(text)
+        if key in mapping.unit_codes:
+            unit = lookup.get(mapping.unit_codes[key].casefold())
+            reason = f"unit_codes i mapping.yaml giver koden enheden «{mapping.unit_codes[key]}», som ikke findes i institution.yaml."
+        elif key in coded:
+            unit = lookup.get(coded[key].casefold())
+            reason = (f"etiketfilen kalder koden «{coded[key]}», men ingen enhed i institution.yaml hedder sådan. Skriv navnet "
+                      "under previous_names for enheden, eller giv koden en enhed under unit_codes i mapping.yaml.")
+        else:
+            unit = lookup.get(text.casefold())
+            reason = ("forventede id eller navn på en enhed i institution.yaml. Hed enheden sådan i en tidligere runde, så "
+                      "skriv navnet under previous_names for enheden, den hedder nu. Er det en kode, så giv den en enhed "
+                      "under unit_codes i mapping.yaml.")
+        ids.append(unit)
+        if unit is None:
+            why[len(ids) - 1] = reason
+    units = pd.Series(np.array(ids + [None], dtype=object)[codes], index=raw.index, dtype=object)
+    problems = []
+    for k, reason in list(why.items())[:MAX_LISTED]:
+        rows = np.flatnonzero(codes == k)
+        problems.append(Problem(file, row=int(raw.index[rows[0]]) + header + 1, column=where(mapping.unit_column),
+                                value=str(names[k]).strip() or None,
+                                expected=("enheden mangler" if not str(names[k]).strip() else reason)
+                                + f" ({len(rows)} {'række' if len(rows) == 1 else 'rækker'})"))
+    problems += _more(file, len(why), "ukendte enheder")
+    return units, problems
+
+
+def _values(mapping: Mapping, item: Item, text: pd.Series, codes: dict[str, str] | None = None) -> tuple[pd.Series, pd.Series]:
+    """An item's answers as numbers (NaN when not answered), and where an answer is invalid.
+    With value labels (``codes``: code -> words), a code stands for its words: words that mean
+    «don't know» are not answered, and a named scale scores the words."""
     # Work on the distinct answers: a column of 100,000 answers holds a handful of them.
-    codes, uniques = pd.factorize(text.to_numpy(dtype=object), sort=False)
+    found, uniques = pd.factorize(text.to_numpy(dtype=object), sort=False)
     keys = [normalise(u) for u in uniques]
-    blank = np.array([k == "" or k in mapping.missing for k in keys], dtype=bool)
-    if item.scale is not None:
-        scale = mapping.scales[item.scale]
-        blank |= np.array([k in scale.missing for k in keys], dtype=bool)
-        number = np.array([scale.labels.get(k, np.nan) for k in keys], dtype=float)
+    words = [codes.get(value_labels.code_key(u)) if codes and k else None for u, k in zip(uniques, keys)]
+    scale = mapping.scales[item.scale] if item.scale is not None else None
+    dont_know = _DONT_KNOW - set(scale.labels if scale else ())
+
+    def missing(key: str) -> bool:
+        return key in mapping.missing or key in dont_know or (scale is not None and key in scale.missing)
+
+    blank = np.array([k == "" or missing(k) or (w is not None and missing(normalise(w))) for k, w in zip(keys, words)],
+                     dtype=bool)
+    if scale is not None:
+        number = np.array([scale.labels.get(normalise(w) if w is not None else k, np.nan) for k, w in zip(keys, words)],
+                          dtype=float)
     else:
         number = tables.numbers(pd.Series(keys, dtype=object)).to_numpy(dtype=float)
         number = np.where((number < item.low) | (number > item.high), np.nan, number)
+        if codes:  # a code the label file does not know is not an answer we can vouch for
+            number = np.where(np.array([w is None for w in words], dtype=bool), np.nan, number)
     bad_u = ~blank & np.isnan(number)
     number = np.where(blank, np.nan, number)
-    values = pd.Series(number[codes] if len(uniques) else np.full(len(text), np.nan), index=text.index)
-    bad = pd.Series(bad_u[codes] if len(uniques) else np.zeros(len(text), dtype=bool), index=text.index)
+    values = pd.Series(number[found] if len(uniques) else np.full(len(text), np.nan), index=text.index)
+    bad = pd.Series(bad_u[found] if len(uniques) else np.zeros(len(text), dtype=bool), index=text.index)
     return values, bad
 
 
-def _bad_answer(mapping: Mapping, item: Item, file: str, row: int, column: str, value: str) -> Problem:
-    if item.scale is None:
-        return Problem(file, row=row, column=column, value=value,
+_DONT_KNOW = frozenset(normalise(x) for x in DONT_KNOW)
+
+
+def _bad_answer(mapping: Mapping, item: Item, file: str, row: int, column: str, codes: dict[str, str] | None,
+                label_file: str | None, cell: str) -> Problem:
+    # A cell is not quoted where it may hold what someone typed; the label file's words may be.
+    if codes:
+        word = codes.get(value_labels.code_key(cell))
+        if word is None:
+            known = ", ".join(f"{c} = {w}" for c, w in list(codes.items())[:8])
+            source = f"etiketfilen «{label_file}»" if label_file else "filens værdietiketter"
+            return Problem(file, row=row, column=column, expected=f"koden har ingen etiket i {source}; den kender {known}.")
+        if item.scale is None:
+            return Problem(file, row=row, column=column,
+                           expected=f"svaret betyder «{word}» i etiketfilen, og koden ligger uden for skalaen "
+                                    f"{_num(item.low)}–{_num(item.high)}. Betyder det «ikke besvaret», så skriv "
+                                    "ordet under missing_values.")
+        scale = mapping.scales[item.scale]
+        return Problem(file, row=row, column=column,
+                       expected=f"svaret betyder «{word}» i etiketfilen, men skalaen «{scale.name}» kender "
+                                f"{', '.join(scale.shown)}. Tilføj ordet til skalaen, eller under missing.")
+    if item.scale is None:  # as before label files: a numeric column's cell is named, as the analyst sees it
+        return Problem(file, row=row, column=column, value=cell,
                        expected=f"forventede et tal fra {_num(item.low)} til {_num(item.high)} eller et tomt felt.")
     scale = mapping.scales[item.scale]
-    # The cell is not quoted: a label column may hold what someone typed.
+    note = f" Etiketfilen «{label_file}» har ingen etiketter for variablen." if label_file else ""
     return Problem(file, row=row, column=column,
                    expected=f"ukendt svar; skalaen «{scale.name}» kender {', '.join(scale.shown)}"
                             + (" (og tomt felt som ikke besvaret)." if not scale.missing else
-                               f", og {', '.join(sorted(scale.missing))} som ikke besvaret."))
+                               f", og {', '.join(sorted(scale.missing))} som ikke besvaret.") + note)
 
 
 def _score(constructs: dict[str, Construct], items: list[Item], scaled: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -531,10 +747,22 @@ def check(book: Workbook) -> list[Problem]:
 
 
 def _fingerprint(book: Workbook) -> tuple:
-    """What the survey's figures depend on: the unit tree, the thresholds and the apv/ files as they are now."""
-    files = [book.root / "institution.yaml", book.apv_dir / MAPPING, *round_files(book)]
-    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
-    return (str(book.root.resolve()), stats)
+    """What the survey's figures depend on: the unit tree, the thresholds and the apv/ files
+    (mapping, rounds, label files) as they are now, by content (a file replaced within the same second by one of the same size
+    has another digest, where its mtime and size would not tell). sha256 reads well over
+    1 GB/s here: a 100,000-row export costs a few milliseconds per look."""
+    from .workbook import file_digest  # (local: keeps this change to the one function)
+
+    files = [book.root / "institution.yaml"]  # and every file in apv/: mapping, rounds, label files
+    if book.apv_dir.is_dir():
+        files += sorted(p for p in book.apv_dir.iterdir() if p.is_file())
+    digests = []
+    for p in files:
+        try:
+            digests.append((str(p), file_digest(p)))
+        except OSError:
+            continue  # a missing file: load() says what is wrong
+    return (str(book.root.resolve()), tuple(digests))
 
 
 def results(book: Workbook) -> Results | None:
@@ -597,6 +825,23 @@ def load(book: Workbook) -> Survey | None:
 
 
 # --- aggregation and anonymity --------------------------------------------------
+NOT_MEASURED = "ikke målt i jeres APV"
+NOT_MEASURED_LEAD = "Ikke målt i jeres APV"  # at the start of a sentence
+
+
+def measured(results: "Results | None", construct: str) -> bool:
+    """Whether a round's figures hold a construct: the mapping measures it and the round asked
+    all its items. A mapping may measure any subset of the exposures and resources (an
+    instrument such as the HSE Indicator Tool has no violence item); every view, page and
+    export asks this before it looks a figure up, and says NOT_MEASURED where it is false."""
+    return results is not None and construct in results.constructs
+
+
+def unmeasured_parts(results: "Results | None", parts) -> list[str]:
+    """Of a combination's exposures (ids), those the round does not measure."""
+    return [p for p in parts if not measured(results, p)]
+
+
 @dataclass
 class Results:
     """Aggregates of one round per unit and construct, already anonymised (see anonymity).
@@ -617,6 +862,8 @@ class Results:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
 
     def status_text(self, unit_id: str, construct: str) -> str:
+        if not measured(self, construct):
+            return NOT_MEASURED
         return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct),
                            self.constructs[construct].sensitive)
 
@@ -630,27 +877,57 @@ class Results:
         return "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
 
 
-def _subtree_sums(book: Workbook, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per unit (book.ordered()), the column sums of ``values`` over the unit's subtree,
-    given each row's own unit as an index into book.ordered()."""
-    units = book.ordered()
-    out = np.zeros((len(units), values.shape[1]))
+OWN = ":egen"  # an own group's id: the inner unit's id and this (never a unit id: ids have no colon)
+OWN_NAME = "svar uden afdeling"  # how a report names an own group
+
+
+def own_group(unit_id: str) -> str:
+    """The id of the group of respondents coded to an inner unit itself («svar uden afdeling»)."""
+    return unit_id + OWN
+
+
+def owner(group_id: str) -> str | None:
+    """The inner unit an own group belongs to; None for a unit id."""
+    return group_id[:-len(OWN)] if group_id.endswith(OWN) else None
+
+
+def _tree(book: Workbook, own: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The unit tree with a leaf for the own group of each inner unit in ``own``, depth-first."""
+    children = {u: list(book.children[u]) + ([own_group(u)] if u in own else []) for u in book.units}
+    children.update({own_group(u): [] for u in own})
+    nodes: list[str] = []
+    todo = [book.root_unit]
+    while todo:
+        u = todo.pop()
+        nodes.append(u)
+        todo.extend(reversed(children[u]))
+    return nodes, children
+
+
+def _subtree_sums(nodes: list[str], children: dict[str, list[str]], codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per node, the column sums of ``values`` over the node's subtree, given each row's own
+    node as an index into ``nodes`` (depth-first: every child comes after its parent)."""
+    out = np.zeros((len(nodes), values.shape[1]))
     np.add.at(out, codes, values)
-    position = {u: i for i, u in enumerate(units)}
-    for i in range(len(units) - 1, 0, -1):  # depth-first order: every child comes after its parent
-        out[position[book.units[units[i]].parent]] += out[i]
+    position = {u: i for i, u in enumerate(nodes)}
+    for i in range(len(nodes) - 1, -1, -1):  # descendants before their ancestor
+        for c in children[nodes[i]]:
+            out[i] += out[position[c]]
     return out
 
 
 def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> Results:
     rnd = survey.round(round_name)
-    units = book.ordered()
     cids = list(rnd.constructs)
-    codes = rnd._units.map({u: i for i, u in enumerate(units)}).to_numpy(dtype=int)
+    direct = rnd._units.value_counts()
+    own = [u for u in book.ordered() if book.children[u] and direct.get(u, 0)]
+    nodes, children = _tree(book, own)
+    code_of = {u: i for i, u in enumerate(nodes)} | {u: nodes.index(own_group(u)) for u in own}
+    codes = rnd._units.map(code_of).to_numpy(dtype=int)
     flags = rnd._flags[cids].to_numpy(dtype=float)
     scores = rnd._scores[cids].to_numpy(dtype=float)
     answered = ~np.isnan(flags)
-    n, exposed, score_sum = (_subtree_sums(book, codes, x) for x in
+    n, exposed, score_sum = (_subtree_sums(nodes, children, codes, x) for x in
                              (answered.astype(float), np.nan_to_num(flags), np.nan_to_num(scores)))
     with np.errstate(invalid="ignore", divide="ignore"):
         share, mean = exposed / n, score_sum / n
@@ -658,35 +935,122 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
                or rnd.constructs[c].rule == "any"]
     mean[:, no_mean] = np.nan
 
-    everyone = _subtree_sums(book, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
-    counts = dict(zip(units, everyone.tolist()))
-    resp_status = anonymity.suppress(book.children, book.root_unit, counts, book.min_group)
-    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
+    cheap = {own_group(u) for u in own}
+    root = book.root_unit
+    everyone = _subtree_sums(nodes, children, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
+    counts = dict(zip(nodes, everyone.tolist()))
+    resp_status = anonymity.suppress(children, root, counts, book.min_group, cheap=cheap)
+    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in nodes}
 
     # Linked measures withhold at least what they build on (see anonymity): counts, then
     # exposures and resources, then combinations of two exposures.
-    uncounted = {u for u in units if respondents[u] is None}
+    uncounted = {u for u in nodes if respondents[u] is None}
     decided: dict[str, dict[str, str]] = {}
     for cid in sorted(cids, key=lambda c: rnd.constructs[c].kind == "combination"):
         construct = rnd.constructs[cid]
+        j = cids.index(cid)
         k = book.min_group_sensitive if construct.sensitive else book.min_group
+        total = dict(zip(nodes, n[:, j].astype(int).tolist()))
+        everyone_exposed = dict(zip(nodes, exposed[:, j].astype(int).tolist())) if construct.sensitive else None
         linked = set(uncounted)
         for part in construct.parts:
-            linked |= {u for u in units if decided.get(part, {}).get(u, SHOWN) not in (SHOWN, NO_ANSWERS)}
-        j = cids.index(cid)
-        everyone_exposed = dict(zip(units, exposed[:, j].astype(int).tolist())) if construct.sensitive else None
-        decided[cid] = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int).tolist())),
-                                          k, hidden=linked, exposed=everyone_exposed)
-    status = np.array([[decided[c][u] for c in cids] for u in units], dtype=object).reshape(n.shape)
+            linked |= {u for u in nodes if decided[part][u] not in (SHOWN, NO_ANSWERS)}
+        parts = [decided[p] for p in construct.parts]
+        while True:  # a combination only where it and its parts are shown alike all the way down
+            status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
+            opened = anonymity.unlike_below(children, root, [status, *parts]) if parts else set()
+            if opened <= linked:
+                break
+            linked |= opened
+        decided[cid] = _linked_reasons(status, nodes, resp_status, parts)
+    status = np.array([[decided[c][u] for c in cids] for u in nodes], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({
         "n": np.where(hidden, np.nan, n).ravel(),
         "mean": np.where(hidden, np.nan, mean).ravel(),
         "share": np.where(hidden, np.nan, share).ravel(),
         "status": status.ravel(),
-    }, index=pd.MultiIndex.from_product([units, cids], names=["unit", "construct"]))
+    }, index=pd.MultiIndex.from_product([nodes, cids], names=["unit", "construct"]))
     return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive,
                    respondents, resp_status)
+
+
+MIN_ITEM_REST = 10  # rows with the item and another of its measure answered, before a direction is judged
+AGAINST_BELOW = -0.1  # an item-rest correlation below this points the other way (noise stays near 0)
+
+
+def item_rest(rnd: Round, mapping: Mapping) -> dict[tuple[str, str], float]:
+    """Per (construct, item) of the round: the correlation of the item's 0–100 values (reversed
+    where the mapping says so) with the mean of the construct's other items, over the round's
+    completed rows. An item that measures its construct the same way as the others correlates
+    positively; a negative value says the item runs the other way."""
+    out = {}
+    for cid in rnd.constructs:
+        cols = [i.column for i in mapping.items if i.construct == cid and i.column in rnd._items.columns]
+        if len(cols) < 2:
+            continue
+        block = rnd._items[cols]
+        for col in cols:
+            rest = block.drop(columns=col).mean(axis=1)
+            both = block[col].notna() & rest.notna()
+            if both.sum() < MIN_ITEM_REST or block.loc[both, col].std() == 0 or rest[both].std() == 0:
+                continue
+            out[(cid, col)] = float(np.corrcoef(block.loc[both, col], rest[both])[0, 1])
+    return out
+
+
+def direction_warnings(survey: Survey) -> list[str]:
+    """Warnings (Danish) for items that run against the rest of their measure in some round:
+    a direction is never taken on trust (a scale coded 1 = «Altid», an item worded the other
+    way). No cell is quoted; the item, its measure and the correlation are named. With two
+    items, either may be the one turned, so both are named together."""
+    against: dict[str, dict[str, list[str]]] = {}
+    for rnd in survey.rounds:
+        for (cid, col), r in item_rest(rnd, survey.mapping).items():
+            if r < AGAINST_BELOW:
+                against.setdefault(cid, {}).setdefault(col, []).append(f"{_decimal(r)} i {rnd.name}")
+    out = []
+    for cid, cols in against.items():
+        title = survey.mapping.constructs[cid].title
+        n_items = sum(1 for i in survey.mapping.items if i.construct == cid)
+        reversed_now = {i.column for i in survey.mapping.items if i.reverse}
+        if n_items == 2:
+            out.append(f"Retning: de to spørgsmål om «{title}», {', '.join(f'«{c}»' for c in cols)}, går hver sin vej "
+                       f"(sammenhæng: {', '.join(cols[next(iter(cols))])}): et højt svar på det ene følger et lavt på det "
+                       "andet. Det ene er formentlig vendt; tjek ordlyden og skalaens retning, og ret reverse i mapping.yaml.")
+            continue
+        for col, where in cols.items():
+            now = "står allerede med reverse: true" if col in reversed_now else "står uden reverse"
+            out.append(f"Retning: spørgsmålet «{col}» går den modsatte vej af de andre spørgsmål om «{title}» "
+                       f"(sammenhæng med dem: {', '.join(where)}); det {now}. Tjek spørgsmålets ordlyd og skalaens "
+                       "retning; går det den anden vej (fx «Har du tid nok?»), så skift reverse for det i mapping.yaml.")
+    return out
+
+
+def completion_notes(survey: Survey) -> list[str]:
+    """Per round with rows that are not completed responses: how many count and how many don't."""
+    return [f"{rnd.file}: {len(rnd._units)} af {rnd.rows} rækker er gennemførte besvarelser og tæller med; "
+            f"de {rnd.rows - len(rnd._units)} andre tæller ingen steder (mapping.yaml: completed)."
+            for rnd in survey.rounds if rnd.rows > len(rnd._units)]
+
+
+def _decimal(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+
+
+def _linked_reasons(status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]) -> dict[str, str]:
+    """A figure withheld because a figure it builds on is withheld (the unit's respondent count, a
+    combination's part) gives that figure's reason: «færre end k» of its own would say that some
+    respondents skipped the questions, and with other figures that can pin a small group down."""
+    out = dict(status)
+    for u in nodes:
+        if status[u] in (SHOWN, NO_ANSWERS):
+            continue
+        linked = [counted[u]] + [p[u] for p in parts]
+        linked = [x for x in linked if x not in (SHOWN, NO_ANSWERS)]
+        if linked:
+            out[u] = SMALL if SMALL in linked else COMPLEMENT
+    return out
 
 
 def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
@@ -710,7 +1074,7 @@ def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
                 and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()]
         where = ", ".join(f"{book.unit_name(u)} ({n})" for u, n in placed.items())
         text = (f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
-                "De kan kun vises sammen med andre")
+                f"De vises som enhedens «{OWN_NAME}», hvor de er mindst {book.min_group}, og ellers kun sammen med andre")
         if lost:
             text += "; derfor skjules nogle tal for " + ", ".join(book.unit_name(u) for u in lost)
         out.append(text + ". Kod dem til den enhed, hvor de arbejder, hvis det er muligt.")

@@ -33,10 +33,13 @@ import contextlib
 import ctypes
 import gc
 import hashlib
+import hmac
 import json
 import logging
 import multiprocessing
 import os
+import re
+import secrets
 import signal
 import sys
 import threading
@@ -44,6 +47,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -54,12 +58,13 @@ from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError st
 from .notebooks import NOTEBOOKS, notebooks  # noqa: F401  (batch.notebooks stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import ActionVersion, Store
-from .workbook import INSTITUTION, BrokenInput, Workbook, broken_line, check_files, input_kind
+from .workbook import INSTITUTION, UNIT_ID, BrokenInput, Workbook, broken_line, check_files, input_kind
 
 PACKAGE = Path(__file__).resolve().parent
 REPORTS = PACKAGE.parent / "reports"
 STATE = ".stresskit-state.json"
 CACHE = ".stresskit-cache"   # OUT/<this>/<key>.json: the institution-wide work of the last batch
+SECRET = ".stresskit-secret"  # in the workbook folder, never in OUT: the key run keys and the cache are signed with
 UNIT_PROCESS = "stresskit-unit"  # a unit's process, as ps and top name it
 CELL_TIMEOUT = 600
 TMP = ".tmp"             # suffix of files being written; a stopped run may leave one behind
@@ -122,6 +127,50 @@ def title(stem: str, numbered: bool = True) -> str:
 
 
 # --- what a run depends on ---------------------------------------------------------
+# Everything under OUT may be read by anyone the reports are handed to, and written by anyone
+# who can write there. So what OUT holds about the inputs is signed with a secret kept in the
+# workbook folder (HMAC-SHA256): a reader learns nothing about the raw files from it (no hash
+# of a survey file can be checked against a guess), and a cache entry written by anyone
+# without the secret does not verify and is recomputed. The cache is JSON only: nothing in
+# OUT is a format that runs code when loaded (no pickle).
+_EPHEMERAL = secrets.token_bytes(32)  # when the workbook folder can't hold a secret: this process's own
+
+
+def secret(book: Workbook) -> bytes:
+    """The workbook's signing key, made on first use (a new file, readable by its owner only)."""
+    path = book.root / SECRET
+    for _attempt in range(2):
+        try:
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            if len(key) >= 32:
+                return key
+            return _EPHEMERAL  # not one of ours: leave it, sign with this process's own
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):
+            return _EPHEMERAL
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue  # another process made it a moment ago: read theirs
+        except OSError:
+            return _EPHEMERAL  # a read-only workbook folder: nothing cached outlives this batch
+        try:
+            os.write(fd, (secrets.token_hex(32) + "\n").encode("ascii"))
+        except OSError:  # a full disk: no half secret stays behind
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return _EPHEMERAL
+        os.close(fd)
+    return _EPHEMERAL
+
+
+def signed(key: bytes, payload) -> str:
+    """HMAC-SHA256 of the payload as canonical JSON."""
+    return hmac.new(key, json.dumps(payload, sort_keys=True).encode(), hashlib.sha256).hexdigest()
+
+
 def _code_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
@@ -130,13 +179,14 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
-def run_keys(book: Workbook, units: list[str], books: list[Path]) -> dict[tuple[str, str], str]:
+def run_keys(book: Workbook, units: list[str], books: list[Path], key: bytes | None = None) -> dict[tuple[str, str], str]:
     """A key per (unit, notebook) that changes whenever anything the run reads changes:
     the notebook, its parameters, the workbook's files, the answers it reads (the unit's
     subtree, the units above it — their actions and institution-wide answers show in it —
     and the AMO groups covering any of them; everything for the institution), stresskit
-    itself, and the date (reports are dated)."""
-    shared = {"files": book.checksums(), "code": _code_hash(), "date": actions.today().isoformat()}
+    itself, and the date (reports are dated). Signed (see secret): it goes into OUT."""
+    key = key or secret(book)
+    shared = {"files": book.checksums(), "code": _code_hash(), "version": __version__, "date": actions.today().isoformat()}
     nb_hash = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in books}
     with Store(book.store_path) as store:
         answers = {u: store.fingerprint(None if u == book.root_unit else _answer_keys(book, u)) for u in units}
@@ -144,7 +194,7 @@ def run_keys(book: Workbook, units: list[str], books: list[Path]) -> dict[tuple[
     for unit in units:
         for p in books:
             payload = {**shared, "notebook": nb_hash[p.stem], "parameters": parameters(book, unit), "answers": answers[unit]}
-            keys[(unit, p.stem)] = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+            keys[(unit, p.stem)] = signed(key, payload)
     return keys
 
 
@@ -157,25 +207,35 @@ def parameters(book: Workbook, unit: str) -> dict:
     return {"workbook": str(book.root.resolve()), "unit": unit, "mode": "report"}
 
 
+def recorded_parameters(book: Workbook, unit: str) -> dict:
+    """The parameters as the executed notebook keeps them: the workbook by its folder's name,
+    never its absolute path (a user's home folder)."""
+    return {**parameters(book, unit), "workbook": book.root.resolve().name}
+
+
 # --- once per batch: what every unit shares ------------------------------------------
-def institution_key(book: Workbook) -> str:
-    """Changes whenever anything the institution-wide work reads changes: the workbook's
-    files (APV rounds, mapping, institution.yaml, signals.csv), the answers and actions, stresskit."""
+def institution_key(book: Workbook, key: bytes | None = None) -> str:
+    """Changes whenever anything the institution-wide work reads changes: the workbook's files
+    (APV rounds and their dates in mapping.yaml, institution.yaml, signals.csv), the answers and
+    actions, stresskit, and today's date (overdue tasks and «nu» depend on it). Signed."""
     with Store(book.store_path) as store:
         answers = store.fingerprint()
-    payload = {"files": book.checksums(), "code": _code_hash(), "answers": answers}
-    return sha256(json.dumps(payload, sort_keys=True).encode())
+    payload = {"files": book.checksums(), "code": _code_hash(), "version": __version__, "answers": answers,
+               "date": actions.today().isoformat()}
+    return signed(key or secret(book), payload)
 
 
-def institution_cache(book: Workbook, out: Path) -> Path | None:
+def institution_cache(book: Workbook, out: Path, key: bytes | None = None) -> Path | None:
     """The work that is the same for every unit, done once per batch: every APV round's
     anonymised results (aggregates and statuses, never a respondent row) and the action list.
     Kept in OUT/.stresskit-cache/<key>.json, so a batch over unchanged inputs loads it; each
-    unit's process starts from a template that holds it (see UnitRunner)."""
-    key = institution_key(book)
+    unit's process starts from a template that holds it (see UnitRunner). An entry found there
+    is used only when its signature verifies (see secret); else it is computed and written anew."""
+    key = key or secret(book)
+    name = institution_key(book, key)
     folder = Path(out) / CACHE
-    path = folder / f"{key}.json"
-    if path.is_file():
+    path = folder / f"{name}.json"
+    if verified_cache(path, name, key) is not None:
         return path
     with Store(book.store_path) as store:
         answers, versions = store.fingerprint(), store.actions()
@@ -183,8 +243,8 @@ def institution_cache(book: Workbook, out: Path) -> Path | None:
         rounds = apv.results_data(apv.history(book))
     except InputError:  # missed by the check before the run: each unit meets it and fails with the fixed line
         rounds = None
-    data = {"key": key, "inputs": book.checksums(), "answers": answers,
-            "apv": rounds, "actions": [asdict(v) for v in versions]}
+    data = {"key": name, "answers": signed(key, answers), "apv": rounds, "actions": [asdict(v) for v in versions]}
+    data["mac"] = signed(key, data)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.json"):
@@ -195,28 +255,48 @@ def institution_cache(book: Workbook, out: Path) -> Path | None:
     return path
 
 
+def verified_cache(path: Path, name: str, key: bytes) -> dict | None:
+    """The cache entry's data when it is plain JSON, made for these inputs (its key) and signed
+    with the workbook's secret; None for anything else (missing, damaged, forged, stale)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("mac"), str):
+        return None
+    mac = data.pop("mac")
+    if not hmac.compare_digest(mac, signed(key, data)) or data.get("key") != name:
+        return None
+    return data
+
+
 # --- the worker side: a warm template, forked per unit --------------------------------
 class UnitRunner:
     """A template process: stresskit, IPython, papermill and nbconvert imported and warmed up,
     the institution-wide results loaded. Each unit runs in a fork of it (one process per unit:
     what a unit computes dies with its process), all of the unit's notebooks in turn."""
 
-    def __init__(self, book: Workbook, out: Path, folder: Path, cache: Path | None = None):
+    def __init__(self, book: Workbook, out: Path, folder: Path, cache: Path | None = None, key: bytes | None = None):
         self.book, self.out, self.folder = book, out, folder
+        self.key = key or secret(book)
         self.inputs = book.checksums()
         self.child: int | None = None
+        self.scrub = _private_paths(book, out, folder)
         if cache is not None:
             self._load(cache)
         self._warm_up()
 
     def _load(self, cache: Path) -> None:
-        data = json.loads(Path(cache).read_text(encoding="utf-8"))
-        if data["inputs"] != self.inputs:  # a file changed since the parent read it: compute afresh
+        """Take the parent's institution-wide work if it verifies for the inputs as they are
+        now (a file changed since, or an entry not signed with the workbook's secret, is
+        computed afresh in this process instead)."""
+        data = verified_cache(cache, institution_key(self.book, self.key), self.key)
+        if data is None:
             return
         if data["apv"] is not None:
             apv.preload(self.book, apv.results_from_data(data["apv"]))
         with Store(self.book.store_path) as store:
-            if store.fingerprint() == data["answers"]:
+            if hmac.compare_digest(signed(self.key, store.fingerprint()), data["answers"]):
                 actions.preload(store, [ActionVersion(**v) for v in data["actions"]])
 
     def _warm_up(self) -> None:
@@ -300,24 +380,50 @@ class UnitRunner:
                 runner.run(nb, CELL_TIMEOUT)
                 run.status = "ok"
             except Exception as exc:  # recorded; the unit's other notebooks and other units go on
-                run.status, run.reason = "failed", failure_line(nb, exc)
+                run.status, run.reason = "failed", scrubbed(failure_line(nb, exc), self.scrub)
+            nb.metadata["papermill"]["parameters"] = recorded_parameters(self.book, unit)
             nb.metadata["stresskit"] = {
                 "title": f"{title(stem)} · {self.book.unit_name(unit)}",
-                "parameters": parameters(self.book, unit),
+                "parameters": recorded_parameters(self.book, unit),
                 "version": __version__,
                 "executed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-                "inputs": self.inputs,
                 "key": run.key,
                 "status": run.status,
             }
             try:
-                html = report.to_html(nb, self.exporter)
-                write_atomic(target(self.out, unit, f"{stem}.ipynb"), nbformat.writes(report.without_images(nb)))
+                html = scrubbed(report.to_html(nb, self.exporter), self.scrub)
+                audit = scrubbed(nbformat.writes(report.without_images(nb)), self.scrub)
+                write_atomic(target(self.out, unit, f"{stem}.ipynb"), audit)
                 run.sha256 = write_atomic(target(self.out, unit, f"{stem}.html"), html)
             except OSError as exc:  # a full disk fails this run; the report already there stays whole
                 run.status, run.reason, run.sha256 = "failed", f"Rapporten kunne ikke skrives: {os_reason(exc)}.", ""
             run.seconds = time.perf_counter() - t0
             yield run
+
+
+def _private_paths(book: Workbook, out: Path, folder: Path) -> list[tuple[str, str]]:
+    """Absolute paths that name a user's folders (the workbook, OUT, the notebooks, the home
+    folder, where Python and stresskit are installed), longest first, each with what stands in
+    for it in what OUT keeps: the executed notebooks (their parameters, a traceback) and the
+    failure lines of the index and the state file."""
+    places = [(book.root.resolve(), book.root.resolve().name), (Path(out).resolve(), "OUT"),
+              (Path(folder).resolve(), "notebooks"), (PACKAGE.parent, "stresskit"),
+              (Path(sys.prefix).resolve(), "python"), (Path(sys.base_prefix).resolve(), "python"),
+              (Path.home().resolve(), "~")]
+    pairs = {str(p): name for p, name in places if str(p) not in ("/", "")}
+    return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+
+
+def scrubbed(text: str, places: list[tuple[str, str]]) -> str:
+    """The text (plain, JSON or HTML) with every private absolute path replaced by its stand-in,
+    as written or as JSON or HTML escape it, and any other home folder by «~»."""
+    for path, name in places:
+        for found in {path, json.dumps(path)[1:-1], html_escape(path)}:
+            text = text.replace(found, name)
+    return _HOME.sub("~", text)
+
+
+_HOME = re.compile(r"(?<![\w.:/-])/(?:home|Users)/[^/\s\"'<>]+")  # a home folder, not a web address's path
 
 
 def _become_unit_process() -> None:
@@ -348,10 +454,10 @@ def failure_line(nb, exc: Exception) -> str:
     return f"Kørslen fejlede: {type(exc).__name__}: {text}".rstrip(": ")
 
 
-def _pool_worker(workbook: str, out: str, folder: str, cache: str | None, tasks, results) -> None:
+def _pool_worker(workbook: str, out: str, folder: str, cache: str | None, tasks, results, key: bytes | None = None) -> None:
     """Become a warm template, then take units from the shared queue until it says stop."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder), Path(cache) if cache else None)
+    runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder), Path(cache) if cache else None, key)
 
     def stop(*_):  # told to stop, or orphaned: the unit's process goes too, nothing more is written
         runner.kill_child()
@@ -403,7 +509,8 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     if not books:
         raise UsageError(f"der er ingen notesbøger i {folder}.")
     stems = [p.stem for p in books]
-    keys = run_keys(book, units, books)
+    key = secret(book)
+    keys = run_keys(book, units, books, key)
     state = _load_state(out)
     summary = Summary(out)
     todo: list[tuple[str, list[str], dict]] = []
@@ -421,8 +528,9 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
 
     out.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out, units)
-    cache = institution_cache(book, out) if todo and not broken else None
-    done = _refuse(book, out, todo, broken) if broken else _execute(book, out, folder, todo, jobs, cache)
+    _remove_gone_units(book, out, state)
+    cache = institution_cache(book, out, key) if todo and not broken else None
+    done = _refuse(book, out, todo, broken) if broken else _execute(book, out, folder, todo, jobs, cache, key)
     with contextlib.closing(done):  # stopping early (Ctrl+C, SIGTERM) stops the workers too
         for r in done:
             summary.runs.append(r)
@@ -476,7 +584,8 @@ def _refuse(book: Workbook, out: Path, todo: list, line: str):
             yield Run(unit, stem, "failed", line, key=keys[stem])
 
 
-def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None):
+def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None,
+             key: bytes | None = None):
     if not todo:
         return
     workers = max(1, min(jobs, len(todo)))
@@ -487,7 +596,7 @@ def _execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cac
     for _ in range(workers):
         tasks.put(None)
     procs = [ctx.Process(target=_pool_worker, args=(str(book.root.resolve()), str(out), str(folder),
-                                                     str(cache) if cache else None, tasks, results), daemon=True)
+                                                     str(cache) if cache else None, tasks, results, key), daemon=True)
              for _ in range(workers)]
     expected = sum(len(stems) for _, stems, _ in todo)
     seen: set[tuple[str, str]] = set()
@@ -560,6 +669,30 @@ def _remove_leftovers(out: Path, units: list[str]) -> None:
         for path in folder.glob(f".*{TMP}") if folder.is_dir() else []:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+REPORT_FILES = ("*.html", "*.ipynb", "*.pdf", f".*{TMP}")  # what stresskit writes in a unit's folder
+
+
+def _remove_gone_units(book: Workbook, out: Path, state: dict) -> None:
+    """Report folders of units no longer in institution.yaml: a reader must not take an old
+    report for a current one, nor find a unit that is gone. Only folders this batch made are
+    touched (their unit is in the state file), and only the files stresskit writes; a folder
+    holding anything else keeps it."""
+    gone = sorted({name.split("/", 1)[0] for name in state} - set(book.units))
+    for unit in gone:
+        if not UNIT_ID.fullmatch(unit):
+            continue
+        folder = Path(out) / unit
+        if folder.is_dir() and not folder.is_symlink() and folder.resolve().parent == Path(out).resolve():
+            for pattern in REPORT_FILES:
+                for path in folder.glob(pattern):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+        for name in [n for n in state if n.split("/", 1)[0] == unit]:
+            del state[name]
 
 
 def target(out: Path, unit: str, name: str) -> Path:

@@ -27,7 +27,8 @@ argparse._ = lambda text: _DANISH.get(text, text)
 
 
 # `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
-APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml"}
+# Each preset names its publication in the file; tests/test_presets.py checks it code for code.
+APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml", "hse": "mapping-hse.yaml"}
 
 
 def _ids(text: str) -> list[str]:
@@ -49,17 +50,20 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("new", help="opret en ny, tom arbejdsbog", description="Opret en ny arbejdsbog med en kommenteret institution.yaml.")
     s.add_argument("dir", metavar="MAPPE", help="mappen, der skal oprettes")
     s.add_argument("--apv", choices=sorted(APV_PRESETS), help="skriv apv/mapping.yaml til et kendt spørgeskema "
-                   "(copsoq3: COPSOQ III med spørgsmålskoderne som kolonner)")
+                   "(copsoq3: COPSOQ III, mellemversionen, med spørgsmålskoderne som kolonner; hse: HSE Management "
+                   "Standards Indicator Tool, 35 spørgsmål som q1 … q35)")
 
     s = sub.add_parser("mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml.")
     m = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
     x = m.add_parser("draft", help="skriv et udkast til mapping.yaml ud fra en APV-fil",
-                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv eller .xlsx): hver kolonne "
+                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv, .xlsx eller .sav): hver kolonne "
                                  "med en gættet skala, og TODO, hvor stresskit ikke kan vide det.")
     x.add_argument("file", metavar="FIL", help="APV-filen")
     x.add_argument("--out", metavar="mapping.yaml", help="filen, udkastet skrives til (standard: vis det i terminalen)")
     x.add_argument("--sheet", metavar="ARK", help="arket i en .xlsx-fil (standard: det første)")
     x.add_argument("--header-row", metavar="N", type=int, default=1, help="rækken med overskrifterne (standard: 1)")
+    x.add_argument("--labels", metavar="ETIKETFIL", help="SurveyXact's etiketfil (variabel;værdi;etiket) til koderne "
+                   "(standard: labels*.csv ved siden af filen, hvis der er én)")
 
     s = sub.add_parser("validate", help="tjek alle filer i en arbejdsbog", description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
@@ -163,7 +167,10 @@ def _mapping(args) -> int:
     if not path.is_file():
         print(f"stresskit mapping draft: fejl: filen {path} findes ikke.", file=sys.stderr)
         return 2
-    text = mapping_draft.draft_file(path, args.sheet, args.header_row)
+    if args.labels and not Path(args.labels).is_file():
+        print(f"stresskit mapping draft: fejl: etiketfilen {args.labels} findes ikke.", file=sys.stderr)
+        return 2
+    text = mapping_draft.draft_file(path, args.sheet, args.header_row, args.labels)
     if not args.out:
         print(text, end="")
         return 0

@@ -1,40 +1,84 @@
 """A first mapping.yaml written from a survey file (`stresskit mapping draft`).
 
-Every column is listed. A column of numbers gets its range as scale; a column of labels that
-a known Danish answer scale covers gets that scale, ordered as the scale orders its answers;
-other label columns get a scale whose numbers are left as TODO (their labels are written
-into the draft, the analyst's own file, never a report, so they can be numbered). What
-stresskit cannot know (which exposure or resource an item measures, whether it is reversed)
-is left as TODO with a Danish comment, so `stresskit validate` then says what is still
-missing. Free-text and id columns are named in a comment but never quoted: their cells may
-hold what people wrote.
+The draft never copies a cell: respondents' answers, free text, e-mail addresses and ids stay in
+the export. What it writes comes from column names, from the survey tool's value labels (a
+SurveyXact label file beside the export, or an SPSS file's own labels; those are the tool's
+words, not a respondent's) and from the answer scales stresskit knows.
+
+- Metadata columns (ids, timestamps, status, e-mail, IP, language) are recognised and left out;
+  free-text columns are named, never quoted.
+- Which rows count: a SurveyXact export's ``statoverall_4`` (1 = completed) becomes
+  ``completed: {column: statoverall_4, equals: 1}``; another status-like column is a TODO.
+- Answers: words of a known Danish or English answer scale (spelling variants included) get
+  that scale, whose numbers say its direction («Altid» = 5). Answers that mean «don't know»
+  («Ved ikke», «Jeg har ingen leder», «I do not have a supervisor», …) are not answered, even
+  when the label file codes them as the highest number. Plain numbers get a common range, and
+  their direction is a TODO, for nothing says whether 1 means «Altid» or «Aldrig».
+- What only a person can know (which exposure or resource an item measures) is TODO, so
+  `stresskit validate` then says what is still missing; validate also warns when an item runs
+  against the rest of its measure.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from . import guide as guide_module
+from . import labels as value_labels
 from . import tables
-from .apv import normalise
+from .apv import DONT_KNOW, normalise
 
-# Known Danish answer scales, highest first (the order a survey tool lists them in), with the
-# spellings tools use for the same answer.
+# Known answer scales, highest first, each answer with the spellings tools use for it. The
+# number says the direction: a high number is more of what the words say (more often, to a
+# higher degree, more agreement, more incidents).
 KNOWN_SCALES = {
-    "hyppighed": [("Altid", 5), ("Ofte", 4), ("Somme tider", 3), ("Sjældent", 2), ("Aldrig/næsten aldrig", 1),
-                  ("Aldrig / næsten aldrig", 1), ("Aldrig", 1)],
-    "grad": [("I meget høj grad", 5), ("I høj grad", 4), ("Delvis", 3), ("Delvist", 3), ("I ringe grad", 2),
-             ("I meget ringe grad", 1)],
-    "enighed": [("Helt enig", 5), ("Delvist enig", 4), ("Hverken enig eller uenig", 3), ("Delvist uenig", 2), ("Helt uenig", 1)],
+    "hyppighed": [("Altid", 5), ("Ofte", 4), ("Somme tider", 3), ("Sommetider", 3), ("Nogle gange", 3),
+                  ("Sjældent", 2), ("Aldrig/næsten aldrig", 1), ("Aldrig / næsten aldrig", 1),
+                  ("Aldrig eller næsten aldrig", 1), ("Næsten aldrig", 1), ("Aldrig", 1)],
+    "grad": [("I meget høj grad", 5), ("I høj grad", 4), ("Delvis", 3), ("Delvist", 3), ("I nogen grad", 3),
+             ("I ringe grad", 2), ("I lille grad", 2), ("I meget ringe grad", 1), ("I meget lille grad", 1)],
+    "enighed": [("Helt enig", 5), ("Delvist enig", 4), ("Enig", 4), ("Hverken enig eller uenig", 3), ("Hverken/eller", 3),
+                ("Delvist uenig", 2), ("Uenig", 2), ("Helt uenig", 1)],
     "tilfredshed": [("Meget tilfreds", 5), ("Tilfreds", 4), ("Hverken tilfreds eller utilfreds", 3), ("Utilfreds", 2),
                     ("Meget utilfreds", 1)],
-    "haendelser": [("Ja, dagligt", 5), ("Ja, ugentligt", 4), ("Ja, månedligt", 3), ("Ja, et par gange", 2), ("Nej", 1)],
+    "haendelser": [("Ja, dagligt", 5), ("Ja, ugentligt", 4), ("Ja, månedligt", 3), ("Ja, et par gange", 2),
+                   ("Ja, enkelte gange", 2), ("Nej", 1)],
+    "frequency": [("Always", 5), ("Often", 4), ("Sometimes", 3), ("Seldom", 2), ("Rarely", 2),
+                  ("Never/hardly ever", 1), ("Never / hardly ever", 1), ("Never", 1)],
+    "agreement": [("Strongly agree", 5), ("Agree", 4), ("Neutral", 3), ("Neither agree nor disagree", 3), ("Disagree", 2),
+                  ("Strongly disagree", 1)],
+    "extent": [("To a very large extent", 5), ("To a large extent", 4), ("Somewhat", 3), ("To a small extent", 2),
+               ("To a very small extent", 1)],
+    "incidents": [("Yes, daily", 5), ("Yes, weekly", 4), ("Yes, monthly", 3), ("Yes, a few times", 2), ("No", 1)],
 }
-KNOWN_MISSING = ["Ved ikke", "Ikke relevant", "Vil ikke svare", "Ønsker ikke at svare"]
-UNIT_WORDS = ("afdeling", "enhed", "unit", "team", "område", "arbejdssted")
+DIRECTION = {"hyppighed": "højt tal = oftere («Altid» = 5)", "grad": "højt tal = i højere grad («I meget høj grad» = 5)",
+             "enighed": "højt tal = mere enig («Helt enig» = 5)", "tilfredshed": "højt tal = mere tilfreds",
+             "haendelser": "højt tal = oftere udsat («Ja, dagligt» = 5)", "frequency": "højt tal = oftere («Always» = 5)",
+             "agreement": "højt tal = mere enig («Strongly agree» = 5)",
+             "extent": "højt tal = i højere grad («To a very large extent» = 5)",
+             "incidents": "højt tal = oftere udsat («Yes, daily» = 5)"}
+KNOWN_MISSING = list(DONT_KNOW)
+_MISSING = {normalise(m) for m in KNOWN_MISSING}
+UNIT_WORDS = ("afdeling", "enhed", "unit", "team", "område", "arbejdssted", "department")
 TEXT_WORDS = ("kommentar", "fritekst", "bemærk", "uddyb", "andet", "tekst", "comment")
+# Columns a survey tool adds about the response, not answers: left out of the draft, named only.
+METADATA = [re.compile(p) for p in (
+    r"^(respondent_?id|respondent|id|svar-?id|respondentnummer|løbenummer|externalkey|collecturl|token)$",
+    r"^stat[a-z]*_\d+$",  # SurveyXact's statinternal_*, statoverall_*, statcompletion_*, stato_* …
+    r"^(created|modified|closetime|starttime|endtime|difftime|submitdate|startdate|datestamp|lastpage|"
+    r"responsecollectsessions|sessioncount|numberofreturnedmail|importgroup|distributionschedule|"
+    r"digitaldistribution\w*|oprettet|afsluttet|besvaret|varighed|duration)$",
+    r"(^|_)(date|time|dato|tidspunkt|timestamp)$",
+    r"^(e-?mail|mail|e-?mailadresse|emailaddress)$",
+    r"^(ip|ipaddress|ip_address|ip-adresse|useragent|user_agent|browser)$",
+    r"^(lang|language|sprog|startlanguage)$",
+    r"^(name|navn|fornavn|efternavn|telefon|phone|cpr)$",
+)]
+STATUS_WORDS = re.compile(r"^(status|completed|complete|gennemført|fuldført|state|finished)$")
+SURVEYXACT_COMPLETED = ("statoverall_4", "stato_4")  # 1 = completed (SurveyXact's overall status 4)
 # Numeric answer scales in common use; a column gets the smallest that holds every answer seen.
 COMMON_RANGES = [(1, 5), (1, 7), (0, 10), (1, 10), (0, 100)]
 MAX_LABELS = 12  # more distinct texts than this is free text, not an answer scale
@@ -46,20 +90,35 @@ def _q(text: str) -> str:
 
 
 def _known(labels: set[str]) -> str | None:
+    """The known scale whose words hold all these (normalised) answers, spanning at least two numbers."""
     for name, scale in KNOWN_SCALES.items():
-        if labels <= {normalise(x) for x, _ in scale}:
+        words = {normalise(x): v for x, v in scale}
+        if labels <= set(words) and len({words[x] for x in labels}) >= 2:
             return name
     return None
 
 
-def classify(column: pd.Series, name: str = "") -> tuple[str, object]:
-    """What a column holds: ("numbers", (low, high)), ("known", scale name), ("labels", [labels]),
-    ("text", None) for free text or ids, ("empty", None)."""
+DONE_WORDS = {"gennemført", "fuldført", "besvaret", "completed", "complete", "finished"}
+
+
+def is_metadata(name: str) -> bool:
+    key = name.strip().casefold()
+    return any(p.search(key) for p in METADATA) or bool(STATUS_WORDS.match(key))
+
+
+def classify(column: pd.Series, name: str = "", codes: dict[str, str] | None = None,
+             labelled: bool = False) -> tuple[str, object]:
+    """What a column holds: ("numbers", (low, high)), ("known", scale name), ("coded", (scale name
+    or None, labels)), ("words", None) for short words of no known scale, ("text", None) for free
+    text or ids, ("empty", None). ``codes`` are the column's value labels; ``labelled`` says the
+    export has value labels, so a column without them that holds words is free text."""
     if any(w in name.casefold() for w in TEXT_WORDS):
         return "text", None
-    seen = [v for v in column.unique() if v != ""]
-    missing = {normalise(m) for m in KNOWN_MISSING}
-    answers = [v for v in seen if normalise(v) not in missing]
+    seen = [v for v in column.unique() if str(v).strip() != ""]
+    if codes:
+        answers = {c: w for c, w in codes.items() if normalise(w) not in _MISSING}
+        return "coded", (_known({normalise(w) for w in answers.values()}), answers)
+    answers = [v for v in seen if normalise(v) not in _MISSING]
     if not answers:
         return "empty", None
     numbers = tables.numbers(pd.Series(answers, dtype=str))
@@ -68,90 +127,201 @@ def classify(column: pd.Series, name: str = "") -> tuple[str, object]:
             return "text", None
         return "numbers", (float(numbers.min()), float(numbers.max()))
     keys = {normalise(v) for v in answers}
-    if len(keys) > MAX_LABELS or max(len(v) for v in answers) > 60:
+    known = _known(keys)
+    if known is not None:
+        return "known", known
+    if labelled or len(keys) > MAX_LABELS or max(len(str(v)) for v in answers) > 40:
         return "text", None
-    name = _known(keys)
-    if name is not None:
-        return "known", name
-    return "labels", sorted({" ".join(v.split()) for v in answers}, key=str.casefold)
+    return "words", None
 
 
-def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row: int = 1) -> str:
-    """The text of a draft mapping.yaml for the survey in ``frame``."""
-    g = guide_module.default()
-    exposures = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "exposure")
-    resources = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "resource")
+def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row: int = 1,
+          labels: value_labels.ValueLabels | None = None, label_file: str | None = None) -> str:
+    """The text of a draft mapping.yaml for the survey in ``frame`` (``labels``: its value labels)."""
+    labels = labels or {}
     columns = list(frame.columns)
-    unit = next((c for c in columns if any(w in c.casefold() for w in UNIT_WORDS)), None)
-    kinds = {c: classify(frame[c], c) for c in columns if c != unit}
-    used_known = sorted({v for k, v in kinds.values() if k == "known"})
-    seen_missing = sorted({v for c in columns for v in frame[c].unique()
-                           if normalise(v) in {normalise(m) for m in KNOWN_MISSING}}, key=str.casefold)
-
-    out = [f"# Udkast til mapping.yaml, skrevet af «stresskit mapping draft» ud fra {source}.",
-           "# Ret alle steder, der står TODO, og kør så «stresskit validate», der siger, hvad der mangler.",
-           "#",
-           "# constructs: de påvirkninger og ressourcer, skemaet måler, med grænsen på 0–100:",
-           "#   exposed_from: fra denne score tæller en besvarelse som udsat (påvirkninger)",
-           "#   low_below:    under denne score tæller en ressource som lav",
-           "#   rule: any     ét spørgsmål over grænsen er nok (fx vold)",
-           f"# Påvirkninger: {exposures}.",
-           f"# Ressourcer: {resources}.",
-           "# items: construct siger, hvad spørgsmålet måler; reverse: true, hvis et højt svar er godt",
-           "#   for en påvirkning (fx «Har du tid nok?») eller dårligt for en ressource."]
-    if unit is not None:
-        out.append(f"unit_column: {_q(unit)}")
-    else:
-        out.append("unit_column: TODO  # navnet på kolonnen med enhedens id eller navn")
+    metadata = [c for c in columns if is_metadata(c)]
+    rest = [c for c in columns if c not in metadata]
+    unit = next((c for c in rest if any(w in c.casefold() for w in UNIT_WORDS)), None)
+    kinds = {c: classify(frame[c], c, labels.get(c), bool(labels)) for c in rest if c != unit}
+    out = _head(source, label_file)
+    out += _unit_lines(frame, unit, labels)
     if sheet is not None:
         out.append(f"sheet: {_q(sheet)}")
     if header_row != 1:
         out.append(f"header_row: {header_row}")
-    out.append(f"missing_values: [{', '.join(_q(m) for m in seen_missing)}]")
-
-    label_scales = {c: v for c, (k, v) in kinds.items() if k == "labels"}
-    if used_known or label_scales:
-        out.append("scales:")
-        for name in used_known:
-            numbers = ", ".join(f"{_q(lab)}: {value}" for lab, value in KNOWN_SCALES[name])
-            out.append(f"  {name}:")
-            out.append(f"    labels: {{{numbers}}}")
-        for n, (column, labels) in enumerate(label_scales.items(), start=1):
-            out.append(f"  skala_{n}:  # TODO: svarene i kolonnen {_q(column)} er ikke en kendt skala; giv hvert svar et tal")
-            out.append("    labels: {" + ", ".join(f"{_q(lab)}: TODO" for lab in labels) + "}")
+    if label_file:
+        out.append(f"labels: {_q(label_file)}  # etiketfilen: giver hver kode sine ord")
+    out += _completed_lines(frame, labels)
+    canonical = {normalise(m): m for m in KNOWN_MISSING}  # a cell's own spelling is not copied either
+    seen_missing = sorted({w for codes in labels.values() for w in codes.values() if normalise(w) in _MISSING}
+                          | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
+                          key=str.casefold)
+    out.append(f"missing_values: [{', '.join(_q(m) for m in seen_missing)}]  # svar, der betyder «ikke besvaret»")
+    out += _scale_lines(kinds)
     out.append("constructs: {}  # TODO: fx arbejdsmaengde: {exposed_from: 62.5}")
-    out.append("items:")
-    scale_of = {c: f"skala_{n}" for n, c in enumerate(label_scales, start=1)}
-    skipped = []
+    out += _item_lines(kinds)
+    out += _left_out(metadata, kinds)
+    return "\n".join(out) + "\n"
+
+
+def _head(source: str, label_file: str | None) -> list[str]:
+    g = guide_module.default()
+    exposures = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "exposure")
+    resources = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "resource")
+    return [f"# Udkast til mapping.yaml, skrevet af «stresskit mapping draft» ud fra {source}"
+            + (f" og etiketfilen {label_file}." if label_file else "."),
+            "# Ret alle steder, der står TODO, og kør så «stresskit validate», der siger, hvad der mangler.",
+            "# Ingen celler fra filen er skrevet her: kun kolonnernes navne og spørgeskemaværktøjets svarord.",
+            "#",
+            "# constructs: de påvirkninger og ressourcer, skemaet måler, med grænsen på 0–100:",
+            "#   exposed_from: fra denne score tæller en besvarelse som udsat (påvirkninger)",
+            "#   low_below:    under denne score tæller en ressource som lav",
+            "#   rule: any     ét spørgsmål over grænsen er nok (fx vold)",
+            f"# Påvirkninger: {exposures}.",
+            f"# Ressourcer: {resources}.",
+            "# items: construct siger, hvad spørgsmålet måler (TODO for hvert). reverse: true, hvis et højt tal",
+            "#   på skalaen betyder mindre af det, spørgsmålet måler (fx «Har du tid nok?» under arbejdsmængde).",
+            "#   Hvor skalaens ord siger retningen, står reverse: false; validate advarer, hvis et spørgsmål går",
+            "#   den modsatte vej af de andre om det samme. Står der reverse: TODO, ved stresskit ikke, om 1 er",
+            "#   det mindste eller det meste: se spørgeskemaet."]
+
+
+def _unit_lines(frame: pd.DataFrame, unit: str | None, labels: value_labels.ValueLabels) -> list[str]:
+    if unit is None:
+        return ["unit_column: TODO  # navnet på kolonnen med enhedens id, navn eller kode"]
+    out = [f"unit_column: {_q(unit)}"]
+    if labels.get(unit):
+        out.append(f"# Kolonnen {_q(unit)} har koder, som etiketfilen giver navne; et navn skal være en enheds navn i "
+                   "institution.yaml (eller stå under dens previous_names). Ellers: unit_codes: {kode: enhedens id}.")
+    elif tables.numbers(pd.Series([v for v in frame[unit].unique() if str(v).strip()], dtype=str)).notna().all():
+        out.append(f"unit_codes: TODO  # kolonnen {_q(unit)} har tal: giv hver kode sin enhed, fx {{1: hum, 2: nat}}")
+    return out
+
+
+def _completed_lines(frame: pd.DataFrame, labels: value_labels.ValueLabels) -> list[str]:
+    """``completed:`` where a known status column says it (SurveyXact's statoverall_4, or a status
+    column whose value labels name «Gennemført»), else a TODO naming the status columns seen."""
+    done = next((c for c in SURVEYXACT_COMPLETED if c in frame.columns), None)
+    if done is not None:
+        values = {value_labels.code_key(v) for v in frame[done].unique()}
+        if values <= {"0", "1", ""}:
+            return [f"completed: {{column: {done}, equals: 1}}  # SurveyXact: {done} = 1 er en gennemført besvarelse; "
+                    "andre rækker tæller ikke"]
+    status = [c for c in frame.columns if STATUS_WORDS.match(c.strip().casefold()) or c in SURVEYXACT_COMPLETED
+              or c.casefold().startswith(("statoverall_", "statinternal_", "stato_"))]
+    for column in status:
+        codes = [c for c, w in labels.get(column, {}).items() if normalise(w) in DONE_WORDS]
+        if len(codes) == 1:
+            word = labels[column][codes[0]]
+            return [f"completed: {{column: {_q(column)}, equals: {_q(codes[0])}}}  # {codes[0]} = «{word}» i "
+                    "værdietiketterne; andre rækker tæller ikke"]
+    if status:
+        return [f"completed: TODO  # fx {{column: {status[0]}, equals: <værdien for gennemført>}}: hvilke rækker er "
+                f"gennemførte besvarelser? (statuskolonner: {', '.join(status[:6])})"]
+    return ["# completed: ingen statuskolonne fundet, så alle rækker tæller som gennemførte besvarelser."]
+
+
+def _scale_lines(kinds: dict) -> list[str]:
+    used = sorted({v for k, v in kinds.values() if k == "known"} | {v[0] for k, v in kinds.values() if k == "coded" and v[0]})
+    unknown = _unknown_coded(kinds)
+    if not used and not unknown:
+        return []
+    out = ["scales:"]
+    for name in used:
+        out.append(f"  {name}:  # {DIRECTION[name]}")
+        out.append("    labels: {" + ", ".join(f"{_q(lab)}: {value}" for lab, value in KNOWN_SCALES[name]) + "}")
+    for name, (columns, words) in unknown.items():
+        out.append(f"  {name}:  # TODO: ordene i etiketfilen for {', '.join(columns[:4])}{' …' if len(columns) > 4 else ''} "
+                   "er ikke en kendt skala; giv hvert ord et tal (højt = mere af det, spørgsmålet spørger om)")
+        out.append("    labels: {" + ", ".join(f"{_q(w)}: TODO" for w in words) + "}")
+    return out
+
+
+def _unknown_coded(kinds: dict) -> dict[str, tuple[list[str], list[str]]]:
+    """Label-file scales that are no known scale: one named scale per distinct set of words."""
+    out: dict[tuple, list[str]] = {}
     for column, (kind, value) in kinds.items():
-        note = ""
+        if kind == "coded" and value[0] is None and value[1]:
+            words = tuple(dict.fromkeys(value[1].values()))
+            out.setdefault(words, []).append(column)
+    return {f"skala_{n}": (columns, list(words)) for n, (words, columns) in enumerate(out.items(), start=1)}
+
+
+def _item_lines(kinds: dict) -> list[str]:
+    out = ["items:"]
+    scale_of = {c: name for name, (columns, _) in _unknown_coded(kinds).items() for c in columns}
+    for column, (kind, value) in kinds.items():
         if kind == "numbers":
             low, high = value
             scale = next(([a, b] for a, b in COMMON_RANGES if a <= low and high <= b), [low, high])
-            note = f"  # svar fra {_num_text(low)} til {_num_text(high)} set; tjek skalaen"
-            scale = f"[{_num_text(scale[0])}, {_num_text(scale[1])}]"
-        elif kind == "known":
-            scale = value
-        elif kind == "labels":
-            scale = scale_of[column]
-        else:
-            skipped.append((column, kind))
-            continue
-        out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: {scale}, reverse: false}}{note}")
+            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: [{_num_text(scale[0])}, {_num_text(scale[1])}], "
+                       f"reverse: TODO}}  # tal fra {_num_text(low)} til {_num_text(high)} set; tjek skalaen og om "
+                       f"{_num_text(scale[1])} er det meste")
+        elif kind == "known" or (kind == "coded" and value[0]):
+            name = value if kind == "known" else value[0]
+            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: {name}, reverse: false}}")
+        elif kind == "coded" and value[1]:
+            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: {scale_of[column]}, reverse: TODO}}")
+        elif kind == "words":
+            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: TODO, reverse: TODO}}  # svar i ord, der ikke "
+                       "er en kendt skala: skriv en skala under scales med ordene fra spørgeskemaet og hvert sit tal")
+    return out
+
+
+def _left_out(metadata: list[str], kinds: dict) -> list[str]:
+    out = []
+    if metadata:
+        out.append("# Metadata, ikke svar (id, tidspunkter, status, e-mail, IP, sprog), og derfor ikke under items:")
+        out.append("#   " + ", ".join(_q(c) for c in metadata))
+    skipped = [(c, k) for c, (k, v) in kinds.items() if k in ("text", "empty") or (k == "coded" and not v[1])]
     if skipped:
         out.append("# Kolonner, der ikke ligner svar på en skala, og derfor ikke står under items:")
         for column, kind in skipped:
-            why = "tom" if kind == "empty" else "fritekst, id'er eller mange forskellige værdier"
+            why = {"empty": "tom", "coded": "kun svar, der betyder «ikke besvaret»"}.get(
+                kind, "fritekst, id'er eller mange forskellige værdier (indholdet er ikke skrevet her)")
             out.append(f"#   {_q(column)}: {why}")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _num_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def draft_file(path: Path | str, sheet: str | None = None, header_row: int = 1) -> str:
-    """Read a survey file and return its draft mapping; raise InputError when it cannot be read."""
+def label_file_for(path: Path) -> Path | None:
+    """The value-label file beside a SurveyXact dataset: labels_<same suffix>.csv, else the one
+    *label*.csv in the folder."""
+    siblings = sorted(p for p in path.parent.glob("*.csv") if "label" in p.name.casefold() and p != path)
+    stem = path.stem.casefold()
+    for p in siblings:
+        tail = p.stem.casefold().replace("labels", "").replace("label", "")
+        if tail and stem.endswith(tail):
+            return p
+    return siblings[0] if len(siblings) == 1 else None
+
+
+def draft_file(path: Path | str, sheet: str | None = None, header_row: int = 1,
+               labels: Path | str | None = None) -> str:
+    """Read a survey file (and its value labels) and return its draft mapping; raise InputError
+    when it cannot be read."""
     path = Path(path)
-    frame = tables.read(path, path.name, sheet, header_row)
-    return draft(frame, path.name, sheet, header_row)
+    if path.suffix.lower() == ".xlsx" and sheet is None and labels is None and _surveyxact_workbook(path):
+        sheet, labels = "Dataset", path  # SurveyXact's Excel export: answers and labels in one file
+    frame, carried = value_labels.read_survey(path, path.name, sheet, header_row)
+    label_path = Path(labels) if labels else (label_file_for(path) if path.suffix.lower() == ".csv" else None)
+    found = value_labels.read_label_file(label_path, label_path.name) if label_path else {}
+    return draft(frame, path.name, sheet, header_row, {**carried, **found}, label_path.name if label_path else None)
+
+
+def _surveyxact_workbook(path: Path) -> bool:
+    """An .xlsx with SurveyXact's sheets «Dataset» and «Labels»."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception:
+        return False  # tables.read says what is wrong with it
+    try:
+        return {"Dataset", value_labels.LABELS_SHEET} <= set(book.sheetnames)
+    finally:
+        book.close()

@@ -29,6 +29,7 @@ from .workbook import Workbook
 PRESENT_ENV = "STRESSKIT_PRESENT"  # set for the kernel: the page is on a projector
 NOTEBOOKS_ENV = "STRESSKIT_PRESENT_NOTEBOOKS"  # the folder of the server's notebook copies
 TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"  # the token, handed to the server process (never on its command line)
+QUERY_TOKEN_ENV = "STRESSKIT_PRESENT_QUERY_TOKEN"  # the kernels' secret for Voilà's query socket (set by the server)
 TEMP_FOLDER = ".stresskit-tmp"
 TEMPLATES = Path(__file__).parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
@@ -102,7 +103,7 @@ def _wait_for_request() -> None:
 
     base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
     url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:{os.environ.get('VOILA_APP_PORT', '8866')}"
-           f"{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}")
+           f"{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}?{urlencode({'token': os.environ.get(QUERY_TOKEN_ENV, '')})}")
     found: dict = {}
 
     async def receive() -> None:

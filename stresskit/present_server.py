@@ -12,8 +12,10 @@ the store only when the request arrives, so a page always shows the answers save
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import os
+import secrets
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,10 +36,12 @@ from voila.request_info_handler import RequestInfoSocketHandler
 
 from . import guide as guide_module
 from .notebooks import notebooks
-from .present import NOTEBOOKS_ENV, TOKEN_ENV, prepared
+from .present import NOTEBOOKS_ENV, QUERY_TOKEN_ENV, TOKEN_ENV, prepared
 from .workbook import Workbook
 
 TEMPLATE = "stresskit-present"
+IDLE_SECONDS = 10  # a connection that sends no (complete) request for this long is closed
+PING_SECONDS = 30  # websockets are pinged this often; one that does not answer in as long is closed
 TEMPLATES = Path(__file__).parent / "templates"  # holds voila/templates/stresskit-present
 
 
@@ -129,6 +133,50 @@ class NavHandler(_Workbook, APIHandler):
         self.finish(json.dumps(navigation(self.book()), ensure_ascii=False))
 
 
+def _refused(self, status_code: int, **_kwargs) -> None:
+    """A short plain answer (Jupyter's error page needs settings Voilà does not have)."""
+    self.set_header("Content-Type", "text/plain; charset=utf-8")
+    self.finish(f"{status_code}: adressen mangler sit token.\n" if status_code == 403 else f"{status_code}\n")
+
+
+class QueryHandler(RequestInfoSocketHandler, JupyterHandler):
+    """Voilà's query socket (a pre-heated kernel waits on it for its page's request, whose
+    address holds the token), with the token required: the kernels' own secret (they never see
+    the server's token), or a user logged in with the server's token. Voilà's own answers anyone."""
+
+    async def prepare(self):
+        secret = os.environ.get(QUERY_TOKEN_ENV, "")
+        if secret and hmac.compare_digest(self.get_argument("token", "").encode(), secret.encode()):
+            return None  # a kernel of this server
+        return await JupyterHandler.prepare(self, _redirect_to_login=False)
+
+    write_error = _refused
+
+
+def token_required(handler: type) -> type:
+    """A handler that Voilà serves to anyone (static files, themes, lab extensions, files)
+    refused (403) unless the request is logged in with the token, like every page."""
+    bases = (handler,) if issubclass(handler, JupyterHandler) else (JupyterHandler, handler)
+
+    def get(self, *args, **kwargs):  # without @allow_unauthenticated: JupyterHandler.prepare checks the user
+        return handler.get(self, *args, **kwargs)
+
+    def head(self, *args, **kwargs):
+        return handler.head(self, *args, **kwargs)
+
+    async def prepare(self):
+        return await JupyterHandler.prepare(self, _redirect_to_login=False)
+
+    return type(f"TokenRequired{handler.__name__}", bases,
+                {"get": get, "head": head, "prepare": prepare, "write_error": _refused})
+
+
+def _open_to_anyone(handler: type) -> bool:
+    if not issubclass(handler, JupyterHandler):
+        return True
+    return any(getattr(getattr(handler, m, None), "__allow_unauthenticated", False) for m in ("get", "head"))
+
+
 class PresentApp(Voila):
     """Voilà with the landing page and the navigation API in front of its own handlers, and
     pools that heat one kernel at a time."""
@@ -138,17 +186,13 @@ class PresentApp(Voila):
     first = Unicode("", config=True, help="the notebook the printed address opens: heated first")
     source = Unicode("", config=True, help="the folder of the notebooks this server serves copies of")
 
-    def initialize(self, argv=None):
-        super().initialize(argv)
-        prepared(Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir),
-                 on_request=True)
-
     def init_settings(self):
         # Voilà starts every pool at once, and refills a pool the moment a page takes its kernel:
         # on a laptop's few cores each page then waited for all of them. Here the pools start
         # empty and every kernel, refills too, heats in turn, while no page is being rendered.
         self.voila_configuration.default_pool_size = 0
         settings = super().init_settings()
+        settings.update(websocket_ping_interval=PING_SECONDS, websocket_ping_timeout=PING_SECONDS)
         manager = self.kernel_manager
         manager.kernel_pools_config = {"default": {"pool_size": self.heated,
                                                    "kernel_env_variables": manager.default_env_variables}}
@@ -244,10 +288,37 @@ class PresentApp(Voila):
                 or getattr(kernel, "execution_state", "idle") in ("starting", "busy"))
 
     def init_handlers(self):
+        """Ours first (tornado takes the first match), then Voilà's, each requiring the token;
+        only the login page (where a token is typed in) is open."""
         extra = {"workbook": Path(self.workbook)}
         ours = [(self.server_url.rstrip("/") + "/", StartHandler, extra),
                 (self.server_url.rstrip("/") + "/stresskit/nav", NavHandler, extra)]
-        return ours + super().init_handlers()  # tornado takes the first match
+        login = {pattern for pattern, *_ in self.identity_provider.get_handlers()}
+        handlers = []
+        for pattern, handler, *rest in super().init_handlers():
+            if handler is RequestInfoSocketHandler:
+                handler = QueryHandler
+            elif pattern not in login and _open_to_anyone(handler):
+                handler = token_required(handler)
+            handlers.append((pattern, handler, *rest))
+        return ours + handlers
+
+    def initialize(self, argv=None):
+        os.environ[QUERY_TOKEN_ENV] = secrets.token_urlsafe(24)  # before any kernel starts: they inherit it
+        super().initialize(argv)
+        prepared(Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir),
+                 on_request=True)
+
+    def listen(self):
+        """Voilà's listen, with a connection that sends no request closed after IDLE_SECONDS
+        (tornado's default holds it for an hour)."""
+        listen = self.app.listen
+        self.app.listen = lambda port, address="", **kwargs: listen(
+            port, address, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+        try:
+            super().listen()
+        finally:
+            self.app.listen = listen
 
 
 def main(argv: list[str] | None = None) -> None:

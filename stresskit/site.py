@@ -157,10 +157,11 @@ class Row:
     worse: int = 0
     compared: int = 0
     progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
-    open: int = 0
-    overdue: int = 0
-    own_overdue: int = 0                  # of the overdue, the unit's own (not those of the units above it)
-    followup: int = 0                     # open actions whose follow-up date has come
+    open: int = 0                         # the unit's own open tasks (the institution's are in its own row)
+    overdue: int = 0                      # of them, past their deadline
+    followup: int = 0                     # of them, whose follow-up date has come
+    agreements: int = 0                   # the unit's own IGLO agreements in force
+    review_due: int = 0                   # of them, past their review date
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
 
@@ -172,9 +173,8 @@ class Group:
 
     @property
     def late_units(self) -> int:
-        """Units in the group with overdue tasks of their own: a task of the institution's, which
-        every row counts, would otherwise mark every group."""
-        return sum(1 for r in self.rows if r.own_overdue)
+        """Units in the group with overdue tasks of their own (every row counts only its own)."""
+        return sum(1 for r in self.rows if r.overdue)
 
     @property
     def failed(self) -> int:
@@ -201,6 +201,13 @@ def respondents(book: Workbook, results, unit: str) -> str:
     return f"under {results.k}" if results.respondent_status[unit] == apv.SMALL else "skjult"
 
 
+def withheld_word(results, status: str, construct: str) -> str:
+    """An index cell without a figure, each reason its own word (the legend explains them)."""
+    if status == apv.NO_ANSWERS:
+        return "–"
+    return f"under {results.threshold(construct)}" if status == apv.SMALL else "skjult"
+
+
 def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
     """One row per unit; also the exposures in column order and why there are no APV figures ('' when there are)."""
     guide = guide_module.default()
@@ -211,8 +218,10 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
         history, note = [], broken_line(exc.problems)
     latest = history[-1] if history else None
     previous = history[-2] if len(history) > 1 else None
-    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None and e.id in latest.constructs]
-    constructs = [c.id for c in exposures] + [r.id for r in guide.resources if latest is not None and r.id in latest.constructs]
+    # the five exposure columns whenever there is a round; one the APV doesn't measure says so in every row
+    exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None]
+    constructs = [c.id for c in exposures if apv.measured(latest, c.id)] + [
+        r.id for r in guide.resources if apv.measured(latest, r.id)]
     rows, cache, failed = [], {}, failures(runs)
     with Store(book.store_path) as store:
         everything = actions_module.for_unit(store)
@@ -220,24 +229,29 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
             row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
                       respondents(book, latest, unit), [])
             for e in exposures:
+                if not apv.measured(latest, e.id):
+                    row.exposures.append(("ikke målt", "w"))
+                    continue
                 status = latest.table.at[(unit, e.id), "status"]
                 if status == apv.SHOWN:
                     share = float(latest.table.at[(unit, e.id), "share"])
                     row.exposures.append((f"{share * 100:.0f}", attention(share)))
                 else:
-                    row.exposures.append(("–" if status == apv.NO_ANSWERS else "skjult", "w"))
+                    row.exposures.append((withheld_word(latest, status, e.id), "w"))
             if previous is not None:
                 counts = trend.direction_counts(previous, latest, unit, constructs)
                 row.better, row.worse = counts[trend.BETTER], counts[trend.WORSE]
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            mine = overblik.concerning(book, unit, everything)
-            row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
-            row.own_overdue = sum(a.overdue(today) for a in mine if a.unit == unit)
-            row.followup = sum(actions_module.followup_due(a, today) for a in mine)
+            counts = overblik.task_counts(overblik.own(unit, everything), today)  # the unit's own, never the institution's
+            row.open, row.overdue, row.followup = counts["tasks"], counts["overdue"], counts["followup"]
+            row.agreements, row.review_due = counts["agreements"], counts["review_due"]
             row.failed = failed.get(unit, [])
             rows.append(row)
+    missing = [e.short for e in exposures if not apv.measured(latest, e.id)]
+    if missing and not note:
+        note = f"{apv.NOT_MEASURED_LEAD}: {', '.join(missing)}; i deres kolonne står «ikke målt»."
     return rows, exposures, note
 
 

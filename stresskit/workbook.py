@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -64,7 +65,7 @@ class Workbook:
             return book
 
         try:
-            key = (str(path), hashlib.sha256((Path(path) / INSTITUTION).read_bytes()).hexdigest())
+            key = (str(path), file_digest(Path(path) / INSTITUTION))
         except OSError:
             return read()  # no file to key on: read() says what is wrong
         return memo.once("workbook", key, read)
@@ -156,7 +157,19 @@ class Workbook:
         return [p for p in files if p.is_file()]
 
     def checksums(self) -> dict[str, str]:
-        return {str(p.relative_to(self.root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in self.input_files()}
+        return {str(p.relative_to(self.root)): file_digest(p) for p in self.input_files()}
+
+
+def file_digest(path: Path) -> str:
+    """A file's sha256, read a block at a time. A file larger than stresskit reads (see
+    tables.guard, which refuses it) is told by its size and time instead of hashed whole."""
+    from .tables import MAX_BYTES
+
+    stat = path.stat()
+    if stat.st_size > MAX_BYTES:
+        return f"size {stat.st_size} mtime {stat.st_mtime_ns}"
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
@@ -233,6 +246,8 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
                                     expected="forventede id'et på en enhed, der findes i units."))
     if not problems:
         problems += _cycles(units, file)
+    if not problems:
+        problems += _headcounts(units, file)
     problems += _previous_names(units, file)
 
     groups = []
@@ -264,19 +279,66 @@ def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     return Workbook(root, name.strip(), sector, units, groups, **thresholds), []
 
 
+def alike(text: str) -> str:
+    """What a name reads as: Unicode compatibility forms folded (NFKC: «ﬁ» is «fi», a full-width
+    «Ａ» is «A») and case folded, the canonical caseless match of the Unicode standard."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
 def _same_names(units: dict[str, Unit], file: str) -> list[Problem]:
     """APV files name a respondent's unit by id or name: two units that read alike would
-    put one unit's answers under the other."""
-    problems, taken = [], {u.id.casefold(): u.id for u in units.values()}
+    put one unit's answers under the other, and a reader could not tell them apart."""
+    problems, taken = [], {alike(u.id): u.id for u in units.values()}
     for unit in units.values():
-        key = unit.name.casefold()
+        problems += _look_alike(unit, file)
+        key = alike(unit.name)
         other = taken.get(key)
         if other is not None and other != unit.id:
             problems.append(Problem(file, column=f"units ({unit.id}).name", value=unit.name,
-                                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver "
-                                             "regnes for ens); hver enhed skal have sit eget navn."))
+                                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver, "
+                                             "og tegn, der ser ens ud, regnes for ens); hver enhed skal have sit eget navn."))
         taken.setdefault(key, unit.id)
     return problems
+
+
+def _look_alike(unit: Unit, file: str) -> list[Problem]:
+    """A name (or earlier name) that is not what it looks like: invisible characters (zero-width
+    spaces and joiners, the marks that turn text right to left) or a word that mixes scripts
+    (a Cyrillic «а» among Latin letters). Either would let two units, or a unit and a
+    survey's code for it, look the same and be different."""
+    problems = []
+    for column, name in [("name", unit.name)] + [("previous_names", old) for old in unit.previous_names]:
+        where = f"units ({unit.id}).{column}"
+        hidden = sorted({f"U+{ord(ch):04X}" for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs")})
+        if hidden:
+            problems.append(Problem(file, column=where, value=_marked(name, lambda ch: f"U+{ord(ch):04X}" in hidden),
+                                    expected=f"navnet indeholder usynlige styretegn ({', '.join(hidden)}), som kan få to "
+                                             "forskellige navne til at se ens ud; skriv navnet igen uden dem."))
+        for word in re.findall(r"\w+", name):
+            letters = [_script(ch) for ch in word if ch.isalpha()]
+            scripts = sorted(set(letters))
+            if len(scripts) > 1:
+                main = max(scripts, key=letters.count)
+                problems.append(Problem(file, column=where, value=_marked(word, lambda ch: ch.isalpha() and _script(ch) != main),
+                                        expected=f"ordet blander skriftsystemer ({', '.join(_SCRIPTS.get(x, x.lower()) for x in scripts)}), "
+                                                 "fx et kyrillisk «а» i et latinsk navn, så det ligner et andet navn; "
+                                                 "skriv ordet med ét skriftsystem."))
+                break
+    return problems
+
+
+_SCRIPTS = {"LATIN": "latinsk", "CYRILLIC": "kyrillisk", "GREEK": "græsk", "ARMENIAN": "armensk",
+            "HEBREW": "hebraisk", "ARABIC": "arabisk", "CHEROKEE": "cherokee"}
+
+
+def _marked(text: str, odd) -> str:
+    """The text with each odd character written as its code point, so the message shows it."""
+    return "".join(f"[U+{ord(ch):04X}]" if odd(ch) else ch for ch in text)
+
+
+def _script(ch: str) -> str:
+    """A letter's script, as the first word of its Unicode name says it («LATIN SMALL LETTER A»)."""
+    return unicodedata.name(ch, "UNKNOWN").split()[0]
 
 
 def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
@@ -291,17 +353,34 @@ def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
     return []
 
 
+def _headcounts(units: dict[str, Unit], file: str) -> list[Problem]:
+    """A unit's headcount counts the units under it too: a parent with fewer staff than its
+    children together is wrong, and signals per unit would then let a reader work out the
+    figures of a small group as the difference."""
+    problems = []
+    for unit in units.values():
+        counted = [u for u in units.values() if u.parent == unit.id and u.headcount is not None]
+        total = sum(u.headcount for u in counted)
+        if unit.headcount is not None and total > unit.headcount:
+            parts = ", ".join(f"{u.id} ({u.headcount})" for u in counted)
+            problems.append(Problem(file, column=f"units ({unit.id}).headcount", value=unit.headcount,
+                                    expected=f"enheden {unit.id} har færre ansatte end enhederne under den tilsammen: "
+                                             f"{parts} er {total}. headcount tæller enheden inklusive enhederne under "
+                                             "den; ret tallet for den ene eller de andre."))
+    return problems
+
+
 def _previous_names(units: dict[str, Unit], file: str) -> list[Problem]:
     """An old name may not be another unit's name or id now, nor an old name of two units:
     respondents coded with it would count in the wrong unit."""
     current = {}
     for u in units.values():
-        current[u.id.casefold()] = u.id
-        current[u.name.casefold()] = u.id
+        current[alike(u.id)] = u.id
+        current[alike(u.name)] = u.id
     problems, seen = [], {}
     for u in units.values():
         for old in u.previous_names:
-            key = old.casefold()
+            key = alike(old)
             other = current.get(key, u.id) if key in current else seen.get(key, u.id)
             if other != u.id:
                 problems.append(Problem(file, column=f"units ({u.id}).previous_names", value=old,
@@ -396,7 +475,9 @@ def warnings(path: Path | str) -> list[str]:
 
     book = Workbook.open(path)
     survey = apv.load(book)
-    return apv.coded_to_parents(book, survey) if survey else []
+    if not survey:
+        return []
+    return apv.completion_notes(survey) + apv.coded_to_parents(book, survey) + apv.direction_warnings(survey)
 
 
 SKELETON = Path(__file__).parent / "skeleton"

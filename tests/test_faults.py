@@ -140,12 +140,15 @@ def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, 
     assert LINE in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_live_mode_shows_the_details_report_mode_only_the_line(example, monkeypatch):
+def test_live_and_report_mode_show_only_the_line_never_a_cell(example, monkeypatch):
+    """A live page may be on a wall screen: a person's free-text answer quoted in validate's
+    details must not appear there. Both modes give the fixed line; validate gives the details."""
     cell(3, 2, FREE_TEXT)(example)
     shown = []
     monkeypatch.setattr(base, "display", lambda obj: shown.append(getattr(obj, "data", "")))
     apv_view.open(example, "hum", "live").apv_results()
-    assert FREE_TEXT in shown[-1] and "apv/2026.csv" in shown[-1]  # the user's own data, at the user's screen
+    assert LINE in shown[-1]
+    assert FREE_TEXT not in "".join(map(str, shown)) and "2026.csv" not in shown[-1] and "række" not in shown[-1]
     with pytest.raises(BrokenInput) as raised:
         apv_view.open(example, "hum", "report").apv_results()
     assert str(raised.value) == LINE and raised.value._render_traceback_() == [LINE]

@@ -281,3 +281,91 @@ def _wait_for_lab(url, proc, seconds=90):
         except Exception:
             time.sleep(0.3)
     raise AssertionError(f"JupyterLab svarede ikke på {url}")
+
+
+# --- every route requires the token; idle connections are closed (issue 19 item 7) ---------
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _status(url: str) -> tuple[int, str]:
+    """The status and, for a redirect, where it leads; redirects are not followed."""
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as answer:
+            return answer.status, ""
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers.get("Location", "")
+
+
+def test_every_route_answers_only_with_the_token(server):
+    """Files Voilà serves to anyone (its static files, the template's, lab extensions) and our
+    own pages: each answers with the token and refuses without it (403, or the login page)."""
+    paths = ["voila/templates/stresskit-present/static/present.css", "voila/static/voila.js",
+             "voila/labextensions/@jupyter-widgets/jupyterlab-manager/package.json", "stresskit/nav",
+             "voila/render/01_apv.ipynb", "voila/tree", ""]
+    for path in paths:
+        assert _status(f"{server.base}{path}?token={server.token}")[0] == 200, path
+        code, location = _status(f"{server.base}{path}")
+        assert code == 403 or (code == 302 and "/login" in location), (path, code, location)
+
+
+def test_the_query_socket_answers_only_with_the_token(server):
+    """A pre-heated kernel waits on Voilà's query socket for its page's request (the request's
+    address and environment); without the token nobody may listen there."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import websockets
+
+    socket_url = f"{server.base.replace('http', 'ws', 1)}voila/query/00000000-0000-4000-8000-000000000000"
+
+    async def opens(url: str) -> bool:
+        try:
+            async with websockets.connect(url, open_timeout=10):
+                return True
+        except websockets.InvalidStatus as refused:
+            assert refused.response.status_code == 403
+            return False
+
+    def run(url: str) -> bool:  # in a thread of its own: Playwright's loop may run in this one
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, opens(url)).result()
+
+    assert not run(socket_url)
+    assert not run(f"{socket_url}?token=wrong")
+    assert run(f"{socket_url}?token={server.token}")
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"])
+def test_a_connection_that_sends_nothing_or_half_a_request_is_closed(server, sent):
+    import socket
+    import time
+
+    from stresskit.present_server import IDLE_SECONDS
+
+    port = int(server.base.rstrip("/").rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=IDLE_SECONDS + 15) as conn:
+        conn.sendall(sent)
+        started = time.monotonic()
+        assert conn.recv(100) == b""  # closed by the server; a held connection times out here instead
+        assert time.monotonic() - started < IDLE_SECONDS + 10
+
+
+def test_a_broken_survey_on_the_projector_shows_the_line_and_no_cell(tmp_path, page):
+    """A person's free-text answer in a cell that breaks the APV file must not reach a wall
+    screen: the live page shows the fixed line; the details are for stresskit validate."""
+    from corpus import FREE_TEXT, cell
+
+    book = copy_example(tmp_path / "example")
+    cell(3, 2, FREE_TEXT)(book)
+    started = present.serve(book, "hum", 1)
+    try:
+        present.wait_until_up(started)
+        page.goto(started.url)
+        page.wait_for_selector(".sk-message", timeout=SLOW)
+        body = page.inner_text("body")
+        assert "APV-filen har fejl – kør stresskit validate" in body
+        assert FREE_TEXT not in body and "række" not in body and "2026.csv" not in body and "Traceback" not in body
+    finally:
+        present.stop(started.proc)

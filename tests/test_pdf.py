@@ -54,7 +54,7 @@ def test_the_reports_first_page_is_the_overblik(built):
     assert "PDF: rapport.pdf og overblik.pdf i hver enheds mappe" in said
     first, second = text(out / "hum" / "rapport.pdf", 1), text(out / "hum" / "rapport.pdf", 2)
     for wanted in ("Humaniora", "Næste skridt", "APV 2026", "26 besvarelser af 30 ansatte (87 %)", "Stresssignaler 2026",
-                   "De seks anbefalinger", "Åbne opgaver", "⚠ Forsinket", "15.11.2026"):
+                   "De seks anbefalinger", "Enhedens egne opgaver og aftaler", "⚠ Forsinket", "15.11.2026"):
         assert wanted in first, wanted
     assert "Hvorfor begynde i APV" not in first  # the details start on page 2
     assert second.lstrip().startswith("1. Start forebyggelsen i jeres APV")

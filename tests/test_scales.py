@@ -244,24 +244,26 @@ def test_mapping_draft_of_a_label_coded_file_validates_once_the_todos_are_filled
     pd.testing.assert_frame_equal(figures(folder), figures(numbers))
 
 
-def test_mapping_draft_flags_labels_it_does_not_know(tmp_path):
+def test_mapping_draft_flags_words_it_does_not_know_without_copying_them(tmp_path):
     frame = pd.DataFrame({"Afdeling": ["A", "B", "A"], "q1": ["Meget", "Lidt", "Ved ikke"], "q2": ["1", "3", "5"]})
     text = mapping_draft.draft(frame, "x.csv")
     data = yaml.safe_load(text)
     assert data["unit_column"] == "Afdeling"
-    assert data["scales"]["skala_1"]["labels"] == {"Lidt": "TODO", "Meget": "TODO"}
-    assert {"item": "q2", "construct": "TODO", "scale": [1, 5], "reverse": False} in data["items"]
+    assert "Meget" not in text and "Lidt" not in text  # a cell is never copied, not even a short word
+    assert {"item": "q1", "construct": "TODO", "scale": "TODO", "reverse": "TODO"} in data["items"]
+    # plain numbers: nothing says whether 5 is the most, so the direction is left to a person
+    assert {"item": "q2", "construct": "TODO", "scale": [1, 5], "reverse": "TODO"} in data["items"]
 
 
-def copsoq_answers(n, qd, qd4, cl):
+def copsoq_answers(n, qd, cl):
     preset = yaml.safe_load((SKELETON / "mapping-copsoq3.yaml").read_text(encoding="utf-8"))
     columns = [i["item"] for i in preset["items"]]
     rows = []
     for k in range(n):
         row = {c: "" for c in columns}
-        row.update({c: qd for c in ("QD1", "QD2", "QD3", "WP1")}, QD4=qd4, WP2="I høj grad", WP3="I høj grad")
-        row.update({c: cl for c in ("CL1", "CL2", "CL3")}, CO1="Delvis", CO2="Delvis", CO3="Delvis")
-        row.update(BU="Nej", SH="Nej", TV="Nej", PV="Ja, et par gange" if k == 0 else "Nej")
+        row.update({c: qd for c in ("QD1", "QD2", "QD3", "WP1")}, WP2="I høj grad")
+        row.update({c: cl for c in ("CL1", "CL2", "CL3")}, CO2="Delvis", CO3="Delvis")
+        row.update(BU1="Nej", SH1="Nej", TV1="Nej", PV1="Ja, et par gange" if k == 0 else "Nej")
         rows.append({"Afdeling": "A", **row})
     return pd.DataFrame(rows)
 
@@ -272,16 +274,16 @@ def test_copsoq3_preset_scores_0_to_100_with_reversed_items_right(tmp_path, caps
     book_yaml = folder / "institution.yaml"
     book_yaml.write_text(plain_yaml({"name": "T", "sector": "kommune", "units": [
         {"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}]}), encoding="utf-8")
-    # always behind and never enough time: the most workload there is; clear roles: no unclear demands
-    copsoq_answers(12, "Altid", "Aldrig/næsten aldrig", "I meget høj grad").to_csv(folder / "apv" / "2026.csv", sep=";", index=False)
+    # always behind: the most workload there is; clear roles: no unclear demands
+    copsoq_answers(12, "Altid", "I meget høj grad").to_csv(folder / "apv" / "2026.csv", sep=";", index=False)
     code, out = validate_text(capsys, folder)
     assert code == 0, out
     book = Workbook.open(folder)
     table = apv.aggregate(book, apv.load(book)).table
-    # QD1–3 and WP1 «Altid» = 100, QD4 «Aldrig» reversed = 100, WP2–3 «I høj grad» = 75: mean (5·100 + 2·75) / 7
-    assert table.at[("a", "arbejdsmaengde"), "mean"] == pytest.approx(650 / 7)
-    # role conflicts «Delvis» = 50 ×3, role clarity «I meget høj grad» reversed = 0 ×3
-    assert table.at[("a", "uklare_krav"), "mean"] == pytest.approx(25)
+    # QD1–3 and WP1 «Altid» = 100, WP2 «I høj grad» = 75 (the middle version has no QD4, WP3): (4·100 + 75) / 5
+    assert table.at[("a", "arbejdsmaengde"), "mean"] == pytest.approx(95)
+    # role conflicts CO2, CO3 «Delvis» = 50, role clarity «I meget høj grad» reversed = 0 ×3: 100 / 5
+    assert table.at[("a", "uklare_krav"), "mean"] == pytest.approx(20)
     assert table.at[("a", "vold"), "share"] == pytest.approx(1 / 12)
     assert check(folder) == []
 

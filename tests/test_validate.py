@@ -1,6 +1,9 @@
 """`stresskit validate` and `stresskit new`: every refusal names file, row, column and what was expected."""
+import json
 import subprocess
 import sys
+
+import pytest
 
 
 from stresskit import cli
@@ -119,3 +122,36 @@ def test_command_line_never_shows_a_traceback(example):
     assert "Traceback" not in run.stdout + run.stderr and "min_group_sensitive" in run.stdout
     usage = subprocess.run([sys.executable, "-m", "stresskit.cli", "validate"], capture_output=True, text=True)
     assert usage.returncode == 2 and "disse argumenter mangler" in usage.stderr
+
+
+# --- headcounts and look-alike names (issue 19) ------------------------------------------
+def test_a_parent_with_fewer_staff_than_its_children_together_is_refused_naming_both(example, capsys):
+    edit(example / "institution.yaml", "  parent: fjordby\n  headcount: 14\n", "  parent: fjordby\n  headcount: 12\n")
+    code, text = validate(capsys, example)
+    assert code == 1 and "Traceback" not in text
+    assert "institution.yaml, kolonne «units (adm).headcount»: fandt «12»" in text
+    assert "adm_studie (10), adm_oekonomi (4) er 14" in text
+
+
+def rename_nat(example, name):
+    """Give unit nat a new name; the survey's old name for it stays valid."""
+    edit(example / "institution.yaml", "  name: Naturvidenskab\n", f"  name: {name}\n  previous_names:\n  - Naturvidenskab\n")
+
+
+@pytest.mark.parametrize("name, says", [
+    ("Human\u200biora", "usynlige styretegn (U+200B)"),          # a zero-width space
+    ("\u202eaironamuH", "usynlige styretegn (U+202E)"),          # right-to-left override
+    ("Hum\u0430niora lærere", "blander skriftsystemer (kyrillisk, latinsk)"),  # Cyrillic а in a Latin word
+    ("ＡＤＭＩＮＩＳＴＲＡＴＩＯＮ", "enheden «adm» har samme navn"),  # full width: Administration after NFKC and case folding
+])
+def test_look_alike_unit_names_are_refused_naming_the_unit(example, capsys, name, says):
+    rename_nat(example, json.dumps(name))
+    code, text = validate(capsys, example)
+    assert code == 1 and "Traceback" not in text
+    assert "kolonne «units (nat).name»" in text and says in text
+    assert "\u200b" not in text and "\u202e" not in text  # the message shows the code point, not the trick
+
+
+def test_a_danish_name_with_letters_and_digits_passes(example, capsys):
+    rename_nat(example, "Natur- og fysikfag 2.g (ÆØÅ)")
+    assert validate(capsys, example)[0] == 0

@@ -17,6 +17,10 @@ def shares(results: apv.Results, unit: str, items) -> tuple[list, list]:
     """Per item the shown share (None when not shown) and why not."""
     values, notes = [], []
     for item in items:
+        if not apv.measured(results, item.id):
+            values.append(None)
+            notes.append(apv.NOT_MEASURED)
+            continue
         row = results.table.loc[(unit, item.id)]
         values.append(None if row["status"] != apv.SHOWN else float(row["share"]))
         notes.append(results.status_text(unit, item.id))
@@ -33,6 +37,8 @@ def _number(value) -> float | None:
 
 def has_mean(results: apv.Results, construct: str) -> bool:
     """A mean says nothing for a rule-`any` construct (one incident is enough) or a combination."""
+    if not apv.measured(results, construct):
+        return False
     c = results.constructs[construct]
     return c.rule != "any" and c.kind != "combination"
 
@@ -46,12 +52,17 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     unit, root = page.unit, page.book.root_unit
     compare = not page.is_institution
     any_mean = any(has_mean(results, i.id) for i in items)
-    remarks = any(results.status_text(unit, i.id) for i in items)
+    remarks = any(results.status_text(unit, i.id) for i in items if apv.measured(results, i.id))
     head = (f"<tr><th>{kind}</th><th>Andel {flagged}</th>" + ("<th>Gns. score (0–100)</th>" if any_mean else "")
             + "<th>Svar</th>" + ("<th>Hele institutionen</th>" if compare else "")
             + ("<th>Bemærkning</th>" if remarks else "") + "</tr>")
     body = []
     for item in items:
+        if not apv.measured(results, item.id):  # one cell across the figures: the APV has no question for it
+            span = (3 if any_mean else 2) + compare + bool(remarks)
+            body.append(f"<tr><th scope='row'>{escape(item.title)}</th>"
+                        f"<td class='sk-withheld' colspan='{span}'>{apv.NOT_MEASURED}</td></tr>")
+            continue
         row = results.table.loc[(unit, item.id)]
         other = results.table.loc[(root, item.id)]
         shown = row["status"] == apv.SHOWN
@@ -67,7 +78,20 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def not_measured_note(results: apv.Results | None, items, then: str = "") -> str:
+    """One line naming the items (exposures or resources) the APV does not measure ('' when it measures them all)."""
+    if results is None:
+        return ""
+    missing = [i.short for i in items if not apv.measured(results, i.id)]
+    if not missing:
+        return ""
+    return (f"<p class='sk-muted'>{escape(apv.NOT_MEASURED_LEAD)}: {escape(', '.join(missing))}."
+            + (f" {escape(then)}" if then else "") + "</p>")
+
+
 def share_cell(results: apv.Results, unit: str, construct: str) -> str:
+    if not apv.measured(results, construct):
+        return f"<td class='sk-num sk-withheld'>{apv.NOT_MEASURED}</td>"
     row = results.table.loc[(unit, construct)]
     if row["status"] == apv.SHOWN:
         return f"<td class='sk-num'>{charts.percent(row['share'])}</td>"
@@ -131,8 +155,9 @@ class Page(base.Page):
             count += f" af {headcount} ansatte ({charts.percent(n / headcount)})"
         show(f"<p>APV-runde <b>{escape(results.round)}</b>: {escape(count)} i {escape(book.unit_name(unit))}.</p>")
 
-        exposures = [e for e in self.guide.exposures if e.apv_area and e.id in results.constructs]
-        resources = [r for r in self.guide.resources if r.id in results.constructs]
+        # every exposure and resource: the table says «ikke målt i jeres APV» for those the survey doesn't measure
+        exposures = [e for e in self.guide.exposures if e.apv_area]
+        resources = list(self.guide.resources)
         tables = []  # the shares also stand in the overblik: a combined report shows them there only
         if exposures:
             tables.append(results_table(self, results, exposures, "Påvirkning", "udsat"))
@@ -150,7 +175,7 @@ class Page(base.Page):
             show(charts.comparison_bars(
                 labels, series, f"Andel udsat i {book.unit_name(unit)}",
                 f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}"))
-        withheld = [c.id for c in exposures + resources if results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
+        withheld = [c.id for c in exposures + resources if apv.measured(results, c.id) and results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
         if withheld:
             show(note(f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
                       f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
@@ -195,7 +220,7 @@ class Page(base.Page):
     def _round_share(results: apv.Results, unit: str, construct: str) -> tuple[float | None, str]:
         """The share in one round, or None and why not: not measured that round, no answers, withheld."""
         if construct not in results.constructs:
-            return None, "ikke målt"
+            return None, apv.NOT_MEASURED
         row = results.table.loc[(unit, construct)]
         if row["status"] == apv.SHOWN:
             return float(row["share"]), ""
@@ -241,12 +266,21 @@ class Page(base.Page):
         show(full_report_only(
             self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
             + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
+            + self._never_measured(history)
             + f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
               "En ændring vises kun, hvor begge runders tal vises; hver runde er gjort anonym for sig.</p>",
             "Ændringen siden forrige runde står for hver påvirkning og ressource i overblikket på første side, "
             "med reglen for, hvornår en ændring er tydelig."))
         if self.is_institution:
             show(self._units_by_direction(previous, latest, [i.id for i in items]))
+
+    def _never_measured(self, history: list[apv.Results]) -> str:
+        """The exposures and resources no round measures, named once under the trend tables."""
+        never = [i.short for i in (*[e for e in self.guide.exposures if e.apv_area], *self.guide.resources)
+                 if not any(apv.measured(r, i.id) for r in history)]
+        if not never:
+            return ""
+        return f"<p class='sk-muted'>{escape(apv.NOT_MEASURED_LEAD)}: {escape(', '.join(never))}.</p>"
 
     def _trend_table(self, history: list[apv.Results], unit: str, items, kind: str) -> str:
         if not items:

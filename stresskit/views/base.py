@@ -4,8 +4,8 @@ Each recommendation has its own module beside this one (`apv`, `aftaler`, `paavi
 `status`, `samarbejde`, `handleplan`), named as the guideline names it; its notebook
 opens it with ``page = view.open(workbook, unit, mode)``. In ``live`` mode a page shows
 ipywidgets forms bound to the store; in ``report`` mode the same content as static HTML.
-Bad input is shown as a Danish message in the page, never as a traceback; in report mode
-it fails the run with one fixed line instead (see `_bad_input`).
+Bad input is never a traceback: one fixed Danish line naming the broken file, shown in a live
+page and failing a report run (see `_bad_input`); the details are for «stresskit validate».
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from IPython.display import HTML, display
 
 from .. import actions as actions_module
-from .. import apv, forms
+from .. import apv, forms, shared
 from .. import guide as guide_module
 from ..errors import unknown_unit
 from ..problems import InputError
@@ -64,16 +64,20 @@ def _rating(value) -> float | None:
         return None
 
 
-def _bad_input(mode: str, text: str, exc: InputError) -> None:
-    """Live: the detailed Danish message (the user owns the data and sits at the screen).
-    Report: the run fails with one fixed line naming the broken input; the details may quote
-    survey cells, so they never reach an executed notebook, a report or the index."""
-    if mode == "report" and isinstance(exc, UnknownUnit):
+def _bad_input(mode: str, exc: InputError) -> None:
+    """One fixed line naming the broken input («APV-filen har fejl – kør stresskit validate»),
+    in every mode. The details may quote survey cells (a person's free-text answer), so they
+    never reach a page: not a report, the index or an executed notebook, and not a live page
+    either, which may be on a wall screen. «stresskit validate» gives them on the terminal.
+    Report: the run fails with the line; live: the page shows it and stays alive."""
+    if isinstance(exc, UnknownUnit):
         text = unknown_unit([exc.unit], exc.known)
-        raise BrokenInput(text[0].upper() + text[1:]) from None
+        text = text[0].upper() + text[1:]
+    else:
+        text = broken_line(exc.problems)
     if mode == "report":
-        raise BrokenInput(broken_line(exc.problems)) from None
-    show(message(text, exc.problems))
+        raise BrokenInput(text) from None
+    show(message(text))
 
 
 def _guarded(method):
@@ -86,11 +90,12 @@ def _guarded(method):
         try:
             return method(self, *args, **kwargs)
         except InputError as exc:
-            _bad_input(self.mode, "Indholdet kan ikke vises, fordi en fil i arbejdsbogen skal rettes:", exc)
+            _bad_input(self.mode, exc)
         except Exception as exc:
             if self.mode != "live":
                 raise  # a report run records the failure
-            show(message(f"Noget gik galt her ({type(exc).__name__}: {exc}). Resten af siden virker stadig."))
+            # the error's text may hold a cell of the data: the page names only its kind
+            show(message(f"Noget gik galt her ({type(exc).__name__}). Resten af siden virker stadig."))
         return None
 
     return wrapper
@@ -113,7 +118,7 @@ class Page:
             book.check_unit(unit)
             store = Store(book.store_path)
         except InputError as exc:
-            _bad_input(mode, f"Arbejdsbogen {workbook} kan ikke åbnes:", exc)
+            _bad_input(mode, exc)
             return
         self.book, self.unit = book, unit
         self.store = store
@@ -180,9 +185,12 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False))
+            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
-        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
+        key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
+        view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,
+                              names=names if key == self.unit else None,
+                              shared_label=shared.shared_label(self.book, self.unit, form.scope))
         self.views[form_id] = view
         display(view.widget)
 
@@ -219,7 +227,7 @@ class Page:
             try:
                 redraw()
             except Exception as exc:  # a chart that fails must not break the form
-                show(message(f"Diagrammet kunne ikke tegnes igen ({exc})."))
+                show(message(f"Diagrammet kunne ikke tegnes igen ({type(exc).__name__})."))
 
 
 def opener(cls):

@@ -5,7 +5,7 @@ from html import escape
 
 from .. import apv, charts
 from . import base
-from .apv import share_cell, shares
+from .apv import not_measured_note, share_cell, shares
 from .base import _guarded, _rating, full_report_only, note, show
 
 
@@ -88,14 +88,19 @@ class Page(base.Page):
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
             hr = f"{combo.hazard_ratio:.2f}".replace(".", ",") + " gange"
-            if results is None or cid not in results.constructs:
+            missing = apv.unmeasured_parts(results, combo.exposures)
+            if results is None or missing or not apv.measured(results, cid):
                 cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
-                remark = "APV'en måler ikke begge påvirkninger" if results is not None else "Ingen APV-data"
+                names = [self.guide.item("exposures", x).short.lower() for x in missing]
+                remark = ("Ingen APV-data" if results is None else
+                          f"Kræver {' og '.join(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
             else:
                 cells = share_cell(results, self.unit, cid)
+                remark = results.status_text(self.unit, cid)
                 if not self.is_institution:
                     cells += share_cell(results, self.book.root_unit, cid)
-                remark = results.status_text(self.unit, cid)
+                    theirs = results.status_text(self.book.root_unit, cid)
+                    remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
             rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
         remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
         rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
@@ -107,8 +112,8 @@ class Page(base.Page):
              f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
              f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: "
              f"{escape(study.reference if self.is_institution else study.short_reference)}. "
-             f"Kombinationer med vold vises først fra "
-             f"{self.book.min_group_sensitive} svar.</p>")
+             f"Kombinationer med vold vises først fra {self.book.min_group_sensitive} svar, og en kombination vises kun, "
+             "hvor den og dens to påvirkninger vises for de samme enheder, så et skjult tal ikke kan regnes ud.</p>")
 
     @_guarded
     def heatmap(self) -> None:
@@ -121,23 +126,31 @@ class Page(base.Page):
         if results is None:
             show(note("Der er endnu ingen APV-besvarelser at vise."))
             return
-        ordered = [u for u in self.book.ordered() if u in units]
-        exposures = [e for e in self.guide.exposures if e.id in results.constructs]
+        # the units depth-first, each one's «svar uden afdeling» (respondents coded to it itself) under it
+        ordered = [u for u in results.respondents if (apv.owner(u) or u) in units]
+        exposures = [e for e in self.guide.exposures if e.apv_area]  # a column «ikke målt» for those the APV lacks
         values, notes_ = [], []
         for u in ordered:
             row_v, row_n = [], []
             for e in exposures:
+                if not apv.measured(results, e.id):
+                    row_v.append(None)
+                    row_n.append("ikke målt")
+                    continue
                 r = results.table.loc[(u, e.id)]
                 row_v.append(float(r["share"]) if r["status"] == apv.SHOWN else None)
                 row_n.append("" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult")
             values.append(row_v)
             notes_.append(row_n)
         depth = self.book.depth(self.unit)
-        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in ordered]
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) if apv.owner(u) is None
+                  else "    " * (self.book.depth(apv.owner(u)) + 1 - depth) + apv.OWN_NAME.capitalize() for u in ordered]
         show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
                             f"Andel udsat pr. enhed · APV-runde {results.round}",
                             "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
         show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
+        if not_measured_note(results, exposures):
+            show(not_measured_note(results, exposures))
 
 
 
