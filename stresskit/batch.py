@@ -385,6 +385,7 @@ class UnitRunner:
             nb.metadata["stresskit"] = {
                 "title": f"{title(stem)} · {self.book.unit_name(unit)}",
                 "parameters": recorded_parameters(self.book, unit),
+                "sector": self.book.sector,
                 "version": __version__,
                 "executed_at": datetime.now().astimezone().isoformat(timespec="seconds"),
                 "key": run.key,

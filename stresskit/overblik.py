@@ -58,20 +58,18 @@ NOT_STARTED, STARTED, DONE, SHARED = "not_started", "started", "done", "shared"
 PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret", SHARED: "◇ Fælles"}
 
 RULES = {
-    "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
-               "kan være lidt færre end besvarelserne."),
+    "shares": "Andelene tæller dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen.",
     "higher": trend.RULE_HIGHER,
-    "change": ("«Tydeligt bedre/værre» siden forrige runde følger samme test, mellem de to runder; hver runde er "
-               "gjort anonym for sig, og en ændring vurderes kun, hvor begge runders tal vises."),
-    "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og en "
-                 "APV-fase «Ikke startet» er ikke fremdrift; stresssignalerne tæller, når signalfilen har tal for "
-                 "enheden). Det, institutionen eller arbejdsmiljøgruppen besvarer én gang for alle, står som «fælles» "
-                 "og tæller ikke med (◇: anbefalingen har kun fælles spørgsmål)."),
-    "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler med en dato for ny "
-              "drøftelse og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
+    "change": ("«Tydeligt bedre/værre» følger samme test mellem de to runder; hver runde er gjort anonym for sig, og "
+               "en ændring vurderes kun, hvor begge runders tal vises."),
+    "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og «Ikke "
+                 "startet» er ikke fremdrift; signalerne tæller, når signalfilen har tal for enheden). Det, institutionen "
+                 "eller arbejdsmiljøgruppen besvarer for alle, står som «fælles» og tæller ikke med (◇: kun fælles spørgsmål)."),
+    "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler, der drøftes igen på en "
+              "dato, og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
     "steps": ("Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
-              "påvirkning (markant højere end i resten af institutionen eller mindst halvdelen udsat) med et svagt eller ikke "
-              "vurderet greb; den første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
+              "påvirkning (markant højere eller mindst halvdelen udsat) med et svagt eller ikke vurderet greb; den "
+              "første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
 }
 INSTITUTION_RULES = {
     "progress": ("Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "

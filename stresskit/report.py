@@ -45,6 +45,9 @@ def for_sector(html: str, sector: str) -> str:
 def _sector(nb: nbformat.NotebookNode) -> str:
     from .workbook import Workbook
 
+    recorded = nb.metadata.get("stresskit", {}).get("sector")
+    if recorded is not None:  # the batch records it: its notebooks name the workbook by folder name only
+        return recorded
     try:
         return Workbook.open(nb.metadata["papermill"]["parameters"]["workbook"]).sector
     except Exception:  # a notebook run by hand, or a workbook that cannot be read: the general words

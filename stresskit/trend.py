@@ -29,10 +29,9 @@ RULE_TEXT = ("En ændring kaldes «tydeligt bedre» eller «tydeligt værre», n
              "svar, som der er i hver runde (Fishers eksakte test). En mindre ændring kan være tilfældig og kaldes ikke "
              "tydelig; jo færre svar, jo større skal ændringen være.")
 
-RULE_HIGHER = ("«Markant højere»: enhedens andel er højere end i resten af institutionen (institutionen uden enheden "
-               "selv), og forskellen er så stor, at den kun sjældent (under 5\u00a0% af gangene) ville opstå af "
-               "tilfældigheder alene med så mange svar (Fishers eksakte test). Det vurderes kun, hvor både enhedens og "
-               "institutionens tal vises.")
+RULE_HIGHER = ("«Markant højere»: enhedens andel er højere end i resten af institutionen (uden enheden selv), og "
+               "forskellen ville kun sjældent (under 5\u00a0% af gangene) opstå af tilfældigheder med så mange svar "
+               "(Fishers eksakte test); kun hvor begge tal vises.")
 
 BETTER, WORSE, SAME = "better", "worse", "same"
 
