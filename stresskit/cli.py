@@ -29,6 +29,7 @@ argparse._ = lambda text: _DANISH.get(text, text)
 # `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
 # Each preset names its publication in the file; tests/test_presets.py checks it code for code.
 APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml", "hse": "mapping-hse.yaml"}
+REPORTS = "reports"  # `stresskit run` writes to ./reports/<workbook folder's name>/ unless --out says otherwise
 
 
 def _ids(text: str) -> list[str]:
@@ -77,12 +78,12 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", help="lav rapporter for alle enheder", description="Kør alle notesbøger for alle enheder i rapport-tilstand og lav HTML-rapporter med en oversigtsside.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn>)")
+    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn> i den mappe, du står i)")
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
     s.add_argument("--notebooks", metavar="1,3", type=_numbers, help="kun disse anbefalinger (standard: alle)")
     s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
-    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
+    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: dem, stresskit kommer med)")
     s.add_argument("--pdf", action="store_true", help="skriv også rapport.pdf og overblik.pdf for hver enhed (kræver Chromium)")
 
     s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
@@ -254,7 +255,8 @@ def _run(args) -> int:
         book = Workbook.open(args.dir)
         units = args.units or list(book.units)
         per_unit = len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
-        summary = batch.run(args.dir, args.out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
+        out = Path(args.out or Path.cwd() / REPORTS / book.root.resolve().name).resolve()  # here, wherever stresskit is installed
+        summary = batch.run(args.dir, out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
                             folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress, pdf=args.pdf)
     except batch.UsageError as exc:
         print(f"stresskit run: fejl: {exc}", file=sys.stderr)
