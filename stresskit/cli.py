@@ -97,10 +97,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
 
-    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogen", description="Åbn JupyterLab med kopier af "
-                       "notesbøgerne, hvor denne arbejdsbog er standard.")
+    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogens egne notesbøger",
+                       description="Åbn JupyterLab med arbejdsbogens egne notesbøger i MAPPE/notesbøger/. Første gang "
+                                   "kopieres de dér; siden åbnes de, som de er, med jeres ændringer. Serveren lytter kun "
+                                   "på 127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--port", metavar="P", type=int, help="porten")
+    s.add_argument("--port", metavar="P", type=int, help="porten (standard: 8888 eller den første ledige efter den)")
+    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+    s.add_argument("--refresh", action="store_true", help="hent nyere udgaver af notesbøgerne fra denne stresskit; "
+                   "en notesbog, I har ændret, gemmes først i notesbøger/sikkerhedskopi/")
 
     s = sub.add_parser("export-plan", help="skriv handleplanen til Excel eller CSV",
                        description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
@@ -365,11 +370,18 @@ def _present(args) -> int:
 def _lab(args) -> int:
     import subprocess
 
-    from . import present
+    from . import lab
 
-    cmd, work = present.lab_command(args.dir, port=args.port)
-    print(f"JupyterLab åbner notesbøgerne i {work} med arbejdsbogen {args.dir}.", flush=True)
-    return subprocess.call(cmd)
+    copies = lab.prepare(args.dir, refresh=args.refresh)
+    if copies.written:
+        print(f"Skrev {', '.join(copies.written)} i {copies.folder}.")
+    if copies.backed_up:
+        print(f"Jeres ændrede {', '.join(copies.backed_up)} er gemt i {copies.backup} før opdateringen.")
+    if copies.newer:
+        print(f"Denne stresskit har en nyere udgave af {', '.join(copies.newer)}; «stresskit lab {args.dir} --refresh» "
+              "henter den (en notesbog, I har ændret, gemmes først som sikkerhedskopi).")
+    print(f"JupyterLab åbner arbejdsbogens notesbøger i {copies.folder}. Stop med Ctrl+C.", flush=True)
+    return subprocess.call(lab.command(copies.folder, args.port, browser=not args.no_browser))
 
 
 COMMANDS = {"mapping": _mapping, "new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers,

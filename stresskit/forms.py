@@ -40,8 +40,11 @@ def named() -> bool:
 
 
 def ask_name_with(field) -> None:
-    """The widget where the page asks for the name."""
+    """The widget where the page asks for the name. It takes the name on Enter or when the field
+    is left, never a keystroke at a time: an answer given while the name is half typed would
+    otherwise be saved under «K»."""
     global _name_field
+    field.continuous_update = False
     _name_field = field
 
 

@@ -1,8 +1,8 @@
-"""Live use of the notebooks: `stresskit present` (one Voilà server for a whole workbook, for a
-projector) and `stresskit lab` (JupyterLab).
+"""Live use of the notebooks on a projector: `stresskit present` (one Voilà server for a whole
+workbook). JupyterLab for workshops is `lab`.
 
 Both start from copies of the notebooks with the workbook injected as a parameter, in live
-mode, so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
+mode (`parameterised`), so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
 token in the printed address; its log goes to a file in a private temporary folder (in the
 workbook's `.stresskit-tmp/`, or the system's when the workbook is read-only), so a full
 pipe can never stall the server. The server process itself is `present_server`.
@@ -40,9 +40,9 @@ REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wai
                 "unit = _present.on_request(workbook, unit)")
 
 
-def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
-    """Parameterised copies (mode live) of the notebooks in `folder`; with `on_request` each
-    copy takes its unit (and who answers) from the page's address when it is opened."""
+def parameterised(path: Path, workbook: str, unit: str, on_request: bool = False):
+    """A shipped notebook with its parameters set (mode live) and its recommendation as title;
+    with `on_request` it takes its unit (and who answers) from the page's address when opened."""
     import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
@@ -50,18 +50,24 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
     from . import guide as guide_module
 
     titles = {r.notebook: f"{r.number}. {r.title}" for r in guide_module.default().recommendations}
+    nb = parameterize_notebook(load_notebook_node(str(path)), {"workbook": workbook, "unit": unit, "mode": "live"})
+    if on_request:
+        at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
+    nb.metadata["title"] = titles.get(path.stem, path.stem)
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
+    """Parameterised copies (mode live) of the notebooks in `folder` (see `parameterised`)."""
+    import nbformat
+
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for path in stems:
-        nb = parameterize_notebook(load_notebook_node(str(path)),
-                                   {"workbook": str(book.root.resolve()), "unit": unit, "mode": "live"})
-        if on_request:
-            at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
-            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
-        nb.metadata["title"] = titles.get(path.stem, path.stem)
-        nb.metadata.pop("papermill", None)
         target = folder / path.name
-        nbformat.write(nb, target)
+        nbformat.write(parameterised(path, str(book.root.resolve()), unit, on_request), target)
         out.append(target)
     return out
 
@@ -202,19 +208,6 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
-
-
-def lab_command(workbook: Path | str, folder: Path | None = None, port: int | None = None) -> tuple[list[str], Path]:
-    """The JupyterLab command for this workbook: copies of all notebooks with it as the default."""
-    book = Workbook.open(workbook)
-    work = Path(tempfile.mkdtemp(prefix=f"stresskit-lab-{book.root.resolve().name}-"))
-    prepared(book, "", notebooks(None, folder or NOTEBOOKS), work)
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={work}", "--ServerApp.ip=127.0.0.1"]
-    if port:
-        cmd.append(f"--port={port}")
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    return cmd, work
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -164,6 +164,7 @@
       if (!input.value && who()) {
         input.value = who();
         input.dispatchEvent(new Event("input", { bubbles: true }));
+        input.dispatchEvent(new Event("change", { bubbles: true }));  // the field sends its value on change (Enter, leaving it)
       } else if (input.value && !who()) {
         setWho(input.value.trim());  // given with --who or in the address: keep it for the session
       }
