@@ -237,6 +237,90 @@ def test_two_browsers_on_one_unit_both_save_and_see_each_other(server, workbook,
         other.close()
 
 
+def _shipped(tmp_path, name="src"):
+    """A stand-in for a stresskit's shipped notebooks, to edit as a newer release would."""
+    import shutil
+
+    from stresskit.notebooks import NOTEBOOKS
+
+    folder = tmp_path / name
+    shutil.copytree(NOTEBOOKS, folder)
+    return folder
+
+
+def _cell_sources(path) -> list[str]:
+    import nbformat
+
+    return [c.source for c in nbformat.read(path, as_version=4).cells]
+
+
+def test_lab_copies_the_notebooks_into_the_workbook_once_and_keeps_a_consultants_edits(tmp_path):
+    import nbformat
+
+    from stresskit import lab
+
+    book, source = copy_example(tmp_path / "example"), _shipped(tmp_path)
+    first = lab.prepare(book, source=source)
+    assert first.written == [p.name for p in sorted(source.glob("*.ipynb"))] and not first.kept
+    copy = book / lab.FOLDER / "04_status.ipynb"
+    nb = nbformat.read(copy, as_version=4)
+    assert nb.cells[0].source == lab.NOTE
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'workbook = ".."' in injected.source and 'mode = "live"' in injected.source  # moves with the folder
+    nb.cells.append(nbformat.v4.new_markdown_cell("Vores egne noter fra workshoppen"))
+    nbformat.write(nb, copy)
+
+    again = lab.prepare(book, source=source)
+    assert again.written == [] and len(again.kept) == 6 and again.newer == []
+    assert _cell_sources(copy)[-1] == "Vores egne noter fra workshoppen"
+    assert lab.prepare(book, refresh=True, source=source).written == []  # nothing newer: nothing replaced
+    assert _cell_sources(copy)[-1] == "Vores egne noter fra workshoppen"
+
+
+def test_lab_refresh_takes_a_newer_stresskits_notebooks_and_backs_up_edited_ones(tmp_path):
+    import nbformat
+
+    from stresskit import lab
+
+    book, source = copy_example(tmp_path / "example"), _shipped(tmp_path)
+    lab.prepare(book, source=source)
+    folder = book / lab.FOLDER
+    edited, run_only = folder / "04_status.ipynb", folder / "05_samarbejde.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Vores egne noter"))
+    nbformat.write(nb, edited)
+    nb = nbformat.read(run_only, as_version=4)  # run and saved, not edited: outputs and counts only
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs, code.execution_count = [nbformat.v4.new_output("stream", text="kørt\n")], 1
+    nbformat.write(nb, run_only)
+    for name in ("04_status.ipynb", "05_samarbejde.ipynb"):  # a newer stresskit changes both
+        newer = nbformat.read(source / name, as_version=4)
+        newer.cells.append(nbformat.v4.new_markdown_cell("Nyt i denne udgave"))
+        nbformat.write(newer, source / name)
+
+    kept = lab.prepare(book, source=source)
+    assert kept.written == [] and kept.newer == ["04_status.ipynb", "05_samarbejde.ipynb"]
+    assert _cell_sources(edited)[-1] == "Vores egne noter"
+
+    refreshed = lab.prepare(book, refresh=True, source=source)
+    assert refreshed.written == ["04_status.ipynb", "05_samarbejde.ipynb"] and refreshed.backed_up == ["04_status.ipynb"]
+    assert _cell_sources(edited)[-1] == "Nyt i denne udgave" and _cell_sources(run_only)[-1] == "Nyt i denne udgave"
+    assert _cell_sources(refreshed.backup / "04_status.ipynb")[-1] == "Vores egne noter"
+    assert refreshed.backup.parent == folder / lab.BACKUPS
+    assert lab.prepare(book, source=source).newer == []
+
+
+def test_the_lab_command_listens_on_localhost_with_its_port_and_no_browser(tmp_path):
+    from stresskit import lab
+
+    folder = lab.prepare(copy_example(tmp_path / "example")).folder
+    cmd = lab.command(folder, 8123, browser=False)
+    assert f"--ServerApp.root_dir={folder.resolve()}" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
+    assert "--ServerApp.port=8123" in cmd and "--ServerApp.port_retries=0" in cmd and "--ServerApp.open_browser=False" in cmd
+    assert "--ContentsManager.pre_save_hook=stresskit.lab.without_live_forms" in cmd
+    assert not any("token" in c for c in cmd)  # Jupyter's own token stays on
+
+
 LAB_NAME = "Konsulent Karen Kristensen"
 
 
