@@ -56,6 +56,11 @@ def name_given() -> None:
         _waiting.pop(0).save()
 
 
+def full_width(**layout) -> "w.Layout":
+    """As wide as its box, and no wider: a side margin on a 100 % wide widget makes its box scroll sideways."""
+    return w.Layout(width="100%", margin="2px 0", **layout)
+
+
 def parse_date(text: str) -> str | None:
     """A Danish date, dd.mm.yyyy (also d.m.yyyy, dd-mm-yyyy or yyyy-mm-dd), as ISO; '' clears it."""
     text = text.strip()
@@ -136,7 +141,7 @@ class Field:
         current = self.view.current(q.id)
         if q.kind == "choice" and self.compact:
             widget = w.Dropdown(options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current,
-                                layout=w.Layout(width="100%"))
+                                layout=full_width())
         elif q.kind == "choice":
             widget = w.ToggleButtons(options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"})
         elif q.kind == "check":
@@ -154,9 +159,11 @@ class Field:
                             continuous_update=True, layout=w.Layout(width="12em"))
         elif q.kind == "text":
             widget = w.Textarea(value=current or "", placeholder="Skriv her …", continuous_update=True,
-                                layout=w.Layout(width="100%", height="3.2em" if q.column else "5em"))
+                                layout=full_width(height="3.2em" if q.column else "5em"))
         else:
             raise ValueError(q.kind)
+        if self.compact and q.kind in ("date", "number", "check"):  # a grid cell may be narrower than the widget's own width
+            widget.layout.width, widget.layout.max_width, widget.layout.margin = "100%", widget.layout.width, "2px 0"
         widget.observe(lambda _change: self.changed(), names="value")
         return widget
 
@@ -223,7 +230,7 @@ class ActionField:
 
     def __init__(self, question: Question, view: "FormView", compact: bool = False):
         self.question, self.view = question, view
-        self.what = w.Text(placeholder="Hvad skal gøres?", layout=w.Layout(width="100%"))
+        self.what = w.Text(placeholder="Hvad skal gøres?", layout=full_width())
         self.who = w.Text(placeholder="Hvem har ansvaret?")
         self.when = date_input(description="Hvornår")
         self.add = w.Button(description="Tilføj opgave", button_style="primary")
@@ -477,10 +484,10 @@ class ActionEditor:
                  on_change: Callable | None = None):
         self.store, self.units, self.unit, self.recommendation = store, units, unit, recommendation
         self.on_change = on_change
-        self.pick = w.Dropdown(description="Opgave", layout=w.Layout(width="100%"))
-        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=w.Layout(width="100%"))
+        self.pick = w.Dropdown(description="Opgave", layout=full_width())
+        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=full_width())
         self.problem = w.Text(description="Problem", placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
-                              layout=w.Layout(width="100%"))
+                              layout=full_width())
         self.level = w.Dropdown(description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels])
         self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
         self.responsible = w.Text(description="Hvem")
@@ -492,7 +499,7 @@ class ActionEditor:
         for widget in (self.pick, self.measure, self.problem, self.level, self.phase, self.responsible, self.deadline,
                        self.followup, self.priority, self.status, self.owner):
             widget.style = {"description_width": "7em"}
-            widget.layout.margin = "4px 8px 4px 0"
+            widget.layout.margin = "4px 0" if widget.layout.width == "100%" else "4px 8px 4px 0"
         self.save_button = w.Button(description="Gem opgave", button_style="primary")
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.HTML()

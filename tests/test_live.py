@@ -339,15 +339,15 @@ def _lab_token(log_path, proc, seconds=90):
     raise AssertionError(f"JupyterLab skrev ingen adresse: {log_path.read_text()[-3000:]}")
 
 
-def _run_all(page):
-    """Run every cell once the kernel is idle (a kernel that never connects, seen once under load,
-    gets one more go)."""
+def _run_all(page, shown=".sk-form .widget-dropdown select"):
+    """Run every cell once the kernel is idle, until `shown` appears (a kernel that never
+    connects, seen once under load, gets one more go)."""
     for attempt in range(2):
         try:
             page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for(timeout=60_000)
             page.get_by_role("menuitem", name="Run").click()
             page.get_by_text("Run All Cells", exact=True).click()
-            page.wait_for_selector(".sk-form .widget-dropdown select", timeout=60_000)
+            page.wait_for_selector(shown, timeout=60_000)
             return
         except Exception:
             if attempt:
@@ -358,17 +358,22 @@ def _run_all(page):
 
 
 def _overflow(page) -> list:
-    """Outputs wider than the notebook: what would need a horizontal scroll."""
+    """Outputs wider than the notebook, or boxes in them whose content is wider than they are: what
+    would need a horizontal scroll."""
     return page.evaluate("""() => {
-        const panel = document.querySelector('.jp-NotebookPanel-notebook');
+        const panel = Array.from(document.querySelectorAll('.jp-NotebookPanel-notebook')).find(p => p.offsetParent !== null);
         const right = panel.getBoundingClientRect().right;
         const wide = [];
         document.querySelectorAll('.jp-OutputArea-output *').forEach(e => {
             const r = e.getBoundingClientRect();
             if (e.offsetParent !== null && r.width > 0 && r.right > right + 1) wide.push(e.className + ' ' + Math.round(r.right));
         });
-        const scroller = document.querySelector('.jp-WindowedPanel-outer') || panel;
+        const scroller = panel.querySelector('.jp-WindowedPanel-outer') || panel;
         if (scroller.scrollWidth > scroller.clientWidth + 1) wide.push('scroll ' + scroller.scrollWidth + '>' + scroller.clientWidth);
+        panel.querySelectorAll('.jp-OutputArea-output *').forEach(e => {  // a box inside that scrolls or cuts sideways
+            if (!['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) && e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1
+                && ['hidden', 'auto', 'scroll', 'clip'].includes(getComputedStyle(e).overflowX)) wide.push('box ' + e.className);
+        });
         return wide.slice(0, 10);
     }""")
 
@@ -458,6 +463,29 @@ def test_jupyterlab_takes_the_full_name_and_reopens_the_workbooks_notebook_witho
     finally:
         present.stop(proc)
     assert _saved_by(book) == [LAB_NAME]  # the one answer, under the full name
+
+
+@pytest.mark.browser
+def test_every_notebooks_forms_fit_jupyterlab_at_1280_px_beside_the_file_browser(tmp_path, page):
+    """Lab's default view at 1280 px (file browser open): no output, form or grid cell of any of
+    the six notebooks needs a sideways scroll, and none is cut off."""
+    book = copy_example(tmp_path / "example")
+    answers.import_(Workbook.open(book), book / "answers.yaml")  # filled plans and tables, as in a real workshop
+    log_path = tmp_path / "lab.log"
+    proc, url = _start_lab(book, log_path)
+    try:
+        for name in ("01_apv", "02_aftaler", "03_paavirkninger", "04_status", "05_samarbejde", "06_handleplan"):
+            page.goto(url.replace("03_paavirkninger", name) + "&reset")  # reset: only this notebook open
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=SLOW)
+            _run_all(page, ".sk-form")
+            page.wait_for_timeout(1500)  # the last outputs settle
+            assert page.locator(".jp-DirListing").first.is_visible()
+            assert _overflow(page) == [], name
+    except Exception:
+        print(log_path.read_text()[-4000:])
+        raise
+    finally:
+        present.stop(proc)
 
 
 def _saved_by(book) -> list[str]:
