@@ -72,6 +72,15 @@ def copy_of(path: Path):
     return nb
 
 
+def _cells_on_disk(path: Path) -> str | None:
+    import nbformat
+
+    try:
+        return cells_digest(nbformat.read(path, as_version=4))
+    except Exception:  # a notebook Jupyter could not read either: treated as edited, so it is backed up
+        return None
+
+
 def _write(nb, target: Path) -> None:
     import nbformat
 
@@ -83,8 +92,6 @@ def _write(nb, target: Path) -> None:
 def prepare(workbook: Path | str, refresh: bool = False, source: Path = NOTEBOOKS) -> Copies:
     """The workbook's own notebooks: copied from `source` where missing, else kept as they are;
     with `refresh`, replaced by this stresskit's where it ships a newer version (edited ones backed up)."""
-    import nbformat
-
     book = Workbook.open(workbook)
     folder = book.root / FOLDER
     folder.mkdir(exist_ok=True)
@@ -103,7 +110,7 @@ def prepare(workbook: Path | str, refresh: bool = False, source: Path = NOTEBOOK
                 done.newer.append(path.name)
             continue
         if target.exists():  # a refresh, and this stresskit ships a different version
-            if cells_digest(nbformat.read(target, as_version=4)) != known.get("cells"):
+            if _cells_on_disk(target) != known.get("cells"):  # edited (or unreadable): keep it
                 done.backup = done.backup or folder / BACKUPS / datetime.now().strftime("%Y-%m-%d-%H%M%S")
                 done.backup.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(target, done.backup / path.name)
