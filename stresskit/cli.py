@@ -95,6 +95,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
+    s.add_argument("--lan", metavar="ADRESSE", help="lyt også på denne af maskinens netværksadresser (fx 192.168.1.20), "
+                   "så deltagerne kan stemme fra deres telefoner (standard: kun 127.0.0.1)")
 
     s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogen", description="Åbn JupyterLab med kopier af "
                        "notesbøgerne, hvor denne arbejdsbog er standard.")
@@ -337,7 +339,7 @@ def _present(args) -> int:
 
     started = time.perf_counter()
     try:
-        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who)
+        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who, lan=args.lan)
     except UsageError as exc:
         print(f"stresskit present: fejl: {exc}", file=sys.stderr)
         return 2

@@ -378,11 +378,18 @@ def item_rows(questions) -> list[list[Question]]:
     return rows
 
 
+VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
+
+
 def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
     """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
     answer = latest.get(q.id)
     value = answer.value if answer is not None else prefill.get(q.id)
-    return None if value in (None, "", []) else format_value(q, value)
+    shown = None if value in (None, "", []) else format_value(q, value)
+    vote = prefill.get(VOTES_KEY, {}).get(q.id)
+    if vote:  # a closed vote in the room, beside the answer (or alone)
+        shown = f"{shown} ({vote})" if shown is not None else vote[0].upper() + vote[1:]
+    return shown
 
 
 def unanswered_line(count: int) -> str:
@@ -413,9 +420,18 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     return html.replace("<section class='sk-form-report'>", "<section class='sk-form-report sk-form-shared'>" + mark, 1)
 
 
+def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
+    """Closed votes in the room go beside the form's answers: «Ja (afstemning i AMO-gruppen 12.03.2027: 9 svar)»."""
+    from . import vote as vote_module
+
+    lines = vote_module.latest_lines(store, unit)
+    return {**prefill, VOTES_KEY: lines} if lines else prefill
+
+
 def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None,
                  heading: bool, label: str = "") -> str:
     latest = store.latest(unit)
+    prefill = _with_votes(prefill, store, unit)
     rows, after, grids, missing = [], [], [], 0
     for group in item_rows(form.questions):
         q = group[0]
