@@ -177,15 +177,6 @@ class VoteHandler(_Votes, APIHandler):
             self.answer_json({"questions": [
                 {"id": q.id, "label": vote_module.label(q), "kind": q.kind,
                  "k": vote_module.threshold(book, self.board.guide, q)} for q in found], "unit": unit})
-        elif action == "qr.svg":
-            import segno
-
-            status = self.status()
-            if status["state"] != "open":
-                raise web.HTTPError(404)
-            self.set_header("Content-Type", "image/svg+xml")
-            self.set_header("Cache-Control", "no-store")
-            self.finish(segno.make(status["address"], error="m").svg_inline(scale=8, border=2))
         elif action == "":
             self.answer_json(self.status())
         else:
@@ -209,6 +200,32 @@ class VoteHandler(_Votes, APIHandler):
             self.answer_json({**self.status(), "error": refused.message}, refused.status)
             return
         self.answer_json(self.status())
+
+
+class QrHandler(_Votes, JupyterHandler):
+    """The open vote's phone address as a QR code (SVG), drawn here by segno (pure Python: no
+    service is asked); the token required, like every page of the facilitator."""
+
+    async def prepare(self):
+        return await JupyterHandler.prepare(self, _redirect_to_login=False)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        _refused(self, status_code, **kwargs)
+
+    @web.authenticated
+    def get(self):
+        import io
+
+        import segno
+
+        status = self.status()
+        if status["state"] != "open":
+            raise web.HTTPError(404)
+        drawn = io.BytesIO()
+        segno.make(status["address"], error="m").save(drawn, kind="svg", scale=8, border=2, xmldecl=False)
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(drawn.getvalue())
 
 
 class PhoneHandler(_Votes, web.RequestHandler):
@@ -439,7 +456,8 @@ class PresentApp(Voila):
                  "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/"}
         ours = [(root + "/", StartHandler, extra),
                 (root + "/stresskit/nav", NavHandler, extra),
-                (root + r"/stresskit/vote/?([a-z.]*)", VoteHandler, votes),
+                (root + "/stresskit/vote/qr.svg", QrHandler, votes),
+                (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
                 (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes)]
         login = {pattern for pattern, *_ in self.identity_provider.get_handlers()}
         handlers = []
