@@ -330,3 +330,19 @@ def test_the_lan_flag_takes_only_an_address_of_this_machine():
         with pytest.raises(UsageError) as refused:
             present.lan_address(wrong)
         assert "--lan" in str(refused.value)
+
+
+@pytest.mark.browser
+def test_the_projected_page_shows_too_few_answers_and_no_distribution(server, page, closed_after):
+    code = open_vote(server, RATING)
+    page.goto(server.url)
+    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+    page.wait_for_selector("#sk-vote-code", timeout=SLOW)  # an open vote is shown when the page opens
+    assert page.inner_text("#sk-vote-code") == code
+    for value in ("2", "4"):
+        Phone(server).vote(code, value)
+    page.wait_for_function("document.getElementById('sk-vote-count').textContent.startsWith('2 har svaret')", timeout=10_000)
+    page.click("#sk-vote-close")
+    page.wait_for_selector("#sk-vote-few")
+    assert page.inner_text("#sk-vote-few") == "For få svar til at vise (der skal mindst 5 svar til)."
+    assert page.locator("#sk-vote-result").count() == 0 and "2 svar" in page.inner_text("#sk-vote-count")
