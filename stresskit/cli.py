@@ -348,6 +348,9 @@ def _present(args) -> int:
         present.wait_until_up(server)
         print(f"Visningen kører på {server.url}", flush=True)
         print(f"(klar efter {time.perf_counter() - started:.1f} s; log: {server.log}). Stop med Ctrl+C.", flush=True)
+        if args.lan:
+            port = server.base.rstrip("/").rsplit(":", 1)[1]
+            print(f"Telefonerne når en åben afstemning på http://{args.lan.strip()}:{port}/s", flush=True)
         if not args.no_browser:
             webbrowser.open(server.url)
         server.proc.wait()
