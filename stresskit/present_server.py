@@ -137,6 +137,7 @@ class NavHandler(_Workbook, APIHandler):
 
 # --- votes from the room (stresskit.vote) -------------------------------------------------
 PHONE_PATH = "s"  # the phones' page: /s (type the code) and /s/CODE; the only route a code opens
+PHONE_BODY = 4096  # bytes: an answer is a few option ids
 PHONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; "
              "frame-ancestors 'none'")
 
@@ -228,10 +229,25 @@ class QrHandler(_Votes, JupyterHandler):
         self.finish(drawn.getvalue())
 
 
+@web.stream_request_body
 class PhoneHandler(_Votes, web.RequestHandler):
     """A participant's page: no account, no name, no script. A random cookie (not an identity)
     holds one answer per phone per vote, changeable until the vote closes. The code opens this
-    page only: it is no token and logs nobody in."""
+    page only: it is no token and logs nobody in. Anyone on the network reaches it, so a body
+    larger than an answer is refused before it is read."""
+
+    def prepare(self):
+        self._body = bytearray()
+        if self.request.method == "POST":
+            self.request.connection.set_max_body_size(PHONE_BODY)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body.extend(chunk)
+
+    def _answers(self) -> list[str]:
+        from urllib.parse import parse_qs
+
+        return parse_qs(bytes(self._body).decode("utf-8", "replace"), max_num_fields=50).get("svar", [])
 
     def check_xsrf_cookie(self):
         """A POST counts only with the phone's cookie, which a browser sends from this page's own
@@ -284,7 +300,7 @@ class PhoneHandler(_Votes, web.RequestHandler):
             return self.show(code, "", error="Dit svar kom ikke frem. Vælg igen, og tryk på «Send svar».", status=400)
         try:
             vote = self.board.find(code)
-            vote.answer(phone, self.get_body_arguments("svar"))
+            vote.answer(phone, self._answers())
         except vote_module.VoteError as refused:
             if refused.status in (404, 409):
                 return self.show(code, phone)  # a wrong code, or closed meanwhile: the page says which

@@ -346,3 +346,26 @@ def test_the_projected_page_shows_too_few_answers_and_no_distribution(server, pa
     page.wait_for_selector("#sk-vote-few")
     assert page.inner_text("#sk-vote-few") == "For få svar til at vise (der skal mindst 5 svar til)."
     assert page.locator("#sk-vote-result").count() == 0 and "2 svar" in page.inner_text("#sk-vote-count")
+
+
+def test_present_with_a_wrong_lan_address_says_so_in_danish_and_starts_nothing(example, capsys):
+    from stresskit import cli
+
+    assert cli.main(["present", str(example), "--lan", "203.0.113.7", "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert "--lan: 203.0.113.7 er ikke en af denne maskines adresser" in err and "Traceback" not in err
+    assert not (example / ".stresskit-tmp").exists()  # no server folder was made
+
+
+def test_a_phone_cannot_send_more_than_an_answer(server, closed_after):
+    import socket
+
+    code = open_vote(server)
+    port = int(server.base.rstrip("/").rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+        conn.sendall((f"POST /s/{code} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      f"Content-Length: {10 * 2**20}\r\n\r\n").encode() + b"svar=1&" * 1000)
+        answer = conn.recv(200)
+    assert answer == b"" or b" 400 " in answer.split(b"\r\n")[0] or b" 413 " in answer.split(b"\r\n")[0]
+    assert api(server)[1]["answered"] == 0
+    assert "Tak, dit svar er modtaget" in Phone(server).vote(code, "3")[1]  # the server goes on
