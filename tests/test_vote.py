@@ -369,3 +369,24 @@ def test_a_phone_cannot_send_more_than_an_answer(server, closed_after):
     assert answer == b"" or b" 400 " in answer.split(b"\r\n")[0] or b" 413 " in answer.split(b"\r\n")[0]
     assert api(server)[1]["answered"] == 0
     assert "Tak, dit svar er modtaget" in Phone(server).vote(code, "3")[1]  # the server goes on
+
+
+def test_a_vote_on_a_question_the_institution_answers_is_saved_as_the_institutions_and_reported(server, workbook,
+                                                                                                  closed_after):
+    from stresskit.store import local_time
+
+    code = open_vote(server, YES_NO, unit="hum")
+    for value in ["ja", "ja", "nej", "ja", "nej"]:
+        Phone(server).vote(code, value)
+    assert api(server, "close", {})[1]["result"] == [{"id": "ja", "title": "Ja", "count": 3},
+                                                    {"id": "nej", "title": "Nej", "count": 2}]
+    book = Workbook.open(workbook)
+    db = sqlite3.connect(workbook / "stresskit.sqlite")
+    try:
+        unit, result, at = db.execute("SELECT unit, result, at FROM votes WHERE question = ?", (YES_NO,)).fetchone()
+    finally:
+        db.close()
+    assert unit == book.root_unit and json.loads(result)["counts"] == {"ja": 3, "nej": 2}
+    with Store(workbook / "stresskit.sqlite") as store:
+        html = forms.report_html(guide.default().forms["aftaler"], store, "hum", book=book)
+    assert f"Afstemning i AMO-gruppen {local_time(at):%d.%m.%Y}: 5 svar" in html
