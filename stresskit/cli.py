@@ -88,7 +88,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
                        description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
                                    "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
-                                   "127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
+                                   "127.0.0.1 (med --lan også på den adresse, så deltagerne kan stemme fra deres "
+                                   "telefoner), og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
     s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")

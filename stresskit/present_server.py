@@ -172,7 +172,11 @@ class VoteHandler(_Votes, APIHandler):
     @web.authenticated
     def get(self, action: str = ""):
         if action == "questions":
-            book = Workbook.open(self.board.workbook)
+            try:
+                book = self.board.book()
+            except vote_module.VoteError as refused:
+                self.answer_json({"questions": [], "error": refused.message}, refused.status)
+                return
             unit = self.get_argument("unit", "")
             found = vote_module.questions_for(self.board.guide, self.get_argument("notebook", ""))
             self.answer_json({"questions": [

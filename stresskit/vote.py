@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from . import shared
 from .guide import Guide, Question
+from .problems import InputError
 from .store import Store, VoteResult, current_user, local_time, now
 from .workbook import Workbook
 
@@ -144,8 +145,14 @@ class Board:
         self._closed: dict[str, Vote] = {}
         self._lock = threading.Lock()
 
+    def book(self) -> Workbook:
+        try:
+            return Workbook.open(self.workbook)  # read again: institution.yaml may have changed
+        except InputError:
+            raise VoteError("institution.yaml har fejl, så der kan ikke stemmes; kør stresskit validate.", 500) from None
+
     def open(self, unit: str, question_id: str, who: str = "") -> Vote:
-        book = Workbook.open(self.workbook)
+        book = self.book()
         if unit not in book.units:
             raise VoteError("Enheden findes ikke i arbejdsbogen.", 404)
         question = self.guide.questions.get(question_id)
