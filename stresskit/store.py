@@ -1,4 +1,5 @@
-"""The workbook's durable store: every answer and every action item, with history.
+"""The workbook's durable store: every answer and every action item, with history, and the
+counts of the votes held in the room (`stresskit.vote`; never a participant's own answer).
 
 SQLite in the workbook folder, in WAL mode with full sync, so several notebooks can
 write at once and a process killed mid-save leaves every earlier answer intact. A save

@@ -12,6 +12,7 @@ answers is kept. `Board` holds the one vote of a server; the server's routes are
 """
 from __future__ import annotations
 
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -195,17 +196,11 @@ class Board:
         """The vote a phone's code opens; a clear refusal for a wrong or an expired code."""
         code = (code or "").strip().lower()
         vote = self.current
-        if vote is not None and hmac_equal(vote.code, code):
+        if vote is not None and hmac.compare_digest(vote.code.encode(), code.encode()):
             return vote
         if code in self._closed:
             return self._closed[code]
         raise VoteError("Koden passer ikke til en åben afstemning. Tjek koden på skærmen, og prøv igen.", 404)
-
-
-def hmac_equal(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def new_phone() -> str:
