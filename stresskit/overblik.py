@@ -19,15 +19,15 @@ answered the recommendation's per-unit questions are rolled up («svar fra 14 af
 Tasks and agreements (stresskit.actions): the overblik lists the unit's own open tasks and
 agreements, and the institution's (the units above it) apart from them, counted separately.
 
-«Markant højere end institutionen»: the unit's share (exposed, or with a low resource) is
-higher than the institution's, and the two-proportion test of trend.notable at 5 % says the
-difference is unlikely to be chance. Both figures must be shown, so both rest on at least k
-answers. (The unit is part of the institution, so the test is conservative.)
+«Markant højere»: the unit's share (exposed, or with a low resource) is higher than the rest of
+the institution's (the institution without the unit), and Fisher's exact test, two-sided, gives
+p < 0.05 (trend.RULE_HIGHER). Both the unit's and the institution's figures must be shown; the
+rest is their difference, so it reveals nothing the page doesn't.
 
 The next steps, from the unit's own situation first, in this order, at most three:
 1. the unit's own overdue task (the one whose deadline passed first; the count when there are more);
 2. the unit's own agreement whose review date has passed;
-3. a high exposure — markedly higher than the institution, or at least half exposed — with a
+3. a high exposure — markedly higher than the rest of the institution, or at least half exposed — with a
    weak greb (a greb of recommendation 4 with a sub-question rated «lykkes ikke», or rated
    below «delvist» on average), or with no greb rated yet;
 4. on the institution's page: the units whose contact is «mangler» and that have no task to get it;
@@ -60,10 +60,9 @@ PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: 
 RULES = {
     "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
                "kan være lidt færre end besvarelserne."),
-    "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
-               "sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
-               "to andele). Det vurderes kun, hvor begge tal vises."),
-    "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
+    "higher": trend.RULE_HIGHER,
+    "change": ("«Tydeligt bedre/værre» siden forrige runde følger samme test, mellem de to runder; hver runde er "
+               "gjort anonym for sig, og en ændring vurderes kun, hvor begge runders tal vises."),
     "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og en "
                  "APV-fase «Ikke startet» er ikke fremdrift; stresssignalerne tæller, når signalfilen har tal for "
                  "enheden). Det, institutionen eller arbejdsmiljøgruppen besvarer én gang for alle, står som «fælles» "
@@ -71,7 +70,7 @@ RULES = {
     "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler med en dato for ny "
               "drøftelse og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
     "steps": ("Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
-              "påvirkning (markant højere end institutionen eller mindst halvdelen udsat) med et svagt eller ikke "
+              "påvirkning (markant højere end i resten af institutionen eller mindst halvdelen udsat) med et svagt eller ikke "
               "vurderet greb; den første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
 }
 INSTITUTION_RULES = {
@@ -176,7 +175,7 @@ class Progress:
         if self.open:
             bits.append("1 åben opgave" if self.open == 1 else f"{self.open} åbne opgaver")
         if self.overdue:
-            bits.append(f"heraf {self.overdue} forsinket")
+            bits.append(f"heraf {self.overdue} forsinket" if self.overdue == 1 else f"heraf {self.overdue} forsinkede")
         if self.agreements:
             bits.append("1 aftale" if self.agreements == 1 else f"{self.agreements} aftaler")
         if self.review_due:
@@ -299,14 +298,18 @@ def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | Non
 
 
 def markedly_higher(results: apv.Results, unit: str, root: str, construct: str) -> bool:
-    """The stated rule: higher than the institution, and notable by the two-proportion test at 5 %."""
+    """The stated rule (trend.RULE_HIGHER): the unit's share is higher than the rest of the institution's
+    (the institution without the unit itself), and Fisher's exact test, two-sided, gives p < 0.05. Only
+    where both the unit's and the institution's figures are shown; the rest is their difference."""
     if unit == root:
         return False
     mine, n = _share(results, unit, construct)
     theirs, m = _share(results, root, construct)
-    if mine is None or theirs is None:
+    if mine is None or theirs is None or m <= n:
         return False
-    return mine > theirs and trend.notable(theirs, m, mine, n)
+    x, total = trend.count(mine, n), trend.count(theirs, m)
+    rest_x, rest_n = total - x, m - n
+    return x * rest_n > rest_x * n and trend.differs(x, n, rest_x, rest_n)
 
 
 def change_text(c: trend.Change | None) -> str:
@@ -329,6 +332,7 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     n, headcount = latest.respondents[unit], book.units[unit].headcount
     if n is not None and headcount:
         respondents += f" af {headcount} ansatte ({apv.percent(n / headcount)})"
+    respondents = respondents[:1].upper() + respondents[1:]  # it starts a sentence on the page
     own = apv.own_group(unit)
     if own in latest.respondents:  # respondents coded to the unit itself, not to a unit below it
         respondents += f"; heraf {apv.OWN_NAME}: {latest.respondents_text(own)}"
@@ -559,7 +563,7 @@ def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
     whose = _whose(book, unit, a)
     what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
     text = (f"Følg op på {what} «{short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
+            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført.")
     return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
 
 
@@ -601,7 +605,8 @@ def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
     if not high:
         return ""
     top = max(high, key=lambda f: f.unit_share)
-    why = f"{top.unit} udsat, markant højere end institutionens {top.institution}" if top.higher else f"{top.unit} udsat"
+    why = (f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
+           if top.higher else f"{top.unit} udsat")
     scores = greb_scores(store, unit)
     weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
             if bad or (score is not None and score < 0.5)]

@@ -65,16 +65,78 @@ def overblik_page(s: overblik.Summary) -> str:
     return page("overblik.html.j2", s=s, up="../")
 
 
-def section_body(html: str) -> Markup:
-    """The body of an exported report without its frame and masthead (escaped when it was exported)."""
+def _marked(kind: str) -> re.Pattern:
+    """A part the report marked (views.base.guide_html, a notebook cell's tag): innermost first."""
+    return re.compile(rf"<!--sk-{kind}-->(?:(?!<!--sk-{kind}-->).)*?<!--/sk-{kind}-->", re.S)
+
+
+MARKED = {kind: _marked(kind) for kind in ("guide", "detail")}
+CELL = re.compile(r"<!--sk-cell-->(.*?)<!--/sk-cell-->", re.S)  # every cell (templates/stresskit/index.html.j2)
+EMPTY_FORM = re.compile(r"<section class=[\"']sk-form-report sk-form-empty[\"']><p>(?:<b>(.*?)</b>)?.*?</p></section>", re.S)
+HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+
+
+FULL_ONLY = re.compile(r"<div class=[\"']sk-full-only[\"']>.*?</div>", re.S)  # hidden in a combined report
+
+
+def _visible(html: str) -> bool:
+    html = FULL_ONLY.sub("", html)
+    return bool(re.sub(r"<[^>]+>|\s+", "", html)) or "<img" in html
+
+
+def fold_unanswered(body: str) -> str:
+    """A combined report's section with every form nobody has answered folded into one line at its end
+    («Ikke besvaret endnu: «…», «…».»), and without the headings that then have nothing below them but
+    an explanation in the notebook's Markdown."""
+    parts = CELL.split(body)  # text, cell, text, cell, …, text
+    missing, heading = [], ""
+    for i in range(1, len(parts), 2):
+        found = HEADING.search(parts[i])
+        if found:
+            heading = re.sub(r"<[^>]+>", "", found[1]).replace("¶", "").strip()
+        for title in (m[1] for m in EMPTY_FORM.finditer(parts[i])):
+            name = re.sub(r"<[^>]+>", "", title or heading).strip().rstrip(":")
+            if name and name not in missing:
+                missing.append(name)
+        parts[i] = EMPTY_FORM.sub("", parts[i])
+    cells = list(range(1, len(parts), 2))
+    for n, i in enumerate(cells):
+        if not HEADING.search(parts[i]) or _visible(HEADING.sub("", parts[i])):
+            continue  # not a heading, or a heading with its own text (the guideline's «Hvorfor …?»)
+        below = []
+        for j in cells[n + 1:]:
+            if HEADING.search(parts[j]):
+                break
+            below.append(j)
+        # an explanation (a Markdown cell) alone doesn't keep a heading whose form nobody answered
+        if not any(_visible(parts[j]) for j in below if "jp-MarkdownCell" not in parts[j]):
+            for j in [i, *below]:
+                parts[j] = ""
+    folded = "".join(parts)
+    if missing:
+        folded += f"<p class='sk-missing sk-fold'>Ikke besvaret endnu: {', '.join(f'«{m}»' for m in missing)}.</p>"
+    return folded
+
+
+def section_body(html: str, institution: bool = True) -> Markup:
+    """The body of an exported report without its frame and masthead (escaped when it was exported),
+    and without what the combined report prints once elsewhere: the overblik's figures (`detail`), and
+    in a unit's report the guideline's explanations (`guide`), which the institution's report holds.
+    Unanswered forms are folded into one line (fold_unanswered)."""
     match = BODY.search(html)
-    return Markup(MASTHEAD.sub("", match.group(1), count=1) if match else "")
+    body = MASTHEAD.sub("", match.group(1), count=1) if match else ""
+    for kind in ("detail",) if institution else ("detail", "guide"):
+        while True:
+            body, found = MARKED[kind].subn("", body)
+            if not found:
+                break
+    return Markup(fold_unanswered(body))
 
 
 def unit_report(s: overblik.Summary, sections: list[dict]) -> str:
     """``sections``: number, title, anchor and the exported report's HTML, in the order of the recommendations."""
-    parts = [{**x, "body": section_body(x["html"])} for x in sections]
-    return page("unit.html.j2", s=s, sections=parts)
+    parts = [{**x, "body": section_body(x["html"], s.is_institution)} for x in sections]
+    return page("unit.html.j2", s=s, sections=parts, glossary=guide_module.default().data.get("glossary") or [])
 
 
 # --- the index ----------------------------------------------------------------------------

@@ -127,7 +127,7 @@ class Page(base.Page):
             mine = [a for a in self._actions() if a.status != "opgivet"]
             n, m = sum(not a.is_agreement for a in mine), sum(a.is_agreement for a in mine)
             show(f"<p class='sk-muted'>Enhedens {n} opgave{'r' if n != 1 else ''} og {m} aftale{'r' if m != 1 else ''} "
-                 "står i IGLO-planen ovenfor; hele handleplanen til APV'en står i institutionens rapport.</p>")
+                 "står i IGLO-planen ovenfor; hele APV'ens handlingsplan står i institutionens rapport.</p>")
             return
         self.live_html(lambda: actions_module.plan_html(self._actions(), self.guide, self._scope(), today))
         if self.mode == "live":  # the consultant at the keyboard; a leader's report names no command
@@ -185,7 +185,7 @@ class Page(base.Page):
             rest = [a for a in items if a.phase not in {p.id for p in self.guide.iglo_phases}]
             extra = (f"<p class='sk-muted'>Desuden {len(rest)} opgave{'r' if len(rest) != 1 else ''} uden IGLO-fase "
                      "(se handleplanen).</p>") if rest else ""
-            return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op, eller del den ud.</p>"
+            return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op eller del den ud.</p>"
                     f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
                     f"<p>{escape(self.book.name)} · {actions_module.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
                     f"når stressen rammer.</p><div class='sk-onepage-grid'>{''.join(blocks)}</div>{extra}</section>")
@@ -199,7 +199,8 @@ class Page(base.Page):
         today = actions_module.today()
         units = list(self._scope())
         everything = actions_module.for_unit(self.store)
-        head = "".join(f"<th scope='col'>{r.number}. {escape(r.title)}</th>" for r in self.guide.recommendations)
+        head = "".join(f"<th scope='col' title='{escape(r.title)}'>{r.number}. {escape(r.get('short') or r.title)}</th>"
+                       for r in self.guide.recommendations)
         rows, cache = [], {}
         depth = self.book.depth(self.unit)
         for u in units:
@@ -209,13 +210,15 @@ class Page(base.Page):
                 if p.open:
                     bits.append("1 åben opgave" if p.open == 1 else f"{p.open} åbne opgaver")
                 if p.overdue:
-                    bits.append(f"<b class='sk-flag'>⚠ {p.overdue} forsinket</b>")
+                    bits.append(f"<b class='sk-flag'>⚠ {p.overdue} er forsinket</b>" if p.overdue == 1
+                                else f"<b class='sk-flag'>⚠ {p.overdue} er forsinkede</b>")
                 css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none", overblik.SHARED: "sk-shared"}.get(p.state, "")
                 cells.append(f"<td class='{css}'>{'<br>'.join(bits)}</td>")
             indent = "&nbsp;&nbsp;&nbsp;" * (self.book.depth(u) - depth)
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. {escape(overblik.RULES['progress'])}</p>")
+                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «9 af 17»: besvarede spørgsmål af anbefalingens "
+                f"spørgsmål. {escape(overblik.RULES['progress'])}</p>")
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
             html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
         show(html)

@@ -12,12 +12,12 @@ from .apv import not_measured_note
 from .paavirkninger import exposure_ratings
 
 
-HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er markant højere end institutionens (samme "
-             "test som i overblikket), eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
-ROLLUP_RULE = ("Et greb halter i en enhed, når mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede "
+HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, andelen er markant højere end i resten af "
+             "institutionen (samme test som i overblikket) eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
+ROLLUP_RULE = ("Et greb halter i en enhed, når mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede "
                "delspørgsmål lykkes (delvist tæller halvt); det lykkes helt, når alle vurderede delspørgsmål lykkes. "
                "Enhederne er dem under {name}; hver tæller for sig.")
-WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede delspørgsmål lykkes "
+WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede delspørgsmål lykkes "
              "(delvist tæller halvt), talt over enheden og enhederne under den.")
 
 
