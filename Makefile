@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/imports.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/present.py
+	$(BIN)/python benchmarks/vote.py
 	$(BIN)/python benchmarks/pdf.py
 
 example: $(STAMP)

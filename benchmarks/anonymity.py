@@ -3,11 +3,15 @@
 1. `stresskit export-figures` on a generated 100,000-respondent survey (load, score,
    aggregate, anonymise every construct and the respondent counts, write .xlsx and .csv).
 2. The exact suppression alone on generated trees of 100 and 4,000 units.
+3. The cross-measure audit (tests/audit.py) on random institutions (tests/audit_cases.py), each
+   published by main's rule (before) and by today's (after): trees tried, trees with a leak,
+   leaks, seconds. `--trees N` sets how many (default 1,000); `--only-audit` skips 1 and 2.
 
-    .venv/bin/python benchmarks/anonymity.py
+    .venv/bin/python benchmarks/anonymity.py [--trees 1000] [--only-audit]
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import statistics
 import sys
@@ -18,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from foundation import RESPONDENTS, make_survey  # noqa: E402
 from stresskit import anonymity, figures  # noqa: E402
@@ -43,7 +48,29 @@ def tree(units: int, rng: random.Random) -> tuple[dict, dict]:
     return children, total
 
 
+def cross_measure(trees: int) -> None:
+    import audit
+    import audit_cases
+    for label, rule in (("before (main's rule)", audit_cases.old_rule), ("after", contextlib.nullcontext)):
+        rng = random.Random(2026)
+        leaky = leaks = 0
+        t0 = time.perf_counter()
+        for _ in range(trees):
+            book, survey = audit_cases.random_institution(rng)
+            with rule():
+                rows = audit_cases.published(book, survey)
+            found = audit.audit(rows)
+            leaky += bool(found)
+            leaks += len(found)
+        print(f"cross-measure audit {label}: {trees} trees, {leaky} with a leak ({leaks} leaks), "
+              f"{time.perf_counter() - t0:.1f} s")
+
+
 def main() -> None:
+    trees = int(sys.argv[sys.argv.index("--trees") + 1]) if "--trees" in sys.argv else 1000
+    if "--only-audit" in sys.argv:
+        cross_measure(trees)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "wb"
         make_survey(folder)
@@ -65,6 +92,7 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             hidden = sum(s == anonymity.COMPLEMENT for s in status.values())
             print(f"suppress, {len(children):,} units, k={k}: {seconds * 1000:.0f} ms ({hidden} hidden to protect others)")
+    cross_measure(trees)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,13 @@
 """The action model: one kind of action item for every notebook.
 
 An action is stored as versions in the store; the latest version is the action. Forms
-in notebooks 01–05 create them from a question of kind ``action`` (hvad, hvem, hvornår);
-notebook 06 shows them in the IGLO plan and exports the APV action plan.
+in notebooks 01–05 create them from a question of kind ``action`` (hvad, hvem, hvornår):
+those are *tasks*, with a deadline, overdue when it passes. Entries of the IGLO plan
+(recommendation 6) are *agreements*: who does what at which level, with a date when the
+agreement is to be discussed again (``review``: the follow-up date, or for an entry saved
+before agreements had one, its deadline). An agreement is never overdue; it is due for
+review once that date has passed. Notebook 06 shows both in the IGLO plan and exports the
+APV action plan.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from .store import ActionVersion, Store
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
 PRIORITIES = {"hoej": "Høj", "middel": "Middel", "lav": "Lav"}
 OPEN = ("planlagt", "i_gang")
+AGREEMENTS_FROM = "handleplan"   # the recommendation whose IGLO plan holds agreements, not tasks
 DATE_FIELDS = ("deadline", "followup")
 TEXT_FIELDS = ("measure", "responsible", "recommendation", "question", "level", "phase", "problem", "priority", "status")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -86,8 +92,24 @@ class Action:
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    @property
+    def is_agreement(self) -> bool:
+        """An IGLO entry: an agreement with a review date, not a task with a deadline."""
+        return self.recommendation == AGREEMENTS_FROM
+
+    @property
+    def review(self) -> str | None:
+        """An agreement's date to discuss it again (ISO): its follow-up date, else its deadline."""
+        return (self.followup or self.deadline) if self.is_agreement else None
+
     def overdue(self, today: date) -> bool:
-        return self.is_open() and bool(self.deadline) and iso_date(self.deadline) < today
+        """A task whose deadline has passed; an agreement is never overdue (see review_due)."""
+        return (not self.is_agreement and self.is_open() and bool(self.deadline)
+                and iso_date(self.deadline) < today)
+
+    def review_due(self, today: date) -> bool:
+        """An agreement whose review date has passed: it is to be discussed again."""
+        return self.is_agreement and self.is_open() and bool(self.review) and iso_date(self.review) < today
 
 
 def save(store: Store, action: Action, who: str | None = None) -> Action:
@@ -117,12 +139,16 @@ def today() -> date:
 
 
 def followup_due(action: Action, today: date) -> bool:
-    return action.is_open() and bool(action.followup) and iso_date(action.followup) <= today
+    """A task's follow-up date has come (an agreement's follow-up is its review: see Action.review_due)."""
+    return (not action.is_agreement and action.is_open() and bool(action.followup)
+            and iso_date(action.followup) <= today)
 
 
 def flags(action: Action, today: date) -> list[str]:
-    """What needs attention, in Danish: a passed deadline, a follow-up that is due."""
+    """What needs attention, in Danish: a passed deadline, a follow-up that is due, an agreement to review."""
     out = []
+    if action.review_due(today):
+        out.append(f"Skal drøftes igen: aftalt til {_date(action.review)}")
     if action.overdue(today):
         out.append(f"Forsinket: fristen var {_date(action.deadline)}")
     if followup_due(action, today):
@@ -173,8 +199,10 @@ def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> Markup:
              else "")
     known = isinstance(a.status, str) and a.status in STATUSES
     css = a.status if known else "ukendt"  # a class name is never taken from the data
-    return Markup("<li class='sk-action sk-{}'><b>{}</b>{}<br><small>{} · frist {} · {}</small>{}</li>").format(
-        css, a.measure, whose, a.responsible or "ingen ansvarlig", _date(a.deadline),
+    when = (f"drøftes igen {_date(a.review)}" if a.review else "ingen dato for ny drøftelse") if a.is_agreement \
+        else f"frist {_date(a.deadline)}"
+    return Markup("<li class='sk-action sk-{}'><b>{}</b>{}<br><small>{} · {} · {}</small>{}</li>").format(
+        css, a.measure, whose, a.responsible or "ingen ansvarlig", when,
         STATUSES[a.status] if known else a.status, warn)
 
 
@@ -182,7 +210,8 @@ def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> Markup:
 PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning (tiltag)"),
                 ("responsible", "Ansvarlig"), ("deadline", "Gennemføres senest"), ("followup", "Følges op"),
                 ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
-                ("recommendation", "Fra anbefaling")]
+                ("recommendation", "Fra anbefaling"), ("kind", "Type")]
+KINDS = {False: "Opgave", True: "Aftale"}  # an agreement's «Følges op» (or, without one, its deadline) is its review date
 
 
 def by_priority(items: list[Action]) -> list[Action]:
@@ -204,7 +233,7 @@ def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
                      "followup": iso_date(a.followup) or a.followup_text or None,
                      "priority": PRIORITIES.get(a.priority, a.priority), "status": STATUSES.get(a.status, a.status),
                      "level": titles.get(a.level, ""), "phase": titles.get(a.phase, ""),
-                     "recommendation": recs.get(a.recommendation, "")})
+                     "recommendation": recs.get(a.recommendation, ""), "kind": KINDS[a.is_agreement]})
     return rows
 
 
@@ -219,7 +248,9 @@ def plan_html(items: list[Action], guide, names: dict[str, str], today: date) ->
         for key, _ in shown:
             value = row[key]
             text = value.strftime("%d.%m.%Y") if isinstance(value, date) else (value or "–")
-            late = (key == "deadline" and a.overdue(today)) or (key == "followup" and followup_due(a, today))
+            late = (key == "deadline" and a.overdue(today)) or (
+                key == ("deadline" if a.is_agreement and not a.followup else "followup")
+                and (followup_due(a, today) or a.review_due(today)))
             cells.append(Markup("<td class='sk-flagged'>⚠ {}</td>" if late else "<td>{}</td>").format(text))
         body.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
     return str(Markup("<table class='sk-table sk-plan'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>")

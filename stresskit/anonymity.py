@@ -22,12 +22,38 @@ least cost, found exactly by dynamic programming over the tree:
 So a leaf with 23 respondents is never hidden to protect 3 respondents coded to its
 parent when hiding the parent (and aggregates above it) suffices.
 
-Figures of different measures are linked, so the tree rule runs per measure in order, each
-withholding at least what the one before withholds (`hidden`): first the respondent
-counts; then each exposure and resource, only where the unit's count is shown (else its n
-would give the hidden count away); then each combination of two exposures, only where both
-exposures are shown (else «exposed to both» beside «exposed to one» can give away the
-other). A withheld unit never says «no answers»: that too is a figure about a small group.
+Respondents coded to an inner unit itself are that unit's own group («svar uden afdeling»):
+a leaf of its own under the unit (apv builds it), hidden before any aggregate (``cheap``) —
+the unit's total is read first.
+
+Across measures (DESIGN.md: no withheld figure of any measure may be derivable from *all*
+published figures together, across measures, combinations and rounds; every figure that
+involves a sensitive measure — the measure, a combination, a trend, an export — obeys the
+sensitive threshold). Figures of different measures are linked, so the tree rule runs per
+measure in order, each withholding at least what the one before withholds (`hidden`):
+
+1. the respondent counts;
+2. each exposure and resource, only where the unit's count is shown (else its n would give
+   the hidden count away);
+3. each combination of two exposures, with its own threshold (the sensitive one when a part
+   is sensitive), only where both parts are shown, and only for a unit in whose whole subtree
+   the combination and its two parts are shown at exactly the same units (`unlike_below`;
+   the search is repeated until that holds). Otherwise a part's figures would split the
+   combination's region into groups it does not protect: with the institution's «vold +
+   arbejdsmængde» beside every unit's workload share, a small unit where everyone (or no one)
+   reports high workload would have its withheld violence count follow by subtraction. The
+   combination gives way, not its parts: the parts are each unit's own figures.
+
+A figure withheld because one it builds on is withheld (the unit's respondent count, a
+combination's part) gives that figure's reason: a «færre end k» of its own would tell that
+some respondents skipped the questions, and beside the exact figures around it that can pin
+a small group down. Rounds are separate surveys (no respondent is in two) and are anonymised
+each on its own; a trend is shown only where both rounds' figures are. A withheld unit never
+says «no answers»: that too is a figure about a small group.
+
+tests/audit.py checks all of this from the definition, sharing no code with this module: it
+reads what `stresskit export-figures` publishes and bounds every withheld figure with integer
+linear programs.
 
 For the sensitive measures (harassment, violence and the combinations with them), a group in
 which everyone is exposed gives away each member's answer however large it is. With
@@ -57,17 +83,23 @@ COMPLEMENT_SENSITIVE = "Skjult, så en mindre gruppe eller den enkeltes svar ikk
 
 
 def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
-             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None) -> dict[str, str]:
+             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None,
+             cheap: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
     itself are ``total[u]`` minus its children's totals. Units in ``hidden`` are withheld
     whatever their size (a figure linked to one withheld elsewhere) and protected like any other.
     ``exposed[u]``, for a sensitive measure, counts the exposed in u's subtree: no shown region
-    may then be exposed to the last person."""
+    may then be exposed to the last person. Units in ``cheap`` (the own groups of inner units,
+    «svar uden afdeling») are hidden before any aggregate: the unit's total is read first."""
     total = {u: int(n) for u, n in total.items()}  # exact costs outgrow int64 on large trees: Python ints
     free = {u: total[u] - (int(exposed[u]) if exposed is not None else 0) for u in total}  # not exposed
     order = _postorder(children, root)
-    big = (sum(total[u] for u in order if u == root or not children[u]) + 1) * (len(order) + 1)
-    weight = {u: (total[u] * big * big if (u == root or not children[u]) else total[u] * big) + 1 for u in order}
+    big = (sum(total[u] for u in order) + 1) * (len(order) + 1)
+
+    def tier(u: str) -> int:  # the cost order: own groups, then aggregates, then leaves and the institution
+        return 1 if u in cheap else 3 if (u == root or not children[u]) else 2
+
+    weight = {u: total[u] * big ** tier(u) + 1 for u in order}
 
     def cap(m: int) -> int:
         return m if m < k else k
@@ -117,6 +149,19 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
             a, b = pointers[a]
             todo.append((c, b))
     return status
+
+
+def unlike_below(children: dict[str, list[str]], root: str, statuses: list[dict[str, str]]) -> set[str]:
+    """The units shown in ``statuses[0]`` (a combination) in whose subtree some unit is shown in
+    one of ``statuses`` (the combination, its two parts) and not in another: there the parts'
+    own figures would split the combination's region into groups it does not protect."""
+    def visible(status: dict[str, str], u: str) -> bool:
+        return status[u] in (SHOWN, NO_ANSWERS)
+
+    alike: dict[str, bool] = {}
+    for u in _postorder(children, root):
+        alike[u] = len({visible(s, u) for s in statuses}) == 1 and all(alike[c] for c in children[u])
+    return {u for u in alike if not alike[u] and statuses[0][u] == SHOWN}
 
 
 def _postorder(children: dict[str, list[str]], root: str) -> list[str]:

@@ -877,27 +877,57 @@ class Results:
         return "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
 
 
-def _subtree_sums(book: Workbook, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per unit (book.ordered()), the column sums of ``values`` over the unit's subtree,
-    given each row's own unit as an index into book.ordered()."""
-    units = book.ordered()
-    out = np.zeros((len(units), values.shape[1]))
+OWN = ":egen"  # an own group's id: the inner unit's id and this (never a unit id: ids have no colon)
+OWN_NAME = "svar uden afdeling"  # how a report names an own group
+
+
+def own_group(unit_id: str) -> str:
+    """The id of the group of respondents coded to an inner unit itself («svar uden afdeling»)."""
+    return unit_id + OWN
+
+
+def owner(group_id: str) -> str | None:
+    """The inner unit an own group belongs to; None for a unit id."""
+    return group_id[:-len(OWN)] if group_id.endswith(OWN) else None
+
+
+def _tree(book: Workbook, own: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The unit tree with a leaf for the own group of each inner unit in ``own``, depth-first."""
+    children = {u: list(book.children[u]) + ([own_group(u)] if u in own else []) for u in book.units}
+    children.update({own_group(u): [] for u in own})
+    nodes: list[str] = []
+    todo = [book.root_unit]
+    while todo:
+        u = todo.pop()
+        nodes.append(u)
+        todo.extend(reversed(children[u]))
+    return nodes, children
+
+
+def _subtree_sums(nodes: list[str], children: dict[str, list[str]], codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per node, the column sums of ``values`` over the node's subtree, given each row's own
+    node as an index into ``nodes`` (depth-first: every child comes after its parent)."""
+    out = np.zeros((len(nodes), values.shape[1]))
     np.add.at(out, codes, values)
-    position = {u: i for i, u in enumerate(units)}
-    for i in range(len(units) - 1, 0, -1):  # depth-first order: every child comes after its parent
-        out[position[book.units[units[i]].parent]] += out[i]
+    position = {u: i for i, u in enumerate(nodes)}
+    for i in range(len(nodes) - 1, -1, -1):  # descendants before their ancestor
+        for c in children[nodes[i]]:
+            out[i] += out[position[c]]
     return out
 
 
 def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> Results:
     rnd = survey.round(round_name)
-    units = book.ordered()
     cids = list(rnd.constructs)
-    codes = rnd._units.map({u: i for i, u in enumerate(units)}).to_numpy(dtype=int)
+    direct = rnd._units.value_counts()
+    own = [u for u in book.ordered() if book.children[u] and direct.get(u, 0)]
+    nodes, children = _tree(book, own)
+    code_of = {u: i for i, u in enumerate(nodes)} | {u: nodes.index(own_group(u)) for u in own}
+    codes = rnd._units.map(code_of).to_numpy(dtype=int)
     flags = rnd._flags[cids].to_numpy(dtype=float)
     scores = rnd._scores[cids].to_numpy(dtype=float)
     answered = ~np.isnan(flags)
-    n, exposed, score_sum = (_subtree_sums(book, codes, x) for x in
+    n, exposed, score_sum = (_subtree_sums(nodes, children, codes, x) for x in
                              (answered.astype(float), np.nan_to_num(flags), np.nan_to_num(scores)))
     with np.errstate(invalid="ignore", divide="ignore"):
         share, mean = exposed / n, score_sum / n
@@ -905,33 +935,42 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
                or rnd.constructs[c].rule == "any"]
     mean[:, no_mean] = np.nan
 
-    everyone = _subtree_sums(book, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
-    counts = dict(zip(units, everyone.tolist()))
-    resp_status = anonymity.suppress(book.children, book.root_unit, counts, book.min_group)
-    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in units}
+    cheap = {own_group(u) for u in own}
+    root = book.root_unit
+    everyone = _subtree_sums(nodes, children, codes, np.ones((len(codes), 1)))[:, 0].astype(int)
+    counts = dict(zip(nodes, everyone.tolist()))
+    resp_status = anonymity.suppress(children, root, counts, book.min_group, cheap=cheap)
+    respondents = {u: counts[u] if resp_status[u] in (SHOWN, NO_ANSWERS) else None for u in nodes}
 
     # Linked measures withhold at least what they build on (see anonymity): counts, then
     # exposures and resources, then combinations of two exposures.
-    uncounted = {u for u in units if respondents[u] is None}
+    uncounted = {u for u in nodes if respondents[u] is None}
     decided: dict[str, dict[str, str]] = {}
     for cid in sorted(cids, key=lambda c: rnd.constructs[c].kind == "combination"):
         construct = rnd.constructs[cid]
+        j = cids.index(cid)
         k = book.min_group_sensitive if construct.sensitive else book.min_group
+        total = dict(zip(nodes, n[:, j].astype(int).tolist()))
+        everyone_exposed = dict(zip(nodes, exposed[:, j].astype(int).tolist())) if construct.sensitive else None
         linked = set(uncounted)
         for part in construct.parts:
-            linked |= {u for u in units if decided.get(part, {}).get(u, SHOWN) not in (SHOWN, NO_ANSWERS)}
-        j = cids.index(cid)
-        everyone_exposed = dict(zip(units, exposed[:, j].astype(int).tolist())) if construct.sensitive else None
-        decided[cid] = anonymity.suppress(book.children, book.root_unit, dict(zip(units, n[:, j].astype(int).tolist())),
-                                          k, hidden=linked, exposed=everyone_exposed)
-    status = np.array([[decided[c][u] for c in cids] for u in units], dtype=object).reshape(n.shape)
+            linked |= {u for u in nodes if decided[part][u] not in (SHOWN, NO_ANSWERS)}
+        parts = [decided[p] for p in construct.parts]
+        while True:  # a combination only where it and its parts are shown alike all the way down
+            status = anonymity.suppress(children, root, total, k, hidden=linked, exposed=everyone_exposed, cheap=cheap)
+            opened = anonymity.unlike_below(children, root, [status, *parts]) if parts else set()
+            if opened <= linked:
+                break
+            linked |= opened
+        decided[cid] = _linked_reasons(status, nodes, resp_status, parts)
+    status = np.array([[decided[c][u] for c in cids] for u in nodes], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
     table = pd.DataFrame({
         "n": np.where(hidden, np.nan, n).ravel(),
         "mean": np.where(hidden, np.nan, mean).ravel(),
         "share": np.where(hidden, np.nan, share).ravel(),
         "status": status.ravel(),
-    }, index=pd.MultiIndex.from_product([units, cids], names=["unit", "construct"]))
+    }, index=pd.MultiIndex.from_product([nodes, cids], names=["unit", "construct"]))
     return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive,
                    respondents, resp_status)
 
@@ -999,6 +1038,21 @@ def _decimal(x: float) -> str:
     return f"{x:.2f}".replace(".", ",").replace("-", "−")
 
 
+def _linked_reasons(status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]) -> dict[str, str]:
+    """A figure withheld because a figure it builds on is withheld (the unit's respondent count, a
+    combination's part) gives that figure's reason: «færre end k» of its own would say that some
+    respondents skipped the questions, and with other figures that can pin a small group down."""
+    out = dict(status)
+    for u in nodes:
+        if status[u] in (SHOWN, NO_ANSWERS):
+            continue
+        linked = [counted[u]] + [p[u] for p in parts]
+        linked = [x for x in linked if x not in (SHOWN, NO_ANSWERS)]
+        if linked:
+            out[u] = SMALL if SMALL in linked else COMPLEMENT
+    return out
+
+
 def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
     """Warnings (Danish) for respondents coded to a unit that has sub-units: they can only be
     shown inside a larger group, so units around them may be hidden. Per round, say how many
@@ -1020,7 +1074,7 @@ def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
                 and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()]
         where = ", ".join(f"{book.unit_name(u)} ({n})" for u, n in placed.items())
         text = (f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
-                "De kan kun vises sammen med andre")
+                f"De vises som enhedens «{OWN_NAME}», hvor de er mindst {book.min_group}, og ellers kun sammen med andre")
         if lost:
             text += "; derfor skjules nogle tal for " + ", ".join(book.unit_name(u) for u in lost)
         out.append(text + ". Kod dem til den enhed, hvor de arbejder, hvis det er muligt.")

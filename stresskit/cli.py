@@ -89,13 +89,16 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
                        description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
                                    "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
-                                   "127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
+                                   "127.0.0.1 (med --lan også på den adresse, så deltagerne kan stemme fra deres "
+                                   "telefoner), og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
     s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
+    s.add_argument("--lan", metavar="ADRESSE", help="lyt også på denne af maskinens netværksadresser (fx 192.168.1.20), "
+                   "så deltagerne kan stemme fra deres telefoner (standard: kun 127.0.0.1)")
 
     s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogens egne notesbøger",
                        description="Åbn JupyterLab med arbejdsbogens egne notesbøger i MAPPE/notesbøger/. Første gang "
@@ -344,7 +347,7 @@ def _present(args) -> int:
 
     started = time.perf_counter()
     try:
-        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who)
+        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who, lan=args.lan)
     except UsageError as exc:
         print(f"stresskit present: fejl: {exc}", file=sys.stderr)
         return 2
@@ -353,6 +356,9 @@ def _present(args) -> int:
         present.wait_until_up(server)
         print(f"Visningen kører på {server.url}", flush=True)
         print(f"(klar efter {time.perf_counter() - started:.1f} s; log: {server.log}). Stop med Ctrl+C.", flush=True)
+        if args.lan:
+            port = server.base.rstrip("/").rsplit(":", 1)[1]
+            print(f"Telefonerne når en åben afstemning på http://{args.lan.strip()}:{port}/s", flush=True)
         if not args.no_browser:
             webbrowser.open(server.url)
         server.proc.wait()

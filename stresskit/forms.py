@@ -12,6 +12,7 @@ from html import escape
 from typing import Callable
 
 from . import actions as actions_module
+from . import shared
 from .guide import Form, Question
 from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
 
@@ -270,7 +271,7 @@ class FormView:
 
     def __init__(self, form: Form, store: Store, unit: str, prefill: dict | None = None,
                  debounce: float = DEBOUNCE_SECONDS, on_change: Callable | None = None, row_label: str | None = None,
-                 names: dict[str, str] | None = None):
+                 names: dict[str, str] | None = None, shared_label: str = ""):
         self.form, self.store, self.unit = form, store, unit
         self.names = names or {}  # unit id -> name, for the units whose actions a listing shows
         self.prefill = prefill or {}
@@ -286,7 +287,9 @@ class FormView:
         self.fields: dict[str, Field | ActionField] = {
             q.id: (ActionField if q.kind == "action" else Field)(q, self, compact=grid and bool(q.item))
             for q in form.questions}
-        header = [w.HTML(f"<h3>{escape(form.title)}</h3>" + (f"<p>{escape(form.intro)}</p>" if form.intro else ""))]
+        header = [w.HTML(f"<h3>{escape(form.title)}</h3>" + (f"<p>{escape(form.intro)}</p>" if form.intro else "")
+                         + (f"<p class='sk-shared'><b>{escape(shared_label[0].upper() + shared_label[1:])}</b>: svarene "
+                            "gives én gang og gælder alle, de er fælles for.</p>" if shared_label else ""))]
         body = self._grid() if grid else [f.box for f in self.fields.values()]
         self.widget = w.VBox(header + body)
         self.widget.add_class("sk-form")
@@ -353,16 +356,23 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
 
     def status(a: actions_module.Action) -> str:  # a passed deadline or a due follow-up in words, not by colour alone
         flags = (["Forsinket"] if a.overdue(today) else []) + (
-            [f"Opfølgning nu (aftalt {date.fromisoformat(a.followup):%d.%m.%Y})"] if actions_module.followup_due(a, today) else [])
+            [f"Opfølgning nu (aftalt {date.fromisoformat(a.followup):%d.%m.%Y})"] if actions_module.followup_due(a, today) else []) + (
+            [f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
         return escape(actions_module.STATUSES.get(a.status, a.status)) + "".join(
             f"<br><b class='sk-flag'>⚠ {escape(f)}</b>" for f in flags)
+
+    def when(a: actions_module.Action) -> str:  # an agreement has a date to discuss it again, a task a deadline
+        if a.is_agreement:
+            return f"drøftes igen {format_date(a.review)}" if a.review else "–"
+        return format_date(a.deadline) if a.deadline else "–"
 
     rows = "".join(
         (f"<tr><td>{escape(names.get(a.unit, a.unit))}</td>" if by_unit else "<tr>")
         + f"<td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
-        f"<td>{escape(date.fromisoformat(a.deadline).strftime('%d.%m.%Y') if a.deadline else '–')}</td>"
+        f"<td>{escape(when(a))}</td>"
         f"<td>{status(a)}</td></tr>" for a in items)
     unit_head = "<th>Enhed</th>" if by_unit else ""
+
     return (f"<table class='sk-table'><thead><tr>{unit_head}<th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
@@ -378,11 +388,18 @@ def item_rows(questions) -> list[list[Question]]:
     return rows
 
 
+VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
+
+
 def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
     """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
     answer = latest.get(q.id)
     value = answer.value if answer is not None else prefill.get(q.id)
-    return None if value in (None, "", []) else format_value(q, value)
+    shown = None if value in (None, "", []) else format_value(q, value)
+    vote = prefill.get(VOTES_KEY, {}).get(q.id)
+    if vote:  # a closed vote in the room, beside the answer (or alone)
+        shown = f"{shown} ({vote})" if shown is not None else vote[0].upper() + vote[1:]
+    return shown
 
 
 def unanswered_line(count: int) -> str:
@@ -394,13 +411,37 @@ def unanswered_line(count: int) -> str:
 
 
 def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None,
-                names: dict[str, str] | None = None, heading: bool = True) -> str:
+                names: dict[str, str] | None = None, heading: bool = True, book=None) -> str:
     """The form's answered questions as static HTML (report mode), unanswered ones folded into one line
     and a form with no answer at all into one line. Who gave an answer, and when, stays in the store,
     the live view and `answers export`; action lists also cover the units in ``names`` (units below).
-    ``heading=False`` leaves out the form's title where the page's own heading already says it."""
+    ``heading=False`` leaves out the form's title where the page's own heading already says it.
+    With ``book``, the rule of shared and own applies: a form the institution (or the unit's AMO
+    group) answers for the unit shows that answer, marked «fælles for institutionen»."""
+    label = ""
+    if book is not None:
+        key, label = shared.holder_of(book, unit, form), shared.shared_label(book, unit, form.scope)
+        if key != unit:
+            unit, prefill, names = key, {}, None
+    html = _report_html(form, store, unit, prefill or {}, names, heading, label)
+    if not label or "sk-form-empty" in html:
+        return html
+    mark = f"<p class='sk-shared'><b>{escape(label[0].upper() + label[1:])}</b>: svarene er givet én gang for alle.</p>"
+    return html.replace("<section class='sk-form-report'>", "<section class='sk-form-report sk-form-shared'>" + mark, 1)
+
+
+def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
+    """Closed votes in the room go beside the form's answers: «Ja (afstemning i AMO-gruppen 12.03.2027: 9 svar)»."""
+    from . import vote as vote_module
+
+    lines = vote_module.latest_lines(store, unit)
+    return {**prefill, VOTES_KEY: lines} if lines else prefill
+
+
+def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None,
+                 heading: bool, label: str = "") -> str:
     latest = store.latest(unit)
-    prefill = prefill or {}
+    prefill = _with_votes(prefill, store, unit)
     rows, after, grids, missing = [], [], [], 0
     for group in item_rows(form.questions):
         q = group[0]
@@ -421,8 +462,9 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     missing += grid_missing
     if not rows and not grid_html and not after:
         ends = form.title.endswith(("?", "."))  # a question is not followed by a colon: «…? Ingen svar endnu.»
-        title, none = (form.title, "Ingen svar endnu.") if ends else (f"{form.title}:", "ingen svar endnu.")
-        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(title)}</b> {none}</p></section>")
+        title, none = (form.title, "Ingen svar endnu") if ends else (f"{form.title}:", "ingen svar endnu")
+        whose = f" <span class='sk-shared'>({escape(label)})</span>" if label else ""  # who was to answer it
+        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(title)}</b> {none}{whose}.</p></section>")
     parts = [f"<h3>{escape(form.title)}</h3>" if heading else "", grid_html]
     if rows:
         parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th></tr></thead>"
@@ -492,7 +534,7 @@ class ActionEditor:
         self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
         self.responsible = w.Text(description="Hvem")
         self.deadline = date_input(description="Frist")
-        self.followup = date_input(description="Opfølgning")
+        self.followup = date_input(description="Drøftes igen")
         self.priority = w.Dropdown(description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel")
         self.status = w.Dropdown(description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt")
         self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
@@ -508,7 +550,10 @@ class ActionEditor:
         rows = [self.pick, self.measure, self.problem, w.HBox([self.level, self.phase]),
                 w.HBox([self.responsible, self.priority]), w.HBox([self.deadline, self.followup]),
                 w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]), w.HBox([self.save_button, self.message])]
-        self.widget = w.VBox([w.HTML("<h3>Tilføj eller ret en opgave</h3>")] + rows)
+        self.widget = w.VBox([w.HTML("<h3>Tilføj eller ret en aftale</h3><p class='sk-muted'>Punkterne i IGLO-planen er "
+                                     "aftaler om, hvem der gør hvad på hvilket niveau. Skriv, hvornår aftalen skal "
+                                     "drøftes igen; den bliver ikke forsinket, men står til ny drøftelse, når datoen er "
+                                     "passeret.</p>")] + rows)
         self.widget.add_class("sk-form")
 
     def current(self) -> list[actions_module.Action]:

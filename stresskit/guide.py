@@ -43,6 +43,10 @@ SECTIONS = {
     "forms": {"recommendation": "recommendations"},
 }
 QUESTION_KINDS = {"number", "text", "choice", "checklist", "check", "date", "action"}
+# Who answers a question (see `scope` in content/guide.yaml and stresskit.shared): each unit for
+# itself, each arbejdsmiljøgruppe for its units, or the institution once for everyone.
+UNIT, AMO_GROUP, INSTITUTION = "unit", "amo_group", "institution"
+SCOPES = (UNIT, AMO_GROUP, INSTITUTION)
 
 
 class Item(dict):
@@ -76,6 +80,8 @@ class Question:
     row: str = ""        # in a grid form: the row's title (the item's title or text)
     column: str = ""     # in a grid form: the column's short label
     group: str = ""      # in a grid form over a nested list: the parent's title
+    scope: str = UNIT    # who answers it: UNIT, AMO_GROUP or INSTITUTION
+    no_progress: tuple = ()  # option ids that answer the question but are no progress («mangler»)
 
     def option_title(self, value) -> str:
         return dict(self.options).get(str(value), str(value))
@@ -89,6 +95,11 @@ class Form:
     intro: str = ""
     layout: str = "list"  # list: one question under the other; grid: a row per item, a column per template
     questions: tuple[Question, ...] = field(default_factory=tuple)
+
+    @property
+    def scope(self) -> str:
+        """Who answers the form (all its questions share one scope; guide.load checks it)."""
+        return self.questions[0].scope if self.questions else UNIT
 
     def only(self, items) -> "Form":
         """The same form restricted to the rows of these items (and questions not from a list)."""
@@ -193,6 +204,8 @@ def _items(guide: Guide, path: str) -> list[dict] | None:
 def _build_forms(guide: Guide, file: str) -> list[Problem]:
     problems = []
     scales = {s["id"]: tuple((str(o["id"]), o["title"]) for o in s.get("options", [])) for s in guide.scales}
+    no_progress = {s["id"]: tuple(str(o["id"]) for o in s.get("options", []) if o.get("progress") is False)
+                   for s in guide.scales}
     # "@exposures" and the like: a content list used as the options of a choice or checklist.
     scales.update({f"@{name}": tuple((x["id"], x.get("short") or x.get("title") or x.get("text")) for x in items)
                    for name, items in guide.sections.items() if name not in ("forms", "scales")})
@@ -226,6 +239,10 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
                     problems.append(Problem(file, column=f"{where}.scale", value=q["scale"],
                                             expected="forventede et id fra «scales»."))
                     continue
+                if q.get("scope") not in SCOPES:
+                    problems.append(Problem(file, column=f"{where}.scope", value=q.get("scope", ""),
+                                            expected=f"forventede hvem der svarer: {', '.join(SCOPES)}."))
+                    continue
                 if "{" in q.get("id", "") or "{" in q.get("label", ""):
                     problems.append(Problem(file, column=where, value=q.get("id"),
                                             expected="skabelonen nævner et felt, som listen ikke har."))
@@ -233,12 +250,16 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
                 question = Question(id=q["id"], kind=q["kind"], label=q.get("label", ""), form=form["id"],
                                     help=q.get("help", ""), scale=q.get("scale"),
                                     options=scales.get(q.get("scale"), ()), item=item.get("_item", ""),
-                                    row=item.get("_row", ""), column=q.get("column", ""), group=item.get("_group", ""))
+                                    row=item.get("_row", ""), column=q.get("column", ""), group=item.get("_group", ""),
+                                    scope=q["scope"], no_progress=no_progress.get(q.get("scale"), ()))
                 if question.id in guide.questions:
                     problems.append(Problem(file, column=where, value=question.id,
                                             expected="spørgsmålets id findes allerede; hvert id skal være entydigt."))
                 guide.questions[question.id] = question
                 built.append(question)
+        if len({q.scope for q in built}) > 1:
+            problems.append(Problem(file, column=f"forms ({form.get('id')}).questions", value=form.get("id"),
+                                    expected="alle spørgsmål i en formular skal have samme scope (samme, der svarer)."))
         guide.forms[form["id"]] = Form(id=form["id"], title=form["title"], recommendation=form["recommendation"],
                                        intro=form.get("intro", ""), layout=form.get("layout", "list"),
                                        questions=tuple(built))

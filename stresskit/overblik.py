@@ -6,30 +6,43 @@ concern the unit, and at most three next steps. Everything here is derived by a 
 (``RULES`` is how the page says them), from figures that are already anonymised (apv, trend,
 signals) and from the answers and actions in the store.
 
-Progress on a recommendation: the share of its questions answered for the unit. Notes and
-action fields don't count. The forms in ``SHARED_FORMS`` are answered once for everyone they
-concern (the agreements, the AMO groups' ticks, the AMO/SU interface): for those an answer
-given for a unit above (the institution) or for the unit's arbejdsmiljøgruppe counts too.
+Shared and own (stresskit.shared): every question is answered per unit, per AMO group or once
+for the institution (``scope`` in the content file). Progress on a recommendation counts only
+what the unit itself can act on: the questions it answers itself, answered (notes and action
+fields don't count; an answer whose option is marked ``progress: false`` — «Mangler kontakt», a
+phase «Ikke startet» — is no progress; a stress signal counts as recorded when signals.csv has it for the unit or a unit
+below). The answers the institution or the unit's AMO group gives for it are shown beside, as
+«fælles», and never counted; a recommendation the unit has no questions of its own in is
+SHARED. For the institution itself, its own answers count, and the units below that have
+answered the recommendation's per-unit questions are rolled up («svar fra 14 af 14 enheder»).
 
-«Markant højere end institutionen»: the unit's share (exposed, or with a low resource) is
-higher than the institution's, and the two-proportion test of trend.notable at 5 % says the
-difference is unlikely to be chance. Both figures must be shown, so both rest on at least k
-answers. (The unit is part of the institution, so the test is conservative.)
+Tasks and agreements (stresskit.actions): the overblik lists the unit's own open tasks and
+agreements, and the institution's (the units above it) apart from them, counted separately.
 
-The next steps, in this order, at most three:
-1. an overdue action (the one whose deadline passed first; the count when there are more);
-2. a high exposure — markedly higher than the institution, or at least half exposed — with a
+«Markant højere»: the unit's share (exposed, or with a low resource) is higher than the rest of
+the institution's (the institution without the unit), and Fisher's exact test, two-sided, gives
+p < 0.05 (trend.RULE_HIGHER). Both the unit's and the institution's figures must be shown; the
+rest is their difference, so it reveals nothing the page doesn't.
+
+The next steps, from the unit's own situation first, in this order, at most three:
+1. the unit's own overdue task (the one whose deadline passed first; the count when there are more);
+2. the unit's own agreement whose review date has passed;
+3. a high exposure — markedly higher than the rest of the institution, or at least half exposed — with a
    weak greb (a greb of recommendation 4 with a sub-question rated «lykkes ikke», or rated
    below «delvist» on average), or with no greb rated yet;
-3. the first recommendation not started (nothing answered and no action).
+4. on the institution's page: the units whose contact is «mangler» and that have no task to get it;
+5. the first recommendation of the unit's own not started (nothing answered and no action);
+6. only when the unit has none of these: the institution's oldest overdue task, or agreement due for
+   review (the page flags them in the institution's line anyway).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
 from . import actions as actions_module
-from . import anonymity, apv, signals, trend
+from . import anonymity, apv, shared, signals, trend
 from . import guide as guide_module
 from .problems import InputError
 from .store import Store
@@ -38,25 +51,35 @@ from .workbook import Workbook, broken_line
 MAX_ACTIONS = 6        # action rows on the page; the rest are counted
 MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
+MAX_INSTITUTION = 2    # the institution's entries named on a unit's page (due first); the rest are counted
 HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution's share
-SHARED_FORMS = ("aftaler", "arbejdsomraader", "grundlag", "samarbejde", "samarbejde_noter", "snitflade")
 GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
-NOT_STARTED, STARTED, DONE = "not_started", "started", "done"
-PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret"}
+NOT_STARTED, STARTED, DONE, SHARED = "not_started", "started", "done", "shared"
+PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret", SHARED: "◇ Fælles"}
 
 RULES = {
     "shares": ("Andelene er regnet af dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen; det "
                "kan være lidt færre end besvarelserne."),
-    "higher": ("«Markant højere end institutionen»: enhedens andel er højere, og forskellen er så stor, at den "
-               "sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar (en test for "
-               "to andele). Det vurderes kun, hvor begge tal vises."),
-    "change": "«Tydeligt bedre/værre» siden sidste runde følger samme test; hver runde er gjort anonym for sig.",
-    "progress": ("Fremdrift: hvor mange af anbefalingens spørgsmål der er besvaret for enheden (noter og opgaver "
-                 "tæller ikke). «Fælles» er svar, der gives én gang for hele institutionen eller arbejdsmiljøgruppen "
-                 "(aftalerne, fluebenene for samarbejdet og snitfladen til SU/MED)."),
-    "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en høj påvirkning (markant højere end "
-              "institutionen eller mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; "
-              "den første anbefaling, der ikke er startet."),
+    "higher": trend.RULE_HIGHER,
+    "change": ("«Tydeligt bedre/værre» siden forrige runde følger samme test, mellem de to runder; hver runde er "
+               "gjort anonym for sig, og en ændring vurderes kun, hvor begge runders tal vises."),
+    "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og en "
+                 "APV-fase «Ikke startet» er ikke fremdrift; stresssignalerne tæller, når signalfilen har tal for "
+                 "enheden). Det, institutionen eller arbejdsmiljøgruppen besvarer én gang for alle, står som «fælles» "
+                 "og tæller ikke med (◇: anbefalingen har kun fælles spørgsmål)."),
+    "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler med en dato for ny "
+              "drøftelse og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
+    "steps": ("Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
+              "påvirkning (markant højere end i resten af institutionen eller mindst halvdelen udsat) med et svagt eller ikke "
+              "vurderet greb; den første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
+}
+INSTITUTION_RULES = {
+    "progress": ("Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "
+                 "institutionen selv (noter og opgaver tæller ikke, «Mangler kontakt» og «Ikke startet» er ikke fremdrift), og hvor "
+                 "mange af enhederne under den der har besvaret de spørgsmål, hver enhed besvarer for sig."),
+    "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
+              "påvirkning (mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; enheder, hvor "
+              "kontakten mangler, uden en opgave for at få den; den første anbefaling, der ikke er startet."),
 }
 
 
@@ -118,12 +141,15 @@ class Progress:
     number: int
     title: str
     anchor: str                  # the section of the combined report: anbefaling-01
-    answered: int
+    answered: int                # of the questions the unit answers itself
     total: int
-    shared: int                  # of the answered, those given for the institution or an AMO group
-    open: int
+    shared: list                 # (whose, answered, total): answered for the unit by the institution or its AMO group
+    open: int                    # the unit's own open tasks
     overdue: int
-    state: str                   # NOT_STARTED | STARTED | DONE
+    state: str                   # NOT_STARTED | STARTED | DONE | SHARED
+    agreements: int = 0          # the unit's own agreements in force (IGLO entries)
+    review_due: int = 0          # of them, those due to be discussed again
+    units: tuple = (0, 0)        # the institution's page: units below that answered, units below
 
     @property
     def label(self) -> str:
@@ -131,15 +157,29 @@ class Progress:
 
     @property
     def answered_text(self) -> str:
-        return f"{self.answered} af {self.total} spørgsmål besvaret" + (f" (heraf {self.shared} fælles)" if self.shared else "")
+        bits = []
+        if self.total:
+            bits.append(f"{self.answered} af {self.total} spørgsmål besvaret"
+                        + (" for institutionen selv" if self.units[1] else ""))
+        if self.units[1]:
+            bits.append(f"svar fra {self.units[0]} af {self.units[1]} enheder")
+        if self.shared:  # «fælles for arbejdsmiljøgruppen: 1 af 13, for institutionen: 5 af 7 besvaret»
+            bits.append(", ".join(f"{whose if i == 0 else whose.replace('fælles ', '')}: {answered} af {total}"
+                                  for i, (whose, answered, total) in enumerate(self.shared)) + " besvaret")
+        text = "; ".join(bits)
+        return text[:1].upper() + text[1:]
 
     @property
     def text(self) -> str:
-        bits = [self.answered_text]
+        bits = [self.answered_text] if self.answered_text else []
         if self.open:
             bits.append("1 åben opgave" if self.open == 1 else f"{self.open} åbne opgaver")
         if self.overdue:
-            bits.append(f"{self.overdue} forsinket")
+            bits.append(f"heraf {self.overdue} forsinket" if self.overdue == 1 else f"heraf {self.overdue} forsinkede")
+        if self.agreements:
+            bits.append("1 aftale" if self.agreements == 1 else f"{self.agreements} aftaler")
+        if self.review_due:
+            bits.append(f"{self.review_due} skal drøftes igen")
         return ", ".join(bits)
 
 
@@ -148,11 +188,13 @@ class ActionLine:
     measure: str
     responsible: str
     whose: str                   # the unit it belongs to, '' when the page's own
-    deadline: str
+    deadline: str                # a task's deadline; an agreement's review date
     followup: str
-    status: str                  # Danish status, with «forsinket» in words when it is
-    overdue: bool
+    status: str                  # Danish status, with «forsinket» / «skal drøftes igen» in words
+    overdue: bool                # a task past its deadline, or an agreement past its review date
     followup_due: bool
+    agreement: bool = False
+    brief: str = ""              # the measure cut shorter, for a line of running text
 
 
 @dataclass
@@ -170,11 +212,14 @@ class Summary:
     signals_previous: str
     signals_note: str            # why the signals are not shown, '' when they are
     progress: list[Progress]
-    actions: list[ActionLine]
-    more_actions: int            # open actions concerning the unit beyond those listed
-    below: tuple[int, int]       # open and overdue actions of the units below
+    actions: list[ActionLine]    # the unit's own open tasks and agreements
+    more_actions: int            # of the unit's own, those beyond the lines listed
+    below: tuple[int, int]       # open and overdue tasks of the units below
     steps: list[str]
     rules: dict[str, str] = field(default_factory=lambda: dict(RULES))
+    institution_actions: list[ActionLine] = field(default_factory=list)  # the units above: theirs, apply here
+    more_institution: int = 0
+    counts: dict = field(default_factory=dict)  # own / institution: open tasks, overdue, agreements, review due
 
 
 # --- building it ----------------------------------------------------------------------
@@ -191,14 +236,21 @@ def summarize(book: Workbook, unit: str, store: Store | None = None, today: date
         signal_rows, period, before, signals_note = _signals(book, unit)
         everything = everything if everything is not None else actions_module.for_unit(store)
         recs = progress(book, unit, store, everything, today)
-        lines, more, below = _actions(book, unit, everything, today)
+        lines, more = _actions(book, unit, own(unit, everything), today)
+        below = _below(book, unit, everything, today)
+        theirs, more_theirs = _actions(book, unit, institutions(book, unit, everything), today, MAX_INSTITUTION)
         steps = _steps(book, unit, store, figures, everything, recs, today)
     finally:
         if owned:
             store.close()
-    return Summary(unit, book.unit_name(unit), " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
-                   book.name, day(today), unit == book.root_unit, figures, apv_note, signal_rows, period, before,
-                   signals_note, recs, lines, more, below, steps)
+    s = Summary(unit, book.unit_name(unit), " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
+                book.name, day(today), unit == book.root_unit, figures, apv_note, signal_rows, period, before,
+                signals_note, recs, lines, more, below, steps, institution_actions=theirs, more_institution=more_theirs,
+                counts={"own": task_counts(own(unit, everything), today),
+                        "institution": task_counts(institutions(book, unit, everything), today)})
+    if s.is_institution:
+        s.rules.update(INSTITUTION_RULES)
+    return s
 
 
 def _history(book: Workbook, history: list | None) -> tuple[list, str]:
@@ -246,14 +298,18 @@ def _share(results: apv.Results, unit: str, construct: str) -> tuple[float | Non
 
 
 def markedly_higher(results: apv.Results, unit: str, root: str, construct: str) -> bool:
-    """The stated rule: higher than the institution, and notable by the two-proportion test at 5 %."""
+    """The stated rule (trend.RULE_HIGHER): the unit's share is higher than the rest of the institution's
+    (the institution without the unit itself), and Fisher's exact test, two-sided, gives p < 0.05. Only
+    where both the unit's and the institution's figures are shown; the rest is their difference."""
     if unit == root:
         return False
     mine, n = _share(results, unit, construct)
     theirs, m = _share(results, root, construct)
-    if mine is None or theirs is None:
+    if mine is None or theirs is None or m <= n:
         return False
-    return mine > theirs and trend.notable(theirs, m, mine, n)
+    x, total = trend.count(mine, n), trend.count(theirs, m)
+    rest_x, rest_n = total - x, m - n
+    return x * rest_n > rest_x * n and trend.differs(x, n, rest_x, rest_n)
 
 
 def change_text(c: trend.Change | None) -> str:
@@ -276,6 +332,10 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
     n, headcount = latest.respondents[unit], book.units[unit].headcount
     if n is not None and headcount:
         respondents += f" af {headcount} ansatte ({apv.percent(n / headcount)})"
+    respondents = respondents[:1].upper() + respondents[1:]  # it starts a sentence on the page
+    own = apv.own_group(unit)
+    if own in latest.respondents:  # respondents coded to the unit itself, not to a unit below it
+        respondents += f"; heraf {apv.OWN_NAME}: {latest.respondents_text(own)}"
 
     notes: list[str] = []
 
@@ -315,74 +375,157 @@ def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
     return rows, latest, periods[-2] if len(periods) > 1 else "", ""
 
 
-def counted_questions(recommendation: str) -> list:
+@functools.lru_cache(maxsize=None)
+def counted_questions(recommendation: str) -> tuple:
     """The questions progress counts: a recommendation's questions except notes and action fields."""
-    return [q for f in guide_module.default().forms.values() if f.recommendation == recommendation
-            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter"]
-
-
-def holders(book: Workbook, unit: str) -> list[str]:
-    """Whose answers count for the unit: the unit, the units above it, and their arbejdsmiljøgrupper."""
-    chain = book.ancestors(unit)
-    return chain + [f"amg:{g.id}" for g in book.amo_groups if set(g.units) & set(chain)]
+    return tuple(q for f in guide_module.default().forms.values() if f.recommendation == recommendation
+            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter")
 
 
 def answered(value) -> bool:
     return value not in (None, "", [])
 
 
+def progressed(question, value) -> bool:
+    """An answer that is progress: given, and not an option marked as none («Mangler kontakt»)."""
+    return answered(value) and not (isinstance(value, str) and value in question.no_progress)
+
+
+def recorded_signals(book: Workbook) -> dict[str, set[str]]:
+    """Per unit, the signal questions (apv.signal.<measure>) that signals.csv answers for it: a figure in
+    its latest period for the unit or a unit below. Only that a figure exists is used, never its value."""
+    try:
+        rows, problems = signals.read(book)
+    except InputError:
+        return {}
+    if problems:
+        return {}
+    seen: dict[str, set] = {}
+    for u, values in rows.items():
+        if u in book.units:
+            for a in book.ancestors(u):
+                seen.setdefault(a, set()).update(f"apv.signal.{m}" for m in values)
+    return seen
+
+
+SIGNALS_KEY = " signals"  # in progress's cache beside the holders' answers (no store key has a space)
+
+
 def progress(book: Workbook, unit: str, store: Store, everything: list, today: date,
              cache: dict | None = None) -> list[Progress]:
-    """How far the unit has come on each recommendation. ``cache`` keeps each holder's answers
-    between calls, when many units (sharing the units above them) are summarised at once."""
+    """How far the unit has come on each recommendation, by the rule of shared and own (the module's
+    docstring). ``cache`` keeps each holder's answers between calls, when many units are summarised at once."""
     guide = guide_module.default()
-    keys = holders(book, unit)
     cache = {} if cache is None else cache
-    for k in keys:
-        if k not in cache:
-            cache[k] = {q for q, a in store.latest(k).items() if answered(a.value)}
-    given = {k: cache[k] for k in keys}
-    mine = [a for a in everything if a.unit == unit and a.is_open()]
+
+    def given(key: str) -> dict:
+        if key not in cache:
+            cache[key] = {q: a.value for q, a in store.latest(key).items()}
+        return cache[key]
+
+    mine = own(unit, everything)
+    is_root = unit == book.root_unit
+    below = [u for u in book.subtree(unit) if u != unit] if is_root else []
+    if SIGNALS_KEY not in cache:  # signals.csv read once for all the units summarised with this cache
+        cache[SIGNALS_KEY] = recorded_signals(book)
+    recorded = cache[SIGNALS_KEY]
+    signals_here = recorded.get(unit, set())
     out = []
     for rec in guide.recommendations:
         questions = counted_questions(rec.id)
-        own = {q.id for q in questions if q.id in given[unit]}
-        shared = {q.id for q in questions if q.id not in own and q.form in SHARED_FORMS
-                  and any(q.id in given[k] for k in keys[1:])}
-        open_ = [a for a in mine if a.recommendation == rec.id]
-        done = len(own) + len(shared)
-        state = DONE if questions and done == len(questions) else STARTED if done or open_ else NOT_STARTED
-        out.append(Progress(rec.number, rec.title, f"anbefaling-{rec.notebook[:2]}", done, len(questions), len(shared),
-                            len(open_), sum(a.overdue(today) for a in open_), state))
+        own_q = [q for q in questions if shared.is_own(book, unit, q)]
+        own_ids = {q.id for q in own_q}
+        done = sum(1 for q in own_q if progressed(q, given(unit).get(q.id)) or q.id in signals_here)
+        others: dict[str, list] = {}
+        for q in questions:
+            if q.id not in own_ids:
+                label = ("fælles for arbejdsmiljøgruppen" if shared.holder_of(book, unit, q).startswith(shared.GROUP_PREFIX)
+                         else shared.FOR_INSTITUTION)
+                hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
+                counts = others.setdefault(label, [0, 0])
+                counts[0] += hit
+                counts[1] += 1
+        per_unit = [q for q in questions if q.scope == guide_module.UNIT]
+        rolled = sum(1 for u in below if any(progressed(q, given(u).get(q.id)) or q.id in recorded.get(u, ())
+                                             for q in per_unit)) if per_unit else 0
+        tasks = [a for a in mine if a.recommendation == rec.id and not a.is_agreement]
+        agreements = [a for a in mine if a.recommendation == rec.id and a.is_agreement]
+        if not own_q and not tasks and not agreements:
+            state = SHARED
+        elif own_q and done == len(own_q):
+            state = DONE
+        else:
+            state = STARTED if done or tasks or agreements or rolled else NOT_STARTED
+        out.append(Progress(rec.number, rec.title, f"anbefaling-{rec.notebook[:2]}", done, len(own_q),
+                            [(w, a, n) for w, (a, n) in others.items()], len(tasks),
+                            sum(a.overdue(today) for a in tasks), state, len(agreements),
+                            sum(a.review_due(today) for a in agreements),
+                            (rolled, len(below)) if per_unit and below else (0, 0)))
     return out
 
 
 def _order(a, today: date) -> tuple:
-    return (not a.overdue(today), not actions_module.followup_due(a, today), a.deadline or "9999-12-31")
+    due = a.overdue(today) or a.review_due(today)
+    return (not due, not actions_module.followup_due(a, today), (a.review if a.is_agreement else a.deadline) or "9999-12-31")
+
+
+def own(unit: str, everything: list) -> list:
+    """The unit's own open tasks and agreements."""
+    return [a for a in everything if a.unit == unit and a.is_open()]
+
+
+def institutions(book: Workbook, unit: str, everything: list) -> list:
+    """The open tasks and agreements of the units above the unit (the institution's): they apply here too,
+    but are the institution's, counted as the institution's."""
+    above = set(book.ancestors(unit)[1:])
+    return [a for a in everything if a.unit in above and a.is_open()]
 
 
 def concerning(book: Workbook, unit: str, everything: list) -> list:
     """Open actions of the unit and of the units above it (the institution's apply here too)."""
-    chain = set(book.ancestors(unit))
-    return [a for a in everything if a.unit in chain and a.is_open()]
+    return own(unit, everything) + institutions(book, unit, everything)
 
 
-def _actions(book: Workbook, unit: str, everything: list, today: date) -> tuple[list[ActionLine], int, tuple[int, int]]:
-    mine = sorted(concerning(book, unit, everything), key=lambda a: _order(a, today))
-    lines = []
-    for a in mine[:MAX_ACTIONS]:
-        status = actions_module.STATUSES.get(a.status, a.status)
+def task_counts(items: list, today: date) -> dict[str, int]:
+    """Open tasks, of them overdue, and agreements, of them due for review."""
+    tasks = [a for a in items if not a.is_agreement]
+    agreements = [a for a in items if a.is_agreement]
+    return {"tasks": len(tasks), "overdue": sum(a.overdue(today) for a in tasks),
+            "followup": sum(actions_module.followup_due(a, today) for a in tasks),
+            "agreements": len(agreements), "review_due": sum(a.review_due(today) for a in agreements)}
+
+
+def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
+    """One row of the page; the whose column names a unit above only when it is not the institution
+    (the institution's rows stand under their own heading)."""
+    status = actions_module.STATUSES.get(a.status, a.status)
+    if a.is_agreement:
+        when = day(a.review)
+        status = "Aftale, skal drøftes igen" if a.review_due(today) else "Aftale"  # the date stands beside it
+        when = when or "ingen dato"
+    else:
+        when = day(a.deadline) or a.deadline_text or "ingen frist"
         if a.overdue(today):
             status = "Forsinket"  # the deadline stands beside it
         elif actions_module.followup_due(a, today):
             status += f"; opfølgning nu (aftalt {day(a.followup)})"
-        lines.append(ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
-                                "" if a.unit == unit else book.unit_name(a.unit),
-                                day(a.deadline) or a.deadline_text or "ingen frist", day(a.followup) or a.followup_text,
-                                status, a.overdue(today), actions_module.followup_due(a, today)))
-    below = set(book.subtree(unit)) - {unit}
-    under = [a for a in everything if a.unit in below and a.is_open()]
-    return lines, max(0, len(mine) - MAX_ACTIONS), (len(under), sum(a.overdue(today) for a in under))
+    return ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
+                      "" if a.unit in (unit, book.root_unit) else book.unit_name(a.unit), when, day(a.followup) or a.followup_text,
+                      status, a.overdue(today) or a.review_due(today), actions_module.followup_due(a, today),
+                      a.is_agreement, short(a.measure, MAX_TEXT // 2))
+
+
+def _actions(book: Workbook, unit: str, items: list, today: date, limit: int = MAX_ACTIONS) -> tuple[list[ActionLine], int]:
+    """Lines for the page (overdue and due first), and how many more there are."""
+    listed = sorted(items, key=lambda a: _order(a, today))
+    return [_line(book, unit, a, today) for a in listed[:limit]], max(0, len(listed) - limit)
+
+
+def _below(book: Workbook, unit: str, everything: list, today: date) -> tuple[int, int]:
+    """Open and overdue tasks of the units below (agreements are not tasks)."""
+    units = set(book.subtree(unit)) - {unit}
+    under = [a for a in everything if a.unit in units and a.is_open() and not a.is_agreement]
+    return len(under), sum(a.overdue(today) for a in under)
 
 
 def greb_scores(store: Store, unit: str) -> dict[str, tuple[float | None, bool]]:
@@ -401,21 +544,58 @@ def _steps(book: Workbook, unit: str, store: Store, figures: Apv | None, everyth
            progress: list[Progress], today: date) -> list[str]:
     """The stated rules, in order (see the module's docstring); at most MAX_STEPS."""
     first = next((p for p in progress if p.state == NOT_STARTED), None)
-    steps = [_overdue_step(book, unit, everything, today), _exposure_step(store, unit, figures),
+    mine, theirs = own(unit, everything), institutions(book, unit, everything)
+    steps = [_overdue_step(book, unit, mine, today), _review_step(book, unit, mine, today),
+             _exposure_step(store, unit, figures),
+             _contact_step(book, store, everything) if unit == book.root_unit else "",
              f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else ""]
-    return [s for s in steps if s][:MAX_STEPS]
+    steps = [s for s in steps if s]
+    if not steps:  # only when the unit has nothing of its own: the institution's (also flagged on the page)
+        steps = [s for s in (_overdue_step(book, unit, theirs, today), _review_step(book, unit, theirs, today)) if s]
+    return steps[:MAX_STEPS]
 
 
-def _overdue_step(book: Workbook, unit: str, everything: list, today: date) -> str:
-    late = sorted((a for a in concerning(book, unit, everything) if a.overdue(today)), key=lambda a: a.deadline)
+def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
+    late = sorted((a for a in items if a.overdue(today)), key=lambda a: a.deadline)
     if not late:
         return ""
     a = late[0]
-    whose = "" if a.unit == unit else f" ({book.unit_name(a.unit)})"
+    whose = _whose(book, unit, a)
     what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
     text = (f"Følg op på {what} «{short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist, eller luk den.")
+            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført.")
     return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
+
+
+def _whose(book: Workbook, unit: str, a) -> str:
+    """« (fælles for institutionen)» for the root's, « (Undervisning)» for a unit above's, '' for the unit's own."""
+    if a.unit == unit:
+        return ""
+    return f" ({shared.FOR_INSTITUTION})" if a.unit == book.root_unit else f" ({book.unit_name(a.unit)})"
+
+
+def _review_step(book: Workbook, unit: str, items: list, today: date) -> str:
+    due = sorted((a for a in items if a.review_due(today)), key=lambda a: a.review)
+    if not due:
+        return ""
+    a = due[0]
+    whose = _whose(book, unit, a)
+    more = f" ({len(due)} aftaler skal drøftes igen; dette er den ældste.)" if len(due) > 1 else ""
+    return (f"Drøft aftalen «{short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
+            f"(ansvarlig: {short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den, "
+            f"eller afslut den.{more}")
+
+
+def _contact_step(book: Workbook, store: Store, everything: list) -> str:
+    """The institution's page: the units marked «mangler kontakt» with no open task to get it."""
+    planned = {a.unit for a in everything if a.is_open() and a.question == "status.kontakt.plan"}
+    missing = [u for u in book.ordered() if u not in planned
+               and getattr(store.latest(u, "status.kontakt").get("status.kontakt"), "value", None) == "mangler"]
+    if not missing:
+        return ""
+    names = ", ".join(book.unit_name(u) for u in missing)
+    return (f"Kontakten mangler til {len(missing)} enhed{'er' if len(missing) != 1 else ''} uden en plan for at få "
+            f"den: {names}. Aftal, hvem der tager kontakt (anbefaling 4).")
 
 
 def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
@@ -425,7 +605,8 @@ def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
     if not high:
         return ""
     top = max(high, key=lambda f: f.unit_share)
-    why = f"{top.unit} udsat, markant højere end institutionens {top.institution}" if top.higher else f"{top.unit} udsat"
+    why = (f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
+           if top.higher else f"{top.unit} udsat")
     scores = greb_scores(store, unit)
     weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
             if bad or (score is not None and score < 0.5)]

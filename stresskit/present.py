@@ -128,6 +128,26 @@ def _wait_for_request() -> None:
     os.environ.update({k: str(v) for k, v in found.items()})
 
 
+def lan_address(address: str) -> str:
+    """The network address the phones of a vote reach the server on: one of this machine's own
+    (an IPv4 address such as 192.168.1.20); anything else is refused in Danish."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.IPv4Address(address.strip())
+    except ValueError:
+        raise UsageError(f"--lan: «{address.strip()[:40]}» er ikke en IPv4-adresse; skriv fx 192.168.1.20 "
+                         "(maskinens adresse på netværket, som telefonerne er på).") from None
+    if ip.is_unspecified or ip.is_multicast:
+        raise UsageError("--lan: skriv maskinens egen adresse på netværket, ikke 0.0.0.0.")
+    with socket.socket() as s:
+        try:
+            s.bind((str(ip), 0))
+        except OSError:
+            raise UsageError(f"--lan: {ip} er ikke en af denne maskines adresser; se maskinens netværksindstillinger.") from None
+    return str(ip)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -156,14 +176,16 @@ class Server:
 
 def serve(workbook: Path | str, unit: str | None = None, number: int | None = None, port: int | None = None,
           folder: Path | None = None, who: str | None = None, env: dict | None = None,
-          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS) -> Server:
+          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS, lan: str | None = None) -> Server:
     """Start one Voilà server for the whole workbook on 127.0.0.1; the address opens the landing
-    page, or with `unit`/`number` that recommendation for that unit."""
+    page, or with `unit`/`number` that recommendation for that unit. With `lan` (an address of
+    this machine) it listens there too, so phones in the room can reach a vote's page."""
     folder = folder or NOTEBOOKS
     book = Workbook.open(workbook)
     if unit and unit not in book.units:
         raise UsageError(unknown_unit([unit], book.ordered()))
     notebooks([number] if number else None, folder)  # says which numbers exist
+    lan = lan_address(lan) if lan else ""
     work = temp_folder(book)
     pages = work / "notebooks"  # the server writes its copies here as it starts (papermill is imported there anyway)
     pages.mkdir()
@@ -177,6 +199,7 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
            f"--PresentApp.source={Path(folder).resolve()}",
+           *([f"--PresentApp.lan={lan}"] if lan and lan != "127.0.0.1" else []),
            "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
            "--preheat_kernel=True", f"--PresentApp.heated={pool_size}",
            *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),

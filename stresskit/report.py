@@ -26,11 +26,36 @@ def exporter() -> HTMLExporter:
     return exp
 
 
+# The guideline names both committees; a state institution has a samarbejdsudvalg (SU), not MED.
+STATE_WORDS = (("Samarbejdsudvalget eller MED-udvalget", "Samarbejdsudvalget (SU)"),
+               ("samarbejdsudvalget eller MED-udvalget", "samarbejdsudvalget (SU)"),
+               ("SU/MED-udvalget", "samarbejdsudvalget (SU)"),
+               ("samarbejdsudvalg og arbejdsmiljøorganisation eller MED", "samarbejdsudvalg og arbejdsmiljøorganisation"),
+               ("SU/MED", "SU"), ("SU-MED", "SU"))
+
+
+def for_sector(html: str, sector: str) -> str:
+    """The committee named as the institution's sector names it (institution.yaml's sector)."""
+    if sector == "stat":
+        for general, state in STATE_WORDS:
+            html = html.replace(general, state)
+    return html
+
+
+def _sector(nb: nbformat.NotebookNode) -> str:
+    from .workbook import Workbook
+
+    try:
+        return Workbook.open(nb.metadata["papermill"]["parameters"]["workbook"]).sector
+    except Exception:  # a notebook run by hand, or a workbook that cannot be read: the general words
+        return ""
+
+
 def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     exp = exp or exporter()
     resources = {"stresskit_css": CSS.read_text(encoding="utf-8"), "stresskit_csp": CSP}
     body, _ = exp.from_notebook_node(nb, resources=resources)
-    return body
+    return for_sector(body, _sector(nb))
 
 
 # A chart inside an HTML output: <img src='data:image/png;base64,…'> (see charts.figure_html).

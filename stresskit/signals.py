@@ -4,10 +4,12 @@ sick-leave days per FTE, staff turnover and conflicts (see guide: signal_measure
 A parent unit with no row of its own gets figures from the units below it: counts are
 summed, rates weighted by headcount.
 
-Signals are about the people in a unit, so they follow the anonymity rule of the APV
-figures with the headcount as the group: a unit with fewer than `min_group` staff is not
-shown on its own (its figures still count in the units above it), and no such group may
-be worked out by subtracting shown units from one another (see anonymity).
+Signals are about the people in a unit, and stress-related sick leave and sick days are
+health data: they follow the sensitive threshold (`min_group_sensitive`, default 10) with the
+headcount as the group. A unit with fewer staff is not shown on its own (its figures still
+count in the units above it), and no such group may be worked out by subtracting shown units
+from one another (the region rule, see anonymity). A unit's signals are one table, so all four
+follow the one threshold.
 
 An optional ``periode`` column (for example 2025, 2026) holds several periods in one file;
 periods are ordered as text, so write them the same way (years, or 2026-1 and 2026-2).
@@ -120,9 +122,11 @@ def withheld(book: Workbook, unit_id: str, period: str | None = None) -> str:
     if status in (anonymity.SHOWN, anonymity.NO_ANSWERS):
         return ""
     if status == anonymity.COMPLEMENT:
-        return "Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud."
-    return (f"Stresssignalerne vises ikke for en enhed med færre end {book.min_group} ansatte (eller uden oplyst "
-            "antal ansatte); de tæller med i enhederne over den.")
+        return ("Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud "
+                "ved at trække de viste enheders tal fra hinanden.")
+    return (f"Stresssignalerne vises ikke for enheden: stressrelaterede sygemeldinger og sygefravær er "
+            f"helbredsoplysninger og vises kun for enheder med mindst {book.min_group_sensitive} ansatte "
+            "(og et oplyst antal ansatte). Tallene tæller med i enhederne over den.")
 
 
 def _statuses(book: Workbook, period: str | None = None) -> dict[str, str]:
@@ -139,7 +143,7 @@ def _suppressed(book: Workbook, period: str | None) -> dict[str, str]:
     for unit in reversed(book.ordered()):
         below = sum(total[c] for c in book.children[unit])
         total[unit] = max(book.units[unit].headcount or 1, below) if unit in rows else below
-    return anonymity.suppress(book.children, book.root_unit, total, book.min_group)
+    return anonymity.suppress(book.children, book.root_unit, total, book.min_group_sensitive)
 
 
 def for_unit(book: Workbook, unit_id: str, period: str | None = None) -> dict[str, float]:

@@ -65,16 +65,78 @@ def overblik_page(s: overblik.Summary) -> str:
     return page("overblik.html.j2", s=s, up="../")
 
 
-def section_body(html: str) -> Markup:
-    """The body of an exported report without its frame and masthead (escaped when it was exported)."""
+def _marked(kind: str) -> re.Pattern:
+    """A part the report marked (views.base.guide_html, a notebook cell's tag): innermost first."""
+    return re.compile(rf"<!--sk-{kind}-->(?:(?!<!--sk-{kind}-->).)*?<!--/sk-{kind}-->", re.S)
+
+
+MARKED = {kind: _marked(kind) for kind in ("guide", "detail")}
+CELL = re.compile(r"<!--sk-cell-->(.*?)<!--/sk-cell-->", re.S)  # every cell (templates/stresskit/index.html.j2)
+EMPTY_FORM = re.compile(r"<section class=[\"']sk-form-report sk-form-empty[\"']><p>(?:<b>(.*?)</b>)?.*?</p></section>", re.S)
+HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+
+
+FULL_ONLY = re.compile(r"<div class=[\"']sk-full-only[\"']>.*?</div>", re.S)  # hidden in a combined report
+
+
+def _visible(html: str) -> bool:
+    html = FULL_ONLY.sub("", html)
+    return bool(re.sub(r"<[^>]+>|\s+", "", html)) or "<img" in html
+
+
+def fold_unanswered(body: str) -> str:
+    """A combined report's section with every form nobody has answered folded into one line at its end
+    («Ikke besvaret endnu: «…», «…».»), and without the headings that then have nothing below them but
+    an explanation in the notebook's Markdown."""
+    parts = CELL.split(body)  # text, cell, text, cell, …, text
+    missing, heading = [], ""
+    for i in range(1, len(parts), 2):
+        found = HEADING.search(parts[i])
+        if found:
+            heading = re.sub(r"<[^>]+>", "", found[1]).replace("¶", "").strip()
+        for title in (m[1] for m in EMPTY_FORM.finditer(parts[i])):
+            name = re.sub(r"<[^>]+>", "", title or heading).strip().rstrip(":")
+            if name and name not in missing:
+                missing.append(name)
+        parts[i] = EMPTY_FORM.sub("", parts[i])
+    cells = list(range(1, len(parts), 2))
+    for n, i in enumerate(cells):
+        if not HEADING.search(parts[i]) or _visible(HEADING.sub("", parts[i])):
+            continue  # not a heading, or a heading with its own text (the guideline's «Hvorfor …?»)
+        below = []
+        for j in cells[n + 1:]:
+            if HEADING.search(parts[j]):
+                break
+            below.append(j)
+        # an explanation (a Markdown cell) alone doesn't keep a heading whose form nobody answered
+        if not any(_visible(parts[j]) for j in below if "jp-MarkdownCell" not in parts[j]):
+            for j in [i, *below]:
+                parts[j] = ""
+    folded = "".join(parts)
+    if missing:
+        folded += f"<p class='sk-missing sk-fold'>Ikke besvaret endnu: {', '.join(f'«{m}»' for m in missing)}.</p>"
+    return folded
+
+
+def section_body(html: str, institution: bool = True) -> Markup:
+    """The body of an exported report without its frame and masthead (escaped when it was exported),
+    and without what the combined report prints once elsewhere: the overblik's figures (`detail`), and
+    in a unit's report the guideline's explanations (`guide`), which the institution's report holds.
+    Unanswered forms are folded into one line (fold_unanswered)."""
     match = BODY.search(html)
-    return Markup(MASTHEAD.sub("", match.group(1), count=1) if match else "")
+    body = MASTHEAD.sub("", match.group(1), count=1) if match else ""
+    for kind in ("detail",) if institution else ("detail", "guide"):
+        while True:
+            body, found = MARKED[kind].subn("", body)
+            if not found:
+                break
+    return Markup(fold_unanswered(body))
 
 
 def unit_report(s: overblik.Summary, sections: list[dict]) -> str:
     """``sections``: number, title, anchor and the exported report's HTML, in the order of the recommendations."""
-    parts = [{**x, "body": section_body(x["html"])} for x in sections]
-    return page("unit.html.j2", s=s, sections=parts)
+    parts = [{**x, "body": section_body(x["html"], s.is_institution)} for x in sections]
+    return page("unit.html.j2", s=s, sections=parts, glossary=guide_module.default().data.get("glossary") or [])
 
 
 # --- the index ----------------------------------------------------------------------------
@@ -95,10 +157,11 @@ class Row:
     worse: int = 0
     compared: int = 0
     progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
-    open: int = 0
-    overdue: int = 0
-    own_overdue: int = 0                  # of the overdue, the unit's own (not those of the units above it)
-    followup: int = 0                     # open actions whose follow-up date has come
+    open: int = 0                         # the unit's own open tasks (the institution's are in its own row)
+    overdue: int = 0                      # of them, past their deadline
+    followup: int = 0                     # of them, whose follow-up date has come
+    agreements: int = 0                   # the unit's own IGLO agreements in force
+    review_due: int = 0                   # of them, past their review date
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
 
@@ -110,9 +173,8 @@ class Group:
 
     @property
     def late_units(self) -> int:
-        """Units in the group with overdue tasks of their own: a task of the institution's, which
-        every row counts, would otherwise mark every group."""
-        return sum(1 for r in self.rows if r.own_overdue)
+        """Units in the group with overdue tasks of their own (every row counts only its own)."""
+        return sum(1 for r in self.rows if r.overdue)
 
     @property
     def failed(self) -> int:
@@ -137,6 +199,13 @@ def respondents(book: Workbook, results, unit: str) -> str:
     if n is not None:
         return f"{n} af {headcount}" if headcount else str(n)
     return f"under {results.k}" if results.respondent_status[unit] == apv.SMALL else "skjult"
+
+
+def withheld_word(results, status: str, construct: str) -> str:
+    """An index cell without a figure, each reason its own word (the legend explains them)."""
+    if status == apv.NO_ANSWERS:
+        return "–"
+    return f"under {results.threshold(construct)}" if status == apv.SMALL else "skjult"
 
 
 def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tuple[list[Row], list, str]:
@@ -168,17 +237,16 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                     share = float(latest.table.at[(unit, e.id), "share"])
                     row.exposures.append((f"{share * 100:.0f}", attention(share)))
                 else:
-                    row.exposures.append(("–" if status == apv.NO_ANSWERS else "skjult", "w"))
+                    row.exposures.append((withheld_word(latest, status, e.id), "w"))
             if previous is not None:
                 counts = trend.direction_counts(previous, latest, unit, constructs)
                 row.better, row.worse = counts[trend.BETTER], counts[trend.WORSE]
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            mine = overblik.concerning(book, unit, everything)
-            row.open, row.overdue = len(mine), sum(a.overdue(today) for a in mine)
-            row.own_overdue = sum(a.overdue(today) for a in mine if a.unit == unit)
-            row.followup = sum(actions_module.followup_due(a, today) for a in mine)
+            counts = overblik.task_counts(overblik.own(unit, everything), today)  # the unit's own, never the institution's
+            row.open, row.overdue, row.followup = counts["tasks"], counts["overdue"], counts["followup"]
+            row.agreements, row.review_due = counts["agreements"], counts["review_due"]
             row.failed = failed.get(unit, [])
             rows.append(row)
     missing = [e.short for e in exposures if not apv.measured(latest, e.id)]

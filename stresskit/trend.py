@@ -4,39 +4,61 @@ change since the previous round is notable.
 Works only on anonymised results (one `apv.Results` per round, each round anonymised on its
 own), so a change is computed only where both rounds' figures are shown.
 
-The rule for a notable change (``RULE_TEXT`` is how a report says it): a two-proportion
-z-test at the 5 % level. With the pooled share p = (x1 + x2) / (n1 + n2), the change is
-notable when |p2 − p1| / sqrt(p (1 − p) (1/n1 + 1/n2)) ≥ 1.96. Both groups are at least k,
-because a figure below k is never shown. A fixed number of percentage points was rejected:
-in a group of 6 one person moves the share 17 points, in a group of 200 a 5-point move is
-solid, and a test weighs exactly that.
+The rule for a notable difference (``RULE_TEXT`` and ``RULE_HIGHER`` are how a report says it):
+Fisher's exact test, two-sided, p < 0.05, on the 2×2 table of counts (exposed and not exposed,
+or with a low resource and without, in each of the two groups). The same test decides
+«tydeligt bedre/værre» between rounds and «markant højere» for a unit against the rest of the
+institution (overblik.markedly_higher). Fisher's test is exact at every group size, which the
+two-proportion z-test used before is not: with groups of 5–20 the z-test called differences
+notable that the exact test puts at p = 0.06–0.17. A fixed number of percentage points was
+rejected too: in a group of 6 one person moves the share 17 points, in a group of 200 a 5-point
+move is solid, and a test weighs exactly that.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from scipy.stats import fisher_exact
 
 from .apv import SHOWN, Results
 
-Z_CRITICAL = 1.959963984540054  # two-sided 5 %
+LEVEL = 0.05  # two-sided
 
-RULE_TEXT = ("En ændring kaldes tydelig, når forskellen mellem de to runders andele er så stor, at den sjældent "
-             "(under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange svar, som der er i begge runder "
-             "(en test for to andele). En mindre ændring kan være tilfældig og kaldes ikke tydelig.")
+RULE_TEXT = ("En ændring kaldes «tydeligt bedre» eller «tydeligt værre», når forskellen mellem de to runders andele "
+             "er så stor, at den kun sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange "
+             "svar, som der er i hver runde (Fishers eksakte test). En mindre ændring kan være tilfældig og kaldes ikke "
+             "tydelig; jo færre svar, jo større skal ændringen være.")
+
+RULE_HIGHER = ("«Markant højere»: enhedens andel er højere end i resten af institutionen (institutionen uden enheden "
+               "selv), og forskellen er så stor, at den kun sjældent (under 5\u00a0% af gangene) ville opstå af "
+               "tilfældigheder alene med så mange svar (Fishers eksakte test). Det vurderes kun, hvor både enhedens og "
+               "institutionens tal vises.")
 
 BETTER, WORSE, SAME = "better", "worse", "same"
 
 
+def p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Fisher's exact test, two-sided, of x1 of n1 against x2 of n2."""
+    return float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
+
+
+def differs(x1: int, n1: int, x2: int, n2: int) -> bool:
+    """The stated rule on counts: Fisher's exact test, two-sided, p < 0.05."""
+    if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
+        return False
+    return p_value(x1, n1, x2, n2) < LEVEL
+
+
+def count(share: float, n: int) -> int:
+    """The count behind a shown share (a share is count / n, so rounding gives the count back)."""
+    return round(share * n)
+
+
 def notable(share1: float, n1: int, share2: float, n2: int) -> bool:
-    """Two-proportion z-test at 5 %, on the counts behind the shares."""
+    """The stated rule on the shares of two groups and their sizes."""
     if n1 <= 0 or n2 <= 0:
         return False
-    x1, x2 = round(share1 * n1), round(share2 * n2)
-    pooled = (x1 + x2) / (n1 + n2)
-    if pooled in (0.0, 1.0):
-        return False  # everyone or no one in both rounds: no change
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    return abs(x2 / n2 - x1 / n1) / se >= Z_CRITICAL
+    return differs(count(share1, n1), n1, count(share2, n2), n2)
 
 
 @dataclass(frozen=True)

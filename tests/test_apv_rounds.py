@@ -16,15 +16,17 @@ from stresskit.workbook import Workbook
 
 
 @pytest.mark.parametrize("x1,n1,x2,n2,expected", [
-    (10, 20, 2, 20, True),    # pooled 0.3, se 0.1449, z = 0.40 / 0.1449 = 2.76
-    (6, 20, 3, 20, False),    # pooled 0.225, se 0.1321, z = 0.15 / 0.1321 = 1.14
-    (10, 50, 20, 50, True),   # pooled 0.3, se 0.0917, z = 0.20 / 0.0917 = 2.18
-    (12, 50, 20, 50, False),  # pooled 0.32, se 0.0933, z = 0.16 / 0.0933 = 1.71
-    (0, 6, 3, 6, True),       # pooled 0.25, se 0.25, z = 0.50 / 0.25 = 2.00, just over 1.96
-    (1, 6, 3, 6, False),      # pooled 1/3, se 0.2722, z = 0.333 / 0.2722 = 1.22
+    # Fisher's exact test, two-sided, p < 0.05; p from scipy.stats.fisher_exact, checked by hand for 0/6 vs 5/6
+    (10, 20, 2, 20, True),    # p = 0.0138
+    (6, 20, 3, 20, False),    # p = 0.4506
+    (10, 50, 20, 50, True),   # p = 0.0486, just under 0.05
+    (12, 50, 20, 50, False),  # p = 0.1328
+    (0, 6, 3, 6, False),      # p = 0.1818: the z-test said notable (z = 2.00), the exact test does not
+    (0, 6, 4, 6, False),      # p = 0.0606
+    (0, 6, 5, 6, True),       # p = 2 · C(6,0)C(6,5)/C(12,5) = 2 · 6/792 = 0.0152
     (0, 8, 0, 9, False),      # nobody in either round: no change
 ])
-def test_a_change_is_notable_exactly_by_the_two_proportion_test(x1, n1, x2, n2, expected):
+def test_a_change_is_notable_exactly_by_fishers_exact_test(x1, n1, x2, n2, expected):
     assert trend.notable(x1 / n1, n1, x2 / n2, n2) is expected
 
 
@@ -146,14 +148,14 @@ def test_example_has_two_rounds_and_the_renamed_units_2024_answers_count(example
 
 def test_the_report_shows_the_change_and_states_the_rule(monkeypatch, example):
     html = shown(monkeypatch, example, "hum", "apv_trend")
-    assert "Ændring siden 2024" in html and "tydeligt bedre" in html and "test for to andele" in html
+    assert "Ændring siden 2024" in html and "tydeligt bedre" in html and "Fishers eksakte test" in html
     assert "ikke målt" in html  # 2024 did not ask about support from colleagues
     assert "alt=" not in html  # a report keeps the table; the chart of the same figures is live only
     live = shown(monkeypatch, example, "hum", "apv_trend", mode="live")
     assert "alt=" in live and "Humaniora 2024" in live
     institution = shown(monkeypatch, example, None, "apv_trend")
     assert "Enheder, der blev tydeligt bedre" in institution and "Enheder, der blev tydeligt værre" in institution
-    assert "Naturvidenskab" in institution.split("tydeligt værre")[1]
+    assert "Naturvidenskab" in institution.split("Enheder, der blev tydeligt værre")[1]
 
 
 def test_a_single_round_says_so(monkeypatch, example):

@@ -43,10 +43,14 @@ def test_overdue_and_followup_flags_on_fixed_dates():
 def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     early = shown(monkeypatch, book, "hum", "follow_up", today="2026-10-30")
     assert "Ingen opgaver er forsinkede" in early
-    # Humaniora's own task and the institution's (it concerns every unit), as the overblik counts them
+    # Humaniora's own task is late; the institution's IGLO agreement is not a task and never late
     late = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-16")
-    assert "2 opgaver kræver opmærksomhed" in late and "Forsinket: fristen var 15.11.2026" in late
-    assert "Forsinket: fristen var 31.10.2026" in late and "<td>Fjordby Gymnasium</td>" in late
+    assert "1 opgave eller aftale kræver opmærksomhed" in late and "Forsinket: fristen var 15.11.2026" in late
+    assert "31.10.2026" not in late
+    # once its review date (20.11.2026) has passed, the institution's agreement is to be discussed again
+    later = shown(monkeypatch, book, "hum", "follow_up", today="2026-11-21")
+    assert "2 opgaver eller aftaler kræver opmærksomhed" in later
+    assert "Skal drøftes igen: aftalt til 20.11.2026" in later and "fælles for institutionen" in later
     nat = shown(monkeypatch, book, "nat", "follow_up", today="2026-11-16")
     assert "15.11.2026" not in nat  # another unit's task stays in its own report
     from stresskit import batch
@@ -55,11 +59,12 @@ def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     batch.write_index(book, summary, [], book.ordered(), {})
     index = summary.index.read_text(encoding="utf-8")
     rows = {m[1]: m[2] for m in re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)}
-    # Humaniora, as of 21 November: its own three and the institution's two; its own and the institution's are late
-    assert "<td>5, <b class=l>⚠ 2 forsinket</b>, 1 til opfølgning</td>" in rows["Humaniora"]
-    # the institution's own: one late and due for follow-up
-    assert "<td>2, <b class=l>⚠ 1 forsinket</b>, 1 til opfølgning</td>" in rows["Fjordby Gymnasium"]
-    # a group is marked for its units' own late tasks, not for the institution's that every row counts
+    # each row counts the unit's own only: Humaniora's one late task and two agreements
+    assert "<td>1 opgave, <b class=l>⚠ 1 forsinket</b>; 2 aftaler</td>" in rows["Humaniora"]
+    # the institution's own: two agreements, one to be discussed again; never added to the units' rows
+    assert "<td>0 opgaver; 2 aftaler, <b class=l>1 til ny drøftelse</b></td>" in rows["Fjordby Gymnasium"]
+    assert "<td>0 opgaver</td>" in rows["Naturvidenskab"]
+    # a group is marked for its units' own late tasks
     summaries = dict(re.findall(r"<summary>([^<]+?) <span class='sk-muted'>(.*?)</span></summary>", index, re.S))
     assert "⚠ egne forsinkede opgaver i 1" in summaries["Undervisning"]
     assert "⚠" not in summaries["Administration"]

@@ -40,13 +40,15 @@ def test_humaniora_overblik_on_21_november(book):
     assert (s.apv.round, s.apv.previous) == ("2026", "2024")
     assert s.apv.respondents == "26 besvarelser af 30 ansatte (87\u00a0%)"
     assert s.apv.exposures[0].unit == "64\u00a0%"
-    # 69 % of 26 against 47 % of 118 passes the two-proportion test at 5 %; 64 % of 25 against 49 % does not
+    # «markant højere» against the rest (the institution without Humaniora), Fisher's exact test:
+    # 18 of 26 against 38 of 92, p = 0.015; violence 8 of 26 against 10 of 92, p = 0.026; workload 16 of 25
+    # against 41 of 92 (p = 0.11) is not
     assert figures(s.apv.exposures) == [
         ("Arbejdsmængde og tidspres", "64 %", "49 %", False, "▼ 25 point, tydeligt bedre"),
         ("Uklare og modstridende krav", "8 %", "23 %", False, "−7 point"),
         ("Høje følelsesmæssige krav", "69 %", "47 %", True, "−5 point"),
         ("Krænkende handlinger", "4 %", "4 %", False, "−7 point"),
-        ("Arbejdsrelateret vold", "31 %", "15 %", False, "+5 point"),
+        ("Arbejdsrelateret vold", "31 %", "15 %", True, "+5 point"),
     ]
     assert figures(s.apv.resources) == [
         ("Indflydelse", "8 %", "10 %", False, "±0 point"),
@@ -57,28 +59,39 @@ def test_humaniora_overblik_on_21_november(book):
     assert [(x.title, x.value, x.previous) for x in s.signals] == [
         ("Stressrelaterede sygemeldinger", "3", "4"), ("Sygefravær", "12,4", "14,0"),
         ("Personaleomsætning", "6,7", "10,0"), ("Personalekonflikter", "2", "3")]
+    # only what Humaniora answers itself counts (the four signals are in signals.csv; «ikke startet» is no
+    # progress); the institution's and the AMO group's answers stand beside as «fælles»
     assert [(p.number, p.state, p.text) for p in s.progress] == [
-        (1, "started", "3 af 9 spørgsmål besvaret, 1 åben opgave, 1 forsinket"),
-        (2, "started", "9 af 17 spørgsmål besvaret (heraf 9 fælles)"),  # the institution's answers on the agreements
+        (1, "started", "6 af 9 spørgsmål besvaret, 1 åben opgave, heraf 1 forsinket"),
+        (2, "shared", "Fælles for institutionen: 9 af 17 besvaret"),
         (3, "started", "12 af 16 spørgsmål besvaret"),
         (4, "started", "24 af 28 spørgsmål besvaret"),
-        (5, "started", "14 af 20 spørgsmål besvaret (heraf 14 fælles)"),
-        (6, "started", "3 af 13 spørgsmål besvaret, 2 åbne opgaver"),
+        (5, "shared", "Fælles for arbejdsmiljøgruppen: 1 af 13, for institutionen: 5 af 7 besvaret"),
+        (6, "done", "3 af 3 spørgsmål besvaret; fælles for institutionen: 6 af 10 besvaret, 2 aftaler"),
     ]
-    # its own open actions and the institution's, overdue first, «forsinket» in words
+    # its own open tasks and agreements, overdue first; the institution's apart, under their own heading
     assert [(a.measure[:30], a.whose, a.deadline, a.status) for a in s.actions] == [
-        ("Nærmeste leder tager en samtal", "Fjordby Gymnasium", "31.10.2026", "Forsinket"),
         ("Gennemgå fagfordelingen for fo", "", "15.11.2026", "Forsinket"),
-        ("Faggruppen aftaler fælles rett", "", "20.01.2027", "Planlagt"),
-        ("Stresspolitik med klar rollefo", "Fjordby Gymnasium", "01.03.2027", "I gang"),
-        ("Gradvis tilbagevenden med afta", "", "ingen frist", "Planlagt"),
+        ("Faggruppen aftaler fælles rett", "", "20.01.2027", "Aftale"),  # the date: when to discuss it again
+        ("Gradvis tilbagevenden med afta", "", "ingen dato", "Aftale"),
     ]
+    assert [(a.measure[:30], a.deadline, a.status) for a in s.institution_actions] == [
+        ("Nærmeste leder tager en samtal", "20.11.2026", "Aftale, skal drøftes igen"),
+        ("Stresspolitik med klar rollefo", "01.06.2027", "Aftale"),
+    ]
+    assert s.counts == {"own": {"tasks": 1, "overdue": 1, "followup": 0, "agreements": 2, "review_due": 0},
+                        "institution": {"tasks": 0, "overdue": 0, "followup": 0, "agreements": 2, "review_due": 1}}
+    # the unit's own situation; the institution's agreement is flagged in its own line, not a step here
     assert s.steps == [nbsp(step) for step in [
-        "2 opgaver er forsinkede. Følg op på den ældste, «Nærmeste leder tager en samtale inden for en uge ved tegn "
-        "på stress» (Fjordby Gymnasium): fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist, eller luk den.",
-        "«Høje følelsesmæssige krav» fylder (69 % udsat, markant højere end institutionens 47 %), og grebet "
+        "Følg op på den forsinkede opgave «Gennemgå fagfordelingen for foråret med fokus på eksamensperioden»: "
+        "fristen var 15.11.2026, ansvarlig er Uddannelseschef og AMR. Aftal en ny frist eller markér den som gennemført.",
+        "«Høje følelsesmæssige krav» fylder (69 % udsat mod 47 % i hele institutionen, markant højere end i "
+        "resten af institutionen), og grebet "
         "«Planlægning og tilrettelæggelse» lykkes ikke godt nok: tag det op i opfølgningsdialogen (anbefaling 4).",
     ]]
+    page = site.overblik_page(s)
+    assert ("⚠ «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: skal drøftes igen (aftalt til "
+            "20.11.2026)") in page
 
 
 def test_the_institutions_overblik_on_21_november(book):
@@ -86,32 +99,36 @@ def test_the_institutions_overblik_on_21_november(book):
     assert s.is_institution and s.apv.respondents == "118 besvarelser af 136 ansatte (87\u00a0%)"
     assert all(f.institution == "" and not f.higher for f in s.apv.exposures)  # no comparison with itself
     assert [f.change for f in s.apv.exposures][3] == "▼ 12 point, tydeligt bedre"
-    assert [(p.number, p.state) for p in s.progress][3] == (4, "not_started")
+    # the AMO rated the contact of every unit: recommendation 4 is rolled up, not «ikke startet»
+    assert [(p.number, p.state, p.text) for p in s.progress][3] == (
+        4, "started", "0 af 28 spørgsmål besvaret for institutionen selv; svar fra 10 af 14 enheder")
     assert [(a.measure[:20], a.status) for a in s.actions] == [
-        ("Nærmeste leder tager", "Forsinket"), ("Stresspolitik med kl", "I gang")]
-    assert s.below == (5, 1)  # the units' own open and overdue actions, counted
+        ("Nærmeste leder tager", "Aftale, skal drøftes igen"), ("Stresspolitik med kl", "Aftale")]
+    assert s.institution_actions == []
+    assert s.below == (3, 1)  # the units' own open and overdue tasks, counted
     assert s.steps == [
-        "Følg op på den forsinkede opgave «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: "
-        "fristen var 31.10.2026, ansvarlig er Alle ledere. Aftal en ny frist, eller luk den.",
-        "Anbefaling 4, «Gør status på jeres forebyggelse», er ikke startet: begynd her.",
+        "Drøft aftalen «Nærmeste leder tager en samtale inden for en uge ved tegn på stress» igen: den skulle "
+        "drøftes 20.11.2026 (ansvarlig: Alle ledere). Bekræft den, ret den, eller afslut den.",
+        "Kontakten mangler til 3 enheder uden en plan for at få den: Økonomi og løn, Teknisk service, "
+        "Kommunikation. Aftal, hvem der tager kontakt (anbefaling 4).",
     ]
 
 
 def test_steps_follow_the_date(book):
     before = overblik.summarize(book, "hum", today=date(2026, 10, 30))
-    assert not any(a.overdue for a in before.actions)
+    assert not any(a.overdue for a in before.actions + before.institution_actions)
     assert before.steps[0].startswith("«Høje følelsesmæssige krav» fylder")
-    assert len(before.steps) == 1  # no overdue action, and every recommendation is started
+    assert len(before.steps) == 1  # no overdue task, no agreement to review, every recommendation is started
 
 
 def test_withheld_figures_say_the_true_reason(book):
     small = overblik.summarize(book, "kommunikation", today=TODAY)
-    assert small.apv.respondents == "færre end 5 besvarelser"
+    assert small.apv.respondents == "Færre end 5 besvarelser"  # it starts a sentence on the page
     assert {(f.unit, f.unit_note) for f in small.apv.exposures} == {("skjult", 1), ("skjult", 2)}
     assert small.apv.notes == ["Skjult: færre end 5 svar.", "Skjult: færre end 10 svar."]  # 10 for harassment and violence
-    assert small.signals == [] and small.signals_note.startswith("Stresssignalerne vises ikke for en enhed med færre end 5 ansatte")
+    assert small.signals == [] and "kun for enheder med mindst 10 ansatte" in small.signals_note
     hidden = overblik.summarize(book, "adm", today=TODAY)
-    assert hidden.apv.respondents == "antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
+    assert hidden.apv.respondents == "Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
     assert "Skjult, så en mindre gruppe ikke kan regnes ud ved at trække de viste tal fra hinanden." in hidden.apv.notes
     html = site.overblik_page(small)
     assert "skjult<sup>1</sup>" in html and "<sup>2</sup> Skjult: færre end 10 svar." in html

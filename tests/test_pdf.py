@@ -54,7 +54,7 @@ def test_the_reports_first_page_is_the_overblik(built):
     assert "PDF: rapport.pdf og overblik.pdf i hver enheds mappe" in said
     first, second = text(out / "hum" / "rapport.pdf", 1), text(out / "hum" / "rapport.pdf", 2)
     for wanted in ("Humaniora", "Næste skridt", "APV 2026", "26 besvarelser af 30 ansatte (87 %)", "Stresssignaler 2026",
-                   "De seks anbefalinger", "Åbne opgaver", "⚠ Forsinket", "15.11.2026"):
+                   "De seks anbefalinger", "Enhedens egne opgaver og aftaler", "⚠ Forsinket", "15.11.2026"):
         assert wanted in first, wanted
     assert "Hvorfor begynde i APV" not in first  # the details start on page 2
     assert second.lstrip().startswith("1. Start forebyggelsen i jeres APV")
@@ -72,9 +72,45 @@ def test_the_overblik_fits_one_a4_page_for_every_unit(built):
         assert int(alone["Pages"]) == 1, unit
         counts[book.unit_name(unit)] = int(report["Pages"])
     print("sider pr. samlet rapport (A4):", counts)
-    # what a leader is asked to read: a unit's whole report in ten pages, the institution's in fourteen
-    assert counts["Humaniora"] <= 10 and counts["Fjordby Gymnasium"] <= 14, counts
-    assert max(counts.values()) <= 14, counts
+    # the targets: a unit with nothing of its own beyond its APV figures (no sub-units, no answers but the AMO's
+    # contact rating, no tasks) in three pages, every unit in five; the guideline's explanations are printed once,
+    # in the institution's report, whose target of ten pages is not met yet (the contact drawing, the greb charts
+    # and the AMO groups' four questions are its longest parts)
+    nothing_own = ("ledelse", "adm_studie", "adm_oekonomi", "nat", "samf", "teknisk", "vejledning", "kommunikation")
+    assert all(counts[book.unit_name(u)] <= 3 for u in nothing_own), counts
+    assert all(n <= 5 for name, n in counts.items() if name != "Fjordby Gymnasium"), counts
+    assert counts["Fjordby Gymnasium"] <= 13, counts
+
+
+@needs_poppler
+def test_every_printed_heading_has_its_content_below_it(built):
+    """No heading promises what isn't printed: a unit's PDF has no trend heading without the trend, no
+    «Materialer …» pointer and no section of the guideline's explanations; unanswered forms are one line."""
+    book, out, _said = built
+    for unit in ("hum", "nat", "kommunikation"):
+        pdf = out / unit / "rapport.pdf"
+        whole = "".join(text(pdf, p) for p in range(1, int(info(pdf)["Pages"]) + 1))
+        for promise in ("Udviklingen fra runde til runde", "Materialer til næste skridt", "Hvorfor begynde i APV",
+                        "Bekendtgørelsen om psykisk arbejdsmiljø", "Kilder", "Anbefalingerne som tjekliste",
+                        "står i overblikket på første side"):
+            assert promise not in whole, (unit, promise)
+        assert whole.count("Sådan læser du rapporten") == 1 and "Ikke besvaret endnu: «" in whole, unit
+        assert "ingen svar endnu" not in whole.lower().replace("ikke besvaret endnu", ""), unit
+    first = "".join(text(out / "fjordby" / "rapport.pdf", p) for p in range(1, 4))
+    assert "Udviklingen fra runde til runde" in first and "Enheder, der blev tydeligt værre" in first
+
+
+@needs_poppler
+def test_the_checklist_never_breaks_a_word(built):
+    _book, out, _said = built
+    pdf = out / "fjordby" / "rapport.pdf"
+    pages = int(info(pdf)["Pages"])
+    whole = "".join(text(pdf, p) for p in range(max(1, pages - 3), pages + 1))
+    table = whole[whole.index("Anbefalingerne som tjekliste"):]
+    for broken in ("Administrat\n", "Studieadm\n", "Naturvidens\n", "forebyggelse\nn", "bekendtgørel\n"):
+        assert broken not in table, broken
+    for name in ("Administration", "Studieadministration", "Naturvidenskab", "Samfundsfag og sprog"):
+        assert name in table, name
 
 
 @needs_chromium

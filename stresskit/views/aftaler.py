@@ -67,7 +67,8 @@ class Page(base.Page):
         if self.institution_only:
             show("<p class='sk-muted'>Kilderne med adresser står i institutionens rapport.</p>")
             return
-        rows = "".join(f"<li>{escape(s.publisher)}: <i>{escape(s.title)}</i>" + (f" ({escape(s.year)})" if s.year else "")
+        rows = "".join(f"<li>{escape(s.publisher)}: <i>{escape(s.title)}</i>" + (f", {escape(s.journal)}" if s.get("journal") else "")
+                       + (f" ({escape(s.year)})" if s.year else "")
                        + (f". {escape(s.address)}" if s.address else "") + "</li>" for s in self.guide.sources)
         show(f"<ul class='sk-sources'>{rows}</ul><p class='sk-muted'>Adresserne står som tekst; "
              "rapporten henter intet fra nettet.</p>")

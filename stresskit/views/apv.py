@@ -3,9 +3,12 @@
 Also the APV tables that recommendations 3 and 4 show again (`results_table`, `shares`)."""
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from html import escape
 
-from .. import apv, charts, signals, trend
+from .. import apv, charts, forms, signals, trend
 from . import base
 from .base import _guarded, full_report_only, note, show
 
@@ -178,6 +181,33 @@ class Page(base.Page):
                       f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
                       "hvis den ellers kunne regnes ud ved at trække de viste grupper fra det samlede tal. Ved krænkende "
                       "handlinger og vold skjules en gruppe også, hvis tallet ville vise hver enkelts svar."))
+
+    @_guarded
+    def apv_phases(self) -> None:
+        """Where the unit is in the APV's five phases, in Arbejdstilsynet's order. A report lists every
+        phase, an unanswered one as «Ikke besvaret», so none vanishes; notes and next steps follow."""
+        form = self.guide.forms["apv_faser"]
+        phases = [q for q in form.questions if q.id.startswith("apv.fase.") and q.kind == "choice"]
+        if self.mode != "report":
+            self.form("apv_faser")
+            return
+        latest = self.store.latest(self.unit, "apv.fase.")
+        if not any(q.id in latest and latest[q.id].value not in (None, "") for q in phases):
+            self.form("apv_faser")  # nothing answered: the report folds the form into one line
+            return
+        rows = []
+        for number, q in enumerate(phases, 1):
+            answer = latest.get(q.id)
+            said = forms.format_value(q, answer.value if answer is not None else None)
+            css = " class='sk-withheld'" if said == forms.NOT_ANSWERED else ""
+            rows.append(f"<tr><th scope='row'>{number}. {escape(q.label)}</th><td{css}>{escape(said)}</td></tr>")
+        show("<table class='sk-table sk-answers'><thead><tr><th>Fase</th><th>Hvor langt</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
+        rest = dataclasses.replace(form, questions=tuple(q for q in form.questions if q not in phases))
+        names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
+        html = forms.report_html(rest, self.store, self.unit, None, names, heading=False)
+        if "sk-form-empty" not in html:  # notes or next steps: shown; nothing more: the table says it all
+            show(re.sub(r"<p class='sk-missing'>.*?</p>", "", html))  # an unanswered note isn't a phase
 
     # --- recommendation 1: the APV over several rounds (new methods) ---------------------------
     def _trend_items(self, history: list[apv.Results]):

@@ -17,7 +17,7 @@ from pathlib import Path
 from IPython.display import HTML, display
 
 from .. import actions as actions_module
-from .. import apv, forms
+from .. import apv, forms, shared
 from .. import guide as guide_module
 from ..errors import unknown_unit
 from ..problems import InputError
@@ -48,6 +48,12 @@ def full_report_only(html: str, pointer: str = "") -> str:
     institution's report): there it prints the pointer, if any, instead."""
     return (f"<div class='sk-full-only'>{html}</div>"
             + (f"<p class='sk-combined-only sk-muted'>{escape(pointer)}</p>" if pointer else ""))
+
+
+def guide_html(html: str) -> str:
+    """The guideline's explanation: the institution's combined report and every recommendation's own report
+    print it, a unit's combined report leaves it out (site.section_body), so it is printed once."""
+    return f"<!--sk-guide-->{html}<!--/sk-guide-->"
 
 
 def _rating(value) -> float | None:
@@ -142,7 +148,7 @@ class Page:
         items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
         html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
-                f"</header><p class='sk-purpose'>{escape(rec.purpose)}</p>")
+                f"</header>" + guide_html(f"<p class='sk-purpose'>{escape(rec.purpose)}</p>"))
         if self.mode == "live":  # the projector style comes with stresskit present's own page template
             html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
         show(html)
@@ -179,9 +185,12 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False))
+            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
-        view = forms.FormView(form, self.store, self.unit, prefill, on_change=on_change, names=names)
+        key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
+        view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,
+                              names=names if key == self.unit else None,
+                              shared_label=shared.shared_label(self.book, self.unit, form.scope))
         self.views[form_id] = view
         display(view.widget)
 
@@ -200,7 +209,7 @@ class Page:
         cards = "".join(f"<div class='sk-card'><h4>{escape(t.title)}</h4><p>{escape(t.text)}</p>"
                         f"<p class='sk-ref'>{escape(t.publisher)}" + (f": {escape(t.address)}" if t.address else "")
                         + "</p></div>" for t in self.guide.tools if t.recommendation == self.RECOMMENDATION)
-        return f"<div class='sk-cards'>{cards}</div>" if cards else ""
+        return guide_html(f"<div class='sk-cards'>{cards}</div>") if cards else ""
 
     def live_html(self, render) -> None:
         """Show HTML from ``render()``; in live mode it is redrawn whenever a form on the page saves."""

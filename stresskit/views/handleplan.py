@@ -7,9 +7,18 @@ from html import escape
 from IPython.display import display
 
 from .. import actions as actions_module
-from .. import forms, overblik
+from .. import forms, overblik, shared
 from . import base
 from .base import _guarded, full_report_only, show
+
+
+def _when(a: actions_module.Action) -> str:
+    """An agreement's review date, a task's deadline, in words."""
+    if a.is_agreement:
+        return f"drøftes igen {overblik.day(a.review)}" if a.review else "ingen dato for ny drøftelse"
+    if a.deadline:
+        return f"frist {overblik.day(a.deadline)}"
+    return f"frist {a.deadline_text}" if a.deadline_text else "ingen frist"
 
 
 class Page(base.Page):
@@ -40,10 +49,21 @@ class Page(base.Page):
         return (f"<figure class='sk-pyramid' role='group' aria-label='IGLO-pyramiden'>{rows}</figure>"
                 "<p class='sk-muted'>Forebyggelsen bygger nedefra: organisationens rammer bærer de andre niveauer.</p>")
 
+    def _above(self) -> list[actions_module.Action]:
+        """The agreements and tasks of the units above (the institution's): they apply here too."""
+        return [a for a in overblik.institutions(self.book, self.unit, actions_module.for_unit(self.store))]
+
+    def _whose(self, a: actions_module.Action, scope: dict[str, str]) -> str:
+        if a.unit in scope:
+            return f" <small>({escape(scope[a.unit])})</small>" if len(scope) > 1 else ""
+        label = shared.FOR_INSTITUTION if a.unit == self.book.root_unit else self.book.unit_name(a.unit)
+        return f" <small class='sk-shared'>({escape(label)})</small>"
+
     def _iglo_lists(self, today) -> str:
-        """The IGLO plan as one short list per phase; phases with nothing agreed named in one line."""
+        """The IGLO plan as one short list per phase: the unit's own entries and those of the units above
+        it («fælles for institutionen»), which apply here too; phases with nothing agreed named in one line."""
         levels, phases = self.guide.iglo_levels, self.guide.iglo_phases
-        grid = actions_module.iglo_grid(self._actions(), levels, phases)
+        grid = actions_module.iglo_grid(self._actions() + self._above(), levels, phases)
         level_title = {lv.id: lv.title for lv in levels}
         scope = self._scope()
         blocks, empty = [], []
@@ -55,11 +75,9 @@ class Page(base.Page):
                 continue
             lines = []
             for a in actions_module.by_priority(items):
-                whose = f" <small>({escape(scope[a.unit])})</small>" if len(scope) > 1 and a.unit in scope else ""
+                whose = self._whose(a, scope)
                 bits = [level_title.get(a.level, "intet niveau endnu"), a.responsible or "ingen ansvarlig",
-                        f"frist {date.fromisoformat(a.deadline):%d.%m.%Y}" if a.deadline
-                        else f"frist {a.deadline_text}" if a.deadline_text else "ingen frist",
-                        actions_module.STATUSES.get(a.status, str(a.status))]
+                        _when(a), actions_module.STATUSES.get(a.status, str(a.status))]
                 warn = "".join(f" <b class='sk-flag'>⚠ {escape(f)}</b>" for f in actions_module.flags(a, today))
                 lines.append(f"<li><b>{escape(a.measure)}</b>{whose} — {escape(' · '.join(bits))}{warn}</li>")
             blocks.append(f"<h4>{escape(label)}</h4><ul>{''.join(lines)}</ul>")
@@ -86,13 +104,17 @@ class Page(base.Page):
 
         def render() -> str:
             flagged = [(a, actions_module.flags(a, today)) for a in self._concerning()]
-            flagged = [(a, f) for a, f in flagged if f]
+            flagged = [(a, f) for a, f in flagged if f]  # the unit's own first, then the units above it
             if not flagged:
                 return f"<p>Ingen opgaver er forsinkede, og ingen opfølgning er overskredet pr. {today:%d.%m.%Y}.</p>"
-            rows = "".join(f"<tr><td>{escape(self.book.unit_name(a.unit))}</td><td>{escape(a.measure)}</td>"
+            rows = "".join(f"<tr><td>{escape(self.book.unit_name(a.unit))}"
+                           + (f"<br><small class='sk-shared'>{shared.FOR_INSTITUTION}</small>"
+                              if a.unit == self.book.root_unit and not self.is_institution else "")
+                           + f"</td><td>{escape(a.measure)}</td>"
                            f"<td>{escape(a.responsible or '–')}</td><td class='sk-flagged'>⚠ {escape('; '.join(f))}</td></tr>"
                            for a, f in flagged)
-            return (f"<p class='sk-alert'><b>{len(flagged)} opgave{'r' if len(flagged) != 1 else ''} kræver opmærksomhed</b> "
+            return (f"<p class='sk-alert'><b>{len(flagged)} opgave{'r' if len(flagged) != 1 else ''} eller "
+                    f"aftale{'r' if len(flagged) != 1 else ''} kræver opmærksomhed</b> "
                     f"pr. {today:%d.%m.%Y}.</p><table class='sk-table'><thead><tr><th>Enhed</th><th>Opgave</th><th>Hvem</th>"
                     f"<th>Hvorfor</th></tr></thead><tbody>{rows}</tbody></table>")
 
@@ -102,9 +124,10 @@ class Page(base.Page):
     def apv_plan(self) -> None:
         today = actions_module.today()
         if self.institution_only:  # the APV's written plan is the institution's: printed there in full
-            n = sum(1 for a in self._actions() if a.status != "opgivet")
-            show(f"<p class='sk-muted'>Enhedens {n} opgave{'r' if n != 1 else ''} står i IGLO-planen ovenfor; hele "
-                 "handleplanen til APV'en står i institutionens rapport.</p>")
+            mine = [a for a in self._actions() if a.status != "opgivet"]
+            n, m = sum(not a.is_agreement for a in mine), sum(a.is_agreement for a in mine)
+            show(f"<p class='sk-muted'>Enhedens {n} opgave{'r' if n != 1 else ''} og {m} aftale{'r' if m != 1 else ''} "
+                 "står i IGLO-planen ovenfor; hele APV'ens handlingsplan står i institutionens rapport.</p>")
             return
         self.live_html(lambda: actions_module.plan_html(self._actions(), self.guide, self._scope(), today))
         if self.mode == "live":  # the consultant at the keyboard; a leader's report names no command
@@ -162,7 +185,7 @@ class Page(base.Page):
             rest = [a for a in items if a.phase not in {p.id for p in self.guide.iglo_phases}]
             extra = (f"<p class='sk-muted'>Desuden {len(rest)} opgave{'r' if len(rest) != 1 else ''} uden IGLO-fase "
                      "(se handleplanen).</p>") if rest else ""
-            return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op, eller del den ud.</p>"
+            return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op eller del den ud.</p>"
                     f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
                     f"<p>{escape(self.book.name)} · {actions_module.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
                     f"når stressen rammer.</p><div class='sk-onepage-grid'>{''.join(blocks)}</div>{extra}</section>")
@@ -176,23 +199,26 @@ class Page(base.Page):
         today = actions_module.today()
         units = list(self._scope())
         everything = actions_module.for_unit(self.store)
-        head = "".join(f"<th scope='col'>{r.number}. {escape(r.title)}</th>" for r in self.guide.recommendations)
+        head = "".join(f"<th scope='col' title='{escape(r.title)}'>{r.number}. {escape(r.get('short') or r.title)}</th>"
+                       for r in self.guide.recommendations)
         rows, cache = [], {}
         depth = self.book.depth(self.unit)
         for u in units:
             cells = []
             for p in overblik.progress(self.book, u, self.store, everything, today, cache):
-                bits = [p.answered_text]
+                bits = [escape(p.answered_text)]  # it names an AMO group: user text
                 if p.open:
                     bits.append("1 åben opgave" if p.open == 1 else f"{p.open} åbne opgaver")
                 if p.overdue:
-                    bits.append(f"<b class='sk-flag'>⚠ {p.overdue} forsinket</b>")
-                css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none"}.get(p.state, "")
+                    bits.append(f"<b class='sk-flag'>⚠ {p.overdue} er forsinket</b>" if p.overdue == 1
+                                else f"<b class='sk-flag'>⚠ {p.overdue} er forsinkede</b>")
+                css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none", overblik.SHARED: "sk-shared"}.get(p.state, "")
                 cells.append(f"<td class='{css}'>{'<br>'.join(bits)}</td>")
             indent = "&nbsp;&nbsp;&nbsp;" * (self.book.depth(u) - depth)
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. {escape(overblik.RULES['progress'])}</p>")
+                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «9 af 17»: besvarede spørgsmål af anbefalingens "
+                f"spørgsmål. {escape(overblik.RULES['progress'])}</p>")
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
             html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
         show(html)

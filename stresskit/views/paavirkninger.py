@@ -75,6 +75,15 @@ class Page(base.Page):
         order = self.guide.executive_order
         results = self.results()
         rows = []
+        measured = [f"kombination.{c.id}" for c in self.guide.combinations
+                    if results is not None and f"kombination.{c.id}" in results.constructs]
+        if (results is not None and measured and not self.is_institution
+                and all(results.table.at[(self.unit, cid), "status"] != apv.SHOWN for cid in measured)):
+            why = sorted({results.status_text(self.unit, cid) for cid in measured})
+            show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
+                 + f"<p>Ingen af kombinationerne kan vises for {escape(self.book.unit_name(self.unit))}: "
+                 f"{escape('; '.join(w[0].lower() + w[1:] for w in why))}.</p>")
+            return
         for combo in self.guide.combinations:
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
@@ -87,18 +96,24 @@ class Page(base.Page):
                           f"Kræver {' og '.join(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
             else:
                 cells = share_cell(results, self.unit, cid)
+                remark = results.status_text(self.unit, cid)
                 if not self.is_institution:
                     cells += share_cell(results, self.book.root_unit, cid)
-                remark = results.status_text(self.unit, cid)
+                    theirs = results.status_text(self.book.root_unit, cid)
+                    remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
             rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
         remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
         rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
         compare = "" if self.is_institution else "<th>Hele institutionen</th>"
-        show(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>"
-             f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
-             f"<th>Risiko for langvarigt sygefravær (relativ risiko)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-             f"<p class='sk-muted'>Kilde: {escape(study.reference)}. Kombinationer med vold vises først fra "
-             f"{self.book.min_group_sensitive} svar.</p>")
+        show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
+             + f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
+             f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<p class='sk-muted'>Tallet ved hver kombination er en hazard ratio: hvor mange gange så stor risikoen for "
+             f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
+             f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: "
+             f"{escape(study.reference if self.is_institution else study.short_reference)}. "
+             f"Kombinationer med vold vises først fra {self.book.min_group_sensitive} svar, og en kombination vises kun, "
+             "hvor den og dens to påvirkninger vises for de samme enheder, så et skjult tal ikke kan regnes ud.</p>")
 
     @_guarded
     def heatmap(self) -> None:
@@ -111,7 +126,8 @@ class Page(base.Page):
         if results is None:
             show(note("Der er endnu ingen APV-besvarelser at vise."))
             return
-        ordered = [u for u in self.book.ordered() if u in units]
+        # the units depth-first, each one's «svar uden afdeling» (respondents coded to it itself) under it
+        ordered = [u for u in results.respondents if (apv.owner(u) or u) in units]
         exposures = [e for e in self.guide.exposures if e.apv_area]  # a column «ikke målt» for those the APV lacks
         values, notes_ = [], []
         for u in ordered:
@@ -127,7 +143,8 @@ class Page(base.Page):
             values.append(row_v)
             notes_.append(row_n)
         depth = self.book.depth(self.unit)
-        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in ordered]
+        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) if apv.owner(u) is None
+                  else "    " * (self.book.depth(apv.owner(u)) + 1 - depth) + apv.OWN_NAME.capitalize() for u in ordered]
         show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
                             f"Andel udsat pr. enhed · APV-runde {results.round}",
                             "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))

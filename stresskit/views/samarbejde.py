@@ -59,8 +59,8 @@ class Page(base.Page):
     def roles(self) -> None:
         """Who does what with the management, beside the guideline's example of an AMR at the first signs."""
         role = self.guide.amr_role
-        show(f"<div class='sk-card'><h4>{escape(role.title)}</h4><p>{escape(role.text)}</p>"
-             f"<p class='sk-ref'>Kilde: {escape(role.source)}.</p></div>")
+        show(base.guide_html(f"<div class='sk-card'><h4>{escape(role.title)}</h4><p>{escape(role.text)}</p>"
+                             f"<p class='sk-ref'>Kilde: {escape(role.source)}.</p></div>"))
         self.form("rollefordeling")
 
     @_guarded

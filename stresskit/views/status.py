@@ -12,9 +12,12 @@ from .apv import not_measured_note
 from .paavirkninger import exposure_ratings
 
 
-HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, eller andelen er markant højere end institutionens (samme "
-             "test som i overblikket), eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
-WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke, eller under halvdelen af de vurderede delspørgsmål lykkes "
+HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, andelen er markant højere end i resten af "
+             "institutionen (samme test som i overblikket) eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
+ROLLUP_RULE = ("Et greb halter i en enhed, når mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede "
+               "delspørgsmål lykkes (delvist tæller halvt); det lykkes helt, når alle vurderede delspørgsmål lykkes. "
+               "Enhederne er dem under {name}; hver tæller for sig.")
+WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede delspørgsmål lykkes "
              "(delvist tæller halvt), talt over enheden og enhederne under den.")
 
 
@@ -61,8 +64,63 @@ class Page(base.Page):
                 counts[i][None] = sizes[i]
         return counts, behind
 
+    def below(self) -> list[str]:
+        """The units under this one, in the tree's order (the roll-up counts each for itself)."""
+        return [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit)) and u != self.unit]
+
+    def greb_rollup(self) -> dict:
+        """Per greb over the units below: how many rated it, in how many it halts, in how many it fully succeeds."""
+        units = self.below()
+        scores = {u: overblik.greb_scores(self.store, u) for u in units}
+        out = {"units": len(units), "rated_any": sum(1 for u in units if any(s is not None or bad for s, bad in scores[u].values())),
+               "greb": []}
+        for g in self.guide.greb:
+            rated = [u for u in units if scores[u][g.id][0] is not None or scores[u][g.id][1]]
+            weak = [u for u in rated if scores[u][g.id][1] or (scores[u][g.id][0] is not None and scores[u][g.id][0] < 0.5)]
+            strong = [u for u in rated if scores[u][g.id][0] == 1.0 and not scores[u][g.id][1]]
+            out["greb"].append((g, rated, weak, strong))
+        return out
+
+    def _greb_rollup_html(self) -> str:
+        r = self.greb_rollup()
+        names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
+        rows = "".join(f"<tr><th scope='row'>{n}. {escape(g.title)}</th><td class='sk-num'>{len(rated)}</td>"
+                       f"<td>{len(weak)}" + (f" <small>({escape(names(weak))})</small>" if weak else "") + "</td>"
+                       f"<td>{len(strong)}" + (f" <small>({escape(names(strong))})</small>" if strong else "") + "</td></tr>"
+                       for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1))
+        return (f"<p><b>Samlet for enhederne:</b> {r['rated_any']} af {_units(r['units'])} under "
+                f"{escape(self.book.unit_name(self.unit))} har vurderet mindst ét greb.</p>"
+                "<table class='sk-table sk-rollup'><thead><tr><th scope='col'>Greb</th><th scope='col'>Vurderet i</th>"
+                "<th scope='col'>Halter i</th><th scope='col'>Lykkes helt i</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table><p class='sk-muted'>"
+                f"{escape(ROLLUP_RULE.format(name=self.book.unit_name(self.unit)))}</p>")
+
+    def contact_rollup(self) -> dict:
+        """The contact over the units below: per answer, the units; None for those not yet assessed."""
+        out: dict = {"god": [], "mangler": [], "ved_ikke": [], None: []}
+        for u in self.below():
+            answer = self.store.latest(u, "status.kontakt").get("status.kontakt")
+            value = answer.value if answer is not None else None
+            out[value if value in out else None].append(u)
+        return out
+
+    def _contact_rollup_html(self) -> str:
+        r = self.contact_rollup()
+        total = sum(len(v) for v in r.values())
+        names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
+        bits = [f"god i {len(r['god'])}"]
+        if r["mangler"]:
+            bits.append(f"<b>mangler i {len(r['mangler'])}</b> ({escape(names(r['mangler']))})")
+        if r["ved_ikke"]:
+            bits.append(f"«ved ikke» i {len(r['ved_ikke'])} ({escape(names(r['ved_ikke']))})")
+        rest = f" Ikke vurderet: {escape(names(r[None]))}." if r[None] else ""
+        return (f"<p><b>Samlet for enhederne:</b> kontakten er vurderet for {total - len(r[None])} af {_units(total)} "
+                f"under {escape(self.book.unit_name(self.unit))}: {', '.join(bits)}.{rest}</p>")
+
     @_guarded
     def greb(self) -> None:
+        if self.below():  # the institution (or a unit with units under it): the units' ratings rolled up first
+            show(self._greb_rollup_html())
         if self.mode == "report":
             self._greb_report()
         else:
@@ -84,6 +142,10 @@ class Page(base.Page):
         note are counted in one line (the chart below draws every rating)."""
         form = self.guide.forms["greb_status"]
         latest = self.store.latest(self.unit, "status.greb.")
+        if self.below() and not any(k.endswith(".vurdering") for k in latest):
+            show(f"<p class='sk-muted'>For {escape(self.book.unit_name(self.unit))} som helhed er grebene ikke "
+                 "vurderet; enhedernes vurderinger er talt sammen ovenfor.</p>")
+            return
         keep, fine = [], 0
         for group in forms.item_rows(form.questions):
             values = {q.id.rsplit(".", 1)[1]: (latest[q.id].value if q.id in latest else None) for q in group}
@@ -180,6 +242,8 @@ class Page(base.Page):
     @_guarded
     def contact(self) -> None:
         units = [u for u in self.book.ordered() if u in set(self.book.subtree(self.unit))]
+        if self.below():
+            self.live_html(self._contact_rollup_html)
         form = self.guide.forms["kontakt"]
         depth = self.book.depth(self.unit)
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
