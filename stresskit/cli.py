@@ -29,6 +29,7 @@ argparse._ = lambda text: _DANISH.get(text, text)
 # `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
 # Each preset names its publication in the file; tests/test_presets.py checks it code for code.
 APV_PRESETS = {"copsoq3": "mapping-copsoq3.yaml", "hse": "mapping-hse.yaml"}
+REPORTS = "reports"  # `stresskit run` writes to ./reports/<workbook folder's name>/ unless --out says otherwise
 
 
 def _ids(text: str) -> list[str]:
@@ -77,29 +78,37 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("run", help="lav rapporter for alle enheder", description="Kør alle notesbøger for alle enheder i rapport-tilstand og lav HTML-rapporter med en oversigtsside.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn>)")
+    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn> i den mappe, du står i)")
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
     s.add_argument("--notebooks", metavar="1,3", type=_numbers, help="kun disse anbefalinger (standard: alle)")
     s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
-    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: projektets notebooks/)")
+    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: dem, stresskit kommer med)")
     s.add_argument("--pdf", action="store_true", help="skriv også rapport.pdf og overblik.pdf for hver enhed (kræver Chromium)")
 
     s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
                        description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
                                    "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
-                                   "127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
+                                   "127.0.0.1 (med --lan også på den adresse, så deltagerne kan stemme fra deres "
+                                   "telefoner), og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
     s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
+    s.add_argument("--lan", metavar="ADRESSE", help="lyt også på denne af maskinens netværksadresser (fx 192.168.1.20), "
+                   "så deltagerne kan stemme fra deres telefoner (standard: kun 127.0.0.1)")
 
-    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogen", description="Åbn JupyterLab med kopier af "
-                       "notesbøgerne, hvor denne arbejdsbog er standard.")
+    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogens egne notesbøger",
+                       description="Åbn JupyterLab med arbejdsbogens egne notesbøger i MAPPE/notesbøger/. Første gang "
+                                   "kopieres de dér; siden åbnes de, som de er, med jeres ændringer. Serveren lytter kun "
+                                   "på 127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--port", metavar="P", type=int, help="porten")
+    s.add_argument("--port", metavar="P", type=int, help="porten (standard: 8888 eller den første ledige efter den)")
+    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+    s.add_argument("--refresh", action="store_true", help="hent nyere udgaver af notesbøgerne fra denne stresskit; "
+                   "en notesbog, I har ændret, gemmes først i notesbøger/sikkerhedskopi/")
 
     s = sub.add_parser("export-plan", help="skriv handleplanen til Excel eller CSV",
                        description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
@@ -254,7 +263,8 @@ def _run(args) -> int:
         book = Workbook.open(args.dir)
         units = args.units or list(book.units)
         per_unit = len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
-        summary = batch.run(args.dir, args.out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
+        out = Path(args.out or Path.cwd() / REPORTS / book.root.resolve().name).resolve()  # here, wherever stresskit is installed
+        summary = batch.run(args.dir, out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
                             folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress, pdf=args.pdf)
     except batch.UsageError as exc:
         print(f"stresskit run: fejl: {exc}", file=sys.stderr)
@@ -337,7 +347,7 @@ def _present(args) -> int:
 
     started = time.perf_counter()
     try:
-        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who)
+        server = present.serve(args.dir, args.unit, args.notebook, args.port, who=args.who, lan=args.lan)
     except UsageError as exc:
         print(f"stresskit present: fejl: {exc}", file=sys.stderr)
         return 2
@@ -346,6 +356,9 @@ def _present(args) -> int:
         present.wait_until_up(server)
         print(f"Visningen kører på {server.url}", flush=True)
         print(f"(klar efter {time.perf_counter() - started:.1f} s; log: {server.log}). Stop med Ctrl+C.", flush=True)
+        if args.lan:
+            port = server.base.rstrip("/").rsplit(":", 1)[1]
+            print(f"Telefonerne når en åben afstemning på http://{args.lan.strip()}:{port}/s", flush=True)
         if not args.no_browser:
             webbrowser.open(server.url)
         server.proc.wait()
@@ -363,11 +376,18 @@ def _present(args) -> int:
 def _lab(args) -> int:
     import subprocess
 
-    from . import present
+    from . import lab
 
-    cmd, work = present.lab_command(args.dir, port=args.port)
-    print(f"JupyterLab åbner notesbøgerne i {work} med arbejdsbogen {args.dir}.", flush=True)
-    return subprocess.call(cmd)
+    copies = lab.prepare(args.dir, refresh=args.refresh)
+    if copies.written:
+        print(f"Skrev {', '.join(copies.written)} i {copies.folder}.")
+    if copies.backed_up:
+        print(f"Jeres ændrede {', '.join(copies.backed_up)} er gemt i {copies.backup} før opdateringen.")
+    if copies.newer:
+        print(f"Denne stresskit har en nyere udgave af {', '.join(copies.newer)}; «stresskit lab {args.dir} --refresh» "
+              "henter den (en notesbog, I har ændret, gemmes først som sikkerhedskopi).")
+    print(f"JupyterLab åbner arbejdsbogens notesbøger i {copies.folder}. Stop med Ctrl+C.", flush=True)
+    return subprocess.call(lab.command(copies.folder, args.port, browser=not args.no_browser))
 
 
 COMMANDS = {"mapping": _mapping, "new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers,

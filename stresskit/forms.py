@@ -41,8 +41,11 @@ def named() -> bool:
 
 
 def ask_name_with(field) -> None:
-    """The widget where the page asks for the name."""
+    """The widget where the page asks for the name. It takes the name on Enter or when the field
+    is left, never a keystroke at a time: an answer given while the name is half typed would
+    otherwise be saved under «K»."""
     global _name_field
+    field.continuous_update = False
     _name_field = field
 
 
@@ -52,6 +55,11 @@ def name_given() -> None:
         _name_field.remove_class("sk-who-needed")
     while _waiting:
         _waiting.pop(0).save()
+
+
+def full_width(**layout) -> "w.Layout":
+    """As wide as its box, and no wider: a side margin on a 100 % wide widget makes its box scroll sideways."""
+    return w.Layout(width="100%", margin="2px 0", **layout)
 
 
 def parse_date(text: str) -> str | None:
@@ -134,7 +142,7 @@ class Field:
         current = self.view.current(q.id)
         if q.kind == "choice" and self.compact:
             widget = w.Dropdown(options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current,
-                                layout=w.Layout(width="100%"))
+                                layout=full_width())
         elif q.kind == "choice":
             widget = w.ToggleButtons(options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"})
         elif q.kind == "check":
@@ -152,9 +160,11 @@ class Field:
                             continuous_update=True, layout=w.Layout(width="12em"))
         elif q.kind == "text":
             widget = w.Textarea(value=current or "", placeholder="Skriv her …", continuous_update=True,
-                                layout=w.Layout(width="100%", height="3.2em" if q.column else "5em"))
+                                layout=full_width(height="3.2em" if q.column else "5em"))
         else:
             raise ValueError(q.kind)
+        if self.compact and q.kind in ("date", "number", "check"):  # a grid cell may be narrower than the widget's own width
+            widget.layout.width, widget.layout.max_width, widget.layout.margin = "100%", widget.layout.width, "2px 0"
         widget.observe(lambda _change: self.changed(), names="value")
         return widget
 
@@ -221,7 +231,7 @@ class ActionField:
 
     def __init__(self, question: Question, view: "FormView", compact: bool = False):
         self.question, self.view = question, view
-        self.what = w.Text(placeholder="Hvad skal gøres?", layout=w.Layout(width="100%"))
+        self.what = w.Text(placeholder="Hvad skal gøres?", layout=full_width())
         self.who = w.Text(placeholder="Hvem har ansvaret?")
         self.when = date_input(description="Hvornår")
         self.add = w.Button(description="Tilføj opgave", button_style="primary")
@@ -378,11 +388,18 @@ def item_rows(questions) -> list[list[Question]]:
     return rows
 
 
+VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
+
+
 def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
     """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
     answer = latest.get(q.id)
     value = answer.value if answer is not None else prefill.get(q.id)
-    return None if value in (None, "", []) else format_value(q, value)
+    shown = None if value in (None, "", []) else format_value(q, value)
+    vote = prefill.get(VOTES_KEY, {}).get(q.id)
+    if vote:  # a closed vote in the room, beside the answer (or alone)
+        shown = f"{shown} ({vote})" if shown is not None else vote[0].upper() + vote[1:]
+    return shown
 
 
 def unanswered_line(count: int) -> str:
@@ -413,9 +430,18 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
     return html.replace("<section class='sk-form-report'>", "<section class='sk-form-report sk-form-shared'>" + mark, 1)
 
 
+def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
+    """Closed votes in the room go beside the form's answers: «Ja (afstemning i AMO-gruppen 12.03.2027: 9 svar)»."""
+    from . import vote as vote_module
+
+    lines = vote_module.latest_lines(store, unit)
+    return {**prefill, VOTES_KEY: lines} if lines else prefill
+
+
 def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None,
                  heading: bool, label: str = "") -> str:
     latest = store.latest(unit)
+    prefill = _with_votes(prefill, store, unit)
     rows, after, grids, missing = [], [], [], 0
     for group in item_rows(form.questions):
         q = group[0]
@@ -500,10 +526,10 @@ class ActionEditor:
                  on_change: Callable | None = None):
         self.store, self.units, self.unit, self.recommendation = store, units, unit, recommendation
         self.on_change = on_change
-        self.pick = w.Dropdown(description="Opgave", layout=w.Layout(width="100%"))
-        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=w.Layout(width="100%"))
+        self.pick = w.Dropdown(description="Opgave", layout=full_width())
+        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=full_width())
         self.problem = w.Text(description="Problem", placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
-                              layout=w.Layout(width="100%"))
+                              layout=full_width())
         self.level = w.Dropdown(description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels])
         self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
         self.responsible = w.Text(description="Hvem")
@@ -515,7 +541,7 @@ class ActionEditor:
         for widget in (self.pick, self.measure, self.problem, self.level, self.phase, self.responsible, self.deadline,
                        self.followup, self.priority, self.status, self.owner):
             widget.style = {"description_width": "7em"}
-            widget.layout.margin = "4px 8px 4px 0"
+            widget.layout.margin = "4px 0" if widget.layout.width == "100%" else "4px 8px 4px 0"
         self.save_button = w.Button(description="Gem opgave", button_style="primary")
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.HTML()

@@ -1,8 +1,8 @@
-"""Live use of the notebooks: `stresskit present` (one Voilà server for a whole workbook, for a
-projector) and `stresskit lab` (JupyterLab).
+"""Live use of the notebooks on a projector: `stresskit present` (one Voilà server for a whole
+workbook). JupyterLab for workshops is `lab`.
 
 Both start from copies of the notebooks with the workbook injected as a parameter, in live
-mode, so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
+mode (`parameterised`), so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
 token in the printed address; its log goes to a file in a private temporary folder (in the
 workbook's `.stresskit-tmp/`, or the system's when the workbook is read-only), so a full
 pipe can never stall the server. The server process itself is `present_server`.
@@ -40,9 +40,9 @@ REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wai
                 "unit = _present.on_request(workbook, unit)")
 
 
-def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
-    """Parameterised copies (mode live) of the notebooks in `folder`; with `on_request` each
-    copy takes its unit (and who answers) from the page's address when it is opened."""
+def parameterised(path: Path, workbook: str, unit: str, on_request: bool = False):
+    """A shipped notebook with its parameters set (mode live) and its recommendation as title;
+    with `on_request` it takes its unit (and who answers) from the page's address when opened."""
     import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
@@ -50,18 +50,24 @@ def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_requ
     from . import guide as guide_module
 
     titles = {r.notebook: f"{r.number}. {r.title}" for r in guide_module.default().recommendations}
+    nb = parameterize_notebook(load_notebook_node(str(path)), {"workbook": workbook, "unit": unit, "mode": "live"})
+    if on_request:
+        at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
+    nb.metadata["title"] = titles.get(path.stem, path.stem)
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def prepared(book: Workbook, unit: str, stems: list[Path], folder: Path, on_request: bool = False) -> list[Path]:
+    """Parameterised copies (mode live) of the notebooks in `folder` (see `parameterised`)."""
+    import nbformat
+
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for path in stems:
-        nb = parameterize_notebook(load_notebook_node(str(path)),
-                                   {"workbook": str(book.root.resolve()), "unit": unit, "mode": "live"})
-        if on_request:
-            at = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
-            nb.cells.insert(at + 1, nbformat.v4.new_code_cell(REQUEST_CELL))
-        nb.metadata["title"] = titles.get(path.stem, path.stem)
-        nb.metadata.pop("papermill", None)
         target = folder / path.name
-        nbformat.write(nb, target)
+        nbformat.write(parameterised(path, str(book.root.resolve()), unit, on_request), target)
         out.append(target)
     return out
 
@@ -122,6 +128,26 @@ def _wait_for_request() -> None:
     os.environ.update({k: str(v) for k, v in found.items()})
 
 
+def lan_address(address: str) -> str:
+    """The network address the phones of a vote reach the server on: one of this machine's own
+    (an IPv4 address such as 192.168.1.20); anything else is refused in Danish."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.IPv4Address(address.strip())
+    except ValueError:
+        raise UsageError(f"--lan: «{address.strip()[:40]}» er ikke en IPv4-adresse; skriv fx 192.168.1.20 "
+                         "(maskinens adresse på netværket, som telefonerne er på).") from None
+    if ip.is_unspecified or ip.is_multicast:
+        raise UsageError("--lan: skriv maskinens egen adresse på netværket, ikke 0.0.0.0.")
+    with socket.socket() as s:
+        try:
+            s.bind((str(ip), 0))
+        except OSError:
+            raise UsageError(f"--lan: {ip} er ikke en af denne maskines adresser; se maskinens netværksindstillinger.") from None
+    return str(ip)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,14 +176,16 @@ class Server:
 
 def serve(workbook: Path | str, unit: str | None = None, number: int | None = None, port: int | None = None,
           folder: Path | None = None, who: str | None = None, env: dict | None = None,
-          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS) -> Server:
+          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS, lan: str | None = None) -> Server:
     """Start one Voilà server for the whole workbook on 127.0.0.1; the address opens the landing
-    page, or with `unit`/`number` that recommendation for that unit."""
+    page, or with `unit`/`number` that recommendation for that unit. With `lan` (an address of
+    this machine) it listens there too, so phones in the room can reach a vote's page."""
     folder = folder or NOTEBOOKS
     book = Workbook.open(workbook)
     if unit and unit not in book.units:
         raise UsageError(unknown_unit([unit], book.ordered()))
     notebooks([number] if number else None, folder)  # says which numbers exist
+    lan = lan_address(lan) if lan else ""
     work = temp_folder(book)
     pages = work / "notebooks"  # the server writes its copies here as it starts (papermill is imported there anyway)
     pages.mkdir()
@@ -171,6 +199,7 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
            f"--PresentApp.source={Path(folder).resolve()}",
+           *([f"--PresentApp.lan={lan}"] if lan and lan != "127.0.0.1" else []),
            "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
            "--preheat_kernel=True", f"--PresentApp.heated={pool_size}",
            *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),
@@ -202,19 +231,6 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
-
-
-def lab_command(workbook: Path | str, folder: Path | None = None, port: int | None = None) -> tuple[list[str], Path]:
-    """The JupyterLab command for this workbook: copies of all notebooks with it as the default."""
-    book = Workbook.open(workbook)
-    work = Path(tempfile.mkdtemp(prefix=f"stresskit-lab-{book.root.resolve().name}-"))
-    prepared(book, "", notebooks(None, folder or NOTEBOOKS), work)
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={work}", "--ServerApp.ip=127.0.0.1"]
-    if port:
-        cmd.append(f"--port={port}")
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    return cmd, work
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -1,7 +1,8 @@
 """The `stresskit present` server process: Voilà for a whole workbook.
 
 Started by `present.serve` as its own process. On top of Voilà it adds a landing page
-(pick unit and recommendation), a small navigation API for the bar on every page, a
+(pick unit and recommendation), a small navigation API for the bar on every page, votes
+from the phones in the room (`stresskit.vote`: the facilitator's API and the phones' page), a
 token from the environment (never on a command line, where other users could read it)
 and a kernel manager that caps the number of kernels. It writes its own parameterised
 copies of the notebooks as it starts. Pre-heated kernels (one per notebook) make a page
@@ -35,6 +36,7 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 
 from . import guide as guide_module
+from . import vote as vote_module
 from .notebooks import notebooks
 from .present import NOTEBOOKS_ENV, QUERY_TOKEN_ENV, TOKEN_ENV, prepared
 from .workbook import Workbook
@@ -133,6 +135,183 @@ class NavHandler(_Workbook, APIHandler):
         self.finish(json.dumps(navigation(self.book()), ensure_ascii=False))
 
 
+# --- votes from the room (stresskit.vote) -------------------------------------------------
+PHONE_PATH = "s"  # the phones' page: /s (type the code) and /s/CODE; the only route a code opens
+PHONE_BODY = 4096  # bytes: an answer is a few option ids
+PHONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; "
+             "frame-ancestors 'none'")
+
+
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "voila" / "templates" / TEMPLATE),
+                              autoescape=True)
+
+
+class _Votes:
+    def initialize(self, board: vote_module.Board, phones: str):
+        self.board, self.phones = board, phones  # phones: http://ADDRESS:PORT/ as the phones reach it
+
+    def status(self) -> dict:
+        vote = self.board.current
+        if vote is None:
+            return {"state": "none"}
+        short = f"{self.phones.split('://', 1)[1]}{PHONE_PATH}"
+        return {**vote.status(), "address": f"{self.phones}{PHONE_PATH}/{vote.code}", "short": short}
+
+    def answer_json(self, data: dict, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+
+class VoteHandler(_Votes, APIHandler):
+    """The facilitator's side (the token required): GET the vote's status; POST `open` (JSON:
+    unit, question, who) or `close`. The phones' answers are never in what it returns."""
+
+    @web.authenticated
+    def get(self, action: str = ""):
+        if action == "questions":
+            try:
+                book = self.board.book()
+            except vote_module.VoteError as refused:
+                self.answer_json({"questions": [], "error": refused.message}, refused.status)
+                return
+            unit = self.get_argument("unit", "")
+            found = vote_module.questions_for(self.board.guide, self.get_argument("notebook", ""))
+            self.answer_json({"questions": [
+                {"id": q.id, "label": vote_module.label(q), "kind": q.kind,
+                 "k": vote_module.threshold(book, self.board.guide, q)} for q in found], "unit": unit})
+        elif action == "":
+            self.answer_json(self.status())
+        else:
+            raise web.HTTPError(404)
+
+    @web.authenticated
+    def post(self, action: str = ""):
+        try:
+            if action == "open":
+                try:
+                    data = json.loads(self.request.body or b"{}")
+                except ValueError:
+                    data = {}
+                data = data if isinstance(data, dict) else {}
+                self.board.open(str(data.get("unit", "")), str(data.get("question", "")), str(data.get("who", "")))
+            elif action == "close":
+                self.board.close()
+            else:
+                raise web.HTTPError(404)
+        except vote_module.VoteError as refused:
+            self.answer_json({**self.status(), "error": refused.message}, refused.status)
+            return
+        self.answer_json(self.status())
+
+
+class QrHandler(_Votes, JupyterHandler):
+    """The open vote's phone address as a QR code (SVG), drawn here by segno (pure Python: no
+    service is asked); the token required, like every page of the facilitator."""
+
+    async def prepare(self):
+        return await JupyterHandler.prepare(self, _redirect_to_login=False)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        _refused(self, status_code, **kwargs)
+
+    @web.authenticated
+    def get(self):
+        import io
+
+        import segno
+
+        status = self.status()
+        if status["state"] != "open":
+            raise web.HTTPError(404)
+        drawn = io.BytesIO()
+        segno.make(status["address"], error="m").save(drawn, kind="svg", scale=8, border=2, xmldecl=False)
+        self.set_header("Content-Type", "image/svg+xml")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(drawn.getvalue())
+
+
+@web.stream_request_body
+class PhoneHandler(_Votes, web.RequestHandler):
+    """A participant's page: no account, no name, no script. A random cookie (not an identity)
+    holds one answer per phone per vote, changeable until the vote closes. The code opens this
+    page only: it is no token and logs nobody in. Anyone on the network reaches it, so a body
+    larger than an answer is refused before it is read."""
+
+    def prepare(self):
+        self._body = bytearray()
+        if self.request.method == "POST":
+            self.request.connection.set_max_body_size(PHONE_BODY)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._body.extend(chunk)
+
+    def _answers(self) -> list[str]:
+        from urllib.parse import parse_qs
+
+        return parse_qs(bytes(self._body).decode("utf-8", "replace"), max_num_fields=50).get("svar", [])
+
+    def check_xsrf_cookie(self):
+        """A POST counts only with the phone's cookie, which a browser sends from this page's own
+        form only (SameSite=Lax); a form on another site gets the «open the page again» answer."""
+
+    def set_default_headers(self):
+        self.set_header("Content-Security-Policy", PHONE_CSP)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def _phone(self, create: bool) -> str:
+        phone = self.get_cookie(vote_module.PHONE_COOKIE, "")
+        if (not phone or len(phone) > 64) and create:
+            phone = vote_module.new_phone()
+            self.set_cookie(vote_module.PHONE_COOKIE, phone, path=f"/{PHONE_PATH}", httponly=True, samesite="Lax",
+                            expires_days=1)
+        return phone
+
+    def page(self, status: int = 200, **values) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(_pages().get_template("vote.html.j2").render(path=f"/{PHONE_PATH}", **values))
+
+    def get(self, code: str = ""):
+        if not code:
+            typed = self.get_argument("kode", "").strip().lower()
+            if typed:
+                if not typed.isalnum() or len(typed) > 32:
+                    return self.page(404, error="Koden passer ikke til en åben afstemning. Tjek koden på skærmen, og prøv igen.")
+                return self.redirect(f"/{PHONE_PATH}/{typed}")
+            return self.page(ask=True)
+        self.show(code, self._phone(create=True))
+
+    def show(self, code: str, phone: str, sent: bool = False, error: str = "", status: int = 200) -> None:
+        try:
+            vote = self.board.find(code)
+        except vote_module.VoteError as refused:
+            return self.page(refused.status, error=refused.message, ask=True)
+        if vote.closed:
+            return self.page(410, error="Afstemningen er lukket. Svar, der kommer nu, bliver ikke talt med.",
+                             label=vote_module.label(vote.question))
+        self.page(status, vote=vote, label=vote_module.label(vote.question), options=vote.options,
+                  mine=vote.answers.get(phone, ()), sent=sent, error=error, code=vote.code)
+
+    def post(self, code: str = ""):
+        phone = self._phone(create=False)
+        if not phone:
+            self._phone(create=True)
+            return self.show(code, "", error="Dit svar kom ikke frem. Vælg igen, og tryk på «Send svar».", status=400)
+        try:
+            vote = self.board.find(code)
+            vote.answer(phone, self._answers())
+        except vote_module.VoteError as refused:
+            if refused.status in (404, 409):
+                return self.show(code, phone)  # a wrong code, or closed meanwhile: the page says which
+            return self.show(code, phone, error=refused.message, status=refused.status)
+        self.show(code, phone, sent=True)
+
+
 def _refused(self, status_code: int, **_kwargs) -> None:
     """A short plain answer (Jupyter's error page needs settings Voilà does not have)."""
     self.set_header("Content-Type", "text/plain; charset=utf-8")
@@ -185,6 +364,7 @@ class PresentApp(Voila):
     heated = Integer(1, config=True, help="pre-heated kernels per notebook")
     first = Unicode("", config=True, help="the notebook the printed address opens: heated first")
     source = Unicode("", config=True, help="the folder of the notebooks this server serves copies of")
+    lan = Unicode("", config=True, help="a network address of this machine to listen on too, for the phones of a vote")
 
     def init_settings(self):
         # Voilà starts every pool at once, and refills a pool the moment a page takes its kernel:
@@ -291,8 +471,14 @@ class PresentApp(Voila):
         """Ours first (tornado takes the first match), then Voilà's, each requiring the token;
         only the login page (where a token is typed in) is open."""
         extra = {"workbook": Path(self.workbook)}
-        ours = [(self.server_url.rstrip("/") + "/", StartHandler, extra),
-                (self.server_url.rstrip("/") + "/stresskit/nav", NavHandler, extra)]
+        root = self.server_url.rstrip("/")
+        votes = {"board": vote_module.Board(self.workbook, guide_module.default()),
+                 "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/"}
+        ours = [(root + "/", StartHandler, extra),
+                (root + "/stresskit/nav", NavHandler, extra),
+                (root + "/stresskit/vote/qr.svg", QrHandler, votes),
+                (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
+                (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes)]
         login = {pattern for pattern, *_ in self.identity_provider.get_handlers()}
         handlers = []
         for pattern, handler, *rest in super().init_handlers():
@@ -313,8 +499,14 @@ class PresentApp(Voila):
         """Voilà's listen, with a connection that sends no request closed after IDLE_SECONDS
         (tornado's default holds it for an hour)."""
         listen = self.app.listen
-        self.app.listen = lambda port, address="", **kwargs: listen(
-            port, address, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+
+        def bounded(port, address="", **kwargs):
+            server = listen(port, address, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+            if self.lan and self.lan != address:  # the phones' way in, on the address the facilitator chose
+                listen(port, self.lan, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+            return server
+
+        self.app.listen = bounded
         try:
             super().listen()
         finally:

@@ -1,4 +1,5 @@
-"""The workbook's durable store: every answer and every action item, with history.
+"""The workbook's durable store: every answer and every action item, with history, and the
+counts of the votes held in the room (`stresskit.vote`; never a participant's own answer).
 
 SQLite in the workbook folder, in WAL mode with full sync, so several notebooks can
 write at once and a process killed mid-save leaves every earlier answer intact. A save
@@ -43,10 +44,21 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_key ON actions (action_id, at, seq);
 CREATE INDEX IF NOT EXISTS actions_unit ON actions (unit);
+CREATE TABLE IF NOT EXISTS votes (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit     TEXT NOT NULL,          -- who the answer is for (the unit, or the holder of a shared question)
+    question TEXT NOT NULL,
+    result   TEXT NOT NULL,          -- JSON: {"answered": n, "counts": {option: n} or null below k, "k": k}
+    who      TEXT NOT NULL,          -- who ran the vote
+    opened   TEXT NOT NULL,
+    at       TEXT NOT NULL           -- when it closed
+);
+CREATE INDEX IF NOT EXISTS votes_key ON votes (unit, question, at, seq);
 """
 
 COLUMNS = {"answers": {"seq", "unit", "question", "value", "who", "at", "note"},
-           "actions": {"seq", "action_id", "unit", "data", "who", "at"}}
+           "actions": {"seq", "action_id", "unit", "data", "who", "at"},
+           "votes": {"seq", "unit", "question", "result", "who", "opened", "at"}}
 DAMAGED = ("lageret er beskadiget; stresskit har ikke ændret det. Gendan filen fra en sikkerhedskopi, "
            "eller flyt den væk for at begynde med et tomt lager.")
 
@@ -167,6 +179,17 @@ class ActionVersion:
     unit: str
     data: dict
     who: str
+    at: str
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    seq: int
+    unit: str
+    question: str
+    result: dict  # {"answered": n, "counts": {option id: n} or None, "k": k}
+    who: str
+    opened: str
     at: str
 
 
@@ -294,6 +317,20 @@ class Store:
         a = self._rows("SELECT COUNT(*), MAX(seq) FROM answers" + where, args)[0]
         b = self._rows("SELECT COUNT(*), MAX(seq) FROM actions" + where, args)[0]
         return f"{a[0]}:{a[1]}:{b[0]}:{b[1]}"
+
+
+    # --- closed votes (stresskit.vote): counts only, never a phone's answer ----------------------
+    def save_vote(self, unit: str, question: str, result: dict, who: str, opened: str, at: str | None = None) -> VoteResult:
+        row = (unit, question, json.dumps(result, ensure_ascii=False), who or current_user(), opened, at or now())
+        with self._write():
+            cur = self._db.execute("INSERT INTO votes (unit, question, result, who, opened, at) VALUES (?,?,?,?,?,?)", row)
+        return VoteResult(cur.lastrowid, unit, question, result, row[3], opened, row[5])
+
+    def votes(self, unit: str | None = None) -> list[VoteResult]:
+        """Every closed vote (of one unit), oldest first."""
+        sql = "SELECT * FROM votes" + (" WHERE unit = ?" if unit is not None else "") + " ORDER BY at, seq"
+        return [VoteResult(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
+                for r in self._rows(sql, (unit,) if unit is not None else ())]
 
 
 class _Transaction:

@@ -8,7 +8,7 @@ import yaml
 
 # Keep Jupyter, IPython and matplotlib state out of the home folder and apart between runs.
 _state = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
-for var in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
     os.environ[var] = str(_state / var.lower())
 os.environ["STRESSKIT_USER"] = "Testbruger"
 

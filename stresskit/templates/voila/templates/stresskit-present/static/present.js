@@ -78,6 +78,97 @@
     fit();
     window.addEventListener("resize", fit);
     showWho();
+    votes(box, unit, file);
+  }
+
+  // --- a vote from the phones in the room (the server's stresskit/vote API) -----------------
+  function xsrf() {
+    const hit = document.cookie.split("; ").find((c) => c.startsWith("_xsrf="));
+    return hit ? decodeURIComponent(hit.slice(6)) : "";
+  }
+  function voteApi(action, body) {
+    const init = { credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      Object.assign(init, { method: "POST", body: JSON.stringify(body),
+                            headers: { "Content-Type": "application/json", "X-XSRFToken": xsrf() } });
+    }
+    return fetch(`${base}stresskit/vote${action ? "/" + action : ""}`, init).then((r) => r.json());
+  }
+  function votes(box, unit, file) {
+    const button = el("button", { type: "button", id: "sk-vote-button", class: "sk-vote-button" }, "Afstemning");
+    box.appendChild(button);
+    const panel = el("section", { id: "sk-vote", class: "sk-vote", "aria-label": "Afstemning", "aria-live": "polite" });
+    panel.hidden = true;
+    document.body.appendChild(panel);
+    let timer = null, shownState = "";
+    const show = (on) => {
+      panel.hidden = !on;
+      if (on && !timer) timer = setInterval(refresh, 1000);
+      if (!on && timer) { clearInterval(timer); timer = null; }
+    };
+    button.addEventListener("click", () => { show(panel.hidden); if (!panel.hidden) refresh(true); });
+    function row(parent, tag, attrs, text) { const e = el(tag, attrs, text); parent.appendChild(e); return e; }
+    function chooser(status) {
+      panel.replaceChildren();
+      row(panel, "h2", {}, "Afstemning blandt alle i lokalet");
+      if (status.error) row(panel, "p", { class: "sk-vote-error", role: "alert" }, status.error);
+      const pick = row(panel, "select", { id: "sk-vote-question", "aria-label": "Spørgsmålet, der stemmes om" });
+      voteApi(`questions?notebook=${encodeURIComponent(file)}&unit=${encodeURIComponent(unit)}`).then((found) => {
+        found.questions.forEach((q) => pick.appendChild(el("option", { value: q.id }, q.label)));
+        if (!found.questions.length) pick.appendChild(el("option", { value: "" }, "Ingen spørgsmål at stemme om på denne side"));
+      });
+      const go = row(panel, "button", { type: "button", id: "sk-vote-open" }, "Åbn afstemningen");
+      go.addEventListener("click", () => voteApi("open", { unit, question: pick.value, who: who() }).then((s) => render(s, true)));
+      row(panel, "button", { type: "button", class: "sk-vote-hide" }, "Skjul").addEventListener("click", () => show(false));
+    }
+    function opened(status) {
+      if (shownState !== `open:${status.code}`) {
+        panel.replaceChildren();
+        row(panel, "h2", { id: "sk-vote-label" }, status.label);
+        const img = row(panel, "img", { id: "sk-vote-qr", alt: `QR-kode til ${status.address}`, src: `${base}stresskit/vote/qr.svg?code=${status.code}` });
+        img.width = 260;
+        const where = row(panel, "p", { class: "sk-vote-where" }, "Scan koden, eller gå til ");
+        where.appendChild(el("b", { id: "sk-vote-short" }, status.short));
+        where.appendChild(document.createTextNode(" og skriv koden "));
+        where.appendChild(el("b", { id: "sk-vote-code" }, status.code));
+        row(panel, "p", { id: "sk-vote-count", class: "sk-vote-count" });
+        row(panel, "button", { type: "button", id: "sk-vote-close" }, "Luk afstemningen").addEventListener(
+          "click", () => voteApi("close", {}).then((s) => render(s, true)));
+        row(panel, "button", { type: "button", class: "sk-vote-hide" }, "Skjul").addEventListener("click", () => show(false));
+      }
+      document.getElementById("sk-vote-count").textContent = `${status.answered} har svaret`;
+    }
+    function closed(status) {
+      if (shownState === `closed:${status.code}`) return;
+      panel.replaceChildren();
+      row(panel, "h2", {}, status.label);
+      row(panel, "p", { id: "sk-vote-count", class: "sk-vote-count" }, `Afstemningen er lukket: ${status.answered} svar.`);
+      if (status.result) {
+        const most = Math.max(1, ...status.result.map((r) => r.count));
+        const list = row(panel, "table", { id: "sk-vote-result", class: "sk-vote-result" });
+        status.result.forEach((r) => {
+          const tr = row(list, "tr");
+          row(tr, "th", { scope: "row" }, r.title);
+          const bar = row(row(tr, "td"), "span", { class: "sk-vote-bar" });
+          bar.style.width = `${Math.round((r.count / most) * 100)}%`;
+          row(tr, "td", { class: "sk-vote-n" }, String(r.count));
+        });
+      } else {
+        row(panel, "p", { id: "sk-vote-few", class: "sk-vote-few" },
+            `${status.message[0].toUpperCase()}${status.message.slice(1)} (der skal mindst ${status.k} svar til).`);
+      }
+      if (status.save_error) row(panel, "p", { class: "sk-vote-error" }, `Resultatet blev ikke gemt: ${status.save_error}`);
+      row(panel, "button", { type: "button", id: "sk-vote-new" }, "Ny afstemning").addEventListener("click", () => { shownState = "choose"; chooser({}); });
+      row(panel, "button", { type: "button", class: "sk-vote-hide" }, "Skjul").addEventListener("click", () => show(false));
+    }
+    function render(status, force) {
+      if (status.error) { shownState = "choose"; chooser(status); return; }
+      if (status.state === "open") { show(true); opened(status); shownState = `open:${status.code}`; return; }
+      if (status.state === "closed" && (force || shownState !== "choose")) { closed(status); shownState = `closed:${status.code}`; return; }
+      if (shownState !== "choose") { shownState = "choose"; chooser(status); }
+    }
+    function refresh(force) { voteApi("").then((s) => render(s, force === true)).catch(() => {}); }
+    voteApi("").then((s) => { if (s.state === "open") render(s, true); }).catch(() => {});
   }
 
   function relayout() {  // Voilà's shell measures itself on a window resize
@@ -164,6 +255,7 @@
       if (!input.value && who()) {
         input.value = who();
         input.dispatchEvent(new Event("input", { bubbles: true }));
+        input.dispatchEvent(new Event("change", { bubbles: true }));  // the field sends its value on change (Enter, leaving it)
       } else if (input.value && !who()) {
         setWho(input.value.trim());  // given with --who or in the address: keep it for the session
       }
