@@ -108,7 +108,7 @@ def test_the_institutions_overblik_on_21_november(book):
     assert s.below == (3, 1)  # the units' own open and overdue tasks, counted
     assert s.steps == [
         "Drøft aftalen «Nærmeste leder tager en samtale inden for en uge ved tegn på stress» igen: den skulle "
-        "drøftes 20.11.2026 (ansvarlig: Alle ledere). Bekræft den, ret den, eller afslut den.",
+        "drøftes 20.11.2026 (ansvarlig: Alle ledere). Bekræft den, ret den eller afslut den.",
         "Kontakten mangler til 3 enheder uden en plan for at få den: Økonomi og løn, Teknisk service, "
         "Kommunikation. Aftal, hvem der tager kontakt (anbefaling 4).",
     ]
