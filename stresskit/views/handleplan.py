@@ -46,10 +46,8 @@ class Page(base.Page):
             f"padding:0.1em 0.6em;text-align:center;font-size:0.9em'><b>{escape(lv.title)}</b> ({escape(lv.who)}): "
             f"{escape(lv.description)}</div>"
             for i, lv in reversed(list(enumerate(levels))))
-        # the guideline's model: a unit's combined report leaves it to the institution's (printed once)
-        return base.guide_html(f"<figure class='sk-pyramid' role='group' aria-label='IGLO-pyramiden'>{rows}</figure>"
-                               "<p class='sk-muted'>Forebyggelsen bygger nedefra: organisationens rammer bærer de andre "
-                               "niveauer.</p>")
+        return (f"<figure class='sk-pyramid' role='group' aria-label='IGLO-pyramiden'>{rows}</figure>"
+                "<p class='sk-muted'>Forebyggelsen bygger nedefra: organisationens rammer bærer de andre niveauer.</p>")
 
     def _above(self) -> list[actions_module.Action]:
         """The agreements and tasks of the units above (the institution's): they apply here too."""

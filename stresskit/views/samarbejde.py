@@ -70,7 +70,10 @@ class Page(base.Page):
         (✓ flueben, ✗ mangler), and per group whether all four have every point ticked."""
         ticked = {key: self._ticked(key) for key, _name in targets}
         width = 1 + len(targets)
-        head = "".join(f"<th scope='col'>{escape(name)}</th>" for _key, name in targets)
+        short = [("Hele AMO" if key == self.book.root_unit else name.removeprefix("Arbejdsmiljøgruppen for ").strip())
+                 for key, name in targets]
+        head = "".join(f"<th scope='col' title='{escape(name)}'>{escape(s[:1].upper() + s[1:])}</th>"
+                       for (_key, name), s in zip(targets, short))
         rows = []
         for q in self.guide.cooperation_questions:
             rows.append(f"<tr class='sk-group'><th scope='rowgroup' colspan='{width}'>{q.number}. {escape(q.title)}</th></tr>")
@@ -80,7 +83,10 @@ class Page(base.Page):
                 rows.append(f"<tr><th scope='row'>{escape(p.text)}</th>{cells}</tr>")
         verdict = "".join("<td><b>Ja</b></td>" if all(ticked[key].values()) else "<td>Ikke endnu</td>" for key, _n in targets)
         rows.append(f"<tr><th scope='row'><b>Kan vi sætte flueben ved alle fire?</b></th>{verdict}</tr>")
-        return (f"<table class='sk-table sk-cross sk-coop'><thead><tr><th scope='col'>Punkt</th>{head}</tr></thead>"
+        key_line = "; ".join(f"{escape(s[:1].upper() + s[1:])}: {escape(name)}" for (_k, name), s in zip(targets, short)
+                             if s != name)
+        return (f"<p class='sk-muted'>✓: flueben ved punktet; ✗: mangler. {key_line}.</p>"
+                f"<table class='sk-table sk-cross sk-coop'><thead><tr><th scope='col'>Punkt</th>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
     @_guarded
