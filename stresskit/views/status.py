@@ -271,8 +271,13 @@ class Page(base.Page):
         form = self.guide.forms["kontakt"]
         depth = self.book.depth(self.unit)
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
-        if self.mode == "report" and len(units) == 1:
-            show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+        if self.mode == "report" and len(units) == 1:  # one unit: its answers in a line, not a one-row table
+            latest = self.store.latest(self.unit)
+            said = [(q.label, forms._answer(latest, {}, q)) for q in form.questions]
+            if any(x is not None for _label, x in said):
+                show("<p>" + "; ".join(f"{escape(label)}: <b>{escape(x)}</b>" for label, x in said if x is not None) + ".</p>")
+            else:
+                show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
         elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
             notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
                      for u in units]
