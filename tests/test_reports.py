@@ -255,11 +255,31 @@ def test_greb_and_exposures_are_read_together(built):
 
 
 def test_cooperation_summary_says_which_questions_can_be_ticked(built):
-    _folder, summary = built
-    html = html_of(summary, "fjordby", "05_samarbejde")
-    assert "Kan vi sætte flueben ved alle fire?</b> Ikke endnu." in html
-    assert "✓ Ja" in html and "✗ Mangler 1 af 3" in html and "✗ Mangler 2 af 3" in html
-    assert "Arbejdsmiljøgruppen for undervisning" in html  # each AMO group answers for itself
+    """The institution's report: one table, a column per AMO group, each point ✓ or ✗ as the store holds it."""
+    folder, summary = built
+    from stresskit import guide
+    from stresskit.store import Store
+    page = html_of(summary, "fjordby", "05_samarbejde")
+    assert "Arbejdsmiljøgruppen for undervisning" in page  # each AMO group answers for itself
+    table = re.search(r"<table class=.sk-table sk-cross sk-coop.>(.*?)</table>", page, re.S).group(1)
+    heads = re.findall(r"<th scope=.col. title=.([^'\"]*).>", table)
+    assert heads[0] == "Arbejdsmiljøorganisationen på Fjordby Gymnasium" and "Arbejdsmiljøgruppen for undervisning" in heads
+    book = Workbook.open(folder)
+    keys = [book.root_unit] + [f"amg:{g.id}" for g in book.amo_groups]
+    assert len(keys) == len(heads)
+    store, checked, complete = Store(folder / "stresskit.sqlite"), 0, dict.fromkeys(keys, True)
+    for q in guide.default().cooperation_questions:
+        for p in q.points:
+            cells = re.search(rf"<th scope=.row.>{re.escape(html.escape(p.text))}</th>(.*?)</tr>", table).group(1)
+            marks = re.findall(r"<td>(.*?)</td>", cells)
+            for key, mark in zip(keys, marks, strict=True):
+                ticked = store.latest(key, "samarbejde.").get(f"samarbejde.{q.id}.{p.id}.flueben")
+                assert mark.startswith("✓") == bool(ticked and ticked.value), (key, p.text, mark)
+                complete[key] &= bool(ticked and ticked.value)
+                checked += 1
+    assert checked >= 3 * 13
+    verdicts = re.search(r"Kan vi sætte flueben ved alle fire\?</b></th>(.*?)</tr>", table).group(1)
+    assert re.findall(r"<td>(?:<b>)?([^<]*)", verdicts) == ["Ja" if complete[k] else "Ikke endnu" for k in keys]
     unit = html_of(summary, "kantine", "05_samarbejde")
     assert "Arbejdsmiljøgruppen for administration, drift og ledelse" in unit
     assert "Arbejdsmiljøgruppen for undervisning" not in unit

@@ -113,12 +113,26 @@ class Page(base.Page):
                            + f"</td><td>{escape(a.measure)}</td>"
                            f"<td>{escape(a.responsible or '–')}</td><td class='sk-flagged'>⚠ {escape('; '.join(f))}</td></tr>"
                            for a, f in flagged)
-            return (f"<p class='sk-alert'><b>{len(flagged)} opgave{'r' if len(flagged) != 1 else ''} eller "
+            html = (f"<p class='sk-alert'><b>{len(flagged)} opgave{'r' if len(flagged) != 1 else ''} eller "
                     f"aftale{'r' if len(flagged) != 1 else ''} kræver opmærksomhed</b> "
                     f"pr. {today:%d.%m.%Y}.</p><table class='sk-table'><thead><tr><th>Enhed</th><th>Opgave</th><th>Hvem</th>"
                     f"<th>Hvorfor</th></tr></thead><tbody>{rows}</tbody></table>")
+            # a unit's combined report opens with its overblik, which lists every one of these with its flag
+            return full_report_only(html) if self._all_in_overblik([a for a, _f in flagged]) else html
 
         self.live_html(render)
+
+    def _all_in_overblik(self, flagged: list[actions_module.Action]) -> bool:
+        """Whether the unit's overblik names every flagged action with its flag: the unit's own (due first,
+        up to overblik.MAX_ACTIONS) and the institution's (due first, up to MAX_INSTITUTION); a sub-unit's
+        are only counted there."""
+        if self.is_institution:
+            return False
+        above = set(self.book.ancestors(self.unit)[1:])
+        own = [a for a in flagged if a.unit == self.unit]
+        theirs = [a for a in flagged if a.unit in above]
+        return (len(own) + len(theirs) == len(flagged) and len(own) <= overblik.MAX_ACTIONS
+                and len(theirs) <= overblik.MAX_INSTITUTION)
 
     @_guarded
     def apv_plan(self) -> None:

@@ -29,7 +29,11 @@ class Page(base.Page):
             names = " og ".join(name for _key, name in self._cooperation_targets())
             self.refer_to_institution(f"De fire spørgsmål besvares af {names}; de")
             return
-        for key, name in self._cooperation_targets():
+        targets = self._cooperation_targets()
+        if self.mode == "report" and len(targets) > 1:  # on paper: one table, a column per group
+            self.live_html(lambda: self._cooperation_cross(targets))
+            return
+        for key, name in targets:
             show(f"<h3>{escape(name)}</h3>")
             if self.mode == "report":  # the summary below names every missing point; notes follow it
                 pass
@@ -54,6 +58,36 @@ class Page(base.Page):
                         f"{''.join(rows)}</tbody></table>")
 
             self.live_html(render)
+
+    def _ticked(self, key: str) -> dict[str, bool]:
+        latest = self.store.latest(key, "samarbejde.")
+        return {f"{q.id}.{p.id}": bool(latest.get(f"samarbejde.{q.id}.{p.id}.flueben")
+                                       and latest[f"samarbejde.{q.id}.{p.id}.flueben"].value)
+                for q in self.guide.cooperation_questions for p in q.points}
+
+    def _cooperation_cross(self, targets: list[tuple[str, str]]) -> str:
+        """The four questions for every group in one table: each point once, a column per group
+        (✓ flueben, ✗ mangler), and per group whether all four have every point ticked."""
+        ticked = {key: self._ticked(key) for key, _name in targets}
+        width = 1 + len(targets)
+        short = [("Hele AMO" if key == self.book.root_unit else name.removeprefix("Arbejdsmiljøgruppen for ").strip())
+                 for key, name in targets]
+        head = "".join(f"<th scope='col' title='{escape(name)}'>{escape(s[:1].upper() + s[1:])}</th>"
+                       for (_key, name), s in zip(targets, short))
+        rows = []
+        for q in self.guide.cooperation_questions:
+            rows.append(f"<tr class='sk-group'><th scope='rowgroup' colspan='{width}'>{q.number}. {escape(q.title)}</th></tr>")
+            for p in q.points:
+                cells = "".join("<td>✓</td>" if ticked[key][f"{q.id}.{p.id}"] else "<td><b>✗</b> mangler</td>"
+                                for key, _name in targets)
+                rows.append(f"<tr><th scope='row'>{escape(p.text)}</th>{cells}</tr>")
+        verdict = "".join("<td><b>Ja</b></td>" if all(ticked[key].values()) else "<td>Ikke endnu</td>" for key, _n in targets)
+        rows.append(f"<tr><th scope='row'><b>Kan vi sætte flueben ved alle fire?</b></th>{verdict}</tr>")
+        key_line = "; ".join(f"{escape(s[:1].upper() + s[1:])}: {escape(name)}" for (_k, name), s in zip(targets, short)
+                             if s != name)
+        return (f"<p class='sk-muted'>✓: flueben ved punktet; ✗: mangler. {key_line}.</p>"
+                f"<table class='sk-table sk-cross sk-coop'><thead><tr><th scope='col'>Punkt</th>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>")
 
     @_guarded
     def roles(self) -> None:

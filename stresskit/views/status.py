@@ -21,6 +21,9 @@ WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen
              "(delvist tæller halvt), talt over enheden og enhederne under den.")
 
 
+LOOK_WORDS = {"god": "god kontakt", "mangler": "mangler kontakt", "ved_ikke": "«ved ikke»"}
+
+
 def _units(n: int) -> str:
     return "1 enhed" if n == 1 else f"{n} enheder"
 
@@ -83,15 +86,20 @@ class Page(base.Page):
 
     def _greb_rollup_html(self) -> str:
         r = self.greb_rollup()
+        counts, _behind = self._greb_counts()
+        looks = [(key, name.lower()) for key, name, *_ in charts.RATING_LOOK if key is not None]
+        tally = [", ".join(f"{name} {c[key]}" for key, name in looks if c.get(key)) or "ingen vurderet" for c in counts]
         names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
         rows = "".join(f"<tr><th scope='row'>{n}. {escape(g.title)}</th><td class='sk-num'>{len(rated)}</td>"
                        f"<td>{len(weak)}" + (f" <small>({escape(names(weak))})</small>" if weak else "") + "</td>"
-                       f"<td>{len(strong)}" + (f" <small>({escape(names(strong))})</small>" if strong else "") + "</td></tr>"
+                       f"<td>{len(strong)}" + (f" <small>({escape(names(strong))})</small>" if strong else "") + "</td>"
+                       f"<td>{escape(tally[n - 1])}</td></tr>"
                        for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1))
         return (f"<p><b>Samlet for enhederne:</b> {r['rated_any']} af {_units(r['units'])} under "
                 f"{escape(self.book.unit_name(self.unit))} har vurderet mindst ét greb.</p>"
                 "<table class='sk-table sk-rollup'><thead><tr><th scope='col'>Greb</th><th scope='col'>Vurderet i</th>"
-                "<th scope='col'>Halter i</th><th scope='col'>Lykkes helt i</th></tr></thead>"
+                "<th scope='col'>Halter i</th><th scope='col'>Lykkes helt i</th>"
+                "<th scope='col'>Delspørgsmål i alt</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><p class='sk-muted'>"
                 f"{escape(ROLLUP_RULE.format(name=self.book.unit_name(self.unit)))}</p>")
 
@@ -108,12 +116,15 @@ class Page(base.Page):
         r = self.contact_rollup()
         total = sum(len(v) for v in r.values())
         names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
-        bits = [f"god i {len(r['god'])}"]
+        bits = [f"god i {len(r['god'])}" + (f" ({escape(names(r['god']))})" if r["god"] else "")]
         if r["mangler"]:
             bits.append(f"<b>mangler i {len(r['mangler'])}</b> ({escape(names(r['mangler']))})")
         if r["ved_ikke"]:
             bits.append(f"«ved ikke» i {len(r['ved_ikke'])} ({escape(names(r['ved_ikke']))})")
         rest = f" Ikke vurderet: {escape(names(r[None]))}." if r[None] else ""
+        own = self.store.latest(self.unit, "status.kontakt").get("status.kontakt")
+        if own is not None and own.value in LOOK_WORDS:  # the unit itself, as the drawing shows it
+            rest += f" {escape(self.book.unit_name(self.unit))} selv: {LOOK_WORDS[own.value]}."
         return (f"<p><b>Samlet for enhederne:</b> kontakten er vurderet for {total - len(r[None])} af {_units(total)} "
                 f"under {escape(self.book.unit_name(self.unit))}: {', '.join(bits)}.{rest}</p>")
 
@@ -133,7 +144,10 @@ class Page(base.Page):
                       for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)]
             chart = charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
                                        + (" og enhederne under den" if several else ""))
-            return chart if several else full_report_only(chart)  # a unit's own ratings: the table above has them all
+            if not several:  # a unit's own ratings: the table above has them all
+                return full_report_only(chart)
+            # with the roll-up table (its last column counts the same ratings) the chart is for the screen only
+            return f"<div class='sk-screen-only'>{chart}</div>" if self.below() else chart
 
         self.live_html(render)
 
@@ -175,11 +189,21 @@ class Page(base.Page):
         depth = self.book.depth(self.unit)
         keep = [i for i, u in enumerate(units) if u in rated]
         labels = ["    " * (self.book.depth(units[i]) - depth) + self.book.unit_name(units[i]) for i in keep]
-        show(charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
+        columns = [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)]
+        if self.mode == "report":  # on paper the figures as a table; the coloured map is for the screen
+            head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
+            body = "".join(f"<tr><th scope='row'>{escape(self.book.unit_name(units[i]))}</th>"
+                           + "".join(f"<td class='sk-num'>{charts.percent(v)}</td>" if v is not None
+                                     else "<td class='sk-withheld'>ikke vurderet</td>" for v in values[i]) + "</tr>"
+                           for i in keep)
+            show("<table class='sk-table sk-print-only'><caption class='sk-muted'>Andel af hvert grebs delspørgsmål, der "
+                 f"ikke lykkes (delvist tæller halvt)</caption><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
+                 f"<tbody>{body}</tbody></table>")
+        show(("<div class='sk-screen-only'>" if self.mode == "report" else "<div>") + charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
                             [values[i] for i in keep], [notes_[i] for i in keep],
                             "Hvor meget halter grebene i enhederne?",
                             "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
-                            "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)"))
+                            "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)") + "</div>")
         silent = [self.book.unit_name(u) for u in units if u not in rated]
         if silent:
             show(f"<p class='sk-muted'>Ingen vurderinger endnu i: {escape(', '.join(silent))}.</p>")
@@ -247,8 +271,13 @@ class Page(base.Page):
         form = self.guide.forms["kontakt"]
         depth = self.book.depth(self.unit)
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
-        if self.mode == "report" and len(units) == 1:
-            show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+        if self.mode == "report" and len(units) == 1:  # one unit: its answers in a line, not a one-row table
+            latest = self.store.latest(self.unit)
+            said = [(q.label, forms._answer(latest, {}, q)) for q in form.questions]
+            if any(x is not None for _label, x in said):
+                show("<p>" + "; ".join(f"{escape(label)}: <b>{escape(x)}</b>" for label, x in said if x is not None) + ".</p>")
+            else:
+                show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
         elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
             notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
                      for u in units]
@@ -274,7 +303,9 @@ class Page(base.Page):
                     else "<p>Ingen dele er markeret med manglende kontakt.</p>")
             if self.mode == "report" and len(units) == 1:  # one part: the table above says it all
                 return ""
-            return charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
+            drawing = charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
+            # on paper the roll-up above names every unit with its contact: the drawing is for the screen
+            return f"<div class='sk-screen-only'>{drawing}</div>" if self.below() and self.mode == "report" else drawing
 
         self.live_html(render)
         self.form("kontakt_plan")
