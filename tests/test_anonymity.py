@@ -574,6 +574,7 @@ def test_recommendation_3s_combinations_are_what_export_figures_publishes(monkey
                 assert value == f"{float(row['Andel'].replace(',', '.')) * 100:.0f}\u00a0%", (unit, title)
             else:
                 assert value == "skjult" and not row["Andel"], (unit, title)
-        if exported[("fjordby", title)]["Status"] != "vist":
-            assert "Hele institutionen: skjult" in cells
+        if exported[("fjordby", title)]["Status"] != "vist":  # the row's note says why
+            note = re.search(r"<td class='sk-num'>(\d+)</td>$", cells).group(1)
+            assert re.search(rf"<p class='sk-footnote'>{note}\. [^<]*Hele institutionen: skjult", html), (title, note)
     assert any(exported[("fjordby", t)]["Status"] != "vist" for t, _ in table)  # vold's combinations, here

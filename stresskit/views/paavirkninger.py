@@ -102,12 +102,17 @@ class Page(base.Page):
                     theirs = results.status_text(self.book.root_unit, cid)
                     remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
             rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
-        remarks = any(remark for _row, remark in rows)  # a column only when some row has a remark
-        rows = [row + (f"<td>{escape(remark)}</td>" if remarks else "") + "</tr>" for row, remark in rows]
+        # each distinct remark once, under the table, numbered in the rows (the same reason repeated in
+        # every row made each row four lines tall in print)
+        notes = list(dict.fromkeys(remark for _row, remark in rows if remark))
+        rows = [row + (f"<td class='sk-num'>{notes.index(remark) + 1 if remark else ''}</td>" if notes else "") + "</tr>"
+                for row, remark in rows]
         compare = "" if self.is_institution else "<th>Hele institutionen</th>"
+        notes_html = "".join(f"<p class='sk-footnote'>{i}. {escape(n)}.</p>" for i, n in enumerate(notes, 1))
         show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
              + f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
-             f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Bemærkning</th>' if remarks else ''}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+             f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Note</th>' if notes else ''}</tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>{notes_html}"
              f"<p class='sk-muted'>Tallet ved hver kombination er en hazard ratio: hvor mange gange så stor risikoen for "
              f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
              f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: "
