@@ -88,6 +88,7 @@ class Shell(InteractiveShell):
         config.HistoryManager.enabled = False  # no history database in IPYTHONDIR per unit
         super().__init__(config=config, colors="nocolor", **kwargs)
         self.outputs: list = []
+        self.used = False  # has run a cell since its namespace was last cleaned
 
     def record(self, output) -> None:
         self.outputs.append(output)
@@ -95,26 +96,38 @@ class Shell(InteractiveShell):
     def _showtraceback(self, etype, evalue, stb):
         self.record(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
 
-    def run(self, nb: nbformat.NotebookNode, timeout: float) -> None:
+    def run(self, nb: nbformat.NotebookNode, timeout: float | None) -> None:
         """Run every code cell of nb in order; raise CellError at the first cell that fails."""
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            cell.outputs = self.outputs = []
-            with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
-                    contextlib.redirect_stderr(_Stream(self, "stderr")):
-                result = self.run_cell(cell.source, store_history=True)
-            cell.execution_count = result.execution_count
-            for output in cell.outputs:
-                if output.output_type == "execute_result":
-                    output.execution_count = result.execution_count
-            failed = result.error_before_exec or result.error_in_exec
-            if failed is not None:
-                error = next((o for o in cell.outputs if o.output_type == "error"), None)
-                if error is None:  # an error IPython did not show: record it as a kernel would
-                    error = nbformat.v4.new_output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
-                    cell.outputs.append(error)
-                raise CellError(index, error.ename, error.evalue)
+            self.run_code_cell(cell, index, timeout)
+
+    def run_code_cell(self, cell, index: int, timeout: float | None) -> None:
+        """Run one cell as a kernel would (a markdown or raw cell is left alone): its outputs
+        replace the old ones; raise CellError when it fails, its error output kept."""
+        if cell.cell_type != "code":
+            return
+        self.used = True
+        cell.outputs = self.outputs = []
+        with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
+                contextlib.redirect_stderr(_Stream(self, "stderr")):
+            result = self.run_cell(cell.source, store_history=True)
+        cell.execution_count = result.execution_count
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                output.execution_count = result.execution_count
+        failed = result.error_before_exec or result.error_in_exec
+        if failed is not None:
+            error = next((o for o in cell.outputs if o.output_type == "error"), None)
+            if error is None:  # an error IPython did not show: record it as a kernel would
+                error = nbformat.v4.new_output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
+                cell.outputs.append(error)
+            raise CellError(index, error.ename, error.evalue)
+
+    def start_notebook(self) -> None:
+        """Before a notebook: a clean namespace when this shell has run another one."""
+        if self.used:
+            self.fresh_namespace()
+        self.used = False
 
     def fresh_namespace(self) -> None:
         """Between notebooks of one unit: a clean namespace; imported modules stay loaded."""
@@ -122,8 +135,13 @@ class Shell(InteractiveShell):
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float):
-    """A cell that runs too long is stopped with CellTimeout (SIGALRM; main thread only)."""
+def _deadline(seconds: float | None):
+    """A cell that runs too long is stopped with CellTimeout (SIGALRM; main thread only).
+    No limit when seconds is None (papermill's default)."""
+    if not seconds:
+        yield
+        return
+
     def expire(*_):
         raise CellTimeout(f"cellen kørte længere end {seconds:.0f} s")
 
