@@ -69,9 +69,12 @@ def for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     output itself stays), and, when it was run in live mode, with the notes that say so."""
     markers = [c for c in nb.cells if ERROR_MARKER in c.get("metadata", {}).get("tags", [])]
     live = ran_live(nb)
-    if not markers and not live:
+    heading = None if nb.metadata.get("stresskit", {}).get("title") else papermill_title(nb)
+    if not markers and not live and not heading:
         return nb
     nb = copy.deepcopy(nb)
+    if heading:
+        nb.metadata.setdefault("stresskit", {})["title"] = heading
     nb.cells = [c for c in nb.cells if ERROR_MARKER not in c.get("metadata", {}).get("tags", [])]
     if live:
         for cell in nb.cells:
@@ -90,6 +93,22 @@ def ran_live(nb: nbformat.NotebookNode) -> bool:
         if recorded.get("mode", "live") == "live":
             return True
     return any(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+def papermill_title(nb: nbformat.NotebookNode) -> str | None:
+    """The title `stresskit run` gives a report («3. Tal om … · Humaniora»), for a notebook
+    papermill ran by hand: from the notebook's name and the unit's name in the workbook."""
+    meta = nb.metadata.get("papermill", {})
+    params, source = meta.get("parameters") or {}, meta.get("input_path") or ""
+    if not (isinstance(params, dict) and params.get("unit") and params.get("workbook") and isinstance(source, str) and source):
+        return None
+    from .batch import title
+    from .workbook import Workbook
+    try:
+        unit = Workbook.open(params["workbook"]).unit_name(params["unit"])
+    except Exception:  # a workbook moved or broken since: the report keeps the notebook's own name
+        return None
+    return f"{title(Path(source).stem)} · {unit}"
 
 
 @functools.cache
