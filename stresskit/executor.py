@@ -24,6 +24,16 @@ from traitlets import Type
 from traitlets.config import Config
 
 
+def _output(output_type: str, **fields) -> nbformat.NotebookNode:
+    """An output as nbformat.v4.new_output makes it, without validating each one against the
+    schema as it is made (a report shows hundreds; papermill and nbconvert validate the whole
+    notebook when they read and write it)."""
+    if output_type in ("display_data", "execute_result"):
+        fields.setdefault("metadata", {})
+        fields.setdefault("data", {})
+    return nbformat.from_dict({"output_type": output_type, **fields})
+
+
 class CellError(Exception):
     """A cell raised; the notebook keeps the error output."""
 
@@ -40,7 +50,7 @@ class _Publisher(DisplayPublisher):
     """display(...) becomes a display_data output of the running cell."""
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **_):
-        self.shell.record(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+        self.shell.record(_output("display_data", data=data, metadata=metadata or {}))
 
     def clear_output(self, wait=False):
         self.shell.outputs.clear()
@@ -53,7 +63,7 @@ class _Hook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None):
-        self.shell.record(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {}))
+        self.shell.record(_output("execute_result", data=format_dict, metadata=md_dict or {}))
 
     def finish_displayhook(self):
         pass
@@ -73,7 +83,7 @@ class _Stream(io.TextIOBase):
         if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1].get("name") == self.name:
             outputs[-1]["text"] += text
         else:
-            self.shell.record(nbformat.v4.new_output("stream", name=self.name, text=text))
+            self.shell.record(_output("stream", name=self.name, text=text))
         return len(text)
 
 
@@ -94,7 +104,7 @@ class Shell(InteractiveShell):
         self.outputs.append(output)
 
     def _showtraceback(self, etype, evalue, stb):
-        self.record(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
+        self.record(_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
 
     def run(self, nb: nbformat.NotebookNode, timeout: float | None) -> None:
         """Run every code cell of nb in order; raise CellError at the first cell that fails."""
@@ -119,7 +129,7 @@ class Shell(InteractiveShell):
         if failed is not None:
             error = next((o for o in cell.outputs if o.output_type == "error"), None)
             if error is None:  # an error IPython did not show: record it as a kernel would
-                error = nbformat.v4.new_output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
+                error = _output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
                 cell.outputs.append(error)
             raise CellError(index, error.ename, error.evalue)
 
