@@ -14,7 +14,7 @@ import papermill
 import pytest
 from bs4 import BeautifulSoup
 
-from stresskit import batch, engine, report
+from stresskit import batch, report
 
 from conftest import ROOT, copy_example
 
@@ -107,14 +107,17 @@ def test_inside_a_running_kernel_the_engine_hands_over_to_papermills_own(tmp_pat
     assert here != there  # the inner notebook ran, in a kernel of its own, and nothing failed
 
 
-def test_a_notebook_run_live_and_exported_says_so_where_the_forms_were(by_hand, tmp_path):
+def test_a_notebook_run_live_and_exported_says_so_where_the_forms_were(by_hand, env, tmp_path):
+    """Forgetting `-p mode report`: the notebook runs in live mode (forms), and the exported
+    page says so on top and where each form was, instead of showing blanks."""
     book = by_hand[0]
-    engine.register()
-    nb = papermill.execute_notebook(str(NOTEBOOK), None, {"workbook": str(book), "unit": "hum"}, engine_name="stresskit",
-                                    progress_bar=False, cwd=str(NOTEBOOK.parent))
+    subprocess.run([f"{BIN}/papermill", str(NOTEBOOK), "live.ipynb", "--engine", "stresskit", "-p", "workbook", str(book),
+                    "-p", "unit", "hum", "--no-progress-bar"], env=env, check=True, cwd=tmp_path)
+    subprocess.run([f"{BIN}/jupyter", "nbconvert", "--to", "stresskit", "live.ipynb"], env=env, check=True, cwd=tmp_path)
+    nb = nbformat.read(tmp_path / "live.ipynb", as_version=4)
     forms = sum(report.WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert forms >= 1
-    html = report.to_html(nb)
+    html = (tmp_path / "live.html").read_text(encoding="utf-8")
     text = visible_text(html)
     assert "Denne notesbog er kørt i live-tilstand" in text and "-p mode report" in text
     assert text.count(report.WIDGET_NOTE) == forms
