@@ -3,8 +3,9 @@ outputs recorded into the notebook (display data, results, streams, errors).
 
 Why not a kernel: starting a kernel and importing stresskit costs about a CPU-second,
 and the batch needs one process per unit anyway. The batch forks a warm template
-process per unit (see batch) and runs the unit's notebooks here; the fork dies with
-the unit, so nothing one unit computed can reach another.
+process per unit (see batch) and runs the unit's notebooks here, through papermill
+(see engine: papermill's engine «stresskit» drives this shell cell by cell); the fork
+dies with the unit, so nothing one unit computed can reach another.
 
 It behaves as nbclient does for a report run: cells in order, the first error stops
 the notebook and raises CellError; the error output carries ename, evalue and the

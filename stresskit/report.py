@@ -11,9 +11,7 @@ import re
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter, TemplateExporter
-from nbconvert.filters.highlight import Highlight2HTML
-from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbconvert import HTMLExporter
 from traitlets import default
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,19 +62,10 @@ class StresskitExporter(HTMLExporter):
         return True  # validate once after the preprocessors, not after each of them
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        """HTMLExporter's conversion without its last pass, which parses the whole page again
-        (BeautifulSoup) to add a stock English alt text to images without one and tabindex to
-        input and output areas: a report has no input areas, every chart carries its own Danish
-        alt text, and that pass took a tenth of a unit's time in the batch."""
-        resources = self._init_resources(dict(resources or {}))
+        resources = dict(resources or {})
         resources.setdefault("stresskit_css", _css())
         resources.setdefault("stresskit_csp", CSP)
-        nb = for_report(nb)
-        lexer = nb.metadata.get("language_info", {}).get("pygments_lexer", "ipython3")
-        self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                                       resources=resources))
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return super().from_notebook_node(for_report(nb), resources, **kw)
 
 
 def for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
