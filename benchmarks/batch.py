@@ -3,8 +3,11 @@
 Generates institutions and measures, in one run on this machine:
   (a) the loop an analyst would write: `papermill` CLI then `jupyter nbconvert` CLI per notebook
       (a sample of units of the 100-unit institution, scaled to seconds per unit);
-  (b) papermill.execute_notebook + a fresh HTMLExporter per notebook in a 2-worker process pool
-      (the same sample, scaled);
+  (b) papermill.execute_notebook on papermill's default engine (a fresh kernel per notebook) + a
+      fresh HTMLExporter per notebook in a 2-worker process pool (the same sample, scaled);
+  (b2) the same pool and sample, but execute_notebook(engine_name="stresskit") (the notebooks run
+      in the worker's own IPython shell, see stresskit.engine) and StresskitExporter: the engine
+      side by side with the default engine, the ratio in CPU seconds;
   (c) `stresskit run --jobs 2 --force` on all 100 units;
   (d) `stresskit run --jobs 2` again with nothing changed;
   (e) a 4,000-unit institution: `--units` samples of 10 and 50 units, each in a fresh OUT (so the
@@ -15,6 +18,9 @@ machine may be shared), the parent's peak RSS and the tree's peak PSS (forks sha
 counts a shared page once), and output bytes per unit.
 
     make bench            (SAMPLE=4 units for a and b by default)
+    ONLY=b,b2,c,d python benchmarks/batch.py     (some of them)
+The machine may be shared: compare CPU seconds (user + system of the whole process tree) and
+read the load column; wall seconds are only meaningful on an idle machine.
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SAMPLE = int(os.environ.get("SAMPLE", "4"))
+ONLY = set(filter(None, os.environ.get("ONLY", "a,b,b2,c,d,e").split(",")))
 
 
 def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: int = 100) -> list[str]:
@@ -159,21 +166,27 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 import glob
 
+ENGINE = None  # papermill's default; "stresskit" for (b2)
+
 def one(args):
     nb, book, out, unit = args
     import papermill, nbformat
     from nbconvert import HTMLExporter
     name = nb.rsplit('/', 1)[1][:-6]
     target = f'{out}/{unit}-{name}.ipynb'
+    if ENGINE:
+        from stresskit import engine, report
+        engine.register()  # as the entry point does where stresskit is installed
     papermill.execute_notebook(nb, target, parameters=dict(workbook=book, unit=unit, mode='report'),
-                               progress_bar=False, kernel_name='python3')
-    exp = HTMLExporter()
+                               progress_bar=False, kernel_name='python3', engine_name=ENGINE)
+    exp = report.StresskitExporter() if ENGINE else HTMLExporter()
     exp.exclude_input = True
     body, _ = exp.from_notebook_node(nbformat.read(target, as_version=4))
     open(target[:-6] + '.html', 'w').write(body)
 
 if __name__ == '__main__':
-    book, out, nbdir, *units = sys.argv[1:]
+    engine_name, book, out, nbdir, *units = sys.argv[1:]
+    ENGINE = None if engine_name == 'default' else engine_name
     jobs = [(nb, book, out, u) for u in units for nb in sorted(glob.glob(nbdir + '/[0-9][0-9]_*.ipynb'))]
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(one, jobs))
@@ -189,22 +202,32 @@ def main() -> None:
         sample = units[:: max(1, len(units) // SAMPLE)][:SAMPLE]
         print(f"{len(units)} units, {len(NOTEBOOKS)} notebook(s) ({', '.join(p.stem for p in NOTEBOOKS)}); "
               f"(a) and (b) on a sample of {len(sample)} units; {os.cpu_count()} cores")
-        rows = []
-        (tmp / "a").mkdir()
-        script = tmp / "hand.py"
-        script.write_text(HAND_LOOP.format(nbdir=ROOT / "notebooks"))
-        f = measure([sys.executable, str(script), str(BIN), str(book), str(tmp / "a"), *sample], env)
-        rows.append(("(a) papermill CLI + nbconvert CLI per notebook", len(sample), f, None))
-        (tmp / "b").mkdir()
+        rows = {}
+        if "a" in ONLY:
+            (tmp / "a").mkdir()
+            script = tmp / "hand.py"
+            script.write_text(HAND_LOOP.format(nbdir=ROOT / "notebooks"))
+            f = measure([sys.executable, str(script), str(BIN), str(book), str(tmp / "a"), *sample], env)
+            rows["a"] = ("(a) papermill CLI + nbconvert CLI per notebook", len(sample), f, None)
         pool = tmp / "pool.py"
         pool.write_text(POOL)
-        f = measure([sys.executable, str(pool), str(book), str(tmp / "b"), str(ROOT / "notebooks"), *sample], env)
-        rows.append(("(b) execute_notebook + fresh HTMLExporter, 2-worker pool", len(sample), f, None))
+        for part, engine_name, name in (("b", "default", "(b) execute_notebook, default engine (kernel) + HTMLExporter"),
+                                        ("b2", "stresskit", "(b2) execute_notebook, stresskit engine + its exporter")):
+            if part in ONLY:
+                (tmp / part).mkdir()
+                f = measure([sys.executable, str(pool), engine_name, str(book), str(tmp / part), str(ROOT / "notebooks"),
+                             *sample], env)
+                rows[part] = (f"{name}, 2-worker pool", len(sample), f, None)
         run = [str(BIN / "stresskit"), "run", str(book), "--out", str(tmp / "c"), "--jobs", "2"]
-        f = measure(run + ["--force"], env)
-        rows.append(("(c) stresskit run --jobs 2 --force (100 units)", len(units), f, output_bytes(tmp / "c", units)))
-        d = measure(run, env)
-        rows.append(("(d) stresskit run --jobs 2, nothing changed (100 units)", len(units), d, None))
+        if "c" in ONLY:
+            f = measure(run + ["--force"], env)
+            rows["c"] = ("(c) stresskit run --jobs 2 --force (100 units)", len(units), f, output_bytes(tmp / "c", units))
+        if "d" in ONLY:
+            d = measure(run, env)
+            rows["d"] = ("(d) stresskit run --jobs 2, nothing changed (100 units)", len(units), d, None)
+        if "e" not in ONLY:
+            report(rows, units)
+            return
 
         big = tmp / "big"
         t0 = time.perf_counter()
@@ -222,22 +245,40 @@ def main() -> None:
         per_cpu = (e["50"][0].cpu - e["10"][0].cpu) / 40
         fixed = e["10"][0].seconds - 10 * per_unit
         fixed_cpu = e["10"][0].cpu - 10 * per_cpu
-        rows.append((f"(e) {len(big_units)} units, --units 50 (fresh OUT)", 50, e["50"][0], e["50"][1]))
-        rows.append((f"(e) {len(big_units)} units, --units 10 (fresh OUT)", 10, e["10"][0], e["10"][1]))
-
-        c = rows[2][2].seconds / len(units)
-        print(f"{'variant':58} {'s/unit':>7} {'× (c)':>6} {'CPU s/unit':>10} {'parent MB':>9} {'tree PSS MB':>11} "
-              f"{'KB/unit':>8} {'load':>5}")
-        for name, n, fig, size in rows:
-            print(f"{name:58} {fig.seconds / n:7.3f} {fig.seconds / n / c:6.1f} {fig.cpu / n:10.3f} {fig.parent_mb:9.0f} "
-                  f"{fig.tree_mb:11.0f} {(size or 0) / 1024:8.0f} {fig.load:5.1f}")
-        print(f"(d) in total: {d.seconds:.2f} s for {len(units)} units  [target < 5 s]")
+        rows["e50"] = (f"(e) {len(big_units)} units, --units 50 (fresh OUT)", 50, e["50"][0], e["50"][1])
+        rows["e10"] = (f"(e) {len(big_units)} units, --units 10 (fresh OUT)", 10, e["10"][0], e["10"][1])
+        report(rows, units)
+        c = rows["c"][2].seconds / len(units) if "c" in rows else float("nan")
         print(f"(e) generating the {len(big_units)}-unit institution: {made:.1f} s (not counted)")
         print(f"(e) per unit (50 − 10 units) / 40: {per_unit:.3f} s wall, {per_cpu:.3f} CPU s; "
               f"{per_unit / c:.2f} × (c)  [target ≤ 1.2]")
         print(f"(e) fixed cost per batch: {fixed:.1f} s wall, {fixed_cpu:.1f} CPU s  [target < 60 s]")
-        print(f"targets: (c) ≤ 0.5 s/unit: {c:.3f}; (a)/(c): {rows[0][2].seconds / len(sample) / c:.1f}; "
-              f"(b)/(c): {rows[1][2].seconds / len(sample) / c:.1f}; (e) tree PSS < 2048 MB: {e['50'][0].tree_mb:.0f}")
+        print(f"(e) tree PSS < 2048 MB: {e['50'][0].tree_mb:.0f}")
+
+
+def report(rows: dict, units: list[str]) -> None:
+    """The table, then the targets; ratios in CPU seconds per unit (the machine may be shared)."""
+    cpu = {k: fig.cpu / n for k, (_name, n, fig, _size) in rows.items()}
+    wall = {k: fig.seconds / n for k, (_name, n, fig, _size) in rows.items()}
+    print(f"{'variant':72} {'s/unit':>7} {'CPU s/unit':>10} {'CPU ×(c)':>8} {'parent MB':>9} {'tree PSS MB':>11} "
+          f"{'KB/unit':>8} {'load':>5}")
+    for key, (name, n, fig, size) in rows.items():
+        times = f"{cpu[key] / cpu['c']:8.1f}" if "c" in cpu else f"{'':8}"
+        print(f"{name:72} {wall[key]:7.3f} {cpu[key]:10.3f} {times} {fig.parent_mb:9.0f} {fig.tree_mb:11.0f} "
+              f"{(size or 0) / 1024:8.0f} {fig.load:5.1f}")
+    if "d" in rows:
+        print(f"(d) in total: {rows['d'][2].seconds:.2f} s for {len(units)} units  [target < 5 s]")
+    if "c" in rows:
+        print(f"(c) {wall['c']:.3f} s/unit wall, {cpu['c']:.3f} CPU s/unit; on 2 idle cores ≈ {cpu['c'] / 2:.3f} s/unit "
+              f"[target ≤ 0.25 s/unit]")
+    if "b" in cpu and "b2" in cpu:
+        print(f"papermill engines side by side, CPU s/unit: default (kernel per notebook) {cpu['b']:.3f}, "
+              f"stresskit {cpu['b2']:.3f}: {cpu['b'] / cpu['b2']:.1f}×  [target ≥ 3×]")
+    if "b" in cpu and "c" in cpu:
+        print(f"default engine (b) / stresskit run (c), CPU: {cpu['b'] / cpu['c']:.1f}×  [target ≥ 3×]")
+    if "a" in cpu and "c" in cpu:
+        print(f"CLI loop (a) / stresskit run (c), CPU: {cpu['a'] / cpu['c']:.1f}×")
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ inputs and the code. N worker processes each become a warm template (stresskit, 
 papermill and nbconvert imported, the institution-wide results loaded, the exporter's
 templates compiled) and take units from a queue. Each unit runs in a fork of the template
 (one process per unit, so nothing one unit computed can leak into another): its notebooks
-in turn, executed in-process by an IPython shell (see executor), each in a clean
-namespace. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
+in turn, each by papermill.execute_notebook on the stresskit engine (see engine: the
+fork's own IPython shell, no kernel to start), each in a clean namespace, and exported by
+nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
 is still the one the last successful run wrote (its sha256).
 
 What is written: the reports embed their charts as compact palette PNGs; the executed
@@ -302,15 +303,20 @@ class UnitRunner:
     def _warm_up(self) -> None:
         """Everything a unit would otherwise pay for in its own process: imports, the tables
         every unit reads (tree, signals), the shell, matplotlib's fonts, the exporter's templates."""
-        from papermill.parameterize import parameterize_notebook  # noqa: F401 (imported for the forks)
+        import papermill  # noqa: F401 (imported for the forks)
 
         from .views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401
         from .views import apv as _view  # noqa: F401
 
-        from . import charts, executor, signals
+        from . import charts, engine, executor, signals
         signals.read(self.book)
         signals.withheld(self.book, self.book.root_unit)
-        executor.shell()
+        engine.register()
+        warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+        warm.cells[0].metadata["tags"] = ["parameters"]
+        papermill.execute_notebook(warm, None, {"x": 2}, engine_name=engine.NAME, kernel_name="python3", language="python",
+                                   progress_bar=False, request_save_on_cell_execute=False)
+        executor.shell().start_notebook()  # each unit's first notebook starts from a clean namespace
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
         chart = charts.comparison_bars(["a"], [("b", [0.5], [""])], "c", "d")
@@ -360,28 +366,14 @@ class UnitRunner:
                 yield Run(unit, stem, "failed", "Kørslen blev afbrudt: enhedens proces stoppede uventet.", key=keys[stem])
 
     def _unit(self, unit: str, stems: list[str], keys: dict):
-        """In the unit's process: its notebooks in turn, each in a clean namespace."""
-        from papermill.iorw import load_notebook_node
-        from papermill.parameterize import parameterize_notebook
-
-        from .executor import shell
-
-        runner = shell()
-        folder = target(self.out, unit, "")
-        folder.mkdir(parents=True, exist_ok=True)
-        for n, stem in enumerate(stems):
+        """In the unit's process: its notebooks in turn, each run by papermill on the stresskit
+        engine (this process's shell, a clean namespace per notebook; see engine)."""
+        target(self.out, unit, "").mkdir(parents=True, exist_ok=True)
+        for stem in stems:
             t0 = time.perf_counter()
             run = Run(unit, stem, key=keys[stem])
-            nb = parameterize_notebook(load_notebook_node(str(self.folder / f"{stem}.ipynb")), parameters(self.book, unit))
-            nb.metadata.setdefault("papermill", {})["parameters"] = parameters(self.book, unit)
-            try:
-                if n:
-                    runner.fresh_namespace()
-                runner.run(nb, CELL_TIMEOUT)
-                run.status = "ok"
-            except Exception as exc:  # recorded; the unit's other notebooks and other units go on
-                run.status, run.reason = "failed", scrubbed(failure_line(nb, exc), self.scrub)
-            nb.metadata["papermill"]["parameters"] = recorded_parameters(self.book, unit)
+            nb = self._execute(unit, stem, run)
+            nb.metadata.setdefault("papermill", {})["parameters"] = recorded_parameters(self.book, unit)
             nb.metadata["stresskit"] = {
                 "title": f"{title(stem)} · {self.book.unit_name(unit)}",
                 "parameters": recorded_parameters(self.book, unit),
@@ -400,6 +392,25 @@ class UnitRunner:
                 run.status, run.reason, run.sha256 = "failed", f"Rapporten kunne ikke skrives: {os_reason(exc)}.", ""
             run.seconds = time.perf_counter() - t0
             yield run
+
+    def _execute(self, unit: str, stem: str, run: Run) -> nbformat.NotebookNode:
+        """papermill.execute_notebook with the stresskit engine; the executed notebook, also
+        when a cell failed (then run says which, in one line)."""
+        import papermill
+        from papermill.execute import remove_error_markers
+
+        from . import engine
+
+        kept: list = []
+        try:
+            papermill.execute_notebook(str(self.folder / f"{stem}.ipynb"), None, parameters(self.book, unit),
+                                       engine_name=engine.NAME, kernel_name="python3", language="python", progress_bar=False,
+                                       request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT, keep=kept)
+            run.status = "ok"
+        except Exception as exc:  # recorded; the unit's other notebooks and other units go on
+            nb = remove_error_markers(kept[0]) if kept else nbformat.v4.new_notebook()
+            run.status, run.reason = "failed", scrubbed(failure_line(nb, exc), self.scrub)
+        return remove_error_markers(kept[0]) if kept else nbformat.v4.new_notebook()
 
 
 def _private_paths(book: Workbook, out: Path, folder: Path) -> list[tuple[str, str]]:

@@ -3,8 +3,9 @@ outputs recorded into the notebook (display data, results, streams, errors).
 
 Why not a kernel: starting a kernel and importing stresskit costs about a CPU-second,
 and the batch needs one process per unit anyway. The batch forks a warm template
-process per unit (see batch) and runs the unit's notebooks here; the fork dies with
-the unit, so nothing one unit computed can reach another.
+process per unit (see batch) and runs the unit's notebooks here, through papermill
+(see engine: papermill's engine «stresskit» drives this shell cell by cell); the fork
+dies with the unit, so nothing one unit computed can reach another.
 
 It behaves as nbclient does for a report run: cells in order, the first error stops
 the notebook and raises CellError; the error output carries ename, evalue and the
@@ -24,6 +25,16 @@ from traitlets import Type
 from traitlets.config import Config
 
 
+def _output(output_type: str, **fields) -> nbformat.NotebookNode:
+    """An output as nbformat.v4.new_output makes it, without validating each one against the
+    schema as it is made (a report shows hundreds; papermill and nbconvert validate the whole
+    notebook when they read and write it)."""
+    if output_type in ("display_data", "execute_result"):
+        fields.setdefault("metadata", {})
+        fields.setdefault("data", {})
+    return nbformat.from_dict({"output_type": output_type, **fields})
+
+
 class CellError(Exception):
     """A cell raised; the notebook keeps the error output."""
 
@@ -40,7 +51,7 @@ class _Publisher(DisplayPublisher):
     """display(...) becomes a display_data output of the running cell."""
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **_):
-        self.shell.record(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+        self.shell.record(_output("display_data", data=data, metadata=metadata or {}))
 
     def clear_output(self, wait=False):
         self.shell.outputs.clear()
@@ -53,7 +64,7 @@ class _Hook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None):
-        self.shell.record(nbformat.v4.new_output("execute_result", data=format_dict, metadata=md_dict or {}))
+        self.shell.record(_output("execute_result", data=format_dict, metadata=md_dict or {}))
 
     def finish_displayhook(self):
         pass
@@ -73,7 +84,7 @@ class _Stream(io.TextIOBase):
         if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1].get("name") == self.name:
             outputs[-1]["text"] += text
         else:
-            self.shell.record(nbformat.v4.new_output("stream", name=self.name, text=text))
+            self.shell.record(_output("stream", name=self.name, text=text))
         return len(text)
 
 
@@ -88,33 +99,46 @@ class Shell(InteractiveShell):
         config.HistoryManager.enabled = False  # no history database in IPYTHONDIR per unit
         super().__init__(config=config, colors="nocolor", **kwargs)
         self.outputs: list = []
+        self.used = False  # has run a cell since its namespace was last cleaned
 
     def record(self, output) -> None:
         self.outputs.append(output)
 
     def _showtraceback(self, etype, evalue, stb):
-        self.record(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
+        self.record(_output("error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)))
 
-    def run(self, nb: nbformat.NotebookNode, timeout: float) -> None:
+    def run(self, nb: nbformat.NotebookNode, timeout: float | None) -> None:
         """Run every code cell of nb in order; raise CellError at the first cell that fails."""
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            cell.outputs = self.outputs = []
-            with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
-                    contextlib.redirect_stderr(_Stream(self, "stderr")):
-                result = self.run_cell(cell.source, store_history=True)
-            cell.execution_count = result.execution_count
-            for output in cell.outputs:
-                if output.output_type == "execute_result":
-                    output.execution_count = result.execution_count
-            failed = result.error_before_exec or result.error_in_exec
-            if failed is not None:
-                error = next((o for o in cell.outputs if o.output_type == "error"), None)
-                if error is None:  # an error IPython did not show: record it as a kernel would
-                    error = nbformat.v4.new_output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
-                    cell.outputs.append(error)
-                raise CellError(index, error.ename, error.evalue)
+            self.run_code_cell(cell, index, timeout)
+
+    def run_code_cell(self, cell, index: int, timeout: float | None) -> None:
+        """Run one cell as a kernel would (a markdown or raw cell is left alone): its outputs
+        replace the old ones; raise CellError when it fails, its error output kept."""
+        if cell.cell_type != "code":
+            return
+        self.used = True
+        cell.outputs = self.outputs = []
+        with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
+                contextlib.redirect_stderr(_Stream(self, "stderr")):
+            result = self.run_cell(cell.source, store_history=True)
+        cell.execution_count = result.execution_count
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                output.execution_count = result.execution_count
+        failed = result.error_before_exec or result.error_in_exec
+        if failed is not None:
+            error = next((o for o in cell.outputs if o.output_type == "error"), None)
+            if error is None:  # an error IPython did not show: record it as a kernel would
+                error = _output("error", ename=type(failed).__name__, evalue=str(failed), traceback=[])
+                cell.outputs.append(error)
+            raise CellError(index, error.ename, error.evalue)
+
+    def start_notebook(self) -> None:
+        """Before a notebook: a clean namespace when this shell has run another one."""
+        if self.used:
+            self.fresh_namespace()
+        self.used = False
 
     def fresh_namespace(self) -> None:
         """Between notebooks of one unit: a clean namespace; imported modules stay loaded."""
@@ -122,8 +146,13 @@ class Shell(InteractiveShell):
 
 
 @contextlib.contextmanager
-def _deadline(seconds: float):
-    """A cell that runs too long is stopped with CellTimeout (SIGALRM; main thread only)."""
+def _deadline(seconds: float | None):
+    """A cell that runs too long is stopped with CellTimeout (SIGALRM; main thread only).
+    No limit when seconds is None (papermill's default)."""
+    if not seconds:
+        yield
+        return
+
     def expire(*_):
         raise CellTimeout(f"cellen kørte længere end {seconds:.0f} s")
 

@@ -1,13 +1,18 @@
-"""Executed notebooks to self-contained HTML: no code, no widgets, no network."""
+"""Executed notebooks to self-contained HTML: no code, no widgets, no network.
+
+The exporter is nbconvert's own kind (StresskitExporter, `jupyter nbconvert --to stresskit`);
+`stresskit run` writes every report with it, so the two give the same page."""
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
+from traitlets import default
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSS = TEMPLATES / "stresskit" / "static" / "stresskit.css"
@@ -17,13 +22,108 @@ CSP = ("default-src 'none'; script-src 'none'; connect-src 'none'; img-src data:
        "font-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")
 
 
-def exporter() -> HTMLExporter:
+LIVE_NOTE = ("Denne notesbog er kørt i live-tilstand, hvor felterne er formularer til at udfylde, og de kan "
+             "ikke vises i en rapport. Kør den med -p mode report for at få rapporten med jeres svar.")
+WIDGET_NOTE = "Her står en formular i live-tilstand; den vises ikke i en rapport (kør med -p mode report)."
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ERROR_MARKER = "papermill-error-cell-tag"  # papermill's English banner cells over a failed notebook
+
+
+class StresskitExporter(HTMLExporter):
+    """The report `stresskit run` writes, as an nbconvert exporter (`jupyter nbconvert --to
+    stresskit out.ipynb`, registered under nbconvert.exporters): no input cells, no prompts,
+    stresskit's stylesheet inlined, no script, nothing loaded from anywhere, the CSP. A notebook
+    run in live mode gets a note on top and one where each form was, instead of blanks."""
+
+    export_from_notebook = "stresskit-rapport"
+
+    @default("template_name")
+    def _template_name_default(self):
+        return "stresskit"
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATES)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self):
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self):
+        return True
+
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self):
+        return True  # validate once after the preprocessors, not after each of them
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        resources = dict(resources or {})
+        resources.setdefault("stresskit_css", _css())
+        resources.setdefault("stresskit_csp", CSP)
+        body, resources = super().from_notebook_node(for_report(nb), resources, **kw)
+        return for_sector(body, _sector(nb)), resources
+
+
+def for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as a report shows it: without papermill's English error banners (the error
+    output itself stays), and, when it was run in live mode, with the notes that say so."""
+    markers = [c for c in nb.cells if ERROR_MARKER in c.get("metadata", {}).get("tags", [])]
+    live = ran_live(nb)
+    heading = None if nb.metadata.get("stresskit", {}).get("title") else papermill_title(nb)
+    if not markers and not live and not heading:
+        return nb
+    nb = copy.deepcopy(nb)
+    if heading:
+        nb.metadata.setdefault("stresskit", {})["title"] = heading
+    nb.cells = [c for c in nb.cells if ERROR_MARKER not in c.get("metadata", {}).get("tags", [])]
+    if live:
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                if WIDGET_VIEW in output.get("data", {}):
+                    output["data"] = {"text/html": f"<p class='sk-live-note'>{WIDGET_NOTE}</p>", "text/plain": WIDGET_NOTE}
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"<div class='sk-live-note'><strong>Bemærk:</strong> {LIVE_NOTE}</div>"))
+    return nb
+
+
+def ran_live(nb: nbformat.NotebookNode) -> bool:
+    """Whether the notebook was executed in live mode: papermill recorded mode «live», or
+    recorded parameters without a mode (the notebooks' default is live), or a form is shown."""
+    recorded = nb.metadata.get("papermill", {}).get("parameters")
+    if isinstance(recorded, dict) and recorded:
+        if recorded.get("mode", "live") == "live":
+            return True
+    return any(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+
+def papermill_title(nb: nbformat.NotebookNode) -> str | None:
+    """The title `stresskit run` gives a report («3. Tal om … · Humaniora»), for a notebook
+    papermill ran by hand: from the notebook's name and the unit's name in the workbook."""
+    meta = nb.metadata.get("papermill", {})
+    params, source = meta.get("parameters") or {}, meta.get("input_path") or ""
+    if not (isinstance(params, dict) and params.get("unit") and params.get("workbook") and isinstance(source, str) and source):
+        return None
+    from .batch import title
+    from .workbook import Workbook
+    try:
+        unit = Workbook.open(params["workbook"]).unit_name(params["unit"])
+    except Exception:  # a workbook moved or broken since: the report keeps the notebook's own name
+        return None
+    return f"{title(Path(source).stem)} · {unit}"
+
+
+@functools.cache
+def _css() -> str:
+    return CSS.read_text(encoding="utf-8")
+
+
+def exporter() -> StresskitExporter:
     """One exporter to reuse for a whole batch (building one costs far more than using it)."""
-    exp = HTMLExporter(template_name="stresskit", extra_template_basedirs=[str(TEMPLATES)])
-    exp.exclude_input = True
-    exp.exclude_input_prompt = True
-    exp.exclude_output_prompt = True
-    return exp
+    return StresskitExporter()
 
 
 # The guideline names both committees; a state institution has a samarbejdsudvalg (SU), not MED.
@@ -55,10 +155,8 @@ def _sector(nb: nbformat.NotebookNode) -> str:
 
 
 def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
-    exp = exp or exporter()
-    resources = {"stresskit_css": CSS.read_text(encoding="utf-8"), "stresskit_csp": CSP}
-    body, _ = exp.from_notebook_node(nb, resources=resources)
-    return for_sector(body, _sector(nb))
+    body, _ = (exp or exporter()).from_notebook_node(nb)
+    return body
 
 
 # A chart inside an HTML output: <img src='data:image/png;base64,…'> (see charts.figure_html).
