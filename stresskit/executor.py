@@ -100,6 +100,12 @@ class Shell(InteractiveShell):
         super().__init__(config=config, colors="nocolor", **kwargs)
         self.outputs: list = []
         self.used = False  # has run a cell since its namespace was last cleaned
+        self._main_spec()
+
+    def _main_spec(self) -> None:
+        # IPython puts its user module in sys.modules["__main__"]; without a __spec__ a process that
+        # later starts multiprocessing workers (a test, papermill's CLI, the batch's parent) fails there.
+        self.user_ns.setdefault("__spec__", None)
 
     def record(self, output) -> None:
         self.outputs.append(output)
@@ -143,6 +149,7 @@ class Shell(InteractiveShell):
     def fresh_namespace(self) -> None:
         """Between notebooks of one unit: a clean namespace; imported modules stay loaded."""
         self.reset(new_session=False, aggressive=False)
+        self._main_spec()
 
 
 @contextlib.contextmanager

@@ -580,7 +580,7 @@ def _review_step(book: Workbook, unit: str, items: list, today: date) -> str:
     whose = _whose(book, unit, a)
     more = f" ({len(due)} aftaler skal drøftes igen; dette er den ældste.)" if len(due) > 1 else ""
     return (f"Drøft aftalen «{short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
-            f"(ansvarlig: {short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den, "
+            f"(ansvarlig: {short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den "
             f"eller afslut den.{more}")
 
 

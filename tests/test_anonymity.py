@@ -525,7 +525,7 @@ def test_the_overblik_and_validate_name_the_own_group(tmp_path):
     from stresskit import overblik
     book = Workbook.open(copy_example(tmp_path / "ex"))
     line = overblik.summarize(book, "undervisning").apv.respondents
-    assert line == ("antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud; "
+    assert line == ("Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud; "
                     "heraf svar uden afdeling: færre end 5 besvarelser")
     assert "heraf" not in overblik.summarize(book, "hum").apv.respondents
     [warning] = apv.coded_to_parents(book, apv.load(book))

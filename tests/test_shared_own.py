@@ -339,11 +339,11 @@ def test_the_institutions_report_rolls_up_the_units_ratings(built):
     text = visible(page)
     assert f"{rated_any} af {len(below)} enheder under {ex.names(ex.root)} har vurderet mindst ét greb" in text
     contact = {u: ex.answers.get(u, {}).get("status.kontakt") for u in below}
-    good = sum(v == "god" for v in contact.values())
+    good = [ex.names(u) for u in below if contact[u] == "god"]
     missing = [ex.names(u) for u in below if contact[u] == "mangler"]
     assessed = sum(v is not None for v in contact.values())
-    assert (f"kontakten er vurderet for {assessed} af {len(below)} enheder under {ex.names(ex.root)}: god i {good}, "
-            f"mangler i {len(missing)} ({', '.join(missing)})") in text
+    assert (f"kontakten er vurderet for {assessed} af {len(below)} enheder under {ex.names(ex.root)}: god i {len(good)} "
+            f"({', '.join(good)}), mangler i {len(missing)} ({', '.join(missing)})") in text
 
 
 def test_a_shared_form_opened_live_for_a_unit_saves_for_the_institution(built):
