@@ -27,7 +27,7 @@ browser:
 	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; } || echo "Chromium mangler: browsertestene springes over."
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/stresskit lab $(EXAMPLE)
