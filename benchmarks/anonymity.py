@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from foundation import RESPONDENTS, make_survey  # noqa: E402
-from stresskit import anonymity, figures  # noqa: E402
+from stresskit import figures  # noqa: E402
+from stresskit.apv import anonymity  # noqa: E402
 from stresskit.workbook import Workbook  # noqa: E402
 
 

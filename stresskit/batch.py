@@ -59,7 +59,8 @@ from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError st
 from .notebooks import NOTEBOOKS, notebooks  # noqa: F401  (batch.notebooks stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import ActionVersion, Store
-from .workbook import INSTITUTION, UNIT_ID, BrokenInput, Workbook, broken_line, check_files, input_kind
+from .validate import BrokenInput, broken_line, check_files, input_kind
+from .workbook import INSTITUTION, UNIT_ID, Workbook
 
 PACKAGE = Path(__file__).resolve().parent
 REPORTS = PACKAGE.parent / "reports"

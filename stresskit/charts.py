@@ -16,7 +16,7 @@ import matplotlib
 from markupsafe import Markup
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
-from .apv import percent  # one way to write a share, in tables and charts alike
+from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
 
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange

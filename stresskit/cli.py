@@ -167,7 +167,7 @@ def _new(args) -> int:
 
 
 def _mapping(args) -> int:
-    from . import mapping_draft
+    from .apv import draft as mapping_draft
 
     if args.header_row < 1:
         print("stresskit mapping draft: fejl: --header-row skal være mindst 1.", file=sys.stderr)
@@ -194,12 +194,12 @@ def _mapping(args) -> int:
 
 
 def _validate(args) -> int:
-    from . import workbook
+    from . import validate
 
-    problems = workbook.check(args.dir)
+    problems = validate.check(args.dir)
     if not problems:
         print(f"Arbejdsbogen {args.dir} er i orden.")
-        for warning in workbook.warnings(args.dir):
+        for warning in validate.warnings(args.dir):
             print(f"  Bemærk: {warning}")
         return 0
     print(f"Arbejdsbogen {args.dir} har {len(problems)} fejl:")

@@ -6,6 +6,8 @@ a different key computes afresh and replaces it, so memory stays one value per s
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -24,3 +26,15 @@ def once(slot: str, key: object, compute: Callable[[], T]) -> T:
 def put(slot: str, key: object, value: object) -> None:
     """Hand over a value computed elsewhere (the batch's institution-wide work) for this key."""
     _slots[slot] = (key, value)
+
+
+def file_digest(path: Path) -> str:
+    """A file's sha256, read a block at a time. A file larger than stresskit reads (see
+    tables.guard, which refuses it) is told by its size and time instead of hashed whole."""
+    from .tables import MAX_BYTES
+
+    stat = path.stat()
+    if stat.st_size > MAX_BYTES:
+        return f"size {stat.st_size} mtime {stat.st_mtime_ns}"
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -42,11 +42,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import actions as actions_module
-from . import anonymity, apv, shared, signals, trend
+from . import apv, shared, signals
 from . import guide as guide_module
+from .apv import anonymity, trend
 from .problems import InputError
 from .store import Store
-from .workbook import Workbook, broken_line
+from .validate import broken_line
+from .workbook import Workbook
 
 MAX_ACTIONS = 6        # action rows on the page; the rest are counted
 MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import anonymity, memo
+from . import memo
 from . import guide as guide_module
 from . import tables
+from .apv import anonymity
 from .problems import InputError, Problem, display_name
 from .workbook import INSTITUTION, Workbook
 

@@ -16,11 +16,13 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from . import actions as actions_module
-from . import apv, overblik, report, trend
+from . import apv, overblik, report
 from . import guide as guide_module
+from .apv import trend
 from .problems import InputError
 from .store import Store
-from .workbook import Workbook, broken_line
+from .validate import broken_line
+from .workbook import Workbook
 
 SITE = report.TEMPLATES / "site"
 BODY = re.compile(r"<main>(.*)<footer", re.S)

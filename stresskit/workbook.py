@@ -1,11 +1,10 @@
 """An institution's workbook: one folder holding institution.yaml (the unit tree, the
 AMO groups, the anonymity thresholds), the APV survey rounds, signals.csv and the store.
+This is the model; the checks of the folder's other files are in validate.
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +13,8 @@ from pathlib import Path
 from . import guide as guide_module
 from . import memo, yamlfile
 from .errors import unknown_unit
-from .problems import InputError, Problem, os_reason
+from .memo import file_digest
+from .problems import InputError, Problem
 
 INSTITUTION = "institution.yaml"
 SIGNALS = "signals.csv"
@@ -24,7 +24,6 @@ MIN_GROUP = 5
 MIN_GROUP_SENSITIVE = 10
 # Unit ids name folders and files of the reports: ASCII letters, digits, _ and -, never a leading -.
 UNIT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-VALIDATE = "kør stresskit validate"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Workbook:
         is parsed once per process while the file's bytes are unchanged (a batch opens the
         workbook in every notebook of every unit; nothing changes a Workbook once read)."""
         def read() -> "Workbook":
-            book, problems = _read_institution(Path(path))
+            book, problems = read_institution(Path(path))
             if problems:
                 raise InputError(problems)
             return book
@@ -160,19 +159,7 @@ class Workbook:
         return {str(p.relative_to(self.root)): file_digest(p) for p in self.input_files()}
 
 
-def file_digest(path: Path) -> str:
-    """A file's sha256, read a block at a time. A file larger than stresskit reads (see
-    tables.guard, which refuses it) is told by its size and time instead of hashed whole."""
-    from .tables import MAX_BYTES
-
-    stat = path.stat()
-    if stat.st_size > MAX_BYTES:
-        return f"size {stat.st_size} mtime {stat.st_mtime_ns}"
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
+def read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     file = INSTITUTION
     path = root / INSTITUTION
     if not path.is_file():
@@ -389,95 +376,12 @@ def _previous_names(units: dict[str, Unit], file: str) -> list[Problem]:
     return problems
 
 
-def check(path: Path | str) -> list[Problem]:
-    """Every problem in a workbook folder: institution.yaml, the APV rounds, signals.csv,
-    the store's integrity and whether the folder can be written."""
-    book, problems = _read_institution(Path(path))
-    if book is None:
-        return problems
-    return problems + check_files(book)
-
-
-def check_files(book: Workbook) -> list[Problem]:
-    """Problems in the files beside institution.yaml. Changes nothing: the store is read
-    read-only, and the folder's probe is a temporary file that is gone at once."""
-    from . import apv, signals, store  # they build on the workbook
-
-    return _writable(book.root) + store.check(book.store_path) + apv.check(book) + signals.check(book)
-
-
-def _writable(root: Path) -> list[Problem]:
-    """Answers are saved in the folder (the store and its -wal/-shm files): it must take a new file."""
-    try:
-        with tempfile.TemporaryFile(dir=root, prefix=".stresskit-probe-"):
-            return []
-    except OSError as exc:
-        return [Problem(str(root), expected=f"mappen kan ikke skrives i: {os_reason(exc)}. stresskit gemmer svarene "
-                                            "i arbejdsbogens mappe. Giv skriveadgang, eller kopiér mappen et sted hen, "
-                                            "hvor du kan skrive.")]
-
-
 class UnknownUnit(InputError):
     """A unit parameter that names no unit: the files are fine, the call is not."""
 
     def __init__(self, unit_id: str, problem: Problem, known: tuple[str, ...] = ()):
         super().__init__(problem)
         self.unit, self.known = unit_id, known
-
-
-class BrokenInput(Exception):
-    """A report run refused because an input file is broken. Its text is one fixed Danish line
-    that quotes nothing from the files (no cell, no row), so it may reach a report and the index;
-    the details are for «stresskit validate» on the user's own terminal."""
-
-    def _render_traceback_(self):  # IPython shows this instead of a traceback
-        return [str(self)]
-
-
-def broken_line(problems: list[Problem]) -> str:
-    """«APV-filen har fejl – kør stresskit validate»: which inputs are broken, nothing more."""
-    apv_files = {p.file for p in problems if input_kind(p.file) == "apv"}
-    kinds = {input_kind(p.file) for p in problems}
-    files = []
-    if "institution" in kinds:
-        files.append("institutionsfilen")
-    if apv_files:
-        files.append("APV-filen" if len(apv_files) == 1 else "APV-filerne")
-    if "signals" in kinds:
-        files.append("signalfilen")
-    if "other" in kinds:
-        files.append("en fil i arbejdsbogen")
-    parts = [f"{' og '.join(files)} har fejl"] if files else []
-    if "store" in kinds:
-        parts.append("lageret med svarene kan ikke bruges")
-    if "folder" in kinds:
-        parts.append("arbejdsbogens mappe kan ikke skrives i")
-    text = ", og ".join(parts) or "en fil i arbejdsbogen har fejl"
-    return f"{text[0].upper()}{text[1:]} – {VALIDATE}"
-
-
-def input_kind(file: str) -> str:
-    """Which input a Problem's file is: institution, apv, signals, store, folder or other."""
-    if file == INSTITUTION:
-        return "institution"
-    if file.startswith(APV + "/") or file == APV:
-        return "apv"
-    if file == SIGNALS:
-        return "signals"
-    if file.startswith(STORE):
-        return "store"
-    return "folder" if Path(file).is_absolute() or Path(file).is_dir() else "other"
-
-
-def warnings(path: Path | str) -> list[str]:
-    """What is valid but worth knowing before reports are made (call after check() found nothing)."""
-    from . import apv
-
-    book = Workbook.open(path)
-    survey = apv.load(book)
-    if not survey:
-        return []
-    return apv.completion_notes(survey) + apv.coded_to_parents(book, survey) + apv.direction_warnings(survey)
 
 
 SKELETON = Path(__file__).parent / "skeleton"

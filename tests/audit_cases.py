@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 import audit
-from stresskit import anonymity, apv, figures, sheets
+from stresskit import apv, figures, sheets
+from stresskit.apv import anonymity
 from stresskit.workbook import Unit, Workbook
 
 COMBO = "kombination.vold_arbejdsmaengde"

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stresskit import anonymity, apv, figures
+from stresskit import apv, figures
+from stresskit.apv import anonymity
 from stresskit.workbook import Unit, Workbook
 
 from conftest import copy_example

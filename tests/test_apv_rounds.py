@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from stresskit import apv, cli, signals, trend
+from stresskit import apv, cli, signals
+from stresskit.apv import trend
 
 from conftest import plain_yaml
 from stresskit.views import apv as view

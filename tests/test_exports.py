@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from stresskit import apv, cli, labels, mapping_draft
-from stresskit.workbook import Workbook, check
+from stresskit import apv, cli
+from stresskit.apv import draft as mapping_draft
+from stresskit.apv import labels
+from stresskit.validate import check
+from stresskit.workbook import Workbook
 
 from conftest import ROOT, plain_yaml
 

@@ -25,7 +25,7 @@ from stresskit.views import apv as apv_view
 from stresskit.views import base
 from stresskit.problems import InputError
 from stresskit.store import Store, StoreError
-from stresskit.workbook import BrokenInput
+from stresskit.validate import BrokenInput
 
 from corpus import FREE_TEXT, cell, set_unit, truncate_store
 from test_corpus import DROP_DAC, read_only

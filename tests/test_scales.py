@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from stresskit import apv, cli, mapping_draft
+from stresskit import apv, cli
+from stresskit.apv import draft as mapping_draft
 
 from conftest import plain_yaml
-from stresskit.workbook import SKELETON, Workbook, check
+from stresskit.validate import check
+from stresskit.workbook import SKELETON, Workbook
 
 LABELS = {5: "Altid", 4: "Ofte", 3: "Somme tider", 2: "Sjældent", 1: "Aldrig/næsten aldrig"}
 # how survey tools vary the same label: case and spaces

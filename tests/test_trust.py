@@ -242,7 +242,7 @@ def test_an_spss_file_declaring_millions_of_rows_is_refused_before_reading(tmp_p
     import pandas as pd
     import pyreadstat
 
-    from stresskit import labels
+    from stresskit.apv import labels
     from stresskit.problems import InputError
 
     path = tmp_path / "2026.sav"

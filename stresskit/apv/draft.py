@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import guide as guide_module
+from .. import guide as guide_module
+from .. import tables
 from . import labels as value_labels
-from . import tables
-from .apv import DONT_KNOW, normalise
+from .mapping import normalise
+from .scoring import DONT_KNOW
 
 # Known answer scales, highest first, each answer with the spellings tools use for it. The
 # number says the direction: a high number is more of what the words say (more often, to a

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import tables
-from .problems import InputError, Problem
+from .. import tables
+from ..problems import InputError, Problem
 
 ValueLabels = dict[str, dict[str, str]]  # variable -> code -> label
 SPSS = ".sav"

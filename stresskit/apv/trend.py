@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from scipy.stats import fisher_exact
 
-from .apv import SHOWN, Results
+from .aggregates import SHOWN, Results
 
 LEVEL = 0.05  # two-sided
 

@@ -8,7 +8,8 @@ import re
 
 from html import escape
 
-from .. import apv, charts, forms, signals, trend
+from .. import apv, charts, forms, signals
+from ..apv import trend
 from . import base
 from .base import _guarded, full_report_only, note, show
 

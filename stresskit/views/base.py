@@ -22,7 +22,8 @@ from .. import guide as guide_module
 from ..errors import unknown_unit
 from ..problems import InputError
 from ..store import UNKNOWN_USER, Store, current_user, set_user
-from ..workbook import BrokenInput, UnknownUnit, Workbook, broken_line
+from ..validate import BrokenInput, broken_line
+from ..workbook import UnknownUnit, Workbook
 
 MODES = ("live", "report")
 CSS = Path(__file__).parent.parent / "templates" / "stresskit" / "static" / "stresskit.css"
