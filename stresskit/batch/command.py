@@ -3,13 +3,13 @@ without ever letting one unit's data reach another unit's report.
 
 Output (OUT defaults to reports/<workbook folder name>/):
     OUT/index.html                  every unit in one row: APV, progress, actions; failed runs on top
-    OUT/<unit>/overblik.html        the unit's overblik, one printed page (see overblik, site)
+    OUT/<unit>/overblik.html        the unit's overblik, one printed page (see overblik, pages)
     OUT/<unit>/index.html           the overblik, then the unit's recommendations in one report
     OUT/<unit>/<nn>_<name>.html     one report per notebook, beside its executed .ipynb
 
 How it is fast: the institution-wide work (every APV round's anonymised results, the
-action list) is done once per batch and cached under OUT/.stresskit-cache/, keyed by the
-inputs and the code. N worker processes each become a warm template (stresskit, IPython,
+action list) is done once per batch and cached under OUT/.stresskit-cache/ (see cache), keyed by
+the inputs and the code (see keys). N worker processes (see pool) each become a warm template (see unit) (stresskit, IPython,
 papermill and nbconvert imported, the institution-wide results loaded, the exporter's
 templates compiled) and take units from a queue. Each unit runs in a fork of the template
 (one process per unit, so nothing one unit computed can leak into another): its notebooks
@@ -24,7 +24,7 @@ notebooks are the audit trail (parameters, inputs, every output) without image p
 How it fails safely: the workbook's files are checked before any unit runs; broken
 APV or signals files fail every run with one fixed line that quotes nothing from them.
 Every file is written to a temporary file beside it and renamed into place, and every
-path is checked to stay inside OUT. Stopping the run (Ctrl+C, SIGTERM) stops the workers
+path is checked to stay inside OUT (see files). Stopping the run (Ctrl+C, SIGTERM) stops the workers
 and their units' processes; a worker whose parent disappears (kill -9) stops its unit's
 process and exits, and a unit's process dies with its worker.
 """
