@@ -175,7 +175,7 @@ def one(args):
     name = nb.rsplit('/', 1)[1][:-6]
     target = f'{out}/{unit}-{name}.ipynb'
     if ENGINE:
-        from stresskit import engine, report
+        from stresskit.batch import engine, report
         engine.register()  # as the entry point does where stresskit is installed
     papermill.execute_notebook(nb, target, parameters=dict(workbook=book, unit=unit, mode='report'),
                                progress_bar=False, kernel_name='python3', engine_name=ENGINE)

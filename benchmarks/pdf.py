@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STRESSKIT_TODAY", "2026-11-21")
 
-from stresskit import answers, batch, pdf  # noqa: E402
+from stresskit import answers, batch  # noqa: E402
+from stresskit.batch import pdf  # noqa: E402
 from stresskit.workbook import Workbook  # noqa: E402
 
 

@@ -3,27 +3,54 @@ clear message and exit code 1, wrong usage in exit code 2, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from .errors import unknown_unit
 from .problems import InputError, os_reason
 
-# argparse's own words, in Danish (argparse looks them up through its module-level _).
-_DANISH = {
-    "usage: ": "brug: ",
-    "positional arguments": "argumenter",
-    "options": "tilvalg",
-    "show this help message and exit": "vis denne hjælp og afslut",
-    "the following arguments are required: %s": "disse argumenter mangler: %s",
-    "unrecognized arguments: %s": "ukendte argumenter: %s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
-    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
-    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
-    "expected one argument": "forventede én værdi",
-    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
-}
-argparse._ = lambda text: _DANISH.get(text, text)
+# argparse's own words, in Danish. Only stresskit's parsers (Parser below) use them: argparse itself
+# is left as it is for every other parser in the process.
+USAGE, POSITIONALS, OPTIONALS, HELP = "brug: ", "argumenter", "tilvalg", "vis denne hjælp og afslut"
+# argparse's error messages as it fills them in (the end of what error() gets, after «argument --x: »
+# when the message is about one argument) → the same in Danish, with the same values.
+ERRORS = [
+    (re.compile(r"^the following arguments are required: (.*)$", re.S), r"disse argumenter mangler: \1"),
+    (re.compile(r"^unrecognized arguments: (.*)$", re.S), r"ukendte argumenter: \1"),
+    (re.compile(r"invalid choice: (.*) \(choose from (.*)\)$", re.S), r"ugyldigt valg: \1 (vælg mellem \2)"),
+    (re.compile(r"expected one argument$"), "forventede én værdi"),
+    (re.compile(r"invalid [\w.]+ value: (.*)$", re.S), r"ugyldig værdi: \1"),
+]
+
+
+def danish(message: str) -> str:
+    """An argparse error message in Danish (unchanged when it is not one of argparse's own)."""
+    for pattern, words in ERRORS:
+        message, found = pattern.subn(words, message, count=1)
+        if found:
+            break
+    return message
+
+
+class _DanishHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, USAGE if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Danish: help, usage and error messages (its subcommands' too)."""
+
+    def __init__(self, *args, add_help: bool = True, **kwargs):
+        kwargs.setdefault("formatter_class", _DanishHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title, self._optionals.title = POSITIONALS, OPTIONALS
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=HELP)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {danish(message)}\n")
 
 
 # `stresskit new --apv NAME`: a mapping.yaml for a known questionnaire, from stresskit/skeleton/.
@@ -44,7 +71,7 @@ def _numbers(text: str) -> list[int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="stresskit", description="Arbejdsbøger til arbejdsmiljøorganisationens "
+    p = Parser(prog="stresskit", description="Arbejdsbøger til arbejdsmiljøorganisationens "
                                 "stressforebyggelse efter BFA's guideline «Forebyg stress med arbejdsmiljøorganisationen som anker».")
     sub = p.add_subparsers(dest="command", metavar="KOMMANDO", title="kommandoer")
 
@@ -230,62 +257,36 @@ def _run(args) -> int:
         print("stresskit run: fejl: --jobs skal være mindst 1.", file=sys.stderr)
         return 2
     if args.pdf:  # told before anything runs, not after the reports
-        from . import pdf
+        from .batch import pdf
 
         try:
             pdf.check()
         except pdf.PdfUnavailable as exc:
             print(f"stresskit run: fejl: {exc}", file=sys.stderr)
             return 2
-    bar = None
-    left: dict[str, int] = {}  # notebooks not yet done per unit: the bar counts whole units
-
-    def progress(r):
-        nonlocal bar
-        if sys.stderr.isatty():
-            if bar is None:
-                from tqdm import tqdm
-                # units per second and the time left, from the units done so far (tqdm's rate and ETA)
-                bar = tqdm(desc="Enheder", unit=" enheder", total=len(units), smoothing=0.1, dynamic_ncols=True,
-                           bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                      "[{elapsed} brugt, {remaining} tilbage, {rate_noinv_fmt}]")
-            left[r.unit] = left.get(r.unit, per_unit) - 1
-            if left[r.unit] == 0:
-                bar.update(1)
-            if r.status == "failed":
-                bar.write(f"FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
-        elif r.status != "unchanged":  # quiet log lines without a terminal
-            print(f"{'ok' if r.ok else 'FEJLEDE'} {r.unit} · {r.notebook} ({r.seconds:.1f} s){'  ' + r.reason if r.reason else ''}", flush=True)
-
+    progress = None
     try:
-        book_units = args.units
+        from .batch.progress import Progress
         from .workbook import Workbook
+
         book = Workbook.open(args.dir)
-        units = args.units or list(book.units)
-        per_unit = len(batch.notebooks(args.notebooks, args.notebook_dir or batch.NOTEBOOKS))
+        folder = args.notebook_dir or batch.NOTEBOOKS
+        progress = Progress(len(args.units or book.units), len(batch.notebooks(args.notebooks, folder)))
         out = Path(args.out or Path.cwd() / REPORTS / book.root.resolve().name).resolve()  # here, wherever stresskit is installed
-        summary = batch.run(args.dir, out, book_units, args.notebooks, jobs=args.jobs, force=args.force,
-                            folder=args.notebook_dir or batch.NOTEBOOKS, progress=progress, pdf=args.pdf)
+        summary = batch.run(args.dir, out, args.units, args.notebooks, jobs=args.jobs, force=args.force,
+                            folder=folder, progress=progress, pdf=args.pdf)
     except batch.UsageError as exc:
         print(f"stresskit run: fejl: {exc}", file=sys.stderr)
         return 2
     finally:
-        if bar is not None:
-            bar.close()
+        if progress is not None:
+            progress.close()
     print(summary.line())
-    reasons: dict[str, list] = {}
-    for r in summary.failed:
-        reasons.setdefault(r.reason, []).append(r)
-    for reason, runs in reasons.items():
-        if len(runs) > 3:  # one broken input fails every run alike: say it once
-            print(f"  FEJLEDE {len(runs)} kørsler: {reason}")
-        else:
-            for r in runs:
-                print(f"  FEJLEDE {r.unit} · {r.notebook}: {r.reason}")
+    for line in summary.failure_lines():
+        print(f"  {line}")
     print(f"Oversigt: {summary.index.resolve()}")
     if summary.pdf_seconds is not None:
-        from .site import seconds
-        print(f"PDF: rapport.pdf og overblik.pdf i hver enheds mappe ({seconds(summary.pdf_seconds)} pr. enhed).")
+        print(summary.pdf_line())
     return 1 if summary.failed else 0
 
 

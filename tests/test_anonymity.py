@@ -538,7 +538,7 @@ def test_the_index_legend_separates_the_three_reasons(tmp_path):
     Now: «–» no answers, «under k» fewer than k, «skjult» hidden so small groups can't be worked out."""
     import re
     from datetime import date
-    from stresskit import site
+    from stresskit.batch import pages as site
     book = Workbook.open(copy_example(tmp_path / "ex"))
     html = site.index_page(book, book.ordered(), [], ["01_apv"], 1.0, "nu", today=date(2026, 11, 1))
     legend = re.search(r"<p class='sk-legend'>(.*?)</p>", html, re.S).group(1)

@@ -127,7 +127,7 @@ def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, 
     """Defence in depth: should the check before the run miss a broken file, the notebook
     itself fails with the fixed line; neither the executed notebook nor the report quotes it."""
     cell(3, 2, FREE_TEXT)(example)
-    monkeypatch.setattr(batch, "check_files", lambda book: [])
+    monkeypatch.setattr(batch.command, "check_files", lambda book: [])
     out = tmp_path / "out"
     summary = batch.run(example, out, ["hum"], numbers=[1], jobs=1)
     [run] = summary.runs
@@ -228,7 +228,7 @@ class _FillsUp:
 def test_a_full_disk_while_writing_keeps_the_old_file_whole(tmp_path, monkeypatch):
     path = tmp_path / "01_apv.html"
     path.write_text("den gamle rapport", encoding="utf-8")
-    monkeypatch.setattr(batch.os, "fdopen", _FillsUp)
+    monkeypatch.setattr(batch.files.os, "fdopen", _FillsUp)
     with pytest.raises(OSError):
         batch.write_atomic(path, "<p>ny rapport</p>" * 1000)
     assert path.read_text(encoding="utf-8") == "den gamle rapport"
@@ -237,7 +237,7 @@ def test_a_full_disk_while_writing_keeps_the_old_file_whole(tmp_path, monkeypatc
 
 def test_a_full_disk_during_a_run_ends_in_danish(example, tmp_path, capsys, monkeypatch):
     cell(3, 2, FREE_TEXT)(example)  # refused before any kernel: only the parent writes
-    monkeypatch.setattr(batch.os, "fdopen", _FillsUp)
+    monkeypatch.setattr(batch.files.os, "fdopen", _FillsUp)
     code, text = cli_text(capsys, "run", example, "--out", tmp_path / "out")
     assert code == 1 and "disken er fuld" in text and "Traceback" not in text
 

@@ -14,7 +14,8 @@ import papermill
 import pytest
 from bs4 import BeautifulSoup
 
-from stresskit import batch, report
+from stresskit import batch
+from stresskit.batch import report
 
 from conftest import ROOT, copy_example
 
@@ -97,7 +98,7 @@ def test_inside_a_running_kernel_the_engine_hands_over_to_papermills_own(tmp_pat
     inner.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(inner, tmp_path / "inner.ipynb")
     outer = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os, papermill\nfrom stresskit import engine\nengine.register()\n"
+        "import os, papermill\nfrom stresskit.batch import engine\nengine.register()\n"
         f"nb = papermill.execute_notebook({str(tmp_path / 'inner.ipynb')!r}, None, engine_name='stresskit', progress_bar=False)\n"
         "print(os.getpid(), nb.cells[0].outputs[0].text.strip())")])
     outer.metadata["kernelspec"] = inner.metadata["kernelspec"]

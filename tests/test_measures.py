@@ -175,7 +175,7 @@ def test_a_mapping_with_resources_only_or_one_exposure_gives_no_traceback(tmp_pa
     """The views themselves, on the smallest mappings: one exposure, or resources only."""
     from datetime import date
 
-    from stresskit import site
+    from stresskit.batch import pages as site
     from stresskit.overblik import summarize
     for keep in ({"arbejdsmaengde"}, {"indflydelse", "stoette_leder"}):
         book_dir = copy_example(tmp_path / "-".join(sorted(keep)))

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from stresskit import actions, answers, overblik, site
+from stresskit import actions, answers, overblik
+from stresskit.batch import pages as site
 from stresskit.batch import Run
 from stresskit.store import Store
 from stresskit.workbook import Workbook

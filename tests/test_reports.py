@@ -420,7 +420,7 @@ def test_a_state_institutions_reports_name_its_samarbejdsudvalg_never_med(built)
     for path in pages:
         assert not re.search(r"\bMED\b", visible_text(path.read_text(encoding="utf-8"))), path
     assert "Snitfladen mellem arbejdsmiljøorganisationen og SU" in html_of(summary, "fjordby", "05_samarbejde")
-    from stresskit import report
+    from stresskit.batch import report
     general = "Samarbejdsudvalget eller MED-udvalget; snitfladen til SU/MED"
     assert report.for_sector(general, "kommune") == general  # a municipality keeps both words
     assert report.for_sector(general, "stat") == "Samarbejdsudvalget (SU); snitfladen til SU"
@@ -439,7 +439,7 @@ def test_the_glossary_says_each_word_a_leader_may_not_know_once(built):
 def test_a_combined_report_folds_unanswered_forms_and_drops_their_empty_headings():
     """site.section_body on a hand-made export: the guideline's part leaves a unit's report, the
     unanswered form's heading goes with it, its title joins the one line, answered content stays."""
-    from stresskit import site
+    from stresskit.batch import pages as site
 
     def cell(html, kind="jp-CodeCell"):
         return f"<!--sk-cell--><div class='jp-Cell {kind}'>{html}</div><!--/sk-cell-->"

@@ -35,7 +35,7 @@ def test_the_institution_wide_cache_follows_every_input(example, monkeypatch):
     with Store(book.store_path) as store:
         store.save("hum", "apv.signal.noter", "nyt svar")
     keys.append(batch.institution_key(book))
-    monkeypatch.setattr(batch, "_code_hash", lambda: "en anden version af stresskit")
+    monkeypatch.setattr(batch.keys, "code_hash", lambda: "en anden version af stresskit")
     keys.append(batch.institution_key(book))
     assert len(set(keys)) == len(keys)
 

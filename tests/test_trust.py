@@ -185,7 +185,7 @@ def test_the_cache_key_covers_the_date_the_version_and_the_secret(example, monke
     key = batch.institution_key(book)
     monkeypatch.setenv("STRESSKIT_TODAY", "2031-01-02")
     later = batch.institution_key(book)
-    monkeypatch.setattr(batch, "__version__", "9.9.9")
+    monkeypatch.setattr(batch.keys, "__version__", "9.9.9")
     assert len({key, later, batch.institution_key(book), batch.institution_key(book, b"another secret" * 3)}) == 4
     assert (example / batch.SECRET).stat().st_mode & 0o077 == 0  # the secret: its owner's alone
 

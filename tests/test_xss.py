@@ -13,7 +13,8 @@ from datetime import date
 import pytest
 import yaml
 
-from stresskit import actions, batch, charts, guide, report
+from stresskit import actions, batch, charts, guide
+from stresskit.batch import report
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 

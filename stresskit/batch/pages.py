@@ -10,19 +10,23 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-from . import actions as actions_module
-from . import apv, overblik, report
-from . import guide as guide_module
-from .apv import trend
-from .problems import InputError
-from .store import Store
-from .validate import broken_line
-from .workbook import Workbook
+from .. import actions as actions_module
+from .. import apv, overblik
+from .. import guide as guide_module
+from ..apv import trend
+from ..problems import InputError
+from ..store import Store
+from ..validate import broken_line
+from ..workbook import Workbook
+from . import report
+from .files import target, write_atomic
+from .state import Summary, seconds
 
 SITE = report.TEMPLATES / "site"
 BODY = re.compile(r"<main>(.*)<footer", re.S)
@@ -55,11 +59,6 @@ def page(template: str, **values) -> str:
 def href(*parts: str) -> str:
     """A relative link to a file under OUT; quoting every part keeps an id from becoming a scheme or a path."""
     return "/".join(quote(p, safe="") for p in parts)
-
-
-def seconds(value: float) -> str:
-    """Seconds as Danish readers write them: 23,2 s."""
-    return f"{value:.1f}".replace(".", ",") + " s"
 
 
 # --- a unit's pages -----------------------------------------------------------------------
@@ -301,3 +300,42 @@ def run_figures(runs: list, units: list[str], stems: list[str], run_seconds: flo
     return {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
             "unchanged": sum(r.status == "unchanged" for r in runs), "failed": sum(r.status == "failed" for r in runs),
             "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
+
+
+# --- the pages a batch writes -----------------------------------------------------------
+def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str], store: Store | None = None,
+                      history: list | None = None, everything: list | None = None) -> Path:
+    """The unit's overblik (OUT/<unit>/overblik.html) and its combined report: the overblik as
+    page 1, then every recommendation, each without its own masthead."""
+    summary = overblik.summarize(book, unit, store, history=history, everything=everything)
+    sections = []
+    for stem in stems:
+        path = out / unit / f"{stem}.html"
+        if path.exists():
+            sections.append({"number": int(stem[:2]) if stem[:2].isdigit() else "", "title": report.title(stem, numbered=False),
+                             "anchor": f"anbefaling-{stem[:2]}", "html": path.read_text(encoding="utf-8")})
+    folder = target(out, unit, "")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(target(out, unit, "overblik.html"), overblik_page(summary))
+    path = target(out, unit, "index.html")
+    write_atomic(path, unit_report(summary, sections))
+    return path
+
+
+def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[str]) -> None:
+    """Every unit's overblik and combined report. Always rewritten (no kernel is needed): a unit's
+    overblik also shows the institution's actions and compares with the institution's figures."""
+    try:
+        history = apv.history(book)
+    except InputError:
+        history = None  # each overblik then says, in the fixed line, that the survey is broken
+    with Store(book.store_path) as store:
+        everything = actions_module.for_unit(store)
+        for unit in units:
+            write_unit_report(book, out, unit, stems, store, history, everything)
+
+
+def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
+    html = index_page(book, units, summary.runs, stems, summary.seconds, f"{datetime.now():%d.%m.%Y %H:%M}")
+    write_atomic(summary.index, html)
+    return summary.index

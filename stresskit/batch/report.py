@@ -14,7 +14,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from traitlets import default
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 CSS = TEMPLATES / "stresskit" / "static" / "stresskit.css"
 # Every report and the index carry this policy, so a missed escape can neither run script nor
 # call out: no script, no connection, no font or frame; images only as data: URIs, inline styles.
@@ -107,13 +107,24 @@ def papermill_title(nb: nbformat.NotebookNode) -> str | None:
     params, source = meta.get("parameters") or {}, meta.get("input_path") or ""
     if not (isinstance(params, dict) and params.get("unit") and params.get("workbook") and isinstance(source, str) and source):
         return None
-    from .batch import title
-    from .workbook import Workbook
+    from ..workbook import Workbook
+
     try:
         unit = Workbook.open(params["workbook"]).unit_name(params["unit"])
     except Exception:  # a workbook moved or broken since: the report keeps the notebook's own name
         return None
     return f"{title(Path(source).stem)} · {unit}"
+
+
+def title(stem: str, numbered: bool = True) -> str:
+    """The title of a notebook's report: «3. Tal om …» (its recommendation's number and title), or
+    the notebook's own name for one the guide does not know."""
+    from ..guide import default
+
+    for rec in default().recommendations:
+        if rec.notebook == stem:
+            return f"{rec.number}. {rec.title}" if numbered else rec.title
+    return stem
 
 
 @functools.cache
@@ -143,7 +154,7 @@ def for_sector(html: str, sector: str) -> str:
 
 
 def _sector(nb: nbformat.NotebookNode) -> str:
-    from .workbook import Workbook
+    from ..workbook import Workbook
 
     recorded = nb.metadata.get("stresskit", {}).get("sector")
     if recorded is not None:  # the batch records it: its notebooks name the workbook by folder name only

@@ -3,7 +3,7 @@ outputs recorded into the notebook (display data, results, streams, errors).
 
 Why not a kernel: starting a kernel and importing stresskit costs about a CPU-second,
 and the batch needs one process per unit anyway. The batch forks a warm template
-process per unit (see batch) and runs the unit's notebooks here, through papermill
+process per unit (see unit) and runs the unit's notebooks here, through papermill
 (see engine: papermill's engine «stresskit» drives this shell cell by cell); the fork
 dies with the unit, so nothing one unit computed can reach another.
 
