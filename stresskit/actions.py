@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
+from . import danish
 from . import memo, sheets
 from .store import ActionVersion, Store
 
@@ -157,7 +158,7 @@ def flags(action: Action, today: date) -> list[str]:
 
 
 def _date(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "–"
+    return danish.day(date.fromisoformat(iso)) if iso else "–"
 
 
 # --- the two views -------------------------------------------------------------------
@@ -247,7 +248,7 @@ def plan_html(items: list[Action], guide, names: dict[str, str], today: date) ->
         cells = []
         for key, _ in shown:
             value = row[key]
-            text = value.strftime("%d.%m.%Y") if isinstance(value, date) else (value or "–")
+            text = danish.day(value) if isinstance(value, date) else (value or "–")
             late = (key == "deadline" and a.overdue(today)) or (
                 key == ("deadline" if a.is_agreement and not a.followup else "followup")
                 and (followup_due(a, today) or a.review_due(today)))

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import anonymity
+from . import anonymity, danish
 from . import guide as guide_module
 from . import labels as value_labels
 from . import memo, tables, yamlfile
@@ -717,12 +717,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x).replace(".", ",")
 
 
-NBSP = "\u00a0"  # between a figure and its sign: «64 %» never breaks across two lines in print
-
-
-def percent(share: float) -> str:
-    """A share as every report and chart writes it: «64 %», the space a no-break space."""
-    return f"{share * 100:.0f}{NBSP}%"
+NBSP, percent = danish.NBSP, danish.percent  # a share as every report and chart writes it: «64 %»
 
 
 def _read_all(book: Workbook) -> tuple[Mapping | None, list[Round], list[Problem]]:
@@ -1035,7 +1030,7 @@ def completion_notes(survey: Survey) -> list[str]:
 
 
 def _decimal(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+    return danish.decimal(x, 2).replace("-", "−")
 
 
 def _linked_reasons(status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]) -> dict[str, str]:

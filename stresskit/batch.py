@@ -53,6 +53,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import danish
 from . import __version__, actions, apv, overblik, report, site
 from . import guide as guide_module
 from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError stays importable)
@@ -791,6 +792,6 @@ def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[
 
 
 def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
-    html = site.index_page(book, units, summary.runs, stems, summary.seconds, f"{datetime.now():%d.%m.%Y %H:%M}")
+    html = site.index_page(book, units, summary.runs, stems, summary.seconds, danish.day_time(datetime.now()))
     write_atomic(summary.index, html)
     return summary.index

@@ -11,6 +11,7 @@ from datetime import date
 from html import escape
 from typing import Callable
 
+from . import danish
 from . import actions as actions_module
 from . import shared
 from .guide import Form, Question
@@ -79,7 +80,7 @@ def parse_date(text: str) -> str | None:
 def format_date(iso: str | None) -> str:
     """dd.mm.yyyy; a stored value that is no date (an old import) is shown as written."""
     parsed = actions_module.iso_date(iso)
-    return parsed.strftime("%d.%m.%Y") if parsed else str(iso or "")
+    return danish.day(parsed) if parsed else str(iso or "")
 
 
 def date_input(iso: str | None = None, description: str = "") -> "w.Text":
@@ -108,10 +109,10 @@ def format_value(question: Question, value) -> str:
     if question.kind == "check":
         return "Ja" if value else "Nej"
     if question.kind == "number":
-        return f"{value:g}".replace(".", ",") if isinstance(value, (int, float)) else str(value)
+        return danish.number(value) if isinstance(value, (int, float)) else str(value)
     if question.kind == "date":
         parsed = actions_module.iso_date(value)  # a stored value that is no date is shown as written
-        return parsed.strftime("%d.%m.%Y") if parsed else str(value)
+        return danish.day(parsed) if parsed else str(value)
     return str(value)
 
 
@@ -356,7 +357,7 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
 
     def status(a: actions_module.Action) -> str:  # a passed deadline or a due follow-up in words, not by colour alone
         flags = (["Forsinket"] if a.overdue(today) else []) + (
-            [f"Opfølgning nu (aftalt {date.fromisoformat(a.followup):%d.%m.%Y})"] if actions_module.followup_due(a, today) else []) + (
+            [f"Opfølgning nu (aftalt {danish.day(date.fromisoformat(a.followup))})"] if actions_module.followup_due(a, today) else []) + (
             [f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
         return escape(actions_module.STATUSES.get(a.status, a.status)) + "".join(
             f"<br><b class='sk-flag'>⚠ {escape(f)}</b>" for f in flags)

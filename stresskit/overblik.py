@@ -41,6 +41,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import danish
 from . import actions as actions_module
 from . import anonymity, apv, shared, signals, trend
 from . import guide as guide_module
@@ -84,7 +85,7 @@ INSTITUTION_RULES = {
 def day(value: date | str | None) -> str:
     """A date as Danish readers write it (15.11.2026); '' for none."""
     parsed = actions_module.iso_date(value) if not isinstance(value, date) else value
-    return parsed.strftime("%d.%m.%Y") if parsed else ""
+    return danish.day(parsed)
 
 
 def short(text: str, limit: int) -> str:
@@ -96,7 +97,7 @@ def short(text: str, limit: int) -> str:
 
 
 def number(value: float, integer: bool) -> str:
-    return f"{value:.0f}" if integer else f"{value:.1f}".replace(".", ",")
+    return f"{value:.0f}" if integer else danish.decimal(value)
 
 
 # --- what the page holds --------------------------------------------------------------

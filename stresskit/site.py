@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from . import danish
 from . import actions as actions_module
 from . import apv, overblik, report, trend
 from . import guide as guide_module
@@ -57,7 +58,7 @@ def href(*parts: str) -> str:
 
 def seconds(value: float) -> str:
     """Seconds as Danish readers write them: 23,2 s."""
-    return f"{value:.1f}".replace(".", ",") + " s"
+    return danish.decimal(value) + " s"
 
 
 # --- a unit's pages -----------------------------------------------------------------------
@@ -275,7 +276,7 @@ def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], r
     rows, exposures, note = index_rows(book, units, runs, today)
     first, grouped = groups(book, rows, open_all=len(rows) <= 60)
     failed = [r for r in runs if r.status == "failed"]
-    return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
+    return page("index.html.j2", institution=book.name, made=made, today=danish.day(today), first=first,
                 groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner(book, units, failed),
                 stats=run_figures(runs, units, stems, run_seconds), k=book.min_group,
                 k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)))

@@ -8,7 +8,7 @@ import re
 
 from html import escape
 
-from .. import apv, charts, forms, signals, trend
+from .. import apv, charts, danish, forms, signals, trend
 from . import base
 from .base import _guarded, full_report_only, note, show
 
@@ -135,7 +135,7 @@ class Page(base.Page):
                 v = _number(figures.get(m["id"]))
                 cells.append("<td class='sk-num sk-withheld'>–</td>" if v is None else
                              f"<td class='sk-num'>{v:.0f}</td>" if m["integer"] else
-                             f"<td class='sk-num'>{v:.1f}</td>".replace(".", ","))
+                             f"<td class='sk-num'>{danish.decimal(v)}</td>")
             rows.append(f"<tr><th scope='row'>{escape(m['title'])} <small>({escape(m['unit'])})</small></th>{''.join(cells)}</tr>")
         return (f"<table class='sk-table'><thead><tr><th>Signal</th><th>{escape(prev)}</th><th>{escape(last)}</th></tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")

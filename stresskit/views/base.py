@@ -16,6 +16,7 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
+from .. import danish
 from .. import actions as actions_module
 from .. import apv, forms, shared
 from .. import guide as guide_module
@@ -144,7 +145,7 @@ class Page:
         except InputError:
             round_name = "kan ikke læses"
         meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
-                ("Dato", actions_module.today().strftime("%d.%m.%Y"))]
+                ("Dato", danish.day(actions_module.today()))]
         items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
         html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
                 f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"

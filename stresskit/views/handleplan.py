@@ -6,6 +6,7 @@ from html import escape
 
 from IPython.display import display
 
+from .. import danish
 from .. import actions as actions_module
 from .. import forms, overblik, shared
 from . import base
@@ -106,7 +107,7 @@ class Page(base.Page):
             flagged = [(a, actions_module.flags(a, today)) for a in self._concerning()]
             flagged = [(a, f) for a, f in flagged if f]  # the unit's own first, then the units above it
             if not flagged:
-                return f"<p>Ingen opgaver er forsinkede, og ingen opfølgning er overskredet pr. {today:%d.%m.%Y}.</p>"
+                return f"<p>Ingen opgaver er forsinkede, og ingen opfølgning er overskredet pr. {danish.day(today)}.</p>"
             rows = "".join(f"<tr><td>{escape(self.book.unit_name(a.unit))}"
                            + (f"<br><small class='sk-shared'>{shared.FOR_INSTITUTION}</small>"
                               if a.unit == self.book.root_unit and not self.is_institution else "")
@@ -115,7 +116,7 @@ class Page(base.Page):
                            for a, f in flagged)
             html = (f"<p class='sk-alert'><b>{len(flagged)} opgave{'r' if len(flagged) != 1 else ''} eller "
                     f"aftale{'r' if len(flagged) != 1 else ''} kræver opmærksomhed</b> "
-                    f"pr. {today:%d.%m.%Y}.</p><table class='sk-table'><thead><tr><th>Enhed</th><th>Opgave</th><th>Hvem</th>"
+                    f"pr. {danish.day(today)}.</p><table class='sk-table'><thead><tr><th>Enhed</th><th>Opgave</th><th>Hvem</th>"
                     f"<th>Hvorfor</th></tr></thead><tbody>{rows}</tbody></table>")
             # a unit's combined report opens with its overblik, which lists every one of these with its flag
             return full_report_only(html) if self._all_in_overblik([a for a, _f in flagged]) else html
@@ -191,7 +192,7 @@ class Page(base.Page):
                 mine = [a for a in actions_module.by_priority(items) if a.phase == phase.id]
                 lines = "".join(f"<li><b>{escape(a.measure)}</b> — {escape(a.responsible or 'ansvarlig ikke aftalt')}"
                                 + (f" <small>({escape(self.book.unit_name(a.unit))})</small>" if a.unit != self.unit else "")
-                                + (f", senest {date.fromisoformat(a.deadline):%d.%m.%Y}" if a.deadline else "")
+                                + (f", senest {danish.day(date.fromisoformat(a.deadline))}" if a.deadline else "")
                                 + (" ✓" if a.status == "gennemfoert" else "") + "</li>" for a in mine)
                 blocks.append(f"<div class='sk-onepage-phase'><h4>{phase.number}. {escape(phase.title)}</h4>"
                               f"<p class='sk-muted'>{escape(phase.question)}</p>"
@@ -201,7 +202,7 @@ class Page(base.Page):
                      "(se handleplanen).</p>") if rest else ""
             return ("<p class='sk-muted'>Planen herunder fylder ét ark, når den printes: hæng den op eller del den ud.</p>"
                     f"<section class='sk-onepage'><h2>Vores plan mod stress · {escape(self.book.unit_name(self.unit))}</h2>"
-                    f"<p>{escape(self.book.name)} · {actions_module.today():%d.%m.%Y}. Sådan forebygger vi stress, og sådan gør vi, "
+                    f"<p>{escape(self.book.name)} · {danish.day(actions_module.today())}. Sådan forebygger vi stress, og sådan gør vi, "
                     f"når stressen rammer.</p><div class='sk-onepage-grid'>{''.join(blocks)}</div>{extra}</section>")
 
         self.live_html(render)
@@ -231,7 +232,7 @@ class Page(base.Page):
             indent = "&nbsp;&nbsp;&nbsp;" * (self.book.depth(u) - depth)
             rows.append(f"<tr><th scope='row'>{indent}{escape(self.book.unit_name(u))}</th>{''.join(cells)}</tr>")
         html = (f"<table class='sk-table sk-checklist'><thead><tr><th>Enhed</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<p class='sk-muted'>Opgjort {today:%d.%m.%Y}. «9 af 17»: besvarede spørgsmål af anbefalingens "
+                f"<p class='sk-muted'>Opgjort {danish.day(today)}. «9 af 17»: besvarede spørgsmål af anbefalingens "
                 f"spørgsmål. {escape(overblik.RULES['progress'])}</p>")
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
             html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")

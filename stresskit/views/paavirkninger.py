@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .. import apv, charts
+from .. import apv, charts, danish
 from . import base
 from .apv import not_measured_note, share_cell, shares
 from .base import _guarded, _rating, full_report_only, note, show
@@ -87,7 +87,7 @@ class Page(base.Page):
         for combo in self.guide.combinations:
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
-            hr = f"{combo.hazard_ratio:.2f}".replace(".", ",") + " gange"
+            hr = danish.decimal(combo.hazard_ratio, 2) + " gange"
             missing = apv.unmeasured_parts(results, combo.exposures)
             if results is None or missing or not apv.measured(results, cid):
                 cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
