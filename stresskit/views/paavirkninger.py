@@ -38,7 +38,7 @@ class Page(base.Page):
         results = self.results()  # the APV table itself is in recommendation 1; the chart holds the shares
         exposures = self.guide.exposures
 
-        def render() -> str:
+        def render_html() -> str:
             mapped, prevented = exposure_ratings(self)
             labels = [e.short for e in exposures]
             series = []
@@ -54,7 +54,7 @@ class Page(base.Page):
             return full_report_only(charts.dialogue_and_apv(labels, series, ratings,
                                                          f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}"))
 
-        self.live_html(render)
+        self.live_html(render_html)
 
     @_guarded
     def combinations(self) -> None:
