@@ -48,7 +48,6 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -60,6 +59,7 @@ from .errors import UsageError, unknown_unit  # noqa: F401  (batch.UsageError st
 from .notebooks import NOTEBOOKS, notebooks  # noqa: F401  (batch.notebooks stays importable)
 from .problems import InputError, Problem, os_reason
 from .store import ActionVersion, Store
+from .views import render
 from .workbook import INSTITUTION, UNIT_ID, BrokenInput, Workbook, broken_line, check_files, input_kind
 
 PACKAGE = Path(__file__).resolve().parent
@@ -431,7 +431,7 @@ def scrubbed(text: str, places: list[tuple[str, str]]) -> str:
     """The text (plain, JSON or HTML) with every private absolute path replaced by its stand-in,
     as written or as JSON or HTML escape it, and any other home folder by «~»."""
     for path, name in places:
-        for found in {path, json.dumps(path)[1:-1], html_escape(path)}:
+        for found in {path, json.dumps(path)[1:-1], *render.escaped_forms(path)}:
             text = text.replace(found, name)
     return _HOME.sub("~", text)
 

@@ -7,7 +7,7 @@ import dataclasses
 import re
 
 from .. import apv, charts, danish, forms, signals, trend
-from . import base, render
+from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 
 
@@ -194,7 +194,7 @@ class Page(base.Page):
         show(render.macro("apv", "phases", rows=rows))
         rest = dataclasses.replace(form, questions=tuple(q for q in form.questions if q not in phases))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
-        html = forms.report_html(rest, self.store, self.unit, None, names, heading=False)
+        html = form_report.report_html(rest, self.store, self.unit, None, names, heading=False)
         if "sk-form-empty" not in html:  # notes or next steps: shown; nothing more: the table says it all
             show(re.sub(r"<p class='sk-missing'>.*?</p>", "", html))  # an unanswered note isn't a phase
 

@@ -23,7 +23,7 @@ from ..errors import unknown_unit
 from ..problems import InputError
 from ..store import UNKNOWN_USER, Store, current_user, set_user
 from ..workbook import BrokenInput, UnknownUnit, Workbook, broken_line
-from . import render
+from . import form_report, render
 
 MODES = ("live", "report")
 CSS = Path(__file__).parent.parent / "templates" / "stresskit" / "static" / "stresskit.css"
@@ -181,7 +181,7 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
+            show(form_report.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
         key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
         view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,

@@ -8,7 +8,7 @@ from IPython.display import display
 from .. import danish
 from .. import actions as actions_module
 from .. import forms, overblik, shared
-from . import base, render
+from . import base, form_report, render
 from .base import _guarded, full_report_only, show
 
 
@@ -142,7 +142,7 @@ class Page(base.Page):
                 show(render.macro("handleplan", "no_answers"))
                 return
             shown = form if over else forms.Form(form.id, form.title, form.recommendation, form.intro, form.layout, (first,))
-            show(forms.report_html(shown, self.store, self.unit, heading=False))
+            show(form_report.report_html(shown, self.store, self.unit, heading=False))
             return
         view = forms.FormView(form, self.store, self.unit, on_change=self._changed)
         self.views["efter_forloeb"] = view

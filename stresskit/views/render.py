@@ -7,6 +7,7 @@ prints with ``|safe``, named ``html`` or ``*_html``."""
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 
 import re
@@ -46,6 +47,12 @@ def macro(template: str, name: str, /, **values) -> str:
 def text(value) -> str:
     """Text as HTML (for the few places that build HTML outside a template, such as a widget's label)."""
     return str(escape(value))
+
+
+def escaped_forms(value: str) -> set[str]:
+    """The ways a text may stand in HTML: as the templates escape it, and as Python's html.escape
+    (nbconvert's) does: they differ only in how a quote is written."""
+    return {str(escape(value)), html.escape(value)}
 
 
 def trusted(html: str) -> Markup:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from IPython.display import display
 
 from .. import apv, charts, forms, overblik
-from . import base, render
+from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 from .apv import not_measured_note
 from .paavirkninger import exposure_ratings
@@ -247,11 +247,11 @@ class Page(base.Page):
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
         if self.mode == "report" and len(units) == 1:  # one unit: its answers in a line, not a one-row table
             latest = self.store.latest(self.unit)
-            said = [(q.label, forms._answer(latest, {}, q)) for q in form.questions]
+            said = [(q.label, form_report.answer(latest, q)) for q in form.questions]
             if any(x is not None for _label, x in said):
                 show(render.macro("status", "said", items=[(label, x) for label, x in said if x is not None]))
             else:
-                show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+                show(form_report.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
         elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
             notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
                      for u in units]
