@@ -41,3 +41,11 @@ def listing(items, last: str = "og") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def short(text: str, limit: int) -> str:
+    """A long text cut at a word, with «…»: the overblik is one page; the full text is in recommendation 6."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"

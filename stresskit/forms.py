@@ -12,7 +12,6 @@ from typing import Callable
 
 from . import danish
 from . import actions as actions_module
-from . import shared
 from .guide import Form, Question
 from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
 from .views import render
