@@ -1,4 +1,5 @@
-"""Danish formatting: dates, numbers, percents and lists as every page, table and chart writes them.
+"""Danish formatting: dates, numbers, percents and lists as every page, table and chart writes them
+(and dates and numbers as a Danish reader types them).
 
 The only place that does: «15.11.2026», «3,5», «64 %» (a no-break space, so a figure never breaks
 from its sign in print) and «a, b og c»."""
@@ -49,3 +50,27 @@ def short(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
+
+
+# --- reading what a Danish reader types ------------------------------------------------
+def parse_date(text: str) -> str | None:
+    """A Danish date, dd.mm.yyyy (also d.m.yyyy, dd-mm-yyyy or yyyy-mm-dd), as ISO; '' clears it."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-":
+        return date.fromisoformat(text).isoformat()
+    parts = text.replace("-", ".").replace("/", ".").split(".")
+    if len(parts) != 3 or len(parts[2]) != 4:
+        raise ValueError(text)
+    day, month, year = (int(p) for p in parts)
+    return date(year, month, day).isoformat()
+
+
+def parse_number(text: str) -> float | None:
+    """Danish number input: '3,5' and '3.5' both read as 3.5; '' clears the answer."""
+    text = text.strip().replace(" ", "")
+    if not text:
+        return None
+    number = float(text.replace(",", "."))  # ValueError reaches the form as a message
+    return int(number) if number.is_integer() else number

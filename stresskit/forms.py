@@ -11,10 +11,12 @@ from datetime import date
 from typing import Callable
 
 from . import danish
+from .danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
 from . import actions as actions_module
 from .guide import Form, Question
 from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
 from .views import render
+from .views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
 
 class _LazyWidgets:
     """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
@@ -27,7 +29,6 @@ class _LazyWidgets:
 
 w = _LazyWidgets()
 DEBOUNCE_SECONDS = 0.8
-NOT_ANSWERED = "Ikke besvaret"
 DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
@@ -62,57 +63,11 @@ def full_width(**layout) -> "w.Layout":
     return w.Layout(width="100%", margin="2px 0", **layout)
 
 
-def parse_date(text: str) -> str | None:
-    """A Danish date, dd.mm.yyyy (also d.m.yyyy, dd-mm-yyyy or yyyy-mm-dd), as ISO; '' clears it."""
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) == 10 and text[4] == "-":
-        return date.fromisoformat(text).isoformat()
-    parts = text.replace("-", ".").replace("/", ".").split(".")
-    if len(parts) != 3 or len(parts[2]) != 4:
-        raise ValueError(text)
-    day, month, year = (int(p) for p in parts)
-    return date(year, month, day).isoformat()
-
-
-def format_date(iso: str | None) -> str:
-    """dd.mm.yyyy; a stored value that is no date (an old import) is shown as written."""
-    parsed = actions_module.iso_date(iso)
-    return danish.day(parsed) if parsed else str(iso or "")
-
-
 def date_input(iso: str | None = None, description: str = "") -> "w.Text":
     """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
     follows the browser's locale)."""
     return w.Text(value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description,
                   layout=w.Layout(width="14em"))
-
-
-def parse_number(text: str) -> float | None:
-    """Danish number input: '3,5' and '3.5' both read as 3.5; '' clears the answer."""
-    text = text.strip().replace(" ", "")
-    if not text:
-        return None
-    number = float(text.replace(",", "."))  # ValueError reaches the form as a message
-    return int(number) if number.is_integer() else number
-
-
-def format_value(question: Question, value) -> str:
-    if value is None or value == "" or value == []:
-        return NOT_ANSWERED
-    if question.kind == "choice":
-        return question.option_title(value)
-    if question.kind == "checklist":
-        return ", ".join(question.option_title(v) for v in (value if isinstance(value, list) else [value]))
-    if question.kind == "check":
-        return "Ja" if value else "Nej"
-    if question.kind == "number":
-        return danish.number(value) if isinstance(value, (int, float)) else str(value)
-    if question.kind == "date":
-        parsed = actions_module.iso_date(value)  # a stored value that is no date is shown as written
-        return danish.day(parsed) if parsed else str(value)
-    return str(value)
 
 
 def saved_text(answer: Answer) -> str:
@@ -243,8 +198,6 @@ class ActionField:
                           layout=w.Layout(margin="0 0 12px 0"))
 
     def _listing(self) -> str:
-        from .views.form_report import actions_table  # the report's table; imported here, as it imports this module
-
         return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.", names=self.view.names)
 
     def save(self) -> actions_module.Action | None:
@@ -346,17 +299,6 @@ def _action_problem(measure: str, dates: list) -> str | None:
     if not named():
         return "Skriv dit navn øverst på siden, før du gemmer."
     return None
-
-
-def item_rows(questions) -> list[list[Question]]:
-    """Consecutive questions grouped by the content item they were made for."""
-    rows: list[list[Question]] = []
-    for q in questions:
-        if rows and q.item and rows[-1][0].item == q.item:
-            rows[-1].append(q)
-        else:
-            rows.append([q])
-    return rows
 
 
 class ActionEditor:

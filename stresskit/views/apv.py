@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .. import apv, charts, danish, forms, signals, trend
+from .. import apv, charts, danish, signals, trend
 from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 
@@ -189,8 +189,8 @@ class Page(base.Page):
         rows = []
         for number, q in enumerate(phases, 1):
             answer = latest.get(q.id)
-            said = forms.format_value(q, answer.value if answer is not None else None)
-            rows.append((number, q.label, said, said == forms.NOT_ANSWERED))
+            said = form_report.format_value(q, answer.value if answer is not None else None)
+            rows.append((number, q.label, said, said == form_report.NOT_ANSWERED))
         show(render.macro("apv", "phases", rows=rows))
         rest = dataclasses.replace(form, questions=tuple(q for q in form.questions if q not in phases))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}

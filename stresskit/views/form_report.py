@@ -1,16 +1,53 @@
 """A form's answers in a report: a static, read-only HTML table of the latest answers (who and
-when stay in the store), unanswered questions folded into one line; the live widgets are in `stresskit.forms`."""
+when stay in the store), unanswered questions folded into one line; and an answer in words, as the
+live widgets (`stresskit.forms`) show it too."""
 from __future__ import annotations
 
 from datetime import date
 
 from .. import actions as actions_module
-from .. import danish, forms, shared
+from .. import danish, shared
 from ..guide import Form, Question
 from ..store import Store
 from . import render
 
 VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
+NOT_ANSWERED = "Ikke besvaret"
+
+
+# --- an answer in words (the live forms show them so too) ---------------------------------
+def format_date(iso: str | None) -> str:
+    """dd.mm.yyyy; a stored value that is no date (an old import) is shown as written."""
+    parsed = actions_module.iso_date(iso)
+    return danish.day(parsed) if parsed else str(iso or "")
+
+
+def format_value(question: Question, value) -> str:
+    if value is None or value == "" or value == []:
+        return NOT_ANSWERED
+    if question.kind == "choice":
+        return question.option_title(value)
+    if question.kind == "checklist":
+        return ", ".join(question.option_title(v) for v in (value if isinstance(value, list) else [value]))
+    if question.kind == "check":
+        return "Ja" if value else "Nej"
+    if question.kind == "number":
+        return danish.number(value) if isinstance(value, (int, float)) else str(value)
+    if question.kind == "date":
+        parsed = actions_module.iso_date(value)  # a stored value that is no date is shown as written
+        return danish.day(parsed) if parsed else str(value)
+    return str(value)
+
+
+def item_rows(questions) -> list[list[Question]]:
+    """Consecutive questions grouped by the content item they were made for."""
+    rows: list[list[Question]] = []
+    for q in questions:
+        if rows and q.item and rows[-1][0].item == q.item:
+            rows[-1].append(q)
+        else:
+            rows.append([q])
+    return rows
 
 
 def actions_table(items: list[actions_module.Action], empty: str, names: dict[str, str] | None = None) -> str:
@@ -20,12 +57,12 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
     def flags(a: actions_module.Action) -> list[str]:  # a passed deadline or a due follow-up in words, not by colour alone
         return (["Forsinket"] if a.overdue(today) else []) + (
             [f"Opfølgning nu (aftalt {danish.day(date.fromisoformat(a.followup))})"] if actions_module.followup_due(a, today) else []) + (
-            [f"Skal drøftes igen (aftalt til {forms.format_date(a.review)})"] if a.review_due(today) else [])
+            [f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
 
     def when(a: actions_module.Action) -> str:  # an agreement has a date to discuss it again, a task a deadline
         if a.is_agreement:
-            return f"drøftes igen {forms.format_date(a.review)}" if a.review else "–"
-        return forms.format_date(a.deadline) if a.deadline else "–"
+            return f"drøftes igen {format_date(a.review)}" if a.review else "–"
+        return format_date(a.deadline) if a.deadline else "–"
 
     rows = [(a, names.get(a.unit, a.unit) if by_unit else None, actions_module.STATUSES.get(a.status, a.status), flags(a), when(a))
             for a in items]
@@ -36,7 +73,7 @@ def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
     """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
     answer = latest.get(q.id)
     value = answer.value if answer is not None else prefill.get(q.id)
-    shown = None if value in (None, "", []) else forms.format_value(q, value)
+    shown = None if value in (None, "", []) else format_value(q, value)
     vote = prefill.get(VOTES_KEY, {}).get(q.id)
     if vote:  # a closed vote in the room, beside the answer (or alone)
         shown = f"{shown} ({vote})" if shown is not None else vote[0].upper() + vote[1:]
@@ -82,7 +119,7 @@ def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict
     latest = store.latest(unit)
     prefill = _with_votes(prefill, store, unit)
     rows, after, grids, missing = [], [], [], 0
-    for group in forms.item_rows(form.questions):
+    for group in item_rows(form.questions):
         q = group[0]
         if q.kind == "action":
             scope = set(names or {}) | {unit}

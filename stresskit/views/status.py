@@ -146,7 +146,7 @@ class Page(base.Page):
             show(render.macro("status", "not_rated", unit=self.book.unit_name(self.unit)))
             return
         keep, fine = [], 0
-        for group in forms.item_rows(form.questions):
+        for group in form_report.item_rows(form.questions):
             values = {q.id.rsplit(".", 1)[1]: (latest[q.id].value if q.id in latest else None) for q in group}
             if values.get("vurdering") == "lykkes" and not values.get("noter"):
                 fine += 1
