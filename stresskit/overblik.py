@@ -37,7 +37,6 @@ The next steps, from the unit's own situation first, in this order, at most thre
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -319,7 +318,6 @@ def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
     return rows, latest, periods[-2] if len(periods) > 1 else "", ""
 
 
-@functools.lru_cache(maxsize=None)
 def _order(a, today: date) -> tuple:
     due = a.overdue(today) or a.review_due(today)
     return (not due, not actions_module.followup_due(a, today), (a.review if a.is_agreement else a.deadline) or "9999-12-31")

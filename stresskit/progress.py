@@ -6,6 +6,7 @@ for it is shown beside, as «fælles», and never counted. Also the unit's open 
 and those of the units above it, which apply here too."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -67,6 +68,7 @@ class Progress:
         return ", ".join(bits)
 
 
+@functools.lru_cache(maxsize=None)
 def counted_questions(recommendation: str) -> tuple:
     """The questions progress counts: a recommendation's questions except notes and action fields."""
     return tuple(q for f in guide_module.default().forms.values() if f.recommendation == recommendation
