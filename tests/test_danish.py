@@ -52,3 +52,12 @@ def test_escape_only_in_render():
     found = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
              if p != render and "escape(" in p.read_text(encoding="utf-8")]
     assert found == []
+
+
+def test_templates_escape_what_they_are_given():
+    """Autoescape is on: text reaches a page as text, quotes included."""
+    from stresskit.views import render
+
+    html = render.macro("base", "note", text="<script>alert('x')</script> & «fælles»")
+    assert html == "<p class='sk-note'>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; «fælles»</p>"
+    assert "<img" not in render.macro("macros", "figure", png="AAAA", alt="'><img src=x>")

@@ -79,7 +79,7 @@ class Page(base.Page):
                 cells = withheld_cell("–") * (1 if self.is_institution else 2)
                 names = [self.guide.item("exposures", x).short.lower() for x in missing]
                 remark = ("Ingen APV-data" if results is None else
-                          f"Kræver {' og '.join(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
+                          f"Kræver {danish.listing(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
             else:
                 cells = share_cell(results, self.unit, cid)
                 remark = results.status_text(self.unit, cid)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from IPython.display import display
 
-from .. import forms
+from .. import danish, forms
 from . import base, render
 from .base import _guarded, show
 
@@ -24,7 +24,7 @@ class Page(base.Page):
     def cooperation(self) -> None:
         form = self.guide.forms["samarbejde"]
         if self.institution_only:
-            names = " og ".join(name for _key, name in self._cooperation_targets())
+            names = danish.listing(name for _key, name in self._cooperation_targets())
             self.refer_to_institution(f"De fire spørgsmål besvares af {names}; de")
             return
         targets = self._cooperation_targets()

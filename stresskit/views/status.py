@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from IPython.display import display
 
-from .. import apv, charts, forms, overblik
+from .. import apv, charts, danish, forms, overblik
 from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 from .apv import not_measured_note
@@ -205,7 +205,7 @@ class Page(base.Page):
             if prevent is not None and prevent <= 2:
                 reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
             if reasons:
-                out.append((e.short, " og ".join(reasons)))
+                out.append((e.short, danish.listing(reasons)))
         return out
 
     def _weak_greb(self) -> tuple[list[tuple[str, str]], bool]:
