@@ -6,7 +6,7 @@ Generates institutions and measures, in one run on this machine:
   (b) papermill.execute_notebook on papermill's default engine (a fresh kernel per notebook) + a
       fresh HTMLExporter per notebook in a 2-worker process pool (the same sample, scaled);
   (b2) the same pool and sample, but execute_notebook(engine_name="stresskit") (the notebooks run
-      in the worker's own IPython shell, see stresskit.engine) and StresskitExporter: the engine
+      in the worker's own IPython shell, see stresskit.batch.engine) and StresskitExporter: the engine
       side by side with the default engine, the ratio in CPU seconds;
   (c) `stresskit run --jobs 2 --force` on all 100 units;
   (d) `stresskit run --jobs 2` again with nothing changed;

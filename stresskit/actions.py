@@ -16,10 +16,10 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
-from markupsafe import Markup
-
+from . import danish
 from . import memo, sheets
 from .store import ActionVersion, Store
+from .views import render
 
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
 PRIORITIES = {"hoej": "Høj", "middel": "Middel", "lav": "Lav"}
@@ -157,7 +157,7 @@ def flags(action: Action, today: date) -> list[str]:
 
 
 def _date(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "–"
+    return danish.day(date.fromisoformat(iso)) if iso else "–"
 
 
 # --- the two views -------------------------------------------------------------------
@@ -172,38 +172,28 @@ def iglo_grid(items: list[Action], levels: list, phases: list) -> dict[tuple[str
 
 
 def iglo_html(items: list[Action], guide, today: date, names: dict[str, str] | None = None) -> str:
-    # Markup.format escapes every value it is given: nothing an action holds can become markup.
+    """The IGLO grid: a row per phase, a column per level, each cell its actions."""
     levels, phases = guide.iglo_levels, guide.iglo_phases
     grid = iglo_grid(items, levels, phases)
-    cols = [(lv["id"], Markup("{}<br><small>{}</small>").format(lv["title"], lv["who"])) for lv in levels]
+    cols = [(lv["id"], (lv["title"], lv["who"])) for lv in levels]
     rows = [(ph["id"], f"{ph['number']}. {ph['title']}") for ph in phases]
     if any(k[1] == "" for k in grid):
-        cols.append(("", "Intet niveau endnu"))
+        cols.append(("", ("Intet niveau endnu", None)))
     if any(k[0] == "" for k in grid):
         rows.append(("", "Ingen fase endnu"))
-    head = Markup("").join(Markup("<th scope='col'>{}</th>").format(label) for _, label in cols)
-    body = []
-    for phase, label in rows:
-        cells = []
-        for level, _ in cols:
-            entries = [_iglo_entry(a, today, names) for a in grid.get((phase, level), [])]
-            cells.append(Markup("<td><ul>{}</ul></td>").format(Markup("").join(entries)) if entries else Markup("<td></td>"))
-        body.append(Markup("<tr><th scope='row'>{}</th>{}</tr>").format(label, Markup("").join(cells)))
-    return str(Markup("<table class='sk-table sk-iglo'><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>")
-               .format(head, Markup("").join(body)))
+    body = [(label, [[_iglo_entry(a, today, names) for a in grid.get((phase, level), [])] for level, _ in cols])
+            for phase, label in rows]
+    return render.macro("actions", "iglo", levels=[head for _, head in cols], rows=body)
 
 
-def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> Markup:
-    warn = Markup("").join(Markup("<br><span class='sk-flag'>⚠ {}</span>").format(f) for f in flags(a, today))
-    whose = (Markup(" <small>({})</small>").format(names[a.unit]) if names and len(names) > 1 and a.unit in names
-             else "")
+def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> tuple:
+    whose = names[a.unit] if names and len(names) > 1 and a.unit in names else ""
     known = isinstance(a.status, str) and a.status in STATUSES
     css = a.status if known else "ukendt"  # a class name is never taken from the data
     when = (f"drøftes igen {_date(a.review)}" if a.review else "ingen dato for ny drøftelse") if a.is_agreement \
         else f"frist {_date(a.deadline)}"
-    return Markup("<li class='sk-action sk-{}'><b>{}</b>{}<br><small>{} · {} · {}</small>{}</li>").format(
-        css, a.measure, whose, a.responsible or "ingen ansvarlig", when,
-        STATUSES[a.status] if known else a.status, warn)
+    return (css, a.measure, whose, a.responsible or "ingen ansvarlig", when, STATUSES[a.status] if known else a.status,
+            flags(a, today))
 
 
 # The columns of the APV action plan: what the law asks a written plan to hold, plus priority.
@@ -238,23 +228,20 @@ def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
 
 
 def plan_html(items: list[Action], guide, names: dict[str, str], today: date) -> str:
-    if not items:
-        return "<p class='sk-empty'>Ingen opgaver i planen endnu.</p>"
+    """The APV's written action plan as a table; a passed date flagged in words, not by colour alone."""
     shown = [c for c in PLAN_COLUMNS if c[0] not in ("level", "phase", "recommendation")]
-    head = Markup("").join(Markup("<th scope='col'>{}</th>").format(label) for _, label in shown)
     body = []
     for a, row in zip(by_priority(items), plan_rows(items, guide, names)):
         cells = []
         for key, _ in shown:
             value = row[key]
-            text = value.strftime("%d.%m.%Y") if isinstance(value, date) else (value or "–")
+            text = danish.day(value) if isinstance(value, date) else (value or "–")
             late = (key == "deadline" and a.overdue(today)) or (
                 key == ("deadline" if a.is_agreement and not a.followup else "followup")
                 and (followup_due(a, today) or a.review_due(today)))
-            cells.append(Markup("<td class='sk-flagged'>⚠ {}</td>" if late else "<td>{}</td>").format(text))
-        body.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
-    return str(Markup("<table class='sk-table sk-plan'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>")
-               .format(head, Markup("").join(body)))
+            cells.append((text, late))
+        body.append(cells)
+    return render.macro("actions", "plan", head=[label for _, label in shown], rows=body)
 
 
 # --- exports -----------------------------------------------------------------------

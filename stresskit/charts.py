@@ -13,10 +13,10 @@ import math
 import os
 
 import matplotlib
-from markupsafe import Markup
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
+from .views import render
 
 UNIT_COLOUR = "#0072B2"        # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
@@ -48,10 +48,7 @@ def compact_png(fig) -> bytes:
 
 def figure_html(fig, alt: str, caption: str = "") -> str:
     data = base64.b64encode(compact_png(fig)).decode("ascii")
-    # alt and caption hold unit names and notes: Markup.format escapes them, quotes included
-    cap = Markup("<figcaption>{}</figcaption>").format(caption) if caption else ""
-    return str(Markup("<figure class='sk-figure'><img src='data:image/png;base64,{}' alt='{}'>{}</figure>")
-               .format(data, alt, cap))
+    return render.macro("macros", "figure", png=data, alt=alt, caption=caption)  # alt and caption escaped there
 
 
 def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, str]], fmt, styles) -> None:

@@ -2,19 +2,21 @@
 
 Live: ipywidgets that save every change at once (typing is debounced), each question
 with a small «Gemt kl. 14:32» line, or the reason a save failed. Report: the same
-questions as a static, read-only HTML table of the latest answers (who and when stay in the store).
+questions as a static, read-only HTML table, written by `stresskit.views.form_report`.
 """
 from __future__ import annotations
 
 import threading
 from datetime import date
-from html import escape
 from typing import Callable
 
+from . import danish
+from .danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
 from . import actions as actions_module
-from . import shared
 from .guide import Form, Question
 from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
+from .views import render
+from .views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
 
 class _LazyWidgets:
     """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
@@ -27,7 +29,6 @@ class _LazyWidgets:
 
 w = _LazyWidgets()
 DEBOUNCE_SECONDS = 0.8
-NOT_ANSWERED = "Ikke besvaret"
 DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
@@ -62,57 +63,11 @@ def full_width(**layout) -> "w.Layout":
     return w.Layout(width="100%", margin="2px 0", **layout)
 
 
-def parse_date(text: str) -> str | None:
-    """A Danish date, dd.mm.yyyy (also d.m.yyyy, dd-mm-yyyy or yyyy-mm-dd), as ISO; '' clears it."""
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) == 10 and text[4] == "-":
-        return date.fromisoformat(text).isoformat()
-    parts = text.replace("-", ".").replace("/", ".").split(".")
-    if len(parts) != 3 or len(parts[2]) != 4:
-        raise ValueError(text)
-    day, month, year = (int(p) for p in parts)
-    return date(year, month, day).isoformat()
-
-
-def format_date(iso: str | None) -> str:
-    """dd.mm.yyyy; a stored value that is no date (an old import) is shown as written."""
-    parsed = actions_module.iso_date(iso)
-    return parsed.strftime("%d.%m.%Y") if parsed else str(iso or "")
-
-
 def date_input(iso: str | None = None, description: str = "") -> "w.Text":
     """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
     follows the browser's locale)."""
     return w.Text(value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description,
                   layout=w.Layout(width="14em"))
-
-
-def parse_number(text: str) -> float | None:
-    """Danish number input: '3,5' and '3.5' both read as 3.5; '' clears the answer."""
-    text = text.strip().replace(" ", "")
-    if not text:
-        return None
-    number = float(text.replace(",", "."))  # ValueError reaches the form as a message
-    return int(number) if number.is_integer() else number
-
-
-def format_value(question: Question, value) -> str:
-    if value is None or value == "" or value == []:
-        return NOT_ANSWERED
-    if question.kind == "choice":
-        return question.option_title(value)
-    if question.kind == "checklist":
-        return ", ".join(question.option_title(v) for v in (value if isinstance(value, list) else [value]))
-    if question.kind == "check":
-        return "Ja" if value else "Nej"
-    if question.kind == "number":
-        return f"{value:g}".replace(".", ",") if isinstance(value, (int, float)) else str(value)
-    if question.kind == "date":
-        parsed = actions_module.iso_date(value)  # a stored value that is no date is shown as written
-        return parsed.strftime("%d.%m.%Y") if parsed else str(value)
-    return str(value)
 
 
 def saved_text(answer: Answer) -> str:
@@ -134,7 +89,7 @@ class Field:
         if compact:  # a cell in a grid: the row and column say what it is
             self.box = w.VBox([self.input, self.status], layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
             return
-        label = w.HTML(f"<b>{escape(question.label)}</b>" + (f"<br><small>{escape(question.help)}</small>" if question.help else ""))
+        label = w.HTML(render.macro("forms", "label", text=question.label, help=question.help or ""))
         self.box = w.VBox([label, self.input, self.status], layout=w.Layout(margin="0 0 12px 0"))
 
     def _make_input(self) -> w.Widget:
@@ -218,12 +173,12 @@ class Field:
         except Exception as exc:  # a failed save is shown, never swallowed
             self.show_error(f"Kunne ikke gemme: {exc}")
             return None
-        self.status.value = f'<span class="sk-saved">✓ {escape(saved_text(answer))}</span>'
+        self.status.value = render.macro("forms", "saved", text=saved_text(answer))
         self.view.notify(self.question, answer)
         return answer
 
     def show_error(self, message: str) -> None:
-        self.status.value = f'<span class="sk-error" role="alert">⚠ {escape(message)}</span>'
+        self.status.value = render.macro("forms", "error", text=message)
 
 
 class ActionField:
@@ -238,7 +193,7 @@ class ActionField:
         self.add.on_click(lambda _b: self.save())
         self.status = w.HTML()
         self.listing = w.HTML(self._listing())
-        label = w.HTML(f"<b>{escape(question.label)}</b>")
+        label = w.HTML(render.macro("forms", "label", text=question.label))
         self.box = w.VBox([label, self.listing, self.what, w.HBox([self.who, self.when, self.add]), self.status],
                           layout=w.Layout(margin="0 0 12px 0"))
 
@@ -248,7 +203,7 @@ class ActionField:
     def save(self) -> actions_module.Action | None:
         problem = _action_problem(self.what.value, [self.when])
         if problem:
-            self.status.value = f'<span class="sk-error" role="alert">⚠ {escape(problem)}</span>'
+            self.status.value = render.macro("forms", "error", text=problem)
             return None
         action = actions_module.Action(
             unit=self.view.unit, measure=self.what.value.strip(), responsible=self.who.value.strip(),
@@ -257,11 +212,11 @@ class ActionField:
         try:
             saved = actions_module.save(self.view.store, action)
         except Exception as exc:
-            self.status.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
+            self.status.value = render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
             return None
         self.what.value = self.who.value = self.when.value = ""
         self.listing.value = self._listing()
-        self.status.value = f'<span class="sk-saved">✓ Opgaven er gemt kl. {local_time(saved.at):%H:%M}</span>'
+        self.status.value = render.macro("forms", "saved", text=f"Opgaven er gemt kl. {local_time(saved.at):%H:%M}")
         self.view.notify(self.question, saved)
         return saved
 
@@ -280,16 +235,14 @@ class FormView:
         self._latest = store.latest(unit)
         if row_label is not None:  # the whole form as one row of a table, e.g. one unit's contact
             self.fields = {q.id: Field(q, self, compact=True) for q in form.questions}
-            cells = [w.HTML(escape(row_label), layout=w.Layout(width="32%"))] + [f.box for f in self.fields.values()]
+            cells = [w.HTML(render.macro("forms", "text", value=row_label), layout=w.Layout(width="32%"))] + [f.box for f in self.fields.values()]
             self.widget = w.HBox(cells, layout=w.Layout(align_items="flex-start", border_bottom="1px solid #eee"))
             return
         grid = form.layout == "grid"
         self.fields: dict[str, Field | ActionField] = {
             q.id: (ActionField if q.kind == "action" else Field)(q, self, compact=grid and bool(q.item))
             for q in form.questions}
-        header = [w.HTML(f"<h3>{escape(form.title)}</h3>" + (f"<p>{escape(form.intro)}</p>" if form.intro else "")
-                         + (f"<p class='sk-shared'><b>{escape(shared_label[0].upper() + shared_label[1:])}</b>: svarene "
-                            "gives én gang og gælder alle, de er fælles for.</p>" if shared_label else ""))]
+        header = [w.HTML(render.macro("forms", "header", title=form.title, intro=form.intro or "", shared_label=shared_label))]
         body = self._grid() if grid else [f.box for f in self.fields.values()]
         self.widget = w.VBox(header + body)
         self.widget.add_class("sk-form")
@@ -305,11 +258,11 @@ class FormView:
             labels = [q.column for q in rows]
             if first.group != group or labels != columns:
                 group, columns = first.group, labels
-                head = [w.HTML(f"<b>{escape(group)}</b>" if group else "", layout=w.Layout(width="32%"))]
-                head += [w.HTML(f"<small><b>{escape(c)}</b></small>", layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
+                head = [w.HTML(render.macro("forms", "label", text=group) if group else "", layout=w.Layout(width="32%"))]
+                head += [w.HTML(render.macro("forms", "small_label", text=c), layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
                          for c in labels]
                 boxes.append(w.HBox(head, layout=w.Layout(margin="10px 0 2px 0", border_bottom="1px solid #ccc")))
-            cells = [w.HTML(escape(first.row), layout=w.Layout(width="32%"))] + [self.fields[q.id].box for q in rows]
+            cells = [w.HTML(render.macro("forms", "text", value=first.row), layout=w.Layout(width="32%"))] + [self.fields[q.id].box for q in rows]
             boxes.append(w.HBox(cells, layout=w.Layout(align_items="flex-start", padding="4px 0",
                                                        border_bottom="1px solid #eee")))
         return boxes
@@ -348,177 +301,6 @@ def _action_problem(measure: str, dates: list) -> str | None:
     return None
 
 
-def actions_table(items: list[actions_module.Action], empty: str, names: dict[str, str] | None = None) -> str:
-    if not items:
-        return f"<p class='sk-empty'>{escape(empty)}</p>"
-    by_unit = bool(names) and len(names) > 1  # the listing covers several units: say whose
-    today = actions_module.today()
-
-    def status(a: actions_module.Action) -> str:  # a passed deadline or a due follow-up in words, not by colour alone
-        flags = (["Forsinket"] if a.overdue(today) else []) + (
-            [f"Opfølgning nu (aftalt {date.fromisoformat(a.followup):%d.%m.%Y})"] if actions_module.followup_due(a, today) else []) + (
-            [f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
-        return escape(actions_module.STATUSES.get(a.status, a.status)) + "".join(
-            f"<br><b class='sk-flag'>⚠ {escape(f)}</b>" for f in flags)
-
-    def when(a: actions_module.Action) -> str:  # an agreement has a date to discuss it again, a task a deadline
-        if a.is_agreement:
-            return f"drøftes igen {format_date(a.review)}" if a.review else "–"
-        return format_date(a.deadline) if a.deadline else "–"
-
-    rows = "".join(
-        (f"<tr><td>{escape(names.get(a.unit, a.unit))}</td>" if by_unit else "<tr>")
-        + f"<td>{escape(a.measure)}</td><td>{escape(a.responsible or '–')}</td>"
-        f"<td>{escape(when(a))}</td>"
-        f"<td>{status(a)}</td></tr>" for a in items)
-    unit_head = "<th>Enhed</th>" if by_unit else ""
-
-    return (f"<table class='sk-table'><thead><tr>{unit_head}<th>Hvad</th><th>Hvem</th><th>Hvornår</th><th>Status</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
-
-
-def item_rows(questions) -> list[list[Question]]:
-    """Consecutive questions grouped by the content item they were made for."""
-    rows: list[list[Question]] = []
-    for q in questions:
-        if rows and q.item and rows[-1][0].item == q.item:
-            rows[-1].append(q)
-        else:
-            rows.append([q])
-    return rows
-
-
-VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
-
-
-def _answer(latest: dict, prefill: dict, q: Question) -> str | None:
-    """The latest answer (or a prefilled figure) in words; None when the question is not answered."""
-    answer = latest.get(q.id)
-    value = answer.value if answer is not None else prefill.get(q.id)
-    shown = None if value in (None, "", []) else format_value(q, value)
-    vote = prefill.get(VOTES_KEY, {}).get(q.id)
-    if vote:  # a closed vote in the room, beside the answer (or alone)
-        shown = f"{shown} ({vote})" if shown is not None else vote[0].upper() + vote[1:]
-    return shown
-
-
-def unanswered_line(count: int) -> str:
-    """Unanswered questions folded into one line, instead of a row each."""
-    if not count:
-        return ""
-    what = "1 spørgsmål er" if count == 1 else f"{count} spørgsmål er"
-    return f"<p class='sk-missing'>{what} ikke besvaret endnu.</p>"
-
-
-def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None,
-                names: dict[str, str] | None = None, heading: bool = True, book=None) -> str:
-    """The form's answered questions as static HTML (report mode), unanswered ones folded into one line
-    and a form with no answer at all into one line. Who gave an answer, and when, stays in the store,
-    the live view and `answers export`; action lists also cover the units in ``names`` (units below).
-    ``heading=False`` leaves out the form's title where the page's own heading already says it.
-    With ``book``, the rule of shared and own applies: a form the institution (or the unit's AMO
-    group) answers for the unit shows that answer, marked «fælles for institutionen»."""
-    label = ""
-    if book is not None:
-        key, label = shared.holder_of(book, unit, form), shared.shared_label(book, unit, form.scope)
-        if key != unit:
-            unit, prefill, names = key, {}, None
-    html = _report_html(form, store, unit, prefill or {}, names, heading, label)
-    if not label or "sk-form-empty" in html:
-        return html
-    mark = f"<p class='sk-shared'><b>{escape(label[0].upper() + label[1:])}</b>: svarene er givet én gang for alle.</p>"
-    return html.replace("<section class='sk-form-report'>", "<section class='sk-form-report sk-form-shared'>" + mark, 1)
-
-
-def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
-    """Closed votes in the room go beside the form's answers: «Ja (afstemning i AMO-gruppen 12.03.2027: 9 svar)»."""
-    from . import vote as vote_module
-
-    lines = vote_module.latest_lines(store, unit)
-    return {**prefill, VOTES_KEY: lines} if lines else prefill
-
-
-def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None,
-                 heading: bool, label: str = "") -> str:
-    latest = store.latest(unit)
-    prefill = _with_votes(prefill, store, unit)
-    rows, after, grids, missing = [], [], [], 0
-    for group in item_rows(form.questions):
-        q = group[0]
-        if q.kind == "action":
-            scope = set(names or {}) | {unit}
-            items = [a for a in actions_module.for_unit(store) if a.question == q.id and a.unit in scope]
-            if items:
-                after.append(f"<h4>{escape(q.label)}</h4>" + actions_table(items, "", names))
-        elif form.layout == "grid" and q.item:
-            grids.append(group)
-        else:
-            shown = _answer(latest, prefill, q)
-            if shown is None:
-                missing += 1
-                continue
-            rows.append(f"<tr><th scope='row'>{escape(q.label)}</th><td>{escape(shown)}</td></tr>")
-    grid_html, grid_missing = _grid_table(grids, latest, prefill) if grids else ("", 0)
-    missing += grid_missing
-    if not rows and not grid_html and not after:
-        ends = form.title.endswith(("?", "."))  # a question is not followed by a colon: «…? Ingen svar endnu.»
-        title, none = (form.title, "Ingen svar endnu") if ends else (f"{form.title}:", "ingen svar endnu")
-        whose = f" <span class='sk-shared'>({escape(label)})</span>" if label else ""  # who was to answer it
-        return (f"<section class='sk-form-report sk-form-empty'><p><b>{escape(title)}</b> {none}{whose}.</p></section>")
-    parts = [f"<h3>{escape(form.title)}</h3>" if heading else "", grid_html]
-    if rows:
-        parts.append("<table class='sk-table sk-answers'><thead><tr><th>Spørgsmål</th><th>Svar</th></tr></thead>"
-                     f"<tbody>{''.join(rows)}</tbody></table>")
-    parts.append(unanswered_line(missing))
-    return "<section class='sk-form-report'>" + "".join(parts + after) + "</section>"
-
-
-def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict) -> tuple[str, int]:
-    """The grid's rows that hold an answer («–» in an empty cell) and the number of unanswered rows;
-    a column no shown row has answered is left out."""
-    columns = [q.column for q in groups[0]]
-    answered, missing = [], 0
-    for row in groups:
-        shown = [_answer(latest, prefill, q) for q in row]
-        if all(x is None for x in shown):
-            missing += 1
-        else:
-            answered.append((row, shown))
-    if not answered:
-        return "", missing
-    keep = [c for c in range(len(columns)) if any(shown[c] is not None for _row, shown in answered if c < len(shown))]
-    out, group = [], None
-    for row, shown in answered:
-        if row[0].group and row[0].group != group:
-            group = row[0].group
-            out.append(f"<tr class='sk-group'><th colspan='{len(keep) + 1}' scope='rowgroup'>{escape(group)}</th></tr>")
-        cells = "".join(f"<td>{escape(shown[c])}</td>" if shown[c] is not None else "<td class='sk-withheld'>–</td>"
-                        for c in keep)
-        out.append(f"<tr><th scope='row'>{escape(row[0].row)}</th>{cells}</tr>")
-    head = "".join(f"<th scope='col'>{escape(columns[c])}</th>" for c in keep)
-    return (f"<table class='sk-table sk-grid'><thead><tr><th></th>{head}</tr></thead>"
-            f"<tbody>{''.join(out)}</tbody></table>"), missing
-
-
-def rows_report_html(form: Form, store: Store, rows: list[tuple[str, str]]) -> str:
-    """A form answered once per unit, as one table: a row per (unit id, label) that holds an answer,
-    a column per question; the units with no answer are named in one line."""
-    head = "".join(f"<th scope='col'>{escape(q.label)}</th>" for q in form.questions)
-    body, silent = [], []
-    for unit, label in rows:
-        latest = store.latest(unit)
-        shown = [_answer(latest, {}, q) for q in form.questions]
-        if all(x is None for x in shown):
-            silent.append(label.strip())
-            continue
-        cells = "".join(f"<td>{escape(x)}</td>" if x is not None else "<td class='sk-withheld'>–</td>" for x in shown)
-        body.append(f"<tr><th scope='row'>{escape(label)}</th>{cells}</tr>")
-    table = (f"<table class='sk-table'><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
-             f"<tbody>{''.join(body)}</tbody></table>") if body else ""
-    rest = (f"<p class='sk-missing'>Ingen svar endnu for: {escape(', '.join(silent))}.</p>") if silent else ""
-    return table + rest
-
-
 class ActionEditor:
     """Add, edit and close actions in the IGLO plan: every field of the action model."""
 
@@ -550,10 +332,7 @@ class ActionEditor:
         rows = [self.pick, self.measure, self.problem, w.HBox([self.level, self.phase]),
                 w.HBox([self.responsible, self.priority]), w.HBox([self.deadline, self.followup]),
                 w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]), w.HBox([self.save_button, self.message])]
-        self.widget = w.VBox([w.HTML("<h3>Tilføj eller ret en aftale</h3><p class='sk-muted'>Punkterne i IGLO-planen er "
-                                     "aftaler om, hvem der gør hvad på hvilket niveau. Skriv, hvornår aftalen skal "
-                                     "drøftes igen; den bliver ikke forsinket, men står til ny drøftelse, når datoen er "
-                                     "passeret.</p>")] + rows)
+        self.widget = w.VBox([w.HTML(render.macro("forms", "editor_intro"))] + rows)
         self.widget.add_class("sk-form")
 
     def current(self) -> list[actions_module.Action]:
@@ -577,7 +356,7 @@ class ActionEditor:
     def save(self) -> actions_module.Action | None:
         problem = _action_problem(self.measure.value, [self.deadline, self.followup])
         if problem:
-            self.message.value = f'<span class="sk-error" role="alert">⚠ {escape(problem)}</span>'
+            self.message.value = render.macro("forms", "error", text=problem)
             return None
         old = self._actions.get(self.pick.value)
         action = actions_module.Action(
@@ -590,11 +369,11 @@ class ActionEditor:
         try:
             saved = actions_module.save(self.store, action)
         except Exception as exc:
-            self.message.value = f'<span class="sk-error" role="alert">⚠ Kunne ikke gemme: {escape(str(exc))}</span>'
+            self.message.value = render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
             return None
         self.refresh()
         self.load("")
-        self.message.value = f'<span class="sk-saved">✓ «{escape(saved.measure[:40])}» gemt kl. {local_time(saved.at):%H:%M}</span>'
+        self.message.value = render.macro("forms", "saved", text=f"«{saved.measure[:40]}» gemt kl. {local_time(saved.at):%H:%M}")
         if self.on_change:
             self.on_change(None, saved)
         return saved

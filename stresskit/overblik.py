@@ -37,10 +37,10 @@ The next steps, from the unit's own situation first, in this order, at most thre
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import danish
 from . import actions as actions_module
 from . import apv, shared, signals
 from . import guide as guide_module
@@ -49,15 +49,15 @@ from .problems import InputError
 from .store import Store
 from .validate import broken_line
 from .workbook import Workbook
+# the overblik's parts, each in its own module; the names stay importable from here
+from .danish import short  # noqa: F401
+from .next_steps import GREB_SCORE, HIGH_SHARE, MAX_STEPS, MAX_TEXT, greb_scores, next_steps  # noqa: F401
+from .progress import (DONE, NOT_STARTED, PROGRESS_WORDS, SHARED, STARTED, Progress,  # noqa: F401
+                       answered, concerning, counted_questions, institutions, own, progress, progressed,
+                       recorded_signals, task_counts)
 
 MAX_ACTIONS = 6        # action rows on the page; the rest are counted
-MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)
-MAX_STEPS = 3
 MAX_INSTITUTION = 2    # the institution's entries named on a unit's page (due first); the rest are counted
-HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution's share
-GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
-NOT_STARTED, STARTED, DONE, SHARED = "not_started", "started", "done", "shared"
-PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: "● Besvaret", SHARED: "◇ Fælles"}
 
 RULES = {
     "shares": "Andelene tæller dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen.",
@@ -86,19 +86,11 @@ INSTITUTION_RULES = {
 def day(value: date | str | None) -> str:
     """A date as Danish readers write it (15.11.2026); '' for none."""
     parsed = actions_module.iso_date(value) if not isinstance(value, date) else value
-    return parsed.strftime("%d.%m.%Y") if parsed else ""
-
-
-def short(text: str, limit: int) -> str:
-    """A long text cut at a word, with «…»: the overblik is one page; the full text is in recommendation 6."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
+    return danish.day(parsed)
 
 
 def number(value: float, integer: bool) -> str:
-    return f"{value:.0f}" if integer else f"{value:.1f}".replace(".", ",")
+    return f"{value:.0f}" if integer else danish.decimal(value)
 
 
 # --- what the page holds --------------------------------------------------------------
@@ -134,53 +126,6 @@ class Signal:
     unit: str                    # the measure's unit («dage pr. årsværk»)
     value: str                   # '–' when not recorded
     previous: str                # the previous period's value, '' without one
-
-
-@dataclass
-class Progress:
-    number: int
-    title: str
-    anchor: str                  # the section of the combined report: anbefaling-01
-    answered: int                # of the questions the unit answers itself
-    total: int
-    shared: list                 # (whose, answered, total): answered for the unit by the institution or its AMO group
-    open: int                    # the unit's own open tasks
-    overdue: int
-    state: str                   # NOT_STARTED | STARTED | DONE | SHARED
-    agreements: int = 0          # the unit's own agreements in force (IGLO entries)
-    review_due: int = 0          # of them, those due to be discussed again
-    units: tuple = (0, 0)        # the institution's page: units below that answered, units below
-
-    @property
-    def label(self) -> str:
-        return PROGRESS_WORDS[self.state]
-
-    @property
-    def answered_text(self) -> str:
-        bits = []
-        if self.total:
-            bits.append(f"{self.answered} af {self.total} spørgsmål besvaret"
-                        + (" for institutionen selv" if self.units[1] else ""))
-        if self.units[1]:
-            bits.append(f"svar fra {self.units[0]} af {self.units[1]} enheder")
-        if self.shared:  # «fælles for arbejdsmiljøgruppen: 1 af 13, for institutionen: 5 af 7 besvaret»
-            bits.append(", ".join(f"{whose if i == 0 else whose.replace('fælles ', '')}: {answered} af {total}"
-                                  for i, (whose, answered, total) in enumerate(self.shared)) + " besvaret")
-        text = "; ".join(bits)
-        return text[:1].upper() + text[1:]
-
-    @property
-    def text(self) -> str:
-        bits = [self.answered_text] if self.answered_text else []
-        if self.open:
-            bits.append("1 åben opgave" if self.open == 1 else f"{self.open} åbne opgaver")
-        if self.overdue:
-            bits.append(f"heraf {self.overdue} forsinket" if self.overdue == 1 else f"heraf {self.overdue} forsinkede")
-        if self.agreements:
-            bits.append("1 aftale" if self.agreements == 1 else f"{self.agreements} aftaler")
-        if self.review_due:
-            bits.append(f"{self.review_due} skal drøftes igen")
-        return ", ".join(bits)
 
 
 @dataclass
@@ -239,7 +184,7 @@ def summarize(book: Workbook, unit: str, store: Store | None = None, today: date
         lines, more = _actions(book, unit, own(unit, everything), today)
         below = _below(book, unit, everything, today)
         theirs, more_theirs = _actions(book, unit, institutions(book, unit, everything), today, MAX_INSTITUTION)
-        steps = _steps(book, unit, store, figures, everything, recs, today)
+        steps = next_steps(book, unit, store, figures, everything, recs, today)
     finally:
         if owned:
             store.close()
@@ -375,124 +320,9 @@ def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
     return rows, latest, periods[-2] if len(periods) > 1 else "", ""
 
 
-@functools.lru_cache(maxsize=None)
-def counted_questions(recommendation: str) -> tuple:
-    """The questions progress counts: a recommendation's questions except notes and action fields."""
-    return tuple(q for f in guide_module.default().forms.values() if f.recommendation == recommendation
-            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter")
-
-
-def answered(value) -> bool:
-    return value not in (None, "", [])
-
-
-def progressed(question, value) -> bool:
-    """An answer that is progress: given, and not an option marked as none («Mangler kontakt»)."""
-    return answered(value) and not (isinstance(value, str) and value in question.no_progress)
-
-
-def recorded_signals(book: Workbook) -> dict[str, set[str]]:
-    """Per unit, the signal questions (apv.signal.<measure>) that signals.csv answers for it: a figure in
-    its latest period for the unit or a unit below. Only that a figure exists is used, never its value."""
-    try:
-        rows, problems = signals.read(book)
-    except InputError:
-        return {}
-    if problems:
-        return {}
-    seen: dict[str, set] = {}
-    for u, values in rows.items():
-        if u in book.units:
-            for a in book.ancestors(u):
-                seen.setdefault(a, set()).update(f"apv.signal.{m}" for m in values)
-    return seen
-
-
-SIGNALS_KEY = " signals"  # in progress's cache beside the holders' answers (no store key has a space)
-
-
-def progress(book: Workbook, unit: str, store: Store, everything: list, today: date,
-             cache: dict | None = None) -> list[Progress]:
-    """How far the unit has come on each recommendation, by the rule of shared and own (the module's
-    docstring). ``cache`` keeps each holder's answers between calls, when many units are summarised at once."""
-    guide = guide_module.default()
-    cache = {} if cache is None else cache
-
-    def given(key: str) -> dict:
-        if key not in cache:
-            cache[key] = {q: a.value for q, a in store.latest(key).items()}
-        return cache[key]
-
-    mine = own(unit, everything)
-    is_root = unit == book.root_unit
-    below = [u for u in book.subtree(unit) if u != unit] if is_root else []
-    if SIGNALS_KEY not in cache:  # signals.csv read once for all the units summarised with this cache
-        cache[SIGNALS_KEY] = recorded_signals(book)
-    recorded = cache[SIGNALS_KEY]
-    signals_here = recorded.get(unit, set())
-    out = []
-    for rec in guide.recommendations:
-        questions = counted_questions(rec.id)
-        own_q = [q for q in questions if shared.is_own(book, unit, q)]
-        own_ids = {q.id for q in own_q}
-        done = sum(1 for q in own_q if progressed(q, given(unit).get(q.id)) or q.id in signals_here)
-        others: dict[str, list] = {}
-        for q in questions:
-            if q.id not in own_ids:
-                label = ("fælles for arbejdsmiljøgruppen" if shared.holder_of(book, unit, q).startswith(shared.GROUP_PREFIX)
-                         else shared.FOR_INSTITUTION)
-                hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
-                counts = others.setdefault(label, [0, 0])
-                counts[0] += hit
-                counts[1] += 1
-        per_unit = [q for q in questions if q.scope == guide_module.UNIT]
-        rolled = sum(1 for u in below if any(progressed(q, given(u).get(q.id)) or q.id in recorded.get(u, ())
-                                             for q in per_unit)) if per_unit else 0
-        tasks = [a for a in mine if a.recommendation == rec.id and not a.is_agreement]
-        agreements = [a for a in mine if a.recommendation == rec.id and a.is_agreement]
-        if not own_q and not tasks and not agreements:
-            state = SHARED
-        elif own_q and done == len(own_q):
-            state = DONE
-        else:
-            state = STARTED if done or tasks or agreements or rolled else NOT_STARTED
-        out.append(Progress(rec.number, rec.title, f"anbefaling-{rec.notebook[:2]}", done, len(own_q),
-                            [(w, a, n) for w, (a, n) in others.items()], len(tasks),
-                            sum(a.overdue(today) for a in tasks), state, len(agreements),
-                            sum(a.review_due(today) for a in agreements),
-                            (rolled, len(below)) if per_unit and below else (0, 0)))
-    return out
-
-
 def _order(a, today: date) -> tuple:
     due = a.overdue(today) or a.review_due(today)
     return (not due, not actions_module.followup_due(a, today), (a.review if a.is_agreement else a.deadline) or "9999-12-31")
-
-
-def own(unit: str, everything: list) -> list:
-    """The unit's own open tasks and agreements."""
-    return [a for a in everything if a.unit == unit and a.is_open()]
-
-
-def institutions(book: Workbook, unit: str, everything: list) -> list:
-    """The open tasks and agreements of the units above the unit (the institution's): they apply here too,
-    but are the institution's, counted as the institution's."""
-    above = set(book.ancestors(unit)[1:])
-    return [a for a in everything if a.unit in above and a.is_open()]
-
-
-def concerning(book: Workbook, unit: str, everything: list) -> list:
-    """Open actions of the unit and of the units above it (the institution's apply here too)."""
-    return own(unit, everything) + institutions(book, unit, everything)
-
-
-def task_counts(items: list, today: date) -> dict[str, int]:
-    """Open tasks, of them overdue, and agreements, of them due for review."""
-    tasks = [a for a in items if not a.is_agreement]
-    agreements = [a for a in items if a.is_agreement]
-    return {"tasks": len(tasks), "overdue": sum(a.overdue(today) for a in tasks),
-            "followup": sum(actions_module.followup_due(a, today) for a in tasks),
-            "agreements": len(agreements), "review_due": sum(a.review_due(today) for a in agreements)}
 
 
 def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
@@ -528,93 +358,3 @@ def _below(book: Workbook, unit: str, everything: list, today: date) -> tuple[in
     return len(under), sum(a.overdue(today) for a in under)
 
 
-def greb_scores(store: Store, unit: str) -> dict[str, tuple[float | None, bool]]:
-    """Per greb: the mean rating of its rated sub-questions (lykkes 1, delvist ½, lykkes ikke 0) and
-    whether any is rated «lykkes ikke»; (None, False) when none is rated."""
-    latest = store.latest(unit, "status.greb.")
-    out = {}
-    for g in guide_module.default().greb:
-        values = [latest[k].value for k in (f"status.greb.{g.id}.{q.id}.vurdering" for q in g.questions) if k in latest]
-        rated = [GREB_SCORE[v] for v in values if v in GREB_SCORE]
-        out[g.id] = (sum(rated) / len(rated) if rated else None, "lykkes_ikke" in values)
-    return out
-
-
-def _steps(book: Workbook, unit: str, store: Store, figures: Apv | None, everything: list,
-           progress: list[Progress], today: date) -> list[str]:
-    """The stated rules, in order (see the module's docstring); at most MAX_STEPS."""
-    first = next((p for p in progress if p.state == NOT_STARTED), None)
-    mine, theirs = own(unit, everything), institutions(book, unit, everything)
-    steps = [_overdue_step(book, unit, mine, today), _review_step(book, unit, mine, today),
-             _exposure_step(store, unit, figures),
-             _contact_step(book, store, everything) if unit == book.root_unit else "",
-             f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else ""]
-    steps = [s for s in steps if s]
-    if not steps:  # only when the unit has nothing of its own: the institution's (also flagged on the page)
-        steps = [s for s in (_overdue_step(book, unit, theirs, today), _review_step(book, unit, theirs, today)) if s]
-    return steps[:MAX_STEPS]
-
-
-def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
-    late = sorted((a for a in items if a.overdue(today)), key=lambda a: a.deadline)
-    if not late:
-        return ""
-    a = late[0]
-    whose = _whose(book, unit, a)
-    what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
-    text = (f"Følg op på {what} «{short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført.")
-    return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
-
-
-def _whose(book: Workbook, unit: str, a) -> str:
-    """« (fælles for institutionen)» for the root's, « (Undervisning)» for a unit above's, '' for the unit's own."""
-    if a.unit == unit:
-        return ""
-    return f" ({shared.FOR_INSTITUTION})" if a.unit == book.root_unit else f" ({book.unit_name(a.unit)})"
-
-
-def _review_step(book: Workbook, unit: str, items: list, today: date) -> str:
-    due = sorted((a for a in items if a.review_due(today)), key=lambda a: a.review)
-    if not due:
-        return ""
-    a = due[0]
-    whose = _whose(book, unit, a)
-    more = f" ({len(due)} aftaler skal drøftes igen; dette er den ældste.)" if len(due) > 1 else ""
-    return (f"Drøft aftalen «{short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
-            f"(ansvarlig: {short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den "
-            f"eller afslut den.{more}")
-
-
-def _contact_step(book: Workbook, store: Store, everything: list) -> str:
-    """The institution's page: the units marked «mangler kontakt» with no open task to get it."""
-    planned = {a.unit for a in everything if a.is_open() and a.question == "status.kontakt.plan"}
-    missing = [u for u in book.ordered() if u not in planned
-               and getattr(store.latest(u, "status.kontakt").get("status.kontakt"), "value", None) == "mangler"]
-    if not missing:
-        return ""
-    names = ", ".join(book.unit_name(u) for u in missing)
-    return (f"Kontakten mangler til {len(missing)} enhed{'er' if len(missing) != 1 else ''} uden en plan for at få "
-            f"den: {names}. Aftal, hvem der tager kontakt (anbefaling 4).")
-
-
-def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
-    """The most exposed of the high exposures, with the weakest greb (or none rated yet)."""
-    high = [f for f in (figures.exposures if figures else [])
-            if f.higher or (f.unit_share is not None and f.unit_share >= HIGH_SHARE)]
-    if not high:
-        return ""
-    top = max(high, key=lambda f: f.unit_share)
-    why = (f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
-           if top.higher else f"{top.unit} udsat")
-    scores = greb_scores(store, unit)
-    weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
-            if bad or (score is not None and score < 0.5)]
-    if weak:
-        g = min(weak, key=lambda x: x[0])[1]
-        return (f"«{top.title}» fylder ({why}), og grebet «{g.short}» lykkes ikke godt nok: tag det op i "
-                f"opfølgningsdialogen (anbefaling 4).")
-    if all(score is None for score, _ in scores.values()):
-        return (f"«{top.title}» fylder ({why}), og ingen forebyggelsesgreb er vurderet endnu: gør status på "
-                f"grebene (anbefaling 4).")
-    return ""

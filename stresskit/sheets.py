@@ -9,6 +9,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from . import danish
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -21,7 +23,7 @@ def csv_text(value) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, (int, float)):
-        return f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
+        return danish.number(value) if isinstance(value, float) else str(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 

@@ -17,6 +17,7 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
+from . import danish
 from . import shared
 from .guide import Guide, Question
 from .problems import InputError
@@ -209,7 +210,7 @@ def new_phone() -> str:
 
 def report_line(result: VoteResult) -> str:
     """«afstemning i AMO-gruppen 12.03.2027: 9 svar» (the counts follow where they may be shown)."""
-    return f"afstemning i AMO-gruppen {local_time(result.at):%d.%m.%Y}: {result.result.get('answered', 0)} svar"
+    return f"afstemning i AMO-gruppen {danish.day(local_time(result.at))}: {result.result.get('answered', 0)} svar"
 
 
 def latest_lines(store: Store, unit: str) -> dict[str, str]:

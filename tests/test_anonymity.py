@@ -2,7 +2,7 @@
 published figures together (any linear combination of them), no non-empty group of fewer
 than k respondents may come out.
 
-The audit below shares nothing with stresskit.anonymity: it takes the published table
+The audit below shares nothing with stresskit.apv.anonymity: it takes the published table
 (what the reports show), builds one equation per shown figure over the respondents (as
 groups of identical columns: the respondents coded to the same unit), and asks linear
 algebra which 0/1 combinations of respondents lie in the span of those equations.

@@ -2,6 +2,7 @@
 import time
 
 from stresskit import forms, guide
+from stresskit.views import form_report
 from stresskit.store import Store
 
 
@@ -70,10 +71,10 @@ def test_action_item_becomes_an_action_of_the_unit(tmp_path):
 def test_report_table_shows_latest_answer_folds_the_rest_and_leaves_out_who(tmp_path):
     store = Store(tmp_path / "s.sqlite")
     form = guide.default().forms["apv_faser"]
-    assert "ingen svar endnu" in forms.report_html(form, store, "hum")  # nothing answered: one line
+    assert "ingen svar endnu" in form_report.report_html(form, store, "hum")  # nothing answered: one line
     store.save("hum", "apv.fase.kortlaegning", "i_gang", who="Mette")
     store.save("hum", "apv.fase.kortlaegning", "gennemfoert", who="Jonas")
-    html = forms.report_html(form, store, "hum")
+    html = form_report.report_html(form, store, "hum")
     assert "<td>Gennemført</td></tr>" in html and "I gang" not in html and "Jonas" not in html
     unanswered = sum(1 for q in form.questions if q.kind != "action") - 1
     assert f"{unanswered} spørgsmål er ikke besvaret endnu." in html and "Ikke besvaret" not in html

@@ -12,7 +12,8 @@ import urllib.request
 import pytest
 
 from conftest import copy_example
-from stresskit import forms, guide, present, vote
+from stresskit import guide, present, vote
+from stresskit.views import form_report
 from stresskit.store import Store, check
 from stresskit.workbook import Workbook
 
@@ -105,8 +106,8 @@ def test_the_report_shows_the_vote_beside_the_form_answer(example):
                         "Fie", "2027-03-12T11:50:00.000000Z", at="2027-03-12T12:00:00.000000Z")
         store.save_vote("hum", "paavirkning.arbejdsmaengde.forebyggelse", {"answered": 3, "counts": None, "k": 5},
                         "Fie", "2027-03-12T12:01:00.000000Z", at="2027-03-12T12:05:00.000000Z")
-        html = forms.report_html(g.forms["paavirkninger_dialog"], store, "hum")
-        other = forms.report_html(g.forms["paavirkninger_dialog"], store, "nat")
+        html = form_report.report_html(g.forms["paavirkninger_dialog"], store, "hum")
+        other = form_report.report_html(g.forms["paavirkninger_dialog"], store, "nat")
     assert "3 – delvist (afstemning i AMO-gruppen 12.03.2027: 9 svar)" in html
     assert "Afstemning i AMO-gruppen 12.03.2027: 3 svar" in html  # a vote with no form answer beside it
     assert "afstemning" not in other.lower()  # one unit's vote stays with it
@@ -388,5 +389,5 @@ def test_a_vote_on_a_question_the_institution_answers_is_saved_as_the_institutio
         db.close()
     assert unit == book.root_unit and json.loads(result)["counts"] == {"ja": 3, "nej": 2}
     with Store(workbook / "stresskit.sqlite") as store:
-        html = forms.report_html(guide.default().forms["aftaler"], store, "hum", book=book)
+        html = form_report.report_html(guide.default().forms["aftaler"], store, "hum", book=book)
     assert f"Afstemning i AMO-gruppen {local_time(at):%d.%m.%Y}: 5 svar" in html

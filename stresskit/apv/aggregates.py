@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import memo
+from .. import danish, memo
 from ..memo import file_digest
 from ..workbook import Workbook
 from . import anonymity
@@ -24,12 +24,7 @@ SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = anonymity.SHOWN, anonymity.NO_ANSWERS, an
 status_text = anonymity.status_text
 
 
-NBSP = "\u00a0"  # between a figure and its sign: «64 %» never breaks across two lines in print
-
-
-def percent(share: float) -> str:
-    """A share as every report and chart writes it: «64 %», the space a no-break space."""
-    return f"{share * 100:.0f}{NBSP}%"
+NBSP, percent = danish.NBSP, danish.percent  # a share as every report and chart writes it: «64 %»
 
 
 def _fingerprint(book: Workbook) -> tuple:

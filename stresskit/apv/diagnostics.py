@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import danish
 from ..workbook import Workbook
 from .aggregates import COMPLEMENT, OWN_NAME, aggregate
 from .mapping import Mapping
@@ -71,7 +72,7 @@ def completion_notes(survey: Survey) -> list[str]:
 
 
 def _decimal(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",").replace("-", "−")
+    return danish.decimal(x, 2).replace("-", "−")
 
 
 def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .. import actions as actions_module
-from .. import apv, overblik
+from .. import apv, danish, overblik
 from .. import guide as guide_module
 from ..apv import trend
 from ..problems import InputError
@@ -276,7 +276,7 @@ def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], r
     rows, exposures, note = index_rows(book, units, runs, today)
     first, grouped = groups(book, rows, open_all=len(rows) <= 60)
     failed = [r for r in runs if r.status == "failed"]
-    return page("index.html.j2", institution=book.name, made=made, today=f"{today:%d.%m.%Y}", first=first,
+    return page("index.html.j2", institution=book.name, made=made, today=danish.day(today), first=first,
                 groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner(book, units, failed),
                 stats=run_figures(runs, units, stems, run_seconds), k=book.min_group,
                 k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)))
@@ -336,6 +336,6 @@ def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[
 
 
 def write_index(book: Workbook, summary: Summary, stems: list[str], units: list[str], state: dict) -> Path:
-    html = index_page(book, units, summary.runs, stems, summary.seconds, f"{datetime.now():%d.%m.%Y %H:%M}")
+    html = index_page(book, units, summary.runs, stems, summary.seconds, danish.day_time(datetime.now()))
     write_atomic(summary.index, html)
     return summary.index

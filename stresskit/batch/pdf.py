@@ -15,7 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
-from markupsafe import escape
+from ..views import render
 
 CHROMIUM_ENV = "STRESSKIT_CHROMIUM"
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "chromium", "chromium-browser")
@@ -93,7 +93,7 @@ class Printer:
         try:
             page.goto(Path(html).resolve().as_uri(), wait_until="load")
             data = page.pdf(format="A4", print_background=True, display_header_footer=True,
-                            header_template="<span></span>", footer_template=FOOTER.format(name=escape(footer)),
+                            header_template="<span></span>", footer_template=FOOTER.format(name=render.text(footer)),
                             margin=MARGIN)
         finally:
             page.close()

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import danish
 from .files import sha256, target, write_atomic
 
 STATE = ".stresskit-state.json"
@@ -13,7 +14,7 @@ STATE = ".stresskit-state.json"
 
 def seconds(value: float) -> str:
     """Seconds as Danish readers write them: 23,2 s."""
-    return f"{value:.1f}".replace(".", ",") + " s"
+    return danish.decimal(value) + " s"
 
 
 @dataclass

@@ -14,7 +14,6 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import datetime
-from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -23,6 +22,7 @@ from .. import __version__, actions, apv
 from ..problems import os_reason
 from ..store import ActionVersion, Store
 from ..validate import BrokenInput
+from ..views import render
 from ..workbook import Workbook
 from . import report
 from .cache import verified_cache
@@ -195,7 +195,7 @@ def scrubbed(text: str, places: list[tuple[str, str]]) -> str:
     """The text (plain, JSON or HTML) with every private absolute path replaced by its stand-in,
     as written or as JSON or HTML escape it, and any other home folder by «~»."""
     for path, name in places:
-        for found in {path, json.dumps(path)[1:-1], html_escape(path)}:
+        for found in {path, json.dumps(path)[1:-1], *render.escaped_forms(path)}:
             text = text.replace(found, name)
     return _HOME.sub("~", text)
 

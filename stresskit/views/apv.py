@@ -6,11 +6,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from html import escape
-
-from .. import apv, charts, forms, signals
+from .. import apv, charts, danish, signals
 from ..apv import trend
-from . import base
+from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 
 
@@ -54,29 +52,21 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
     compare = not page.is_institution
     any_mean = any(has_mean(results, i.id) for i in items)
     remarks = any(results.status_text(unit, i.id) for i in items if apv.measured(results, i.id))
-    head = (f"<tr><th>{kind}</th><th>Andel {flagged}</th>" + ("<th>Gns. score (0–100)</th>" if any_mean else "")
-            + "<th>Svar</th>" + ("<th>Hele institutionen</th>" if compare else "")
-            + ("<th>Bemærkning</th>" if remarks else "") + "</tr>")
-    body = []
+    rows = []
     for item in items:
         if not apv.measured(results, item.id):  # one cell across the figures: the APV has no question for it
-            span = (3 if any_mean else 2) + compare + bool(remarks)
-            body.append(f"<tr><th scope='row'>{escape(item.title)}</th>"
-                        f"<td class='sk-withheld' colspan='{span}'>{apv.NOT_MEASURED}</td></tr>")
+            rows.append((item.title, None, False, None, ""))
             continue
         row = results.table.loc[(unit, item.id)]
         other = results.table.loc[(root, item.id)]
         shown = row["status"] == apv.SHOWN
         cells = ([charts.percent(row["share"])] + ([_mean_text(row["mean"])] if any_mean else []) + [f"{int(row['n'])}"]
                  if shown else ["skjult" if row["status"] != apv.NO_ANSWERS else "–"] * (3 if any_mean else 2))
-        css = "sk-num" if shown else "sk-num sk-withheld"
-        tds = "".join(f"<td class='{css}'>{c}</td>" for c in cells)
-        if compare:
-            tds += (f"<td class='sk-num'>{charts.percent(other['share'])}</td>" if other["status"] == apv.SHOWN
-                    else "<td class='sk-num sk-withheld'>skjult</td>")
-        remark = f"<td>{escape(results.status_text(unit, item.id))}</td>" if remarks else ""
-        body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{tds}{remark}</tr>")
-    return f"<table class='sk-table'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+        other_share = charts.percent(other["share"]) if other["status"] == apv.SHOWN else None
+        remark = results.status_text(unit, item.id) if remarks else ""
+        rows.append((item.title, cells, not shown, other_share, remark))
+    return render.macro("apv", "results_table", kind=kind, flagged=flagged, any_mean=any_mean, compare=compare,
+                        remarks=remarks, rows=rows, not_measured=apv.NOT_MEASURED)
 
 
 def not_measured_note(results: apv.Results | None, items, then: str = "") -> str:
@@ -86,17 +76,21 @@ def not_measured_note(results: apv.Results | None, items, then: str = "") -> str
     missing = [i.short for i in items if not apv.measured(results, i.id)]
     if not missing:
         return ""
-    return (f"<p class='sk-muted'>{escape(apv.NOT_MEASURED_LEAD)}: {escape(', '.join(missing))}."
-            + (f" {escape(then)}" if then else "") + "</p>")
+    return render.macro("apv", "not_measured", lead=apv.NOT_MEASURED_LEAD, missing=missing, then=then)
 
 
 def share_cell(results: apv.Results, unit: str, construct: str) -> str:
     if not apv.measured(results, construct):
-        return f"<td class='sk-num sk-withheld'>{apv.NOT_MEASURED}</td>"
+        return withheld_cell(apv.NOT_MEASURED)
     row = results.table.loc[(unit, construct)]
     if row["status"] == apv.SHOWN:
-        return f"<td class='sk-num'>{charts.percent(row['share'])}</td>"
-    return f"<td class='sk-num sk-withheld'>{'skjult' if row['status'] != apv.NO_ANSWERS else '–'}</td>"
+        return render.macro("apv", "cell", text=charts.percent(row["share"]))
+    return withheld_cell("skjult" if row["status"] != apv.NO_ANSWERS else "–")
+
+
+def withheld_cell(text: str) -> str:
+    """A table cell whose figure is not shown («skjult», «–», «ikke målt»), greyed."""
+    return render.macro("apv", "cell", text=text, withheld=True)
 
 
 class Page(base.Page):
@@ -134,12 +128,9 @@ class Page(base.Page):
             cells = []
             for figures in (before, now):
                 v = _number(figures.get(m["id"]))
-                cells.append("<td class='sk-num sk-withheld'>–</td>" if v is None else
-                             f"<td class='sk-num'>{v:.0f}</td>" if m["integer"] else
-                             f"<td class='sk-num'>{v:.1f}</td>".replace(".", ","))
-            rows.append(f"<tr><th scope='row'>{escape(m['title'])} <small>({escape(m['unit'])})</small></th>{''.join(cells)}</tr>")
-        return (f"<table class='sk-table'><thead><tr><th>Signal</th><th>{escape(prev)}</th><th>{escape(last)}</th></tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+                cells.append(None if v is None else f"{v:.0f}" if m["integer"] else danish.decimal(v))
+            rows.append((m, cells))
+        return render.macro("apv", "signal_table", prev=prev, last=last, rows=rows)
 
     @_guarded
     def apv_results(self) -> None:
@@ -154,7 +145,7 @@ class Page(base.Page):
         count = results.respondents_text(unit)
         if n is not None and headcount:
             count += f" af {headcount} ansatte ({charts.percent(n / headcount)})"
-        show(f"<p>APV-runde <b>{escape(results.round)}</b>: {escape(count)} i {escape(book.unit_name(unit))}.</p>")
+        show(render.macro("apv", "round_line", round=results.round, count=count, unit=book.unit_name(unit)))
 
         # every exposure and resource: the table says «ikke målt i jeres APV» for those the survey doesn't measure
         exposures = [e for e in self.guide.exposures if e.apv_area]
@@ -163,7 +154,7 @@ class Page(base.Page):
         if exposures:
             tables.append(results_table(self, results, exposures, "Påvirkning", "udsat"))
         if resources:
-            tables.append("<h3>Ressourcer, der balancerer påvirkningerne</h3>"
+            tables.append(render.macro("apv", "resources_heading")
                           + results_table(self, results, resources, "Ressource", "med for lidt"))
         if tables:
             show(full_report_only("".join(tables), "Andelene står ved siden af institutionen og forrige runde i "
@@ -199,14 +190,12 @@ class Page(base.Page):
         rows = []
         for number, q in enumerate(phases, 1):
             answer = latest.get(q.id)
-            said = forms.format_value(q, answer.value if answer is not None else None)
-            css = " class='sk-withheld'" if said == forms.NOT_ANSWERED else ""
-            rows.append(f"<tr><th scope='row'>{number}. {escape(q.label)}</th><td{css}>{escape(said)}</td></tr>")
-        show("<table class='sk-table sk-answers'><thead><tr><th>Fase</th><th>Hvor langt</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
+            said = form_report.format_value(q, answer.value if answer is not None else None)
+            rows.append((number, q.label, said, said == form_report.NOT_ANSWERED))
+        show(render.macro("apv", "phases", rows=rows))
         rest = dataclasses.replace(form, questions=tuple(q for q in form.questions if q not in phases))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
-        html = forms.report_html(rest, self.store, self.unit, None, names, heading=False)
+        html = form_report.report_html(rest, self.store, self.unit, None, names, heading=False)
         if "sk-form-empty" not in html:  # notes or next steps: shown; nothing more: the table says it all
             show(re.sub(r"<p class='sk-missing'>.*?</p>", "", html))  # an unanswered note isn't a phase
 
@@ -268,8 +257,7 @@ class Page(base.Page):
             self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
             + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
             + self._never_measured(history)
-            + f"<p class='sk-muted'><b>Hvornår kaldes en ændring tydelig?</b> {escape(trend.RULE_TEXT)} "
-              "En ændring vises kun, hvor begge runders tal vises; hver runde er gjort anonym for sig.</p>",
+            + render.macro("apv", "trend_rule", rule=trend.RULE_TEXT),
             "Ændringen siden forrige runde står for hver påvirkning og ressource i overblikket på første side, "
             "med reglen for, hvornår en ændring er tydelig."))
         if self.is_institution:
@@ -281,25 +269,22 @@ class Page(base.Page):
                  if not any(apv.measured(r, i.id) for r in history)]
         if not never:
             return ""
-        return f"<p class='sk-muted'>{escape(apv.NOT_MEASURED_LEAD)}: {escape(', '.join(never))}.</p>"
+        return render.macro("apv", "not_measured", lead=apv.NOT_MEASURED_LEAD, missing=never, then="")
 
     def _trend_table(self, history: list[apv.Results], unit: str, items, kind: str) -> str:
         if not items:
             return ""
         previous, latest = history[-2], history[-1]
-        head = "".join(f"<th>{escape(r.round)}</th>" for r in history)
-        body = []
+        rows = []
         for item in items:
             cells = []
             for r in history:
                 value, why = self._round_share(r, unit, item.id)
-                cells.append(f"<td class='sk-num'>{charts.percent(value)}</td>" if value is not None
-                             else f"<td class='sk-num sk-withheld'>{escape(why)}</td>")
+                cells.append((charts.percent(value), True) if value is not None else (why, False))
             text, css = self._change_text(trend.change(previous, latest, unit, item.id))
-            body.append(f"<tr><th scope='row'>{escape(item.title)}</th>{''.join(cells)}"
-                        f"<td class='{css}'>{escape(text)}</td></tr>")
-        return (f"<table class='sk-table sk-trend'><thead><tr><th>{escape(kind)}</th>{head}"
-                f"<th>Ændring siden {escape(previous.round)}</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+            rows.append((item.title, cells, text, css))
+        return render.macro("apv", "trend_table", kind=kind, rounds=[r.round for r in history], previous=previous.round,
+                            rows=rows)
 
     def _units_by_direction(self, previous: apv.Results, latest: apv.Results, constructs: list[str]) -> str:
         titles = {c.id: c.short for c in [*self.guide.exposures, *self.guide.resources]}
@@ -307,18 +292,13 @@ class Page(base.Page):
         units = [u for u in self.book.ordered() if u != self.book.root_unit]
         better, worse = trend.units_by_direction(previous, latest, units, constructs)
 
-        def listing(found: dict, word: str) -> str:
-            if not found:
-                return f"<p>Ingen enheder blev tydeligt {word} fra {escape(previous.round)} til {escape(latest.round)}.</p>"
-            lines = "".join(
-                f"<li><b>{escape(self.book.unit_name(u))}</b>: "
-                + escape("; ".join(f"{titles.get(c.construct, c.construct)}: {charts.percent(c.previous)} → {charts.percent(c.latest)} "
-                                   f"{what.get(c.construct, '')}"
-                                   for c in changes)) + "</li>" for u, changes in found.items())
-            return f"<ul>{lines}</ul>"
+        def listing(found: dict) -> list[tuple[str, str]]:
+            return [(self.book.unit_name(u),
+                     "; ".join(f"{titles.get(c.construct, c.construct)}: {charts.percent(c.previous)} → {charts.percent(c.latest)} "
+                               f"{what.get(c.construct, '')}" for c in changes)) for u, changes in found.items()]
 
-        return (f"<h3>Enheder, der blev tydeligt bedre</h3>{listing(better, 'bedre')}"
-                f"<h3>Enheder, der blev tydeligt værre</h3>{listing(worse, 'værre')}")
+        return render.macro("apv", "units_by_direction", better=listing(better), worse=listing(worse),
+                            previous=previous.round, latest=latest.round)
 
     @_guarded
     def signals_trend(self) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from html import escape
 from pathlib import Path
 
 from IPython.display import HTML, display
 
+from .. import danish
 from .. import actions as actions_module
 from .. import apv, forms, shared
 from .. import guide as guide_module
@@ -24,6 +24,7 @@ from ..problems import InputError
 from ..store import UNKNOWN_USER, Store, current_user, set_user
 from ..validate import BrokenInput, broken_line
 from ..workbook import UnknownUnit, Workbook
+from . import form_report, render
 
 MODES = ("live", "report")
 CSS = Path(__file__).parent.parent / "templates" / "stresskit" / "static" / "stresskit.css"
@@ -34,12 +35,11 @@ def show(html: str) -> None:
 
 
 def message(text: str, problems: list | None = None) -> str:
-    items = "".join(f"<li>{escape(str(p))}</li>" for p in problems or [])
-    return f"<div class='sk-message' role='alert'><b>{escape(text)}</b>{f'<ul>{items}</ul>' if items else ''}</div>"
+    return render.macro("base", "message", text=text, problems=[str(p) for p in problems or []])
 
 
 def note(text: str) -> str:
-    return f"<p class='sk-note'>{escape(text)}</p>"
+    return render.macro("base", "note", text=text)
 
 
 # A unit's combined report (overblik first; its sections are .sk-section) leaves out what it
@@ -47,14 +47,13 @@ def note(text: str) -> str:
 def full_report_only(html: str, pointer: str = "") -> str:
     """What the combined report shows elsewhere (the overblik, the tables beside a chart, the
     institution's report): there it prints the pointer, if any, instead."""
-    return (f"<div class='sk-full-only'>{html}</div>"
-            + (f"<p class='sk-combined-only sk-muted'>{escape(pointer)}</p>" if pointer else ""))
+    return render.macro("base", "full_report_only", html=html, pointer=pointer)
 
 
 def guide_html(html: str) -> str:
     """The guideline's explanation: the institution's combined report and every recommendation's own report
     print it, a unit's combined report leaves it out (site.section_body), so it is printed once."""
-    return f"<!--sk-guide-->{html}<!--/sk-guide-->"
+    return render.macro("macros", "guide", html=html)
 
 
 def _rating(value) -> float | None:
@@ -145,14 +144,11 @@ class Page:
         except InputError:
             round_name = "kan ikke læses"
         meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
-                ("Dato", actions_module.today().strftime("%d.%m.%Y"))]
-        items = "".join(f"<li>{k}: <b>{escape(v)}</b></li>" for k, v in meta)
-        html = (f"<header class='sk-masthead'><div class='sk-kicker'>Anbefaling {rec.number} af 6 · "
-                f"{escape(self.guide.meta.title)}</div><h1>{escape(rec.title)}</h1><ul class='sk-meta'>{items}</ul>"
-                f"</header>" + guide_html(f"<p class='sk-purpose'>{escape(rec.purpose)}</p>"))
-        if self.mode == "live":  # the projector style comes with stresskit present's own page template
-            html = f"<style>{CSS.read_text(encoding='utf-8')}</style>" + html
-        show(html)
+                ("Dato", danish.day(actions_module.today()))]
+        # live: the style inline (a report's style, and the projector's, come with its page template)
+        css = CSS.read_text(encoding="utf-8") if self.mode == "live" else ""
+        show(render.macro("base", "header", number=rec.number, guide_title=self.guide.meta.title, title=rec.title,
+                          meta=meta, purpose=rec.purpose, css=css))
         if self.mode == "live":
             display(self._who())
 
@@ -186,7 +182,7 @@ class Page:
             form = dataclasses.replace(form, questions=tuple(questions))
         names = {u: self.book.unit_name(u) for u in self.book.subtree(self.unit)}
         if self.mode == "report":
-            show(forms.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
+            show(form_report.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
         key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
         view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,
@@ -203,14 +199,12 @@ class Page:
 
     def refer_to_institution(self, what: str) -> None:
         """The one line a unit's report shows in place of an institution-level form."""
-        show(f"<p class='sk-muted sk-refer'>{escape(what)} gennemgås for hele institutionen og står i institutionens rapport.</p>")
+        show(render.macro("base", "refer", what=what))
 
     def tools_html(self) -> str:
         """The named tools the guideline points to for this recommendation (the employer's checklist, AT's question guide)."""
-        cards = "".join(f"<div class='sk-card'><h4>{escape(t.title)}</h4><p>{escape(t.text)}</p>"
-                        f"<p class='sk-ref'>{escape(t.publisher)}" + (f": {escape(t.address)}" if t.address else "")
-                        + "</p></div>" for t in self.guide.tools if t.recommendation == self.RECOMMENDATION)
-        return guide_html(f"<div class='sk-cards'>{cards}</div>") if cards else ""
+        tools = [t for t in self.guide.tools if t.recommendation == self.RECOMMENDATION]
+        return render.macro("base", "tools", tools=tools)
 
     def live_html(self, render) -> None:
         """Show HTML from ``render()``; in live mode it is redrawn whenever a form on the page saves."""

@@ -1,11 +1,9 @@
 """Recommendation 3, the five exposures: definitions, the dialogue beside the APV, combinations, the units' heatmap."""
 from __future__ import annotations
 
-from html import escape
-
-from .. import apv, charts
-from . import base
-from .apv import not_measured_note, share_cell, shares
+from .. import apv, charts, danish
+from . import base, render
+from .apv import not_measured_note, share_cell, shares, withheld_cell
 from .base import _guarded, _rating, full_report_only, note, show
 
 
@@ -31,19 +29,8 @@ class Page(base.Page):
         definitions, which the institution's report quotes in full."""
         order = self.guide.executive_order
         # the paragraph above says which are always a strain and when the others become one: here only a mark
-        strain = "<span class='sk-badge sk-badge-strain'>Altid en belastning</span>"
-        if self.institution_only:
-            items = "".join(f"<li><b>{escape(e.title)}</b>" + (f" {strain}" if e.always_strain else "") + "</li>"
-                            for e in self.guide.exposures)
-            show(f"<ul>{items}</ul><p class='sk-muted'>Definitionerne fra {escape(order.title.lower())} står i "
-                 "institutionens rapport.</p>" + self.tools_html())
-            return
-        rows = [f"<tr><th scope='row'>{escape(e.title)}" + (f"<br>{strain}" if e.always_strain else "")
-                + f"</th><td>«{escape(e.definition)}»<br><small>{escape(e.guidance)}</small></td></tr>"
-                for e in self.guide.exposures]
-        show("<table class='sk-table'><thead><tr><th>Påvirkning</th><th>Definition</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table><p class='sk-muted'>Definitionerne er citeret fra "
-             f"{escape(order.title)} ({escape(order.reference)}).</p>" + self.tools_html())
+        which = "exposure_list" if self.institution_only else "exposure_table"
+        show(render.macro("paavirkninger", which, exposures=self.guide.exposures, order=order, tools_html=self.tools_html()))
 
     @_guarded
     def exposure_dialogue(self) -> None:
@@ -51,7 +38,7 @@ class Page(base.Page):
         results = self.results()  # the APV table itself is in recommendation 1; the chart holds the shares
         exposures = self.guide.exposures
 
-        def render() -> str:
+        def render_html() -> str:
             mapped, prevented = exposure_ratings(self)
             labels = [e.short for e in exposures]
             series = []
@@ -67,7 +54,7 @@ class Page(base.Page):
             return full_report_only(charts.dialogue_and_apv(labels, series, ratings,
                                                          f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}"))
 
-        self.live_html(render)
+        self.live_html(render_html)
 
     @_guarded
     def combinations(self) -> None:
@@ -80,20 +67,19 @@ class Page(base.Page):
         if (results is not None and measured and not self.is_institution
                 and all(results.table.at[(self.unit, cid), "status"] != apv.SHOWN for cid in measured)):
             why = sorted({results.status_text(self.unit, cid) for cid in measured})
-            show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
-                 + f"<p>Ingen af kombinationerne kan vises for {escape(self.book.unit_name(self.unit))}: "
-                 f"{escape('; '.join(w[0].lower() + w[1:] for w in why))}.</p>")
+            show(render.macro("paavirkninger", "none_shown", order=order, study=study, unit=self.book.unit_name(self.unit),
+                              why="; ".join(w[0].lower() + w[1:] for w in why)))
             return
         for combo in self.guide.combinations:
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
             cid = f"kombination.{combo.id}"
-            hr = f"{combo.hazard_ratio:.2f}".replace(".", ",") + " gange"
+            hr = danish.decimal(combo.hazard_ratio, 2) + " gange"
             missing = apv.unmeasured_parts(results, combo.exposures)
             if results is None or missing or not apv.measured(results, cid):
-                cells = "<td class='sk-num sk-withheld'>–</td>" * (1 if self.is_institution else 2)
+                cells = withheld_cell("–") * (1 if self.is_institution else 2)
                 names = [self.guide.item("exposures", x).short.lower() for x in missing]
                 remark = ("Ingen APV-data" if results is None else
-                          f"Kræver {' og '.join(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
+                          f"Kræver {danish.listing(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
             else:
                 cells = share_cell(results, self.unit, cid)
                 remark = results.status_text(self.unit, cid)
@@ -101,31 +87,22 @@ class Page(base.Page):
                     cells += share_cell(results, self.book.root_unit, cid)
                     theirs = results.status_text(self.book.root_unit, cid)
                     remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
-            rows.append((f"<tr><th scope='row'>{escape(a)} + {escape(b)}</th>{cells}<td class='sk-num'>{hr}</td>", remark))
+            rows.append(((a, b, cells, hr), remark))
         # each distinct remark once, under the table, numbered in the rows (the same reason repeated in
         # every row made each row four lines tall in print)
         notes = list(dict.fromkeys(remark for _row, remark in rows if remark))
-        rows = [row + (f"<td class='sk-num'>{notes.index(remark) + 1 if remark else ''}</td>" if notes else "") + "</tr>"
-                for row, remark in rows]
-        compare = "" if self.is_institution else "<th>Hele institutionen</th>"
-        notes_html = "".join(f"<p class='sk-footnote'>{i}. {escape(n)}.</p>" for i, n in enumerate(notes, 1))
-        show(base.guide_html(f"<p>{escape(order.combination_rule)}</p><p>{escape(study.text)}</p>")
-             + f"<table class='sk-table'><thead><tr><th>Kombination</th><th>Andel udsat for begge</th>{compare}"
-             f"<th>Risiko for langvarigt sygefravær (hazard ratio)</th>{'<th>Note</th>' if notes else ''}</tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>{notes_html}"
-             f"<p class='sk-muted'>Tallet ved hver kombination er en hazard ratio: hvor mange gange så stor risikoen for "
-             f"langvarigt sygefravær i det følgende år var for dem, der var udsat for begge påvirkninger, som for dem, der "
-             f"ikke var udsat for nogen af de to (1,0 = samme risiko). Kilde: "
-             f"{escape(study.reference if self.is_institution else study.short_reference)}. "
-             f"Kombinationer med vold vises først fra {self.book.min_group_sensitive} svar, og en kombination vises kun, "
-             "hvor den og dens to påvirkninger vises for de samme enheder, så et skjult tal ikke kan regnes ud.</p>")
+        rows = [(*row, notes.index(remark) + 1 if remark else "") for row, remark in rows]
+        show(render.macro("paavirkninger", "combinations", order=order, study=study, rows=rows, notes=notes,
+                          compare=not self.is_institution, min_sensitive=self.book.min_group_sensitive,
+                          reference=study.reference if self.is_institution else study.short_reference))
 
     @_guarded
     def heatmap(self) -> None:
         """Units × exposures for the unit's part of the tree (the whole institution at the root)."""
         units = self.book.subtree(self.unit)
         if len(units) == 1:
-            show("<p class='sk-muted'>Enheden har ingen underenheder; se institutionens rapport for oversigten over alle enheder.</p>")
+            show(render.macro("paavirkninger", "muted", text="Enheden har ingen underenheder; se institutionens rapport for "
+                                                             "oversigten over alle enheder."))
             return
         results = self.results()
         if results is None:

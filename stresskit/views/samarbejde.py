@@ -1,12 +1,10 @@
 """Recommendation 5, cooperation: the four questions per AMO group, the division of roles, the AMO / SU-MED interface."""
 from __future__ import annotations
 
-from html import escape
-
 from IPython.display import display
 
-from .. import forms
-from . import base
+from .. import danish, forms
+from . import base, render
 from .base import _guarded, show
 
 
@@ -26,7 +24,7 @@ class Page(base.Page):
     def cooperation(self) -> None:
         form = self.guide.forms["samarbejde"]
         if self.institution_only:
-            names = " og ".join(name for _key, name in self._cooperation_targets())
+            names = danish.listing(name for _key, name in self._cooperation_targets())
             self.refer_to_institution(f"De fire spørgsmål besvares af {names}; de")
             return
         targets = self._cooperation_targets()
@@ -34,7 +32,7 @@ class Page(base.Page):
             self.live_html(lambda: self._cooperation_cross(targets))
             return
         for key, name in targets:
-            show(f"<h3>{escape(name)}</h3>")
+            show(render.macro("samarbejde", "heading", name=name))
             if self.mode == "report":  # the summary below names every missing point; notes follow it
                 pass
             else:
@@ -50,12 +48,8 @@ class Page(base.Page):
                                                                  and latest[f"samarbejde.{q.id}.{p.id}.flueben"].value)]
                     all_ok &= not missing
                     mark = "✓ Ja" if not missing else f"✗ Mangler {len(missing)} af {len(q.points)}"
-                    if missing and self.mode == "report":
-                        mark += ": " + escape("; ".join(missing))
-                    rows.append(f"<tr><th scope='row'>{q.number}. {escape(q.title)}</th><td>{mark}</td></tr>")
-                verdict = "Ja — alle fire spørgsmål har flueben ved hvert punkt." if all_ok else "Ikke endnu."
-                return (f"<p><b>Kan vi sætte flueben ved alle fire?</b> {verdict}</p><table class='sk-table'><tbody>"
-                        f"{''.join(rows)}</tbody></table>")
+                    rows.append((q.number, q.title, mark, missing if self.mode == "report" else []))
+                return render.macro("samarbejde", "summary", rows=rows, all_ok=all_ok)
 
             self.live_html(render)
 
@@ -69,32 +63,19 @@ class Page(base.Page):
         """The four questions for every group in one table: each point once, a column per group
         (✓ flueben, ✗ mangler), and per group whether all four have every point ticked."""
         ticked = {key: self._ticked(key) for key, _name in targets}
-        width = 1 + len(targets)
         short = [("Hele AMO" if key == self.book.root_unit else name.removeprefix("Arbejdsmiljøgruppen for ").strip())
                  for key, name in targets]
-        head = "".join(f"<th scope='col' title='{escape(name)}'>{escape(s[:1].upper() + s[1:])}</th>"
-                       for (_key, name), s in zip(targets, short))
-        rows = []
-        for q in self.guide.cooperation_questions:
-            rows.append(f"<tr class='sk-group'><th scope='rowgroup' colspan='{width}'>{q.number}. {escape(q.title)}</th></tr>")
-            for p in q.points:
-                cells = "".join("<td>✓</td>" if ticked[key][f"{q.id}.{p.id}"] else "<td><b>✗</b> mangler</td>"
-                                for key, _name in targets)
-                rows.append(f"<tr><th scope='row'>{escape(p.text)}</th>{cells}</tr>")
-        verdict = "".join("<td><b>Ja</b></td>" if all(ticked[key].values()) else "<td>Ikke endnu</td>" for key, _n in targets)
-        rows.append(f"<tr><th scope='row'><b>Kan vi sætte flueben ved alle fire?</b></th>{verdict}</tr>")
-        key_line = "; ".join(f"{escape(s[:1].upper() + s[1:])}: {escape(name)}" for (_k, name), s in zip(targets, short)
-                             if s != name)
-        return (f"<p class='sk-muted'>✓: flueben ved punktet; ✗: mangler. {key_line}.</p>"
-                f"<table class='sk-table sk-cross sk-coop'><thead><tr><th scope='col'>Punkt</th>{head}</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
+        groups = [(s[:1].upper() + s[1:], name, s != name) for s, (_key, name) in zip(short, targets)]
+        questions = [(q, [(p.text, [ticked[key][f"{q.id}.{p.id}"] for key, _name in targets]) for p in q.points])
+                     for q in self.guide.cooperation_questions]
+        verdicts = [all(ticked[key].values()) for key, _name in targets]
+        return render.macro("samarbejde", "cross", groups=groups, questions=questions, verdicts=verdicts)
 
     @_guarded
     def roles(self) -> None:
         """Who does what with the management, beside the guideline's example of an AMR at the first signs."""
         role = self.guide.amr_role
-        show(base.guide_html(f"<div class='sk-card'><h4>{escape(role.title)}</h4><p>{escape(role.text)}</p>"
-                             f"<p class='sk-ref'>Kilde: {escape(role.source)}.</p></div>"))
+        show(render.macro("samarbejde", "role", role=role))
         self.form("rollefordeling")
 
     @_guarded
@@ -105,9 +86,7 @@ class Page(base.Page):
         columns = [("Arbejdsmiljøorganisationens opgaver", self.guide.amo_tasks),
                    ("Fælles opgaver", self.guide.joint_tasks),
                    ("Samarbejdsudvalgets opgaver", self.guide.su_tasks)]
-        cards = "".join(f"<div class='sk-card'><h4>{escape(t)}</h4><ul>"
-                        + "".join(f"<li>{escape(x.text)}</li>" for x in items) + "</ul></div>" for t, items in columns)
-        show(f"<div class='sk-cards sk-three'>{cards}</div><p class='sk-muted'>{escape(self.guide.interface.source)}.</p>")
+        show(render.macro("samarbejde", "interface", columns=columns, source=self.guide.interface.source))
         self.form("snitflade")
 
 

@@ -1,12 +1,11 @@
 """Recommendation 4, taking stock of prevention: the five greb, exposures against greb, the contact overview."""
 from __future__ import annotations
 
-from html import escape
 
 from IPython.display import display
 
-from .. import apv, charts, forms, overblik
-from . import base
+from .. import apv, charts, danish, forms, overblik
+from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 from .apv import not_measured_note
 from .paavirkninger import exposure_ratings
@@ -89,19 +88,12 @@ class Page(base.Page):
         counts, _behind = self._greb_counts()
         looks = [(key, name.lower()) for key, name, *_ in charts.RATING_LOOK if key is not None]
         tally = [", ".join(f"{name} {c[key]}" for key, name in looks if c.get(key)) or "ingen vurderet" for c in counts]
-        names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
-        rows = "".join(f"<tr><th scope='row'>{n}. {escape(g.title)}</th><td class='sk-num'>{len(rated)}</td>"
-                       f"<td>{len(weak)}" + (f" <small>({escape(names(weak))})</small>" if weak else "") + "</td>"
-                       f"<td>{len(strong)}" + (f" <small>({escape(names(strong))})</small>" if strong else "") + "</td>"
-                       f"<td>{escape(tally[n - 1])}</td></tr>"
-                       for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1))
-        return (f"<p><b>Samlet for enhederne:</b> {r['rated_any']} af {_units(r['units'])} under "
-                f"{escape(self.book.unit_name(self.unit))} har vurderet mindst ét greb.</p>"
-                "<table class='sk-table sk-rollup'><thead><tr><th scope='col'>Greb</th><th scope='col'>Vurderet i</th>"
-                "<th scope='col'>Halter i</th><th scope='col'>Lykkes helt i</th>"
-                "<th scope='col'>Delspørgsmål i alt</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table><p class='sk-muted'>"
-                f"{escape(ROLLUP_RULE.format(name=self.book.unit_name(self.unit)))}</p>")
+        names = lambda us: [self.book.unit_name(u) for u in us]  # noqa: E731
+        rows = [(n, g, len(rated), names(weak), names(strong), tally[n - 1])
+                for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1)]
+        return render.macro("status", "greb_rollup", rated_any=r["rated_any"], units=_units(r["units"]),
+                            unit=self.book.unit_name(self.unit), rows=rows,
+                            rule=ROLLUP_RULE.format(name=self.book.unit_name(self.unit)))
 
     def contact_rollup(self) -> dict:
         """The contact over the units below: per answer, the units; None for those not yet assessed."""
@@ -115,18 +107,12 @@ class Page(base.Page):
     def _contact_rollup_html(self) -> str:
         r = self.contact_rollup()
         total = sum(len(v) for v in r.values())
-        names = lambda us: ", ".join(self.book.unit_name(u) for u in us)  # noqa: E731
-        bits = [f"god i {len(r['god'])}" + (f" ({escape(names(r['god']))})" if r["god"] else "")]
-        if r["mangler"]:
-            bits.append(f"<b>mangler i {len(r['mangler'])}</b> ({escape(names(r['mangler']))})")
-        if r["ved_ikke"]:
-            bits.append(f"«ved ikke» i {len(r['ved_ikke'])} ({escape(names(r['ved_ikke']))})")
-        rest = f" Ikke vurderet: {escape(names(r[None]))}." if r[None] else ""
+        names = lambda us: [self.book.unit_name(u) for u in us]  # noqa: E731
         own = self.store.latest(self.unit, "status.kontakt").get("status.kontakt")
-        if own is not None and own.value in LOOK_WORDS:  # the unit itself, as the drawing shows it
-            rest += f" {escape(self.book.unit_name(self.unit))} selv: {LOOK_WORDS[own.value]}."
-        return (f"<p><b>Samlet for enhederne:</b> kontakten er vurderet for {total - len(r[None])} af {_units(total)} "
-                f"under {escape(self.book.unit_name(self.unit))}: {', '.join(bits)}.{rest}</p>")
+        own_word = LOOK_WORDS[own.value] if own is not None and own.value in LOOK_WORDS else ""  # as the drawing shows it
+        return render.macro("status", "contact_rollup", assessed=total - len(r[None]), units=_units(total),
+                            unit=self.book.unit_name(self.unit), good=names(r["god"]), missing=names(r["mangler"]),
+                            unknown=names(r["ved_ikke"]), silent=names(r[None]), own=own_word)
 
     @_guarded
     def greb(self) -> None:
@@ -137,7 +123,7 @@ class Page(base.Page):
         else:
             self.form("greb_status", on_change=self._changed)
 
-        def render() -> str:
+        def render_html() -> str:
             counts, behind = self._greb_counts()
             several = len(self.book.subtree(self.unit)) > 1
             labels = [f"{n}. {g.title}" + (f" ({_units(k)})" if several else "")
@@ -147,9 +133,9 @@ class Page(base.Page):
             if not several:  # a unit's own ratings: the table above has them all
                 return full_report_only(chart)
             # with the roll-up table (its last column counts the same ratings) the chart is for the screen only
-            return f"<div class='sk-screen-only'>{chart}</div>" if self.below() else chart
+            return render.macro("status", "wrap", html=chart, css="sk-screen-only") if self.below() else chart
 
-        self.live_html(render)
+        self.live_html(render_html)
 
     def _greb_report(self) -> None:
         """The sub-questions that do not (yet) succeed, or carry a note; those rated «lykkes» without a
@@ -157,11 +143,10 @@ class Page(base.Page):
         form = self.guide.forms["greb_status"]
         latest = self.store.latest(self.unit, "status.greb.")
         if self.below() and not any(k.endswith(".vurdering") for k in latest):
-            show(f"<p class='sk-muted'>For {escape(self.book.unit_name(self.unit))} som helhed er grebene ikke "
-                 "vurderet; enhedernes vurderinger er talt sammen ovenfor.</p>")
+            show(render.macro("status", "not_rated", unit=self.book.unit_name(self.unit)))
             return
         keep, fine = [], 0
-        for group in forms.item_rows(form.questions):
+        for group in form_report.item_rows(form.questions):
             values = {q.id.rsplit(".", 1)[1]: (latest[q.id].value if q.id in latest else None) for q in group}
             if values.get("vurdering") == "lykkes" and not values.get("noter"):
                 fine += 1
@@ -169,7 +154,7 @@ class Page(base.Page):
                 keep.extend(group)
         self.form("greb_status", questions=keep)
         if fine:
-            show(f"<p class='sk-muted'>{fine} delspørgsmål lykkes og står ikke enkeltvis her.</p>")
+            show(render.macro("status", "muted", text=f"{fine} delspørgsmål lykkes og står ikke enkeltvis her."))
 
     @_guarded
     def greb_overview(self) -> None:
@@ -191,22 +176,18 @@ class Page(base.Page):
         labels = ["    " * (self.book.depth(units[i]) - depth) + self.book.unit_name(units[i]) for i in keep]
         columns = [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)]
         if self.mode == "report":  # on paper the figures as a table; the coloured map is for the screen
-            head = "".join(f"<th scope='col'>{escape(c)}</th>" for c in columns)
-            body = "".join(f"<tr><th scope='row'>{escape(self.book.unit_name(units[i]))}</th>"
-                           + "".join(f"<td class='sk-num'>{charts.percent(v)}</td>" if v is not None
-                                     else "<td class='sk-withheld'>ikke vurderet</td>" for v in values[i]) + "</tr>"
-                           for i in keep)
-            show("<table class='sk-table sk-print-only'><caption class='sk-muted'>Andel af hvert grebs delspørgsmål, der "
-                 f"ikke lykkes (delvist tæller halvt)</caption><thead><tr><th scope='col'>Enhed</th>{head}</tr></thead>"
-                 f"<tbody>{body}</tbody></table>")
-        show(("<div class='sk-screen-only'>" if self.mode == "report" else "<div>") + charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
-                            [values[i] for i in keep], [notes_[i] for i in keep],
-                            "Hvor meget halter grebene i enhederne?",
-                            "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
-                            "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)") + "</div>")
+            rows = [(self.book.unit_name(units[i]), [charts.percent(v) if v is not None else None for v in values[i]])
+                    for i in keep]
+            show(render.macro("status", "greb_table", columns=columns, rows=rows))
+        heatmap = charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
+                                 [values[i] for i in keep], [notes_[i] for i in keep],
+                                 "Hvor meget halter grebene i enhederne?",
+                                 "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
+                                 "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)")
+        show(render.macro("status", "wrap", html=heatmap, css="sk-screen-only" if self.mode == "report" else ""))
         silent = [self.book.unit_name(u) for u in units if u not in rated]
         if silent:
-            show(f"<p class='sk-muted'>Ingen vurderinger endnu i: {escape(', '.join(silent))}.</p>")
+            show(render.macro("status", "muted", text=f"Ingen vurderinger endnu i: {', '.join(silent)}."))
 
     def _high_exposures(self) -> list[tuple[str, str]]:
         """Exposures that weigh in this unit (HIGH_RULE): high in the APV or poorly prevented by the dialogue's account."""
@@ -224,7 +205,7 @@ class Page(base.Page):
             if prevent is not None and prevent <= 2:
                 reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
             if reasons:
-                out.append((e.short, " og ".join(reasons)))
+                out.append((e.short, danish.listing(reasons)))
         return out
 
     def _weak_greb(self) -> tuple[list[tuple[str, str]], bool]:
@@ -242,24 +223,17 @@ class Page(base.Page):
     @_guarded
     def exposures_and_greb(self) -> None:
         """The exposures that weigh beside the greb that halt, each by its stated rule; the AMO decides the pairs."""
-        def listing(items, empty: str) -> str:
-            if not items:
-                return f"<p class='sk-muted'>{escape(empty)}</p>"
-            return "<ul>" + "".join(f"<li><b>{escape(a)}</b> — {escape(b)}</li>" for a, b in items) + "</ul>"
-
-        def render() -> str:
+        def render_html() -> str:
             weak, any_rated = self._weak_greb()
-            return ("<div class='sk-cards'><div class='sk-card'><h4>Påvirkninger, der fylder</h4>"
-                    f"<p class='sk-muted'>{escape(HIGH_RULE)}</p>"
-                    + listing(self._high_exposures(), "Ingen påvirkning opfylder reglen lige nu.")
-                    + not_measured_note(self.results(), [e for e in self.guide.exposures if e.apv_area],
-                                        "For dem bygger listen kun på dialogens vurdering.")
-                    + "</div><div class='sk-card'><h4>Greb, der halter</h4>"
-                    f"<p class='sk-muted'>{escape(WEAK_RULE)}</p>"
-                    + listing(weak, "Ingen greb er vurderet endnu." if not any_rated else
-                              "Ingen af de vurderede greb halter efter reglen.") + "</div></div>")
+            return render.macro(
+                "status", "exposures_and_greb", high_rule=HIGH_RULE, high=self._high_exposures(),
+                high_empty="Ingen påvirkning opfylder reglen lige nu.",
+                not_measured_html=not_measured_note(self.results(), [e for e in self.guide.exposures if e.apv_area],
+                                                    "For dem bygger listen kun på dialogens vurdering."),
+                weak_rule=WEAK_RULE, weak=weak,
+                weak_empty="Ingen greb er vurderet endnu." if not any_rated else "Ingen af de vurderede greb halter efter reglen.")
 
-        self.live_html(render)
+        self.live_html(render_html)
         show(self.tools_html())
         self.form("greb_mere")
 
@@ -273,25 +247,24 @@ class Page(base.Page):
         names = {u: "    " * (self.book.depth(u) - depth) + self.book.unit_name(u) for u in units}
         if self.mode == "report" and len(units) == 1:  # one unit: its answers in a line, not a one-row table
             latest = self.store.latest(self.unit)
-            said = [(q.label, forms._answer(latest, {}, q)) for q in form.questions]
+            said = [(q.label, form_report.answer(latest, q)) for q in form.questions]
             if any(x is not None for _label, x in said):
-                show("<p>" + "; ".join(f"{escape(label)}: <b>{escape(x)}</b>" for label, x in said if x is not None) + ".</p>")
+                show(render.macro("status", "said", items=[(label, x) for label, x in said if x is not None]))
             else:
-                show(forms.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
+                show(form_report.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
         elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
             notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
                      for u in units]
-            lines = "".join(f"<li><b>{escape(name)}:</b> {escape(str(a.value))}</li>" for name, a in notes
-                            if a is not None and a.value not in (None, ""))
+            lines = [(name, str(a.value)) for name, a in notes if a is not None and a.value not in (None, "")]
             if lines:
-                show(f"<p>Noter om kontakten:</p><ul>{lines}</ul>")
+                show(render.macro("status", "contact_notes", notes=lines))
         else:
             for u in units:
                 view = forms.FormView(form, self.store, u, row_label=names[u], on_change=self._changed)
                 self.views[f"kontakt:{u}"] = view
                 display(view.widget)
 
-        def render() -> str:
+        def render_html() -> str:
             status = {}
             for u in units:
                 answer = self.store.latest(u, "status.kontakt").get("status.kontakt")
@@ -299,15 +272,15 @@ class Page(base.Page):
             tree = [(u, self.book.unit_name(u), self.book.depth(u) - depth,
                      self.book.units[u].parent if u != self.unit else None) for u in units]
             missing = [self.book.unit_name(u) for u in units if status[u] == "mangler"]
-            text = (f"<p>Kontakt mangler til: <b>{escape(', '.join(missing))}</b>. Læg en plan nedenfor.</p>" if missing
-                    else "<p>Ingen dele er markeret med manglende kontakt.</p>")
+            text = render.macro("status", "contact_missing", missing=missing)
             if self.mode == "report" and len(units) == 1:  # one part: the table above says it all
                 return ""
             drawing = charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
             # on paper the roll-up above names every unit with its contact: the drawing is for the screen
-            return f"<div class='sk-screen-only'>{drawing}</div>" if self.below() and self.mode == "report" else drawing
+            return (render.macro("status", "wrap", html=drawing, css="sk-screen-only") if self.below() and self.mode == "report"
+                    else drawing)
 
-        self.live_html(render)
+        self.live_html(render_html)
         self.form("kontakt_plan")
 
 
