@@ -14,7 +14,8 @@ import urllib.request
 import pytest
 
 from conftest import copy_example
-from stresskit import answers, present
+from stresskit import answers
+from stresskit.live import present
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 
@@ -257,7 +258,7 @@ def _cell_sources(path) -> list[str]:
 def test_lab_copies_the_notebooks_into_the_workbook_once_and_keeps_a_consultants_edits(tmp_path):
     import nbformat
 
-    from stresskit import lab
+    from stresskit.live import lab
 
     book, source = copy_example(tmp_path / "example"), _shipped(tmp_path)
     first = lab.prepare(book, source=source)
@@ -280,7 +281,7 @@ def test_lab_copies_the_notebooks_into_the_workbook_once_and_keeps_a_consultants
 def test_lab_refresh_takes_a_newer_stresskits_notebooks_and_backs_up_edited_ones(tmp_path):
     import nbformat
 
-    from stresskit import lab
+    from stresskit.live import lab
 
     book, source = copy_example(tmp_path / "example"), _shipped(tmp_path)
     lab.prepare(book, source=source)
@@ -311,13 +312,13 @@ def test_lab_refresh_takes_a_newer_stresskits_notebooks_and_backs_up_edited_ones
 
 
 def test_the_lab_command_listens_on_localhost_with_its_port_and_no_browser(tmp_path):
-    from stresskit import lab
+    from stresskit.live import lab
 
     folder = lab.prepare(copy_example(tmp_path / "example")).folder
     cmd = lab.command(folder, 8123, browser=False)
     assert f"--ServerApp.root_dir={folder.resolve()}" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
     assert "--ServerApp.port=8123" in cmd and "--ServerApp.port_retries=0" in cmd and "--ServerApp.open_browser=False" in cmd
-    assert "--ContentsManager.pre_save_hook=stresskit.lab.without_live_forms" in cmd
+    assert "--ContentsManager.pre_save_hook=stresskit.live.lab.without_live_forms" in cmd
     assert not any("token" in c for c in cmd)  # Jupyter's own token stays on
 
 
@@ -407,7 +408,7 @@ def test_jupyterlab_takes_the_full_name_and_reopens_the_workbooks_notebook_witho
     kept, and reopened with a fresh server it shows no «model not found»; the forms fit 1280 px."""
     import nbformat
 
-    from stresskit import lab
+    from stresskit.live import lab
 
     book = copy_example(tmp_path / "example")
     first_log, second_log = tmp_path / "lab.log", tmp_path / "lab-again.log"
@@ -574,7 +575,7 @@ def test_a_connection_that_sends_nothing_or_half_a_request_is_closed(server, sen
     import socket
     import time
 
-    from stresskit.present_server import IDLE_SECONDS
+    from stresskit.live.server import IDLE_SECONDS
 
     port = int(server.base.rstrip("/").rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=IDLE_SECONDS + 15) as conn:
