@@ -1,7 +1,8 @@
 """Kernels of the `stresskit present` server: a cap on the kernels in use, and pools that heat
 one kernel at a time (`HeatedPools`, mixed into `server.PresentApp`).
 
-Pre-heated kernels (one per notebook) make a page interactive at once; they heat in turn, the
+Pre-heated kernels (one per notebook, two for the page the printed address opens) make a page
+interactive at once; they heat in turn, the
 page the printed address opens first, and never while a page is being drawn; `present.on_request`
 lets them read the store only when the request arrives, so a page always shows the answers saved before.
 """
@@ -66,15 +67,33 @@ class HeatedPools:
     def heat_pools(self) -> None:
         """Called from the app's init_settings, after Voilà's own."""
         manager = self.kernel_manager
-        manager.kernel_pools_config = {"default": {"pool_size": self.heated,
-                                                   "kernel_env_variables": manager.default_env_variables}}
+        self._env = manager.default_env_variables
+        manager.kernel_pools_config = {"default": {"pool_size": self.heated, "kernel_env_variables": self._env}}
         self._fill = manager.fill_if_needed
         manager.fill_if_needed = self._want  # Voilà calls it on itself to refill a pool
         self._wanted: list[str] = []
         self._asked = asyncio.Event()
+        self._refilling = False
         for name in self.heat_order():
             self._want(notebook_name=name)
+        self._refilling = True  # from now on Voilà asks: a page just took this pool's kernel
         IOLoop.current().add_callback(self._heat_in_turn)
+
+    def pool_target(self, name: str) -> int:
+        """Kernels to keep heated for a notebook: the page the address opens gets one more, so
+        that its reload right after (or a second screen) finds a heated kernel too."""
+        return self.heated + (1 if self.heated and name == self.first else 0)
+
+    def warm(self) -> bool:
+        """The page the address opens (else the first in heat order) has its pool heated: every
+        kernel in it waits on its query socket. The launcher opens the browser only then."""
+        names = [self.first] if self.first else self.heat_order()[:1]
+        for name in names:
+            pool = self.kernel_manager._pools.get(name, [])
+            ids = [t.result()["kernel_id"] for t in pool if t.done() and not t.cancelled() and t.exception() is None]
+            if len(ids) < self.pool_target(name) or not all(k in RequestInfoSocketHandler._waiters for k in ids):
+                return False
+        return True
 
     def heat_order(self) -> list[str]:
         """The page the address opens, then its neighbours (the next recommendation first)."""
@@ -83,12 +102,15 @@ class HeatedPools:
         return sorted(names, key=lambda n: (abs(names.index(n) - at), names.index(n) < at))
 
     def _want(self, delay=None, notebook_name=None, **_ignored) -> None:
+        """A pool to fill: at start in heat order; a refill first (the page just opened is the
+        likeliest to be opened again, by a reload)."""
         if notebook_name and notebook_name not in self._wanted:
-            self._wanted.append(notebook_name)
+            self._wanted.insert(0 if self._refilling else len(self._wanted), notebook_name)
             self._asked.set()
 
     async def _heat_in_turn(self) -> None:
-        """Heat the wanted pools: the first kernel alone, then as many at once as there are cores."""
+        """Heat the wanted pools one kernel per turn: the first kernel alone, then as many at once
+        as there are cores."""
         manager, heating = self.kernel_manager, set()
         at_once = 1
         while True:
@@ -97,11 +119,18 @@ class HeatedPools:
                 await self._asked.wait()
                 continue
             name = self._wanted.pop(0)
-            if manager.get_pool_size(name) >= self.heated:
+            if manager.get_pool_size(name) >= self.pool_target(name):
                 continue
             await self._while_a_page_renders()
             while len(heating) >= at_once:
                 await asyncio.wait(heating, return_when=asyncio.FIRST_COMPLETED)
+            have, target = manager.get_pool_size(name), self.pool_target(name)
+            if have >= target:
+                continue
+            if have + 1 < target:  # one kernel per turn; the pool's next one right after
+                self._want(notebook_name=name)
+                self._wanted.insert(0, self._wanted.pop(self._wanted.index(name)))
+            manager.kernel_pools_config[name] = {"pool_size": have + 1, "kernel_env_variables": self._env}
             try:
                 self._fill(delay=0, notebook_name=name)
             except Exception:  # the heater must go on; a page asking for this notebook starts its own kernel

@@ -1,5 +1,5 @@
-"""Pages of the `stresskit present` server: the landing page (pick unit and recommendation) and
-the navigation API for the bar on every page."""
+"""Pages of the `stresskit present` server: the landing page (pick unit and recommendation), the
+navigation API for the bar on every page, and the readiness answer the launcher waits for."""
 from __future__ import annotations
 
 import json
@@ -72,3 +72,17 @@ class NavHandler(_Workbook, APIHandler):
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(navigation(self.book()), ensure_ascii=False))
+
+
+class ReadyHandler(APIHandler):
+    """`{"ready": true}` once the page the address opens has its kernels heated (`kernels.HeatedPools.warm`):
+    `present` opens the browser only then. The token required, like the bar's data."""
+
+    def initialize(self, warm):
+        self.warm = warm
+
+    @web.authenticated
+    def get(self):
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"ready": bool(self.warm())}))

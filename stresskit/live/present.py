@@ -9,6 +9,7 @@ pipe can never stall the server. The server process itself is `server`.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -34,6 +35,7 @@ TEMP_FOLDER = ".stresskit-tmp"
 TEMPLATES = Path(__file__).parent.parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
 MAX_KERNELS = 6  # kernels in use at once, besides the pool
+WARM_SECONDS = 60  # the launcher waits at most this long for the first page's kernels to heat
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
 REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
                 "import stresskit.live.present as _present\n"
@@ -80,19 +82,46 @@ def on_request(workbook: str, unit: str) -> str:
     import matplotlib.pyplot  # noqa: F401
 
     from .. import apv, store  # noqa: F401
-    from ..views import base  # noqa: F401
     from ..workbook import Workbook as Book
 
+    _import_pages()
     try:
         apv.results(Book.open(workbook))  # cached per kernel while the files are unchanged
     except Exception:
         pass  # the page itself says what is wrong
+    _draw_one_chart()
     _wait_for_request()
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     who = " ".join((query.get("who") or [""])[0].split())[:80]
     if who:
         store.set_user(who)
     return (query.get("unit") or [unit])[0]
+
+
+PAGES = ("base", "apv", "aftaler", "paavirkninger", "status", "samarbejde", "handleplan")  # stresskit.views
+
+
+def _import_pages() -> None:
+    """Every page module of `stresskit.views` (and what they import: scipy.stats under `trend`
+    alone took 1–3 s after the request on the way to a page)."""
+    import importlib
+
+    for name in PAGES:
+        try:
+            importlib.import_module(f"stresskit.views.{name}")
+        except ImportError:
+            pass  # a page that is gone: its notebook says so when it runs
+
+
+def _draw_one_chart() -> None:
+    """One small chart drawn to PNG and thrown away: matplotlib's first figure (fonts, the Agg
+    canvas, the PNG writer) took 1 s after the request on the first page with a chart."""
+    try:
+        from .. import charts
+
+        charts.dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
+    except Exception:
+        pass  # only a warm-up: the page draws its own
 
 
 def _wait_for_request() -> None:
@@ -218,7 +247,9 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     return Server(proc, f"{base}?{urlencode(query)}", base, token, work, log)
 
 
-def wait_until_up(server: Server, seconds: float = 90) -> None:
+def wait_until_up(server: Server, seconds: float = 90, warm: float = WARM_SECONDS) -> None:
+    """Until the server answers, then until the page its address opens has heated kernels (at
+    most `warm` seconds more: a slow machine still gets its page, only not at once)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         if server.proc.poll() is not None:
@@ -226,11 +257,21 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
         try:  # our own server answers with the token (another one on the port would send us to a login)
             with urllib.request.urlopen(f"{server.base}stresskit/nav?token={server.token}", timeout=2) as answer:
                 if answer.geturl().startswith(f"{server.base}stresskit/nav"):
+                    break
+        except Exception:
+            pass
+        time.sleep(0.2)
+    else:
+        raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
+    deadline = time.time() + warm
+    while time.time() < deadline and server.proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{server.base}stresskit/ready?token={server.token}", timeout=2) as answer:
+                if json.loads(answer.read()).get("ready"):
                     return
         except Exception:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
 
 
 def stop(proc: subprocess.Popen) -> None:

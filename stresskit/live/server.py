@@ -28,7 +28,7 @@ from ..workbook import Workbook  # noqa: E402
 from . import vote as vote_module  # noqa: E402
 from .access import QueryHandler, open_to_anyone, token_required  # noqa: E402
 from .kernels import CappedKernelManager, HeatedPools  # noqa: E402,F401  (the manager is named on the command line)
-from .pages import NavHandler, StartHandler  # noqa: E402
+from .pages import NavHandler, ReadyHandler, StartHandler  # noqa: E402
 from .present import QUERY_TOKEN_ENV, TOKEN_ENV, prepared  # noqa: E402
 from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler  # noqa: E402
 
@@ -65,6 +65,7 @@ class PresentApp(HeatedPools, Voila):
                  "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/"}
         ours = [(root + "/", StartHandler, extra),
                 (root + "/stresskit/nav", NavHandler, extra),
+                (root + "/stresskit/ready", ReadyHandler, {"warm": self.warm}),
                 (root + "/stresskit/vote/qr.svg", QrHandler, votes),
                 (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
                 (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes)]
