@@ -20,6 +20,8 @@ from voila.request_info_handler import RequestInfoSocketHandler
 
 from ..notebooks import notebooks
 
+HOLD_SECONDS = 20  # once the first page is warm, other pools wait this long for it to be opened
+
 
 class CappedKernelManager(AsyncMappingKernelManager):
     """At most `max_kernels` kernels besides the pre-heated pool: starting one more stops the
@@ -74,6 +76,7 @@ class HeatedPools:
         self._wanted: list[str] = []
         self._asked = asyncio.Event()
         self._refilling = False
+        self._taken = asyncio.Event()  # a page took a kernel from a pool
         for name in self.heat_order():
             self._want(notebook_name=name)
         self._refilling = True  # from now on Voilà asks: a page just took this pool's kernel
@@ -104,16 +107,27 @@ class HeatedPools:
     def _want(self, delay=None, notebook_name=None, **_ignored) -> None:
         """A pool to fill: at start in heat order; a refill first (the page just opened is the
         likeliest to be opened again, by a reload)."""
+        if self._refilling:
+            self._taken.set()
         if notebook_name and notebook_name not in self._wanted:
             self._wanted.insert(0 if self._refilling else len(self._wanted), notebook_name)
             self._asked.set()
 
     async def _heat_in_turn(self) -> None:
-        """Heat the wanted pools one kernel per turn: the first kernel alone, then as many at once
-        as there are cores."""
+        """Heat the wanted pools one kernel per turn: one at a time until the page the address
+        opens is warm; then nothing until a page takes a kernel (the browser opens it as soon as
+        the launcher hears it is warm) or HOLD_SECONDS pass, so the first page renders alone;
+        then as many at once as there are cores but one (left to the pages and the browser)."""
         manager, heating = self.kernel_manager, set()
-        at_once = 1
+        at_once, held = 1, False
         while True:
+            if not held and not heating and self.warm():
+                held = True
+                try:
+                    await asyncio.wait_for(self._taken.wait(), HOLD_SECONDS)
+                except asyncio.TimeoutError:
+                    pass
+                at_once = max(1, (os.cpu_count() or 1) - 1)
             if not self._wanted:
                 self._asked.clear()
                 await self._asked.wait()
@@ -140,11 +154,10 @@ class HeatedPools:
                 task = asyncio.ensure_future(self._until_heated(pooled))
                 heating.add(task)
                 task.add_done_callback(heating.discard)
-            if at_once == 1:  # the first kernel heats alone: it is likely the first page's
+            if not held:  # until the first page is warm, its kernels heat alone
                 await asyncio.gather(*heating)
-                at_once = max(1, os.cpu_count() or 1)
 
-    async def _until_heated(self, pooled: asyncio.Future, seconds: float = 20) -> None:
+    async def _until_heated(self, pooled: asyncio.Future, seconds: float = 60) -> None:
         """Until the kernel waits on its query socket (stresskit.live.present._wait_for_request), or a
         page took it (and then renders with it)."""
         try:
