@@ -31,10 +31,23 @@ class QueryHandler(RequestInfoSocketHandler, JupyterHandler):
     write_error = refused
 
 
-def token_required(handler: type) -> type:
+def token_required(handler: type, cache_seconds: int = 0) -> type:
     """A handler that Voilà serves to anyone (static files, themes, lab extensions, files)
-    refused (403) unless the request is logged in with the token, like every page."""
+    refused (403) unless the request is logged in with the token, like every page. With
+    `cache_seconds` (Voilà's and the widgets' own scripts, which change only with an install) the
+    browser keeps a file that long without asking again: a reload or the next page then loads
+    some 60 scripts from its cache instead of asking for each."""
     bases = (handler,) if issubclass(handler, JupyterHandler) else (JupyterHandler, handler)
+    extra = {}
+    if cache_seconds:
+        def get_cache_time(self, *_args) -> int:
+            return cache_seconds
+
+        def set_headers(self) -> None:  # after the handler's own (the lab extensions' says no-cache)
+            handler.set_headers(self)
+            self.set_header("Cache-Control", f"private, max-age={cache_seconds}")
+
+        extra = {"get_cache_time": get_cache_time, "set_headers": set_headers}
 
     def get(self, *args, **kwargs):  # without @allow_unauthenticated: JupyterHandler.prepare checks the user
         return handler.get(self, *args, **kwargs)
@@ -46,7 +59,7 @@ def token_required(handler: type) -> type:
         return await JupyterHandler.prepare(self, _redirect_to_login=False)
 
     return type(f"TokenRequired{handler.__name__}", bases,
-                {"get": get, "head": head, "prepare": prepare, "write_error": refused})
+                {"get": get, "head": head, "prepare": prepare, "write_error": refused, **extra})
 
 
 def open_to_anyone(handler: type) -> bool:

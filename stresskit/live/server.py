@@ -33,6 +33,7 @@ from .present import QUERY_TOKEN_ENV, TOKEN_ENV, prepared  # noqa: E402
 from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler  # noqa: E402
 
 IDLE_SECONDS = 10  # a connection that sends no (complete) request for this long is closed
+STATIC_CACHE_SECONDS = 3600  # Voilà's and the lab extensions' scripts: kept by the browser without asking again
 PING_SECONDS = 30  # websockets are pinged this often; one that does not answer in as long is closed
 
 
@@ -75,7 +76,8 @@ class PresentApp(HeatedPools, Voila):
             if handler is RequestInfoSocketHandler:
                 handler = QueryHandler
             elif pattern not in login and open_to_anyone(handler):
-                handler = token_required(handler)
+                cached = any(f"/voila/{part}/" in pattern for part in ("static", "labextensions"))
+                handler = token_required(handler, STATIC_CACHE_SECONDS if cached else 0)
             handlers.append((pattern, handler, *rest))
         return ours + handlers
 
