@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stresskit import present  # noqa: E402
+from stresskit.live import present  # noqa: E402
 
 QUESTION = "paavirkning.arbejdsmaengde.afdaekning"
 OPTIONS = ["1", "2", "3", "4", "5"]

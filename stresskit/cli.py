@@ -343,7 +343,7 @@ def _present(args) -> int:
     import time
     import webbrowser
 
-    from . import present
+    from .live import present
     from .errors import UsageError
 
     started = time.perf_counter()
@@ -377,7 +377,7 @@ def _present(args) -> int:
 def _lab(args) -> int:
     import subprocess
 
-    from . import lab
+    from .live import lab
 
     copies = lab.prepare(args.dir, refresh=args.refresh)
     if copies.written:

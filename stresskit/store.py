@@ -1,5 +1,5 @@
 """The workbook's durable store: every answer and every action item, with history, and the
-counts of the votes held in the room (`stresskit.vote`; never a participant's own answer).
+counts of the votes held in the room (`stresskit.live.vote`; never a participant's own answer).
 
 SQLite in the workbook folder, in WAL mode with full sync, so several notebooks can
 write at once and a process killed mid-save leaves every earlier answer intact. A save
@@ -319,7 +319,7 @@ class Store:
         return f"{a[0]}:{a[1]}:{b[0]}:{b[1]}"
 
 
-    # --- closed votes (stresskit.vote): counts only, never a phone's answer ----------------------
+    # --- closed votes (stresskit.live.vote): counts only, never a phone's answer ----------------------
     def save_vote(self, unit: str, question: str, result: dict, who: str, opened: str, at: str | None = None) -> VoteResult:
         row = (unit, question, json.dumps(result, ensure_ascii=False), who or current_user(), opened, at or now())
         with self._write():

@@ -12,7 +12,8 @@ import urllib.request
 import pytest
 
 from conftest import copy_example
-from stresskit import guide, present, vote
+from stresskit import guide
+from stresskit.live import present, vote
 from stresskit.views import form_report
 from stresskit.store import Store, check
 from stresskit.workbook import Workbook

@@ -90,7 +90,7 @@ def test_stresskit_run_from_another_folder_writes_to_reports_there(fresh, tmp_pa
     site = fresh.parent / "lib"
     assert not list(site.rglob("reports")), "nothing is written beside the installed package"
 
-    copied = _run([fresh / "python", "-c", f"from stresskit import lab; print(*lab.prepare({str(book)!r}).written)"], cwd=here)
+    copied = _run([fresh / "python", "-c", f"from stresskit.live import lab; print(*lab.prepare({str(book)!r}).written)"], cwd=here)
     assert copied.stdout.split() == sorted(p.name for p in (ROOT / "notebooks").glob(PATTERN))  # stresskit lab's copies
 
     elsewhere = tmp_path / "ud"

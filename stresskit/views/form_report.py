@@ -11,7 +11,7 @@ from ..guide import Form, Question
 from ..store import Store
 from . import render
 
-VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.vote)
+VOTES_KEY = "__votes__"  # in `prefill`: each question's closed vote as a line (stresskit.live.vote)
 NOT_ANSWERED = "Ikke besvaret"
 
 
@@ -108,7 +108,7 @@ def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None
 
 def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
     """Closed votes in the room go beside the form's answers: «Ja (afstemning i AMO-gruppen 12.03.2027: 9 svar)»."""
-    from .. import vote as vote_module
+    from ..live import vote as vote_module
 
     lines = vote_module.latest_lines(store, unit)
     return {**prefill, VOTES_KEY: lines} if lines else prefill

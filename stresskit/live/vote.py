@@ -8,7 +8,7 @@ keeps the counts and forgets who answered what. The counts are shown, and saved 
 as the group's answer, only when at least `k` answered (the institution's threshold; the
 sensitive one for questions about harassment or violence); below that only the number of
 answers is kept. `Board` holds the one vote of a server; the server's routes are in
-`present_server`.
+`vote_routes`.
 """
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from . import danish
-from . import shared
-from .guide import Guide, Question
-from .problems import InputError
-from .store import Store, VoteResult, current_user, local_time, now
-from .workbook import Workbook
+from .. import danish, shared
+from ..guide import Guide, Question
+from ..problems import InputError
+from ..store import Store, VoteResult, current_user, local_time, now
+from ..workbook import Workbook
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no i, l, o: nothing to mistake for 1 or 0 on a phone
 CODE_LENGTH = 6

@@ -5,10 +5,11 @@ Both start from copies of the notebooks with the workbook injected as a paramete
 mode (`parameterised`), so the shipped notebooks stay untouched. `present` listens on 127.0.0.1 only, with a
 token in the printed address; its log goes to a file in a private temporary folder (in the
 workbook's `.stresskit-tmp/`, or the system's when the workbook is read-only), so a full
-pipe can never stall the server. The server process itself is `present_server`.
+pipe can never stall the server. The server process itself is `server`.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -21,22 +22,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
-from .errors import UsageError, unknown_unit
-from .notebooks import NOTEBOOKS, notebooks
-from .store import USER_ENV
-from .workbook import Workbook
+from ..errors import UsageError, unknown_unit
+from ..notebooks import NOTEBOOKS, notebooks
+from ..store import USER_ENV
+from ..workbook import Workbook
 
 PRESENT_ENV = "STRESSKIT_PRESENT"  # set for the kernel: the page is on a projector
 NOTEBOOKS_ENV = "STRESSKIT_PRESENT_NOTEBOOKS"  # the folder of the server's notebook copies
 TOKEN_ENV = "STRESSKIT_PRESENT_TOKEN"  # the token, handed to the server process (never on its command line)
 QUERY_TOKEN_ENV = "STRESSKIT_PRESENT_QUERY_TOKEN"  # the kernels' secret for Voilà's query socket (set by the server)
 TEMP_FOLDER = ".stresskit-tmp"
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 POOL_SIZE = 1  # pre-heated kernels per notebook
 MAX_KERNELS = 6  # kernels in use at once, besides the pool
+WARM_SECONDS = 60  # the launcher waits at most this long for the first page's kernels to heat
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
 REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
-                "import stresskit.present as _present\n"
+                "import stresskit.live.present as _present\n"
                 "unit = _present.on_request(workbook, unit)")
 
 
@@ -47,7 +49,7 @@ def parameterised(path: Path, workbook: str, unit: str, on_request: bool = False
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from . import guide as guide_module
+    from .. import guide as guide_module
 
     titles = {r.notebook: f"{r.number}. {r.title}" for r in guide_module.default().recommendations}
     nb = parameterize_notebook(load_notebook_node(str(path)), {"workbook": workbook, "unit": unit, "mode": "live"})
@@ -79,20 +81,47 @@ def on_request(workbook: str, unit: str) -> str:
     import ipywidgets  # noqa: F401  (the slow imports, done while the kernel waits in the pool)
     import matplotlib.pyplot  # noqa: F401
 
-    from . import apv, store  # noqa: F401
-    from .views import base  # noqa: F401
-    from .workbook import Workbook as Book
+    from .. import apv, store  # noqa: F401
+    from ..workbook import Workbook as Book
 
+    _import_pages()
     try:
         apv.results(Book.open(workbook))  # cached per kernel while the files are unchanged
     except Exception:
         pass  # the page itself says what is wrong
+    _draw_one_chart()
     _wait_for_request()
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     who = " ".join((query.get("who") or [""])[0].split())[:80]
     if who:
         store.set_user(who)
     return (query.get("unit") or [unit])[0]
+
+
+PAGES = ("base", "apv", "aftaler", "paavirkninger", "status", "samarbejde", "handleplan")  # stresskit.views
+
+
+def _import_pages() -> None:
+    """Every page module of `stresskit.views` (and what they import: scipy.stats under `trend`
+    alone took 1–3 s after the request on the way to a page)."""
+    import importlib
+
+    for name in PAGES:
+        try:
+            importlib.import_module(f"stresskit.views.{name}")
+        except ImportError:
+            pass  # a page that is gone: its notebook says so when it runs
+
+
+def _draw_one_chart() -> None:
+    """One small chart drawn to PNG and thrown away: matplotlib's first figure (fonts, the Agg
+    canvas, the PNG writer) took 1 s after the request on the first page with a chart."""
+    try:
+        from .. import charts
+
+        charts.dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
+    except Exception:
+        pass  # only a warm-up: the page draws its own
 
 
 def _wait_for_request() -> None:
@@ -196,14 +225,14 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
     if who and who.strip():
         kernel_env[USER_ENV] = who.strip()
-    cmd = [sys.executable, "-m", "stresskit.present_server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
+    cmd = [sys.executable, "-m", "stresskit.live.server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
            "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
            f"--PresentApp.source={Path(folder).resolve()}",
            *([f"--PresentApp.lan={lan}"] if lan and lan != "127.0.0.1" else []),
            "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
            "--preheat_kernel=True", f"--PresentApp.heated={pool_size}",
            *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),
-           "--VoilaConfiguration.multi_kernel_manager_class=stresskit.present_server.CappedKernelManager",
+           "--VoilaConfiguration.multi_kernel_manager_class=stresskit.live.kernels.CappedKernelManager",
            f"--CappedKernelManager.max_kernels={max_kernels}",
            f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}", "--MappingKernelManager.cull_interval=60",
            "--MappingKernelManager.cull_connected=False", "--Voila.open_browser=False"]
@@ -218,7 +247,9 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     return Server(proc, f"{base}?{urlencode(query)}", base, token, work, log)
 
 
-def wait_until_up(server: Server, seconds: float = 90) -> None:
+def wait_until_up(server: Server, seconds: float = 90, warm: float = WARM_SECONDS) -> None:
+    """Until the server answers, then until the page its address opens has heated kernels (at
+    most `warm` seconds more: a slow machine still gets its page, only not at once)."""
     deadline = time.time() + seconds
     while time.time() < deadline:
         if server.proc.poll() is not None:
@@ -226,11 +257,21 @@ def wait_until_up(server: Server, seconds: float = 90) -> None:
         try:  # our own server answers with the token (another one on the port would send us to a login)
             with urllib.request.urlopen(f"{server.base}stresskit/nav?token={server.token}", timeout=2) as answer:
                 if answer.geturl().startswith(f"{server.base}stresskit/nav"):
+                    break
+        except Exception:
+            pass
+        time.sleep(0.2)
+    else:
+        raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
+    deadline = time.time() + warm
+    while time.time() < deadline and server.proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{server.base}stresskit/ready?token={server.token}", timeout=2) as answer:
+                if json.loads(answer.read()).get("ready"):
                     return
         except Exception:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"serveren svarede ikke på {server.base} inden for {seconds:.0f} s; se {server.log}")
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .notebooks import NOTEBOOKS, notebooks
-from .workbook import Workbook
+from ..notebooks import NOTEBOOKS, notebooks
+from ..workbook import Workbook
 
 FOLDER = "notesbøger"  # in the workbook folder: the workbook's own notebooks
 BACKUPS = "sikkerhedskopi"  # in FOLDER: edited copies a refresh replaced, one folder per refresh

@@ -1,0 +1,116 @@
+"""The `stresskit present` server process: Voilà for a whole workbook.
+
+Started by `present.serve` as its own process. On top of Voilà it adds a landing page
+(pick unit and recommendation) and a small navigation API for the bar on every page (`pages`),
+votes from the phones in the room (`vote_routes`, on `stresskit.live.vote`), a token from the
+environment (never on a command line, where other users could read it) required everywhere
+(`access`), and a kernel manager that caps the number of kernels and pools that heat one kernel
+at a time (`kernels`). It writes its own parameterised copies of the notebooks as it starts.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from ..cli import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # before jupyter_server imports jsonschema
+
+from traitlets import Integer, Unicode  # noqa: E402
+from voila.app import Voila  # noqa: E402
+from voila.request_info_handler import RequestInfoSocketHandler  # noqa: E402
+
+from .. import guide as guide_module  # noqa: E402
+from ..notebooks import notebooks  # noqa: E402
+from ..workbook import Workbook  # noqa: E402
+from . import vote as vote_module  # noqa: E402
+from .access import QueryHandler, open_to_anyone, token_required  # noqa: E402
+from .kernels import CappedKernelManager, HeatedPools  # noqa: E402,F401  (the manager is named on the command line)
+from .pages import NavHandler, ReadyHandler, StartHandler  # noqa: E402
+from .present import QUERY_TOKEN_ENV, TOKEN_ENV, prepared  # noqa: E402
+from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler  # noqa: E402
+
+IDLE_SECONDS = 10  # a connection that sends no (complete) request for this long is closed
+STATIC_CACHE_SECONDS = 3600  # Voilà's and the lab extensions' scripts: kept by the browser without asking again
+PING_SECONDS = 30  # websockets are pinged this often; one that does not answer in as long is closed
+
+
+class PresentApp(HeatedPools, Voila):
+    """Voilà with the landing page and the navigation API in front of its own handlers, and
+    pools that heat one kernel at a time."""
+
+    workbook = Unicode("", config=True, help="the workbook folder")
+    heated = Integer(1, config=True, help="pre-heated kernels per notebook")
+    first = Unicode("", config=True, help="the notebook the printed address opens: heated first")
+    source = Unicode("", config=True, help="the folder of the notebooks this server serves copies of")
+    lan = Unicode("", config=True, help="a network address of this machine to listen on too, for the phones of a vote")
+
+    def init_settings(self):
+        # Voilà starts every pool at once, and refills a pool the moment a page takes its kernel:
+        # on a laptop's few cores each page then waited for all of them. Here the pools start
+        # empty and every kernel, refills too, heats in turn, while no page is being rendered.
+        self.voila_configuration.default_pool_size = 0
+        settings = super().init_settings()
+        settings.update(websocket_ping_interval=PING_SECONDS, websocket_ping_timeout=PING_SECONDS)
+        self.heat_pools()
+        return settings
+
+    def init_handlers(self):
+        """Ours first (tornado takes the first match), then Voilà's, each requiring the token;
+        only the login page (where a token is typed in) is open."""
+        extra = {"workbook": Path(self.workbook)}
+        root = self.server_url.rstrip("/")
+        votes = {"board": vote_module.Board(self.workbook, guide_module.default()),
+                 "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/"}
+        ours = [(root + "/", StartHandler, extra),
+                (root + "/stresskit/nav", NavHandler, extra),
+                (root + "/stresskit/ready", ReadyHandler, {"warm": self.warm}),
+                (root + "/stresskit/vote/qr.svg", QrHandler, votes),
+                (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
+                (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes)]
+        login = {pattern for pattern, *_ in self.identity_provider.get_handlers()}
+        handlers = []
+        for pattern, handler, *rest in super().init_handlers():
+            if handler is RequestInfoSocketHandler:
+                handler = QueryHandler
+            elif pattern not in login and open_to_anyone(handler):
+                cached = any(f"/voila/{part}/" in pattern for part in ("static", "labextensions"))
+                handler = token_required(handler, STATIC_CACHE_SECONDS if cached else 0)
+            handlers.append((pattern, handler, *rest))
+        return ours + handlers
+
+    def initialize(self, argv=None):
+        os.environ[QUERY_TOKEN_ENV] = secrets.token_urlsafe(24)  # before any kernel starts: they inherit it
+        super().initialize(argv)
+        prepared(Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir),
+                 on_request=True)
+
+    def listen(self):
+        """Voilà's listen, with a connection that sends no request closed after IDLE_SECONDS
+        (tornado's default holds it for an hour)."""
+        listen = self.app.listen
+
+        def bounded(port, address="", **kwargs):
+            server = listen(port, address, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+            if self.lan and self.lan != address:  # the phones' way in, on the address the facilitator chose
+                listen(port, self.lan, idle_connection_timeout=IDLE_SECONDS, body_timeout=IDLE_SECONDS, **kwargs)
+            return server
+
+        self.app.listen = bounded
+        try:
+            super().listen()
+        finally:
+            self.app.listen = listen
+
+
+def main(argv: list[str] | None = None) -> None:
+    token = os.environ.pop(TOKEN_ENV, "")  # kernels need not see it
+    if not token:
+        sys.exit("stresskit present: intet token")
+    PresentApp.launch_instance(argv=(argv if argv is not None else sys.argv[1:]) + [f"--Voila.token={token}"])
+
+
+if __name__ == "__main__":
+    main()
