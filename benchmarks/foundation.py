@@ -21,7 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stresskit import apv, forms, guide  # noqa: E402
+from stresskit import apv, guide  # noqa: E402
+from stresskit.live import forms  # noqa: E402
 from stresskit.store import Store, set_user  # noqa: E402
 from stresskit.workbook import Workbook  # noqa: E402
 

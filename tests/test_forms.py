@@ -1,7 +1,8 @@
 """Forms built from the guide, saving to the store without a kernel."""
 import time
 
-from stresskit import forms, guide
+from stresskit import guide
+from stresskit.live import forms
 from stresskit.views import form_report
 from stresskit.store import Store
 

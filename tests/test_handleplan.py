@@ -9,7 +9,8 @@ import pytest
 
 from stresskit.views import base
 from stresskit.views import handleplan as view
-from stresskit import actions, answers, cli, forms, guide
+from stresskit import actions, answers, cli, guide
+from stresskit.live import forms
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 

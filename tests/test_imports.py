@@ -233,7 +233,7 @@ def test_formula_like_text_is_text_in_xlsx_and_csv(book, tmp_path):
 def test_a_stored_action_or_date_answer_of_any_shape_reads_safely():
     from datetime import date
 
-    from stresskit import forms
+    from stresskit.live import forms
     from stresskit.store import ActionVersion
 
     a = actions.Action.from_version(ActionVersion(1, "x", "hum", {"measure": 5, "status": None, "deadline": "i morgen",

@@ -286,7 +286,8 @@ def test_cooperation_summary_says_which_questions_can_be_ticked(built):
 
 
 def test_an_action_made_in_04_is_an_action_of_that_unit(example, tmp_path):
-    from stresskit import actions, forms, guide
+    from stresskit import actions, guide
+    from stresskit.live import forms
     from stresskit.store import Store
     store = Store(example / "stresskit.sqlite")
     view = forms.FormView(guide.default().forms["opfoelgning"], store, "nat")

@@ -10,13 +10,13 @@ import threading
 from datetime import date
 from typing import Callable
 
-from . import danish
-from .danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
-from . import actions as actions_module
-from .guide import Form, Question
-from .store import UNKNOWN_USER, Answer, Store, current_user, local_time
-from .views import render
-from .views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
+from .. import danish
+from ..danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
+from .. import actions as actions_module
+from ..guide import Form, Question
+from ..store import UNKNOWN_USER, Answer, Store, current_user, local_time
+from ..views import render
+from ..views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
 
 class _LazyWidgets:
     """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""

@@ -17,7 +17,8 @@ from IPython.display import HTML, display
 
 from .. import danish
 from .. import actions as actions_module
-from .. import apv, forms, shared
+from .. import apv, shared
+from ..live import forms
 from .. import guide as guide_module
 from ..errors import unknown_unit
 from ..problems import InputError

@@ -1,6 +1,6 @@
 """A form's answers in a report: a static, read-only HTML table of the latest answers (who and
 when stay in the store), unanswered questions folded into one line; and an answer in words, as the
-live widgets (`stresskit.forms`) show it too."""
+live widgets (`stresskit.live.forms`) show it too."""
 from __future__ import annotations
 
 from datetime import date

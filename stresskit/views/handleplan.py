@@ -7,7 +7,8 @@ from IPython.display import display
 
 from .. import danish
 from .. import actions as actions_module
-from .. import forms, overblik, shared
+from .. import overblik, shared
+from ..live import forms
 from . import base, form_report, render
 from .base import _guarded, full_report_only, show
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from IPython.display import display
 
-from .. import danish, forms
+from .. import danish
+from ..live import forms
 from . import base, render
 from .base import _guarded, show
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from IPython.display import display
 
-from .. import apv, charts, danish, forms, overblik
+from .. import apv, charts, danish, overblik
+from ..live import forms
 from . import base, form_report, render
 from .base import _guarded, full_report_only, note, show
 from .apv import not_measured_note
