@@ -6,10 +6,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-# Keep Jupyter, IPython and matplotlib state out of the home folder and apart between runs.
-_state = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
-for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-    os.environ[var] = str(_state / var.lower())
+# Keep Jupyter, JupyterLab, Voilà, IPython and matplotlib state out of the home folder and apart between
+# runs (tests/test_isolation.py checks it): Jupyter's config (~/.jupyter, where Voilà and the servers read
+# their config too), data (~/.local/share/jupyter: kernelspecs, nbextensions) and runtime folders, Lab's
+# user settings and workspaces (~/.jupyter/lab/…), IPython's profile and matplotlib's config and font cache.
+ISOLATED = ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTERLAB_SETTINGS_DIR",
+            "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+STATE = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
+for var in ISOLATED:
+    os.environ[var] = str(STATE / var.lower())
+# Extra search paths the user may have set would bring their ~/ folders back in; the platformdirs
+# layout (~/.config/jupyter …) is not used while the folders above are set, but say so anyway.
+for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+    os.environ.pop(var, None)
+os.environ["JUPYTER_PLATFORM_DIRS"] = "0"
 os.environ["STRESSKIT_USER"] = "Testbruger"
 
 ROOT = Path(__file__).resolve().parent.parent
