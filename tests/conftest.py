@@ -1,4 +1,6 @@
+import fcntl
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,6 +39,47 @@ def copy_example(target: Path) -> Path:
 @pytest.fixture
 def example(tmp_path) -> Path:
     return copy_example(tmp_path / "example")
+
+
+EXAMPLE_TODAY = "2026-11-21"  # the day the example's reports are dated (its deadlines fall either side)
+
+
+@pytest.fixture(scope="session")
+def example_batch(tmp_path_factory):
+    """The example institution with its workshop answers imported and `stresskit run` done for every
+    unit and notebook (as `make demo` does), dated EXAMPLE_TODAY: built once per test session and
+    shared by the pytest-xdist workers, the first builds it under a lock and the others wait and reuse it.
+    READ ONLY: a test that changes the workbook, the store or the reports makes its own copy.
+
+    Gives (workbook folder, batch.Summary); the reports are in summary.out."""
+    from stresskit import answers, batch
+    from stresskit.workbook import Workbook
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's root, shared by every worker
+    root = base / "example-batch"
+    done = root / "summary.pickle"
+    with open(base / "example-batch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way is started again
+            folder = copy_example(root / "example")
+            today = os.environ.get("STRESSKIT_TODAY")
+            os.environ["STRESSKIT_TODAY"] = EXAMPLE_TODAY
+            try:
+                answers.import_(Workbook.open(folder), folder / "answers.yaml")
+                summary = batch.run(folder, root / "reports", jobs=2)
+            finally:
+                if today is None:
+                    os.environ.pop("STRESSKIT_TODAY")
+                else:
+                    os.environ["STRESSKIT_TODAY"] = today
+            done.write_bytes(pickle.dumps((folder, summary)))
+        folder, summary = pickle.loads(done.read_bytes())
+    # `stresskit run` would exit 0 (it exits 1 when a run failed)
+    assert not summary.failed, [(r.unit, r.notebook, r.reason) for r in summary.failed]
+    return folder, summary
 
 
 @pytest.fixture(scope="session")
