@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := data/example
 
-.PHONY: demo test lab present bench browser clean example
+.PHONY: demo test lint lab present bench browser clean example
 
 # constraints.txt: the versions the tests passed with; setuptools from it builds the wheel offline (tests/test_wheel.py).
 $(STAMP): pyproject.toml constraints.txt
@@ -28,6 +28,11 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# ruff: lint and formatting ([tool.ruff] in pyproject.toml); CI runs it before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 lab: $(STAMP)
 	$(BIN)/stresskit lab $(EXAMPLE)

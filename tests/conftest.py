@@ -1,4 +1,6 @@
+import fcntl
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -6,10 +8,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-# Keep Jupyter, IPython and matplotlib state out of the home folder and apart between runs.
-_state = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
-for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
-    os.environ[var] = str(_state / var.lower())
+# Keep Jupyter, JupyterLab, Voilà, IPython and matplotlib state out of the home folder and apart between
+# runs (tests/test_isolation.py checks it): Jupyter's config (~/.jupyter, where Voilà and the servers read
+# their config too), data (~/.local/share/jupyter: kernelspecs, nbextensions) and runtime folders, Lab's
+# user settings and workspaces (~/.jupyter/lab/…), IPython's profile and matplotlib's config and font cache.
+ISOLATED = ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTERLAB_SETTINGS_DIR",
+            "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+STATE = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
+for var in ISOLATED:
+    os.environ[var] = str(STATE / var.lower())
+# Extra search paths the user may have set would bring their ~/ folders back in; the platformdirs
+# layout (~/.config/jupyter …) is not used while the folders above are set, but say so anyway.
+for var in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
+    os.environ.pop(var, None)
+os.environ["JUPYTER_PLATFORM_DIRS"] = "0"
 os.environ["STRESSKIT_USER"] = "Testbruger"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +39,47 @@ def copy_example(target: Path) -> Path:
 @pytest.fixture
 def example(tmp_path) -> Path:
     return copy_example(tmp_path / "example")
+
+
+EXAMPLE_TODAY = "2026-11-21"  # the day the example's reports are dated (its deadlines fall either side)
+
+
+@pytest.fixture(scope="session")
+def example_batch(tmp_path_factory):
+    """The example institution with its workshop answers imported and `stresskit run` done for every
+    unit and notebook (as `make demo` does), dated EXAMPLE_TODAY: built once per test session and
+    shared by the pytest-xdist workers, the first builds it under a lock and the others wait and reuse it.
+    READ ONLY: a test that changes the workbook, the store or the reports makes its own copy.
+
+    Gives (workbook folder, batch.Summary); the reports are in summary.out."""
+    from stresskit import answers, batch
+    from stresskit.workbook import Workbook
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's root, shared by every worker
+    root = base / "example-batch"
+    done = root / "summary.pickle"
+    with open(base / "example-batch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way is started again
+            folder = copy_example(root / "example")
+            today = os.environ.get("STRESSKIT_TODAY")
+            os.environ["STRESSKIT_TODAY"] = EXAMPLE_TODAY
+            try:
+                answers.import_(Workbook.open(folder), folder / "answers.yaml")
+                summary = batch.run(folder, root / "reports", jobs=2)
+            finally:
+                if today is None:
+                    os.environ.pop("STRESSKIT_TODAY")
+                else:
+                    os.environ["STRESSKIT_TODAY"] = today
+            done.write_bytes(pickle.dumps((folder, summary)))
+        folder, summary = pickle.loads(done.read_bytes())
+    # `stresskit run` would exit 0 (it exits 1 when a run failed)
+    assert not summary.failed, [(r.unit, r.notebook, r.reason) for r in summary.failed]
+    return folder, summary
 
 
 @pytest.fixture(scope="session")

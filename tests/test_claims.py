@@ -19,7 +19,7 @@ import pytest
 import yaml
 from scipy.stats import fisher_exact
 
-from conftest import ROOT, copy_example
+from conftest import EXAMPLE_TODAY, ROOT
 
 TODAY = "2026-11-21"
 LEVEL = 0.05
@@ -27,15 +27,11 @@ LEVEL = 0.05
 
 # --- the example built once ----------------------------------------------------------------
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    base = tmp_path_factory.mktemp("claims")
-    book = copy_example(base / "example")
-    env = {**os.environ, "STRESSKIT_TODAY": TODAY}
-    for args in (["answers", "import", book, book / "answers.yaml"], ["run", book, "--out", base / "out"]):
-        run = subprocess.run([sys.executable, "-m", "stresskit.cli", *map(str, args)], capture_output=True, text=True,
-                             timeout=1200, env=env)
-        assert run.returncode == 0, run.stdout + run.stderr
-    return book, base / "out"
+def built(example_batch):
+    """The example's batch as of TODAY, shared by the session (conftest)."""
+    assert TODAY == EXAMPLE_TODAY
+    book, summary = example_batch
+    return book, summary.out
 
 
 # --- the raw data, read here and nowhere else ------------------------------------------------

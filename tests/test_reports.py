@@ -17,12 +17,9 @@ NOTEBOOK = ROOT / "notebooks" / "01_apv.ipynb"
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The example, with its workshop answers, run for every unit like `make demo` does."""
-    folder = copy_example(tmp_path_factory.mktemp("wb") / "example")
-    answers.import_(Workbook.open(folder), folder / "answers.yaml")
-    summary = batch.run(folder, tmp_path_factory.mktemp("reports"))
-    return folder, summary
+def built(example_batch):
+    """The example, with its workshop answers, run for every unit like `make demo` does (conftest)."""
+    return example_batch
 
 
 def html_of(summary, unit, notebook="01_apv"):

@@ -3,7 +3,7 @@ read them (issue 21, items 1 and 2).
 
 Every claim is recomputed here from the store (SQLite, read with sqlite3), institution.yaml,
 signals.csv and the content file (guide.yaml, read with yaml) — never from overblik, shared or the
-views that wrote the pages. The reports are built once, with `stresskit run`, as of 21.11.2026.
+views that wrote the pages. The reports are built once per session, as `stresskit run` builds them, as of 21.11.2026.
 """
 import csv
 import html
@@ -23,7 +23,7 @@ import yaml
 from stresskit import actions, answers
 from stresskit.workbook import Workbook
 
-from conftest import ROOT, copy_example
+from conftest import EXAMPLE_TODAY, ROOT, copy_example
 
 TODAY = date(2026, 11, 21)
 CONTENT = ROOT / "stresskit" / "content" / "guide.yaml"
@@ -60,15 +60,11 @@ def test_a_question_without_scope_is_refused_with_the_field_named(tmp_path):
 
 # --- the example, built once --------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    folder = copy_example(tmp_path_factory.mktemp("shared") / "example")
-    answers.import_(Workbook.open(folder), folder / "answers.yaml")
-    out = tmp_path_factory.mktemp("reports")
-    env = {**os.environ, "STRESSKIT_TODAY": TODAY.isoformat()}
-    run = subprocess.run([sys.executable, "-m", "stresskit.cli", "run", str(folder), "--out", str(out), "--jobs", "2"],
-                         capture_output=True, text=True, timeout=1200, env=env)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    return folder, out
+def built(example_batch):
+    """The example's batch as of TODAY, shared by the session (conftest)."""
+    assert TODAY.isoformat() == EXAMPLE_TODAY
+    folder, summary = example_batch
+    return folder, summary.out
 
 
 class Example:
