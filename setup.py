@@ -1,6 +1,7 @@
 """The wheel carries the top-level notebooks/ (where users and the README find them) inside the
 package, as stresskit/_notebooks/, so an installed stresskit finds them with importlib.resources
 (see stresskit/notebooks.py). Everything else about the package is in pyproject.toml."""
+
 from pathlib import Path
 
 from setuptools import setup

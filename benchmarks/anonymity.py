@@ -9,6 +9,7 @@
 
     .venv/bin/python benchmarks/anonymity.py [--trees 1000] [--only-audit]
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from foundation import RESPONDENTS, make_survey  # noqa: E402
+
 from stresskit import figures  # noqa: E402
 from stresskit.apv import anonymity  # noqa: E402
 from stresskit.workbook import Workbook  # noqa: E402
@@ -52,6 +54,7 @@ def tree(units: int, rng: random.Random) -> tuple[dict, dict]:
 def cross_measure(trees: int) -> None:
     import audit
     import audit_cases
+
     for label, rule in (("before (main's rule)", audit_cases.old_rule), ("after", contextlib.nullcontext)):
         rng = random.Random(2026)
         leaky = leaks = 0
@@ -63,8 +66,10 @@ def cross_measure(trees: int) -> None:
             found = audit.audit(rows)
             leaky += bool(found)
             leaks += len(found)
-        print(f"cross-measure audit {label}: {trees} trees, {leaky} with a leak ({leaks} leaks), "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(
+            f"cross-measure audit {label}: {trees} trees, {leaky} with a leak ({leaks} leaks), "
+            f"{time.perf_counter() - t0:.1f} s"
+        )
 
 
 def main() -> None:
@@ -82,8 +87,10 @@ def main() -> None:
                 t0 = time.perf_counter()
                 rows = figures.export(book, Path(tmp) / f"tal{suffix}")
                 times.append(time.perf_counter() - t0)
-            print(f"export-figures {suffix}, {RESPONDENTS:,} respondents, {len(book.units)} units, {rows} rows: "
-                  f"median {statistics.median(times):.2f} s")
+            print(
+                f"export-figures {suffix}, {RESPONDENTS:,} respondents, {len(book.units)} units, {rows} rows: "
+                f"median {statistics.median(times):.2f} s"
+            )
     rng = random.Random(1)
     for units in (100, 4000):
         children, total = tree(units, rng)
@@ -92,7 +99,9 @@ def main() -> None:
             status = anonymity.suppress(children, "u0", total, k)
             seconds = time.perf_counter() - t0
             hidden = sum(s == anonymity.COMPLEMENT for s in status.values())
-            print(f"suppress, {len(children):,} units, k={k}: {seconds * 1000:.0f} ms ({hidden} hidden to protect others)")
+            print(
+                f"suppress, {len(children):,} units, k={k}: {seconds * 1000:.0f} ms ({hidden} hidden to protect others)"
+            )
     cross_measure(trees)
 
 

@@ -22,6 +22,7 @@ counts a shared page once), and output bytes per unit.
 The machine may be shared: compare CPU seconds (user + system of the whole process tree) and
 read the load column; wall seconds are only meaningful on an idle machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,19 +58,27 @@ def make_institution(folder: Path, groups: int = 9, per_group: int = 10, seed: i
         units.append({"id": f"afd{d}", "name": f"Afdeling {d + 1}", "parent": "inst"})
         for t in range(per_group):
             uid = f"afd{d}_team{t}"
-            units.append({"id": uid, "name": f"Team {d + 1}.{t + 1}", "parent": f"afd{d}", "headcount": rng.randint(8, 20)})
+            units.append(
+                {"id": uid, "name": f"Team {d + 1}.{t + 1}", "parent": f"afd{d}", "headcount": rng.randint(8, 20)}
+            )
             teams.append(uid)
-    (folder / "institution.yaml").write_text(yaml.safe_dump({"name": "Benchmark-institutionen", "sector": "kommune",
-                                                             "units": units}, allow_unicode=True), encoding="utf-8")
+    (folder / "institution.yaml").write_text(
+        yaml.safe_dump({"name": "Benchmark-institutionen", "sector": "kommune", "units": units}, allow_unicode=True),
+        encoding="utf-8",
+    )
     for name, items in (("2024", 14), ("2026", 15)):  # the example's two rounds; 2024 did not ask q15
         lines = ["Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, items + 1))]
         for team in teams:
             for _ in range(rng.randint(3, 18)):
                 lines.append(team + ";" + ";".join(str(rng.randint(1, 5)) for _ in range(items)))
         (folder / "apv" / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "signals.csv").write_text("enhed;stress_sygemeldinger;sygefravaer_dage;personaleomsaetning;konflikter\n"
-                                        + "".join(f"{t};{rng.randint(0, 3)};{rng.randint(5, 15)};{rng.randint(0, 20)};{rng.randint(0, 3)}\n" for t in teams),
-                                        encoding="utf-8")
+    (folder / "signals.csv").write_text(
+        "enhed;stress_sygemeldinger;sygefravaer_dage;personaleomsaetning;konflikter\n"
+        + "".join(
+            f"{t};{rng.randint(0, 3)};{rng.randint(5, 15)};{rng.randint(0, 20)};{rng.randint(0, 3)}\n" for t in teams
+        ),
+        encoding="utf-8",
+    )
     return [u["id"] for u in units]
 
 
@@ -123,10 +132,10 @@ class Peak:
 @dataclass
 class Figure:
     seconds: float
-    cpu: float          # user + system of the process and every descendant it waited for
+    cpu: float  # user + system of the process and every descendant it waited for
     parent_mb: float
     tree_mb: float
-    load: float         # 1-minute load average when the measurement ended
+    load: float  # 1-minute load average when the measurement ended
 
 
 def measure(cmd: list[str], env: dict) -> Figure:
@@ -196,12 +205,16 @@ if __name__ == '__main__':
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        env = dict(os.environ, **{v: str(tmp / v.lower()) for v in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR")})
+        env = dict(
+            os.environ, **{v: str(tmp / v.lower()) for v in ("JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR")}
+        )
         book = tmp / "benchmark"
         units = make_institution(book)
         sample = units[:: max(1, len(units) // SAMPLE)][:SAMPLE]
-        print(f"{len(units)} units, {len(NOTEBOOKS)} notebook(s) ({', '.join(p.stem for p in NOTEBOOKS)}); "
-              f"(a) and (b) on a sample of {len(sample)} units; {os.cpu_count()} cores")
+        print(
+            f"{len(units)} units, {len(NOTEBOOKS)} notebook(s) ({', '.join(p.stem for p in NOTEBOOKS)}); "
+            f"(a) and (b) on a sample of {len(sample)} units; {os.cpu_count()} cores"
+        )
         rows = {}
         if "a" in ONLY:
             (tmp / "a").mkdir()
@@ -211,17 +224,34 @@ def main() -> None:
             rows["a"] = ("(a) papermill CLI + nbconvert CLI per notebook", len(sample), f, None)
         pool = tmp / "pool.py"
         pool.write_text(POOL)
-        for part, engine_name, name in (("b", "default", "(b) execute_notebook, default engine (kernel) + HTMLExporter"),
-                                        ("b2", "stresskit", "(b2) execute_notebook, stresskit engine + its exporter")):
+        for part, engine_name, name in (
+            ("b", "default", "(b) execute_notebook, default engine (kernel) + HTMLExporter"),
+            ("b2", "stresskit", "(b2) execute_notebook, stresskit engine + its exporter"),
+        ):
             if part in ONLY:
                 (tmp / part).mkdir()
-                f = measure([sys.executable, str(pool), engine_name, str(book), str(tmp / part), str(ROOT / "notebooks"),
-                             *sample], env)
+                f = measure(
+                    [
+                        sys.executable,
+                        str(pool),
+                        engine_name,
+                        str(book),
+                        str(tmp / part),
+                        str(ROOT / "notebooks"),
+                        *sample,
+                    ],
+                    env,
+                )
                 rows[part] = (f"{name}, 2-worker pool", len(sample), f, None)
         run = [str(BIN / "stresskit"), "run", str(book), "--out", str(tmp / "c"), "--jobs", "2"]
         if "c" in ONLY:
             f = measure(run + ["--force"], env)
-            rows["c"] = ("(c) stresskit run --jobs 2 --force (100 units)", len(units), f, output_bytes(tmp / "c", units))
+            rows["c"] = (
+                "(c) stresskit run --jobs 2 --force (100 units)",
+                len(units),
+                f,
+                output_bytes(tmp / "c", units),
+            )
         if "d" in ONLY:
             d = measure(run, env)
             rows["d"] = ("(d) stresskit run --jobs 2, nothing changed (100 units)", len(units), d, None)
@@ -239,8 +269,23 @@ def main() -> None:
         e = {}
         for n, chosen in (("10", ten), ("50", fifty)):
             out = tmp / f"e{n}"
-            e[n] = (measure([str(BIN / "stresskit"), "run", str(big), "--out", str(out), "--jobs", "2",
-                             "--units", ",".join(chosen)], env), output_bytes(out, chosen))
+            e[n] = (
+                measure(
+                    [
+                        str(BIN / "stresskit"),
+                        "run",
+                        str(big),
+                        "--out",
+                        str(out),
+                        "--jobs",
+                        "2",
+                        "--units",
+                        ",".join(chosen),
+                    ],
+                    env,
+                ),
+                output_bytes(out, chosen),
+            )
         per_unit = (e["50"][0].seconds - e["10"][0].seconds) / 40
         per_cpu = (e["50"][0].cpu - e["10"][0].cpu) / 40
         fixed = e["10"][0].seconds - 10 * per_unit
@@ -250,8 +295,10 @@ def main() -> None:
         report(rows, units)
         c = rows["c"][2].seconds / len(units) if "c" in rows else float("nan")
         print(f"(e) generating the {len(big_units)}-unit institution: {made:.1f} s (not counted)")
-        print(f"(e) per unit (50 − 10 units) / 40: {per_unit:.3f} s wall, {per_cpu:.3f} CPU s; "
-              f"{per_unit / c:.2f} × (c)  [target ≤ 1.2]")
+        print(
+            f"(e) per unit (50 − 10 units) / 40: {per_unit:.3f} s wall, {per_cpu:.3f} CPU s; "
+            f"{per_unit / c:.2f} × (c)  [target ≤ 1.2]"
+        )
         print(f"(e) fixed cost per batch: {fixed:.1f} s wall, {fixed_cpu:.1f} CPU s  [target < 60 s]")
         print(f"(e) tree PSS < 2048 MB: {e['50'][0].tree_mb:.0f}")
 
@@ -260,25 +307,35 @@ def report(rows: dict, units: list[str]) -> None:
     """The table, then the targets; ratios in CPU seconds per unit (the machine may be shared)."""
     cpu = {k: fig.cpu / n for k, (_name, n, fig, _size) in rows.items()}
     wall = {k: fig.seconds / n for k, (_name, n, fig, _size) in rows.items()}
-    print(f"{'variant':72} {'s/unit':>7} {'CPU s/unit':>10} {'CPU ×(c)':>8} {'parent MB':>9} {'tree PSS MB':>11} "
-          f"{'KB/unit':>8} {'load':>5}")
-    for key, (name, n, fig, size) in rows.items():
+    print(
+        f"{'variant':72} {'s/unit':>7} {'CPU s/unit':>10} {'CPU ×(c)':>8} {'parent MB':>9} {'tree PSS MB':>11} "
+        f"{'KB/unit':>8} {'load':>5}"
+    )
+    for key, (name, _n, fig, size) in rows.items():
         times = f"{cpu[key] / cpu['c']:8.1f}" if "c" in cpu else f"{'':8}"
-        print(f"{name:72} {wall[key]:7.3f} {cpu[key]:10.3f} {times} {fig.parent_mb:9.0f} {fig.tree_mb:11.0f} "
-              f"{(size or 0) / 1024:8.0f} {fig.load:5.1f}")
+        print(
+            f"{name:72} {wall[key]:7.3f} {cpu[key]:10.3f} {times} {fig.parent_mb:9.0f} {fig.tree_mb:11.0f} "
+            f"{(size or 0) / 1024:8.0f} {fig.load:5.1f}"
+        )
     if "d" in rows:
         print(f"(d) in total: {rows['d'][2].seconds:.2f} s for {len(units)} units  [target < 5 s]")
     if "c" in rows:
-        print(f"(c) {wall['c']:.3f} s/unit wall, {cpu['c']:.3f} CPU s/unit; on 2 idle cores ≈ {cpu['c'] / 2:.3f} s/unit "
-              f"[target ≤ 0.25 s/unit]")
+        print(
+            f"(c) {wall['c']:.3f} s/unit wall, {cpu['c']:.3f} CPU s/unit; on 2 idle cores ≈ {cpu['c'] / 2:.3f} s/unit "
+            f"[target ≤ 0.25 s/unit]"
+        )
     if "b" in cpu and "b2" in cpu:
-        print(f"papermill engines side by side, CPU s/unit: default (kernel per notebook) {cpu['b']:.3f}, "
-              f"stresskit {cpu['b2']:.3f}: {cpu['b'] / cpu['b2']:.1f}×  [target ≥ 3×]")
+        print(
+            f"papermill engines side by side, CPU s/unit: default (kernel per notebook) {cpu['b']:.3f}, "
+            f"stresskit {cpu['b2']:.3f}: {cpu['b'] / cpu['b2']:.1f}×  [target ≥ 3×]"
+        )
     if "b" in cpu and "c" in cpu:
         print(f"default engine (b) / stresskit run (c), CPU: {cpu['b'] / cpu['c']:.1f}×  [target ≥ 3×]")
     if "a" in cpu and "c" in cpu:
         print(f"CLI loop (a) / stresskit run (c), CPU: {cpu['a'] / cpu['c']:.1f}×")
-    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
+    print(
+        f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

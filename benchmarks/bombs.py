@@ -31,6 +31,7 @@ Before the guards (main at efbddf8, the test sizes, address space capped at 3 GB
 the xlsx declaring A1:XFD1048576 with a cell at XFD1048576 ran out after 46 s (2,701 MB); the
 64 MB zip bomb and the sheet with a far cell were read (1.2 s / 197 MB, 2.4 s / 244 MB).
 """
+
 from __future__ import annotations
 
 import json
@@ -87,7 +88,9 @@ SHEET = "xl/worksheets/sheet1.xml"
 def dimension_bomb(path: Path) -> Path:
     """A 5 KB sheet that declares 1,048,576 rows × 16,384 columns: openpyxl pads every row to it."""
     small_xlsx(path)
-    return rewrite(path, SHEET, lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+"', b'<dimension ref="A1:XFD1048576"', xml))
+    return rewrite(
+        path, SHEET, lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+"', b'<dimension ref="A1:XFD1048576"', xml)
+    )
 
 
 def far_cell_bomb(path: Path) -> Path:
@@ -95,7 +98,9 @@ def far_cell_bomb(path: Path) -> Path:
     every row up to it, the last one 16,384 cells wide."""
     small_xlsx(path)
     far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
-    return rewrite(path, SHEET, lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', b"", xml).replace(b"</sheetData>", far))
+    return rewrite(
+        path, SHEET, lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', b"", xml).replace(b"</sheetData>", far)
+    )
 
 
 def dimension_and_far_cell_bomb(path: Path) -> Path:
@@ -116,6 +121,7 @@ def zip_bomb(path: Path, unpacked: int) -> Path:
         for _ in range(max(1, unpacked // len(block))):
             yield block
         yield b"</sheetData>" + tail.split(b"</sheetData>", 1)[1]
+
     return rewrite(path, SHEET, rows)
 
 
@@ -133,13 +139,16 @@ def merge_bomb(path: Path, ranges: int) -> Path:
                 yield b"".join(batch)
                 batch = []
         yield b"".join(batch) + b"</mergeCells>" + tail
+
     return rewrite(path, SHEET, merged)
 
 
-LAUGHS = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-          b'<!DOCTYPE worksheet [<!ENTITY a "lolololololololololololololololololololololol">'
-          + b"".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(9))
-          + b']>')
+LAUGHS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<!DOCTYPE worksheet [<!ENTITY a "lolololololololololololololololololololololol">'
+    + b"".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode() for i in range(9))
+    + b"]>"
+)
 
 
 def entity_bomb(path: Path, hidden: bool = False) -> Path:
@@ -151,6 +160,7 @@ def entity_bomb(path: Path, hidden: bool = False) -> Path:
     def laughs(xml: bytes) -> bytes:
         body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
         return prolog + body.replace(b"<t>x</t>", b"<t>&j;</t>")
+
     return rewrite(path, SHEET, laughs)
 
 
@@ -229,13 +239,20 @@ print(json.dumps(out))
 def measure(files: list[Path], memory_limit: int | None = None, timeout: float = 300, root: Path = ROOT) -> list[dict]:
     """Read the files in turn in one fresh process (limited to `memory_limit` bytes of address
     space, if given): per file the seconds, the Danish message and the process's peak MB so far."""
+
     def limit():
         if memory_limit:
             import resource
+
             resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
-    done = subprocess.run([sys.executable, "-c", PROBE, str(root), *map(str, files)], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout)
@@ -252,8 +269,10 @@ def main() -> None:
             built = time.perf_counter() - t0
             [row] = measure([path])
             size = path.stat().st_blocks * 512
-            print(f"{name:40} {size / 1e6:>8.2f}MB {built:>8.1f} {row['seconds']:>8.3f} {row['peak_mb']:>8.0f}  "
-                  f"{(row['message'] or 'READ').splitlines()[0][:150]}")
+            print(
+                f"{name:40} {size / 1e6:>8.2f}MB {built:>8.1f} {row['seconds']:>8.3f} {row['peak_mb']:>8.0f}  "
+                f"{(row['message'] or 'READ').splitlines()[0][:150]}"
+            )
             path.unlink()
 
 

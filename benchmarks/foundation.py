@@ -6,6 +6,7 @@
 
     make bench
 """
+
 from __future__ import annotations
 
 import shutil
@@ -64,9 +65,11 @@ def main() -> None:
             survey = apv.load(book)
             results = apv.aggregate(book, survey)
             times.append(time.perf_counter() - t0)
-        print(f"APV load + aggregate, {RESPONDENTS:,} respondents ({path.stat().st_size / 1e6:.1f} MB CSV), "
-              f"{len(book.units)} units, {len(results.constructs)} constructs: "
-              f"median {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})  [target < 2 s]")
+        print(
+            f"APV load + aggregate, {RESPONDENTS:,} respondents ({path.stat().st_size / 1e6:.1f} MB CSV), "
+            f"{len(book.units)} units, {len(results.constructs)} constructs: "
+            f"median {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})  [target < 2 s]"
+        )
 
         rounds_folder = Path(tmp) / "rounds"
         make_survey(rounds_folder, ("2022", "2023", "2024", "2025", "2026"))
@@ -79,9 +82,11 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         # CPU time too: on a shared machine the wall time says as much about the neighbours
-        print(f"APV load + aggregate, {len(history)} rounds × {RESPONDENTS:,} respondents: "
-              f"median {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}; "
-              f"CPU median {statistics.median(cpu):.2f} s)  [target < 5 s]")
+        print(
+            f"APV load + aggregate, {len(history)} rounds × {RESPONDENTS:,} respondents: "
+            f"median {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}; "
+            f"CPU median {statistics.median(cpu):.2f} s)  [target < 5 s]"
+        )
 
         store = Store(folder / "stresskit.sqlite")
         set_user("Benchmark")  # a form saves only under a name
@@ -94,8 +99,10 @@ def main() -> None:
             field.input.value = options[i % 3]
             saves.append((time.perf_counter() - t0) * 1000)
         assert len(store.history("hum", "apv.fase.kortlaegning")) == 200
-        print(f"Form save (widget change → committed row, synchronous=FULL), 200 saves: "
-              f"median {statistics.median(saves):.1f} ms, p95 {np.percentile(saves, 95):.1f} ms  [target < 50 ms]")
+        print(
+            f"Form save (widget change → committed row, synchronous=FULL), 200 saves: "
+            f"median {statistics.median(saves):.1f} ms, p95 {np.percentile(saves, 95):.1f} ms  [target < 50 ms]"
+        )
 
 
 if __name__ == "__main__":

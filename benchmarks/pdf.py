@@ -7,6 +7,7 @@ then prints every unit's rapport.pdf and overblik.pdf with headless Chromium, an
 
     .venv/bin/python benchmarks/pdf.py      (STRESSKIT_TODAY=2026-11-21 is used unless set)
 """
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,9 @@ def main() -> None:
         per_unit = pdf.write_unit_pdfs(out, [(u, f"{book.unit_name(u)} · {book.name}") for u in units])
         total = time.perf_counter() - t0
         print(f"HTML: {len(summary.runs)} kørsler for {len(units)} enheder på {html:.1f} s")
-        print(f"PDF:  {per_unit:.2f} s pr. enhed (rapport.pdf + overblik.pdf), {total:.1f} s i alt for {len(units)} enheder")
+        print(
+            f"PDF:  {per_unit:.2f} s pr. enhed (rapport.pdf + overblik.pdf), {total:.1f} s i alt for {len(units)} enheder"
+        )
         print(f"{'enhed':<24} {'rapport':>8} {'overblik':>9}")
         for u in units:
             print(f"{book.unit_name(u):<24} {pages(out / u / pdf.REPORT):>8} {pages(out / u / pdf.OVERBLIK):>9}")

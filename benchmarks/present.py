@@ -6,6 +6,7 @@ it right after, each interactive in ≤ 2 s. Each line carries the machine's loa
     make bench    (needs Debian's chromium)
     python benchmarks/present.py --quick    (start, first page and its reload only)
 """
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,23 @@ import psutil
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-READY = {1: ".sk-form .widget-toggle-buttons", 2: ".sk-form .widget-checkbox", 3: ".sk-form .widget-dropdown select",
-         4: ".sk-form .widget-toggle-buttons", 5: ".sk-form .widget-checkbox", 6: "table.sk-iglo"}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = {
+    1: ".sk-form .widget-toggle-buttons",
+    2: ".sk-form .widget-checkbox",
+    3: ".sk-form .widget-dropdown select",
+    4: ".sk-form .widget-toggle-buttons",
+    5: ".sk-form .widget-checkbox",
+    6: "table.sk-iglo",
+}
 FILES = {1: "01_apv", 2: "02_aftaler", 3: "03_paavirkninger", 4: "04_status", 5: "05_samarbejde", 6: "06_handleplan"}
 UNITS = ["hum", "nat", "fjordby", "kantine", "adm"]
 
@@ -57,12 +71,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         book = Path(tmp) / "example"
         shutil.copytree(ROOT / "data" / "example", book, ignore=shutil.ignore_patterns("stresskit.sqlite*"))
-        subprocess.run([str(Path(sys.executable).parent / "stresskit"), "answers", "import", str(book),
-                        str(book / "answers.yaml")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "stresskit"),
+                "answers",
+                "import",
+                str(book),
+                str(book / "answers.yaml"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         t0 = time.perf_counter()
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "stresskit"), "present", str(book), "--unit", "hum",
-                                 "--notebook", "3", "--no-browser"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "stresskit"),
+                "present",
+                str(book),
+                "--unit",
+                "hum",
+                "--notebook",
+                "3",
+                "--no-browser",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         try:
             url = re.search(r"http://\S+", proc.stdout.readline()).group(0)
             served = time.perf_counter() - t0
@@ -76,8 +112,10 @@ def main() -> None:
             page.reload()
             page.wait_for_selector(READY[3], timeout=120_000)
             again = time.perf_counter() - t
-            print(f"start → address printed {served:.1f} s, first interactive page (3, Humaniora) {first:.1f} s; "
-                  f"from opening the address {first - (opened - t0):.2f} s, its reload right after {again:.2f} s ({load()})")
+            print(
+                f"start → address printed {served:.1f} s, first interactive page (3, Humaniora) {first:.1f} s; "
+                f"from opening the address {first - (opened - t0):.2f} s, its reload right after {again:.2f} s ({load()})"
+            )
             if "--quick" in sys.argv:
                 return
             time.sleep(3)  # the pool refills
@@ -101,8 +139,10 @@ def main() -> None:
             if failed:
                 print(f"not interactive within 120 s: {', '.join(failed)} (screenshots in {tempfile.gettempdir()})")
             loads.sort()
-            print(f"{len(loads)} page loads: median {loads[len(loads) // 2]:.1f} s, slowest {loads[-1]:.1f} s; "
-                  f"peak memory {peak:.0f} MB, after: {mb:.0f} MB with {kernels} kernels")
+            print(
+                f"{len(loads)} page loads: median {loads[len(loads) // 2]:.1f} s, slowest {loads[-1]:.1f} s; "
+                f"peak memory {peak:.0f} MB, after: {mb:.0f} MB with {kernels} kernels"
+            )
         finally:
             proc.terminate()
             proc.wait()

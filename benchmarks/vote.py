@@ -5,6 +5,7 @@ what the facilitator's status said, and what the store kept (asserts nothing; st
 
     python benchmarks/vote.py [--phones 40] [--seconds 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ QUESTION = "paavirkning.arbejdsmaengde.afdaekning"
 OPTIONS = ["1", "2", "3", "4", "5"]
 
 
-def phone(base: str, code: str, at: float, start: float, value: str, waits: list, errors: list,
-          change: str | None = None) -> None:
+def phone(
+    base: str, code: str, at: float, start: float, value: str, waits: list, errors: list, change: str | None = None
+) -> None:
     """One phone: wait for its moment, open the page, answer (and maybe change its answer)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -54,9 +56,11 @@ def phone(base: str, code: str, at: float, start: float, value: str, waits: list
 
 
 def api(server, action: str = "", body: dict | None = None) -> dict:
-    request = urllib.request.Request(f"{server.base}stresskit/vote{'/' + action if action else ''}?token={server.token}",
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST")
+    request = urllib.request.Request(
+        f"{server.base}stresskit/vote{'/' + action if action else ''}?token={server.token}",
+        data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read())
 
@@ -81,9 +85,22 @@ def main() -> None:
             values = [rng.choice(OPTIONS) for _ in range(opts.phones)]
             changes = set(rng.sample(range(opts.phones), min(10, opts.phones)))
             start = time.perf_counter()
-            threads = [threading.Thread(target=phone, args=(server.base, code, rng.uniform(0, opts.seconds), start, values[n],
-                                                            waits, errors, rng.choice(OPTIONS) if n in changes else None))
-                       for n in range(opts.phones)]
+            threads = [
+                threading.Thread(
+                    target=phone,
+                    args=(
+                        server.base,
+                        code,
+                        rng.uniform(0, opts.seconds),
+                        start,
+                        values[n],
+                        waits,
+                        errors,
+                        rng.choice(OPTIONS) if n in changes else None,
+                    ),
+                )
+                for n in range(opts.phones)
+            ]
             for t in threads:
                 t.start()
             counts_seen = []
@@ -97,13 +114,17 @@ def main() -> None:
             closed = api(server, "close", {})
             waits.sort()
             requests = len(waits)
-            print(f"{opts.phones} phones within {opts.seconds:.0f} s: {requests} requests in {elapsed:.1f} s; "
-                  f"wait median {waits[requests // 2] * 1000:.0f} ms, 95th percentile "
-                  f"{waits[min(requests - 1, int(requests * 0.95))] * 1000:.0f} ms, slowest {waits[-1] * 1000:.0f} ms; "
-                  f"{len(errors)} errors{(' (' + errors[0] + ')') if errors else ''}")
-            print(f"facilitator's count while open rose to {max(counts_seen or [0])}; at closing {before} answered; "
-                  f"closed: {closed['answered']} answers, distribution "
-                  f"{ {r['id']: r['count'] for r in closed['result'] or []} }")
+            print(
+                f"{opts.phones} phones within {opts.seconds:.0f} s: {requests} requests in {elapsed:.1f} s; "
+                f"wait median {waits[requests // 2] * 1000:.0f} ms, 95th percentile "
+                f"{waits[min(requests - 1, int(requests * 0.95))] * 1000:.0f} ms, slowest {waits[-1] * 1000:.0f} ms; "
+                f"{len(errors)} errors{(' (' + errors[0] + ')') if errors else ''}"
+            )
+            print(
+                f"facilitator's count while open rose to {max(counts_seen or [0])}; at closing {before} answered; "
+                f"closed: {closed['answered']} answers, distribution "
+                f"{ {r['id']: r['count'] for r in closed['result'] or []} }"
+            )
             db = sqlite3.connect(book / "stresskit.sqlite")
             rows = db.execute("SELECT result FROM votes").fetchall()
             db.close()

@@ -14,6 +14,7 @@ The example's files are read, never changed; running this again gives byte-ident
 
     python data/make_exports.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,23 @@ INCIDENTS = ["Nej", "Ja, et par gange", "Ja, månedligt", "Ja, ugentligt", "Ja, 
 DONT_KNOW = "Ved ikke"  # code 6 on every item
 # The example's items, in order, with the options their question lists (q04–q06, q12–q13 ask «in
 # what degree»); the example's answer v (1–5, 5 = the most) is the option with that meaning.
-KIND = {"q01": "f", "q02": "f", "q03": "f", "q04": "d", "q05": "d", "q06": "d", "q07": "f", "q08": "i",
-        "q09": "i", "q10": "i", "q11": "i", "q12": "d", "q13": "d", "q14": "f", "q15": "f"}
+KIND = {
+    "q01": "f",
+    "q02": "f",
+    "q03": "f",
+    "q04": "d",
+    "q05": "d",
+    "q06": "d",
+    "q07": "f",
+    "q08": "i",
+    "q09": "i",
+    "q10": "i",
+    "q11": "i",
+    "q12": "d",
+    "q13": "d",
+    "q14": "f",
+    "q15": "f",
+}
 OPTIONS = {"f": FREQUENCY, "d": DEGREE, "i": INCIDENTS}
 SCALE_NAME = {"f": "hyppighed", "d": "grad", "i": "haendelser"}
 # Not completed: (overall status column, how many, share of items answered)
@@ -93,17 +109,44 @@ def surveyxact_rows(name: str, rows: list[dict], units: dict[str, int], rng: ran
         overall = [0, 0, 0, 0, 0]
         overall[3 if done else status - 1] = 1
         unit = "99" if r["Afdeling"] == "?" else str(units[r["Afdeling"]])
-        out.append([str(880000000 + 137 * n), *[str(rng.randrange(2)) for _ in range(5)], created, started if status != 2 else "",
-                    closed if done else "", started if status != 2 else "", f"{seconds}.{rng.randrange(1000):03d}" if done else "",
-                    "1" if status != 2 else "0", f"r{n:04d}@fjordby.example", "1", unit,
-                    *[code(q, r[q]) for q in items], r["Kommentar"] if done else "", *map(str, overall)])
+        out.append(
+            [
+                str(880000000 + 137 * n),
+                *[str(rng.randrange(2)) for _ in range(5)],
+                created,
+                started if status != 2 else "",
+                closed if done else "",
+                started if status != 2 else "",
+                f"{seconds}.{rng.randrange(1000):03d}" if done else "",
+                "1" if status != 2 else "0",
+                f"r{n:04d}@fjordby.example",
+                "1",
+                unit,
+                *[code(q, r[q]) for q in items],
+                r["Kommentar"] if done else "",
+                *map(str, overall),
+            ]
+        )
     return out
 
 
 def surveyxact_header(items: list[str]) -> list[str]:
-    return ["respondentid", *[f"statinternal_{k}" for k in range(1, 6)], "created", "modified", "closetime",
-            "starttime", "difftime", "responsecollectsessions", "email", "lang", "afdeling",
-            *[f"s_{int(q[1:])}" for q in items], "s_16", *[f"statoverall_{k}" for k in range(1, 6)]]
+    return [
+        "respondentid",
+        *[f"statinternal_{k}" for k in range(1, 6)],
+        "created",
+        "modified",
+        "closetime",
+        "starttime",
+        "difftime",
+        "responsecollectsessions",
+        "email",
+        "lang",
+        "afdeling",
+        *[f"s_{int(q[1:])}" for q in items],
+        "s_16",
+        *[f"statoverall_{k}" for k in range(1, 6)],
+    ]
 
 
 def surveyxact_labels(name: str, items: list[str], units: dict[str, int]) -> list[list[str]]:
@@ -134,14 +177,19 @@ def surveyxact(rounds: dict[str, list[dict]], target: Path) -> None:
     apv.mkdir(parents=True, exist_ok=True)
     for name, rows in rounds.items():
         items = items_of(rows)
-        data = [surveyxact_header(items), *surveyxact_rows(name, rows, {**units, "Studiekontoret": units["Studieadministration"]}, rng)]
+        data = [
+            surveyxact_header(items),
+            *surveyxact_rows(name, rows, {**units, "Studiekontoret": units["Studieadministration"]}, rng),
+        ]
         labels = surveyxact_labels(name, items, units)
         if name == "2026":  # SurveyXact's «EU» format: semicolons, Windows-1252, no header in the label file
             (apv / f"dataset_{name}.csv").write_bytes(csv_text(data).encode("cp1252"))
             (apv / f"labels_{name}.csv").write_bytes(csv_text(labels).encode("cp1252"))
         else:  # an UTF-8 export, whose label file has a header row
             (apv / f"dataset_{name}.csv").write_bytes(csv_text(data).encode("utf-8-sig"))
-            (apv / f"labels_{name}.csv").write_bytes(csv_text([["variable", "value", "label"], *labels]).encode("utf-8"))
+            (apv / f"labels_{name}.csv").write_bytes(
+                csv_text([["variable", "value", "label"], *labels]).encode("utf-8")
+            )
     (apv / "mapping.yaml").write_text(surveyxact_mapping(), encoding="utf-8")
 
 
@@ -150,27 +198,60 @@ def example_items() -> list[dict]:
 
 
 SCALES = {
-    "hyppighed": {"labels": {"Altid": 5, "Ofte": 4, "Somme tider": 3, "Sommetider": 3, "Sjældent": 2,
-                             "Aldrig/næsten aldrig": 1}},
-    "grad": {"labels": {"I meget høj grad": 5, "I høj grad": 4, "Delvis": 3, "Delvist": 3, "I ringe grad": 2,
-                        "I meget ringe grad": 1}},
-    "haendelser": {"labels": {"Ja, dagligt": 5, "Ja, ugentligt": 4, "Ja, månedligt": 3, "Ja, et par gange": 2, "Nej": 1}},
+    "hyppighed": {
+        "labels": {"Altid": 5, "Ofte": 4, "Somme tider": 3, "Sommetider": 3, "Sjældent": 2, "Aldrig/næsten aldrig": 1}
+    },
+    "grad": {
+        "labels": {
+            "I meget høj grad": 5,
+            "I høj grad": 4,
+            "Delvis": 3,
+            "Delvist": 3,
+            "I ringe grad": 2,
+            "I meget ringe grad": 1,
+        }
+    },
+    "haendelser": {
+        "labels": {"Ja, dagligt": 5, "Ja, ugentligt": 4, "Ja, månedligt": 3, "Ja, et par gange": 2, "Nej": 1}
+    },
 }
 
 
 def surveyxact_mapping() -> str:
     example = example_items()
-    items = [{"item": f"s_{int(i['item'][1:])}", "construct": i["construct"], "scale": SCALE_NAME[KIND[i["item"]]],
-              **({"reverse": True} if i.get("reverse") else {}), "text": i["text"]} for i in example["items"]]
-    data = {"unit_column": "afdeling", "completed": {"column": "statoverall_4", "equals": 1},
-            "missing_values": [DONT_KNOW],
-            "rounds": [{"name": "2024", "file": "dataset_2024.csv", "labels": "labels_2024.csv", "date": "2024-03-12",
-                        "not_asked": ["s_15"]},
-                       {"name": "2026", "file": "dataset_2026.csv", "labels": "labels_2026.csv", "date": "2026-03-10"}],
-            "scales": SCALES, "constructs": example["constructs"], "items": items}
-    head = ("# SurveyXact-eksporten af eksemplets svar (data/make_exports.py). Svarene er koder; etiketfilen giver\n"
-            "# hver kode sine ord, og skalaerne giver ordene tal. completed: kun rækker med statoverall_4 = 1\n"
-            "# (gennemført) tæller. Enheden er en kode, som etiketfilen giver enhedens navn.\n")
+    items = [
+        {
+            "item": f"s_{int(i['item'][1:])}",
+            "construct": i["construct"],
+            "scale": SCALE_NAME[KIND[i["item"]]],
+            **({"reverse": True} if i.get("reverse") else {}),
+            "text": i["text"],
+        }
+        for i in example["items"]
+    ]
+    data = {
+        "unit_column": "afdeling",
+        "completed": {"column": "statoverall_4", "equals": 1},
+        "missing_values": [DONT_KNOW],
+        "rounds": [
+            {
+                "name": "2024",
+                "file": "dataset_2024.csv",
+                "labels": "labels_2024.csv",
+                "date": "2024-03-12",
+                "not_asked": ["s_15"],
+            },
+            {"name": "2026", "file": "dataset_2026.csv", "labels": "labels_2026.csv", "date": "2026-03-10"},
+        ],
+        "scales": SCALES,
+        "constructs": example["constructs"],
+        "items": items,
+    }
+    head = (
+        "# SurveyXact-eksporten af eksemplets svar (data/make_exports.py). Svarene er koder; etiketfilen giver\n"
+        "# hver kode sine ord, og skalaerne giver ordene tal. completed: kun rækker med statoverall_4 = 1\n"
+        "# (gennemført) tæller. Enheden er en kode, som etiketfilen giver enhedens navn.\n"
+    )
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
@@ -187,31 +268,53 @@ def spss(rounds: dict[str, list[dict]], target: Path) -> None:
     rng = random.Random(SEED + 1)
     for name, rows in rounds.items():
         items = items_of(rows)
-        people = [(1, r) for r in rows] + [(3 if rng.random() < 0.5 else 2, {**rng.choice(rows), "Kommentar": ""})
-                                           for _ in range(6)]
-        frame = pd.DataFrame({
-            "id": [float(n) for n in range(1, len(people) + 1)],
-            "status": [float(s) for s, _ in people],
-            "afdeling": [float(units.get(r["Afdeling"], units["Studieadministration"])) for _, r in people],
-            **{q: [float(code(q, r[q])) if s == 1 and code(q, r[q]) else float("nan") for s, r in people] for q in items},
-            "kommentar": [r["Kommentar"] if s == 1 else "" for s, r in people],
-        })
-        value_labels = {q: {**{float(k): w for k, w in enumerate(OPTIONS[KIND[q]], start=1)}, 6.0: DONT_KNOW} for q in items}
+        people = [(1, r) for r in rows] + [
+            (3 if rng.random() < 0.5 else 2, {**rng.choice(rows), "Kommentar": ""}) for _ in range(6)
+        ]
+        frame = pd.DataFrame(
+            {
+                "id": [float(n) for n in range(1, len(people) + 1)],
+                "status": [float(s) for s, _ in people],
+                "afdeling": [float(units.get(r["Afdeling"], units["Studieadministration"])) for _, r in people],
+                **{
+                    q: [float(code(q, r[q])) if s == 1 and code(q, r[q]) else float("nan") for s, r in people]
+                    for q in items
+                },
+                "kommentar": [r["Kommentar"] if s == 1 else "" for s, r in people],
+            }
+        )
+        value_labels = {
+            q: {**{float(k): w for k, w in enumerate(OPTIONS[KIND[q]], start=1)}, 6.0: DONT_KNOW} for q in items
+        }
         value_labels["status"] = {1.0: "Gennemført", 2.0: "Delvist besvaret", 3.0: "Ikke besvaret"}
         path = apv / f"{name}.sav"
-        pyreadstat.write_sav(frame, str(path), variable_value_labels=value_labels,
-                             column_labels={"afdeling": "Afdeling (kode)", "kommentar": "Kommentar"})
+        pyreadstat.write_sav(
+            frame,
+            str(path),
+            variable_value_labels=value_labels,
+            column_labels={"afdeling": "Afdeling (kode)", "kommentar": "Kommentar"},
+        )
         _fixed_date(path, f"{name}-03-31")
     example = example_items()
-    data = {"unit_column": "afdeling", "completed": {"column": "status", "equals": 1},
-            "unit_codes": {n: ids[u] for u, n in units.items()},
-            "rounds": [{"name": "2024", "file": "2024.sav", "date": "2024-03-12", "not_asked": ["q15"]},
-                       {"name": "2026", "file": "2026.sav", "date": "2026-03-10"}],
-            "scales": SCALES, "constructs": example["constructs"],
-            "items": [{**i, "scale": SCALE_NAME[KIND[i["item"]]]} for i in example["items"]]}
-    head = ("# SPSS-udgaven af eksemplets svar (data/make_exports.py): værdietiketterne står i .sav-filen;\n"
-            "# status 1 = gennemført; enheden er et tal, som unit_codes giver en enhed.\n")
-    (apv / "mapping.yaml").write_text(head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    data = {
+        "unit_column": "afdeling",
+        "completed": {"column": "status", "equals": 1},
+        "unit_codes": {n: ids[u] for u, n in units.items()},
+        "rounds": [
+            {"name": "2024", "file": "2024.sav", "date": "2024-03-12", "not_asked": ["q15"]},
+            {"name": "2026", "file": "2026.sav", "date": "2026-03-10"},
+        ],
+        "scales": SCALES,
+        "constructs": example["constructs"],
+        "items": [{**i, "scale": SCALE_NAME[KIND[i["item"]]]} for i in example["items"]],
+    }
+    head = (
+        "# SPSS-udgaven af eksemplets svar (data/make_exports.py): værdietiketterne står i .sav-filen;\n"
+        "# status 1 = gennemført; enheden er et tal, som unit_codes giver en enhed.\n"
+    )
+    (apv / "mapping.yaml").write_text(
+        head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def _fixed_date(path: Path, day: str) -> None:

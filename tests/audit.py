@@ -50,6 +50,7 @@ when its optimal vertex is already integer (then it is the integer optimum too).
 integer solutions found along the way settles most questions without a solve: a value that
 differs between two solutions is not pinned.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,15 +64,15 @@ from scipy.sparse import csr_array
 RESPONDENTS = "besvarelser"
 OWN = ":egen"
 CELLS = ("c11", "c10", "c01", "c00")
-BIG = 10 ** 6  # no count is larger
+BIG = 10**6  # no count is larger
 
 
 @dataclass(frozen=True)
 class Leak:
     round: str
-    rule: str        # L1, L2, L3
+    rule: str  # L1, L2, L3
     measure: str
-    group: str       # how the group was found, e.g. «subtree kantine»
+    group: str  # how the group was found, e.g. «subtree kantine»
     atoms: tuple
     value: int | None = None
 
@@ -90,9 +91,9 @@ class Measure:
 @dataclass
 class Round:
     name: str
-    parent: dict = field(default_factory=dict)     # node -> parent ('' for the root)
-    measures: dict = field(default_factory=dict)   # id -> Measure (RESPONDENTS first)
-    figures: dict = field(default_factory=dict)    # (node, measure) -> (n or None, share or None, status)
+    parent: dict = field(default_factory=dict)  # node -> parent ('' for the root)
+    measures: dict = field(default_factory=dict)  # id -> Measure (RESPONDENTS first)
+    figures: dict = field(default_factory=dict)  # (node, measure) -> (n or None, share or None, status)
 
 
 NOT_MEASURED = "ikke målt i jeres APV"
@@ -138,7 +139,11 @@ class Model:
         self.root = next(u for u, p in parent.items() if not p)
         self.plain = [m for m in rnd.measures.values() if m.id != RESPONDENTS and not m.parts]
         self.combos = [m for m in rnd.measures.values() if m.parts]
-        names = ["R"] + [f"{w}:{m.id}" for m in self.plain for w in "ne"] + [f"{c}:{m.id}" for m in self.combos for c in CELLS]
+        names = (
+            ["R"]
+            + [f"{w}:{m.id}" for m in self.plain for w in "ne"]
+            + [f"{c}:{m.id}" for m in self.combos for c in CELLS]
+        )
         self.per_atom = len(names)
         self.offset = {name: i for i, name in enumerate(names)}
         self.size = self.per_atom * len(self.atoms)
@@ -175,14 +180,19 @@ class Model:
                 self._add(self.vector([a], [(f"n:{m.id}", 1), ("R", -1)]), -np.inf, 0)
             for m in self.combos:
                 a_, b_ = m.parts
-                cell = lambda c: f"{c}:{m.id}"  # noqa: E731
-                for cells, bound in (((("c11", "c10")), [(f"e:{a_}", -1)]),
-                                     ((("c01", "c00")), [(f"n:{a_}", -1), (f"e:{a_}", 1)]),
-                                     ((("c11", "c01")), [(f"e:{b_}", -1)]),
-                                     ((("c10", "c00")), [(f"n:{b_}", -1), (f"e:{b_}", 1)])):
+                cell = lambda c: f"{c}:{m.id}"  # noqa: E731, B023  (used at once, inside this iteration)
+                for cells, bound in (
+                    ((("c11", "c10")), [(f"e:{a_}", -1)]),
+                    ((("c01", "c00")), [(f"n:{a_}", -1), (f"e:{a_}", 1)]),
+                    ((("c11", "c01")), [(f"e:{b_}", -1)]),
+                    ((("c10", "c00")), [(f"n:{b_}", -1), (f"e:{b_}", 1)]),
+                ):
                     self._add(self.vector([a], [(cell(c), 1) for c in cells] + bound), -np.inf, 0)
-                self._add(self.vector([a], [(f"n:{a_}", 1), (f"n:{b_}", 1), ("R", -1)] + [(cell(c), -1) for c in CELLS]),
-                          -np.inf, 0)
+                self._add(
+                    self.vector([a], [(f"n:{a_}", 1), (f"n:{b_}", 1), ("R", -1)] + [(cell(c), -1) for c in CELLS]),
+                    -np.inf,
+                    0,
+                )
 
     def terms(self, measure: str, what: str) -> list:
         """The unknowns behind a figure: what is 'n' (size), 'e' (exposed) or 'free' (n − e)."""
@@ -220,8 +230,10 @@ class Model:
         if measure == RESPONDENTS:
             return False
         builds_on = [RESPONDENTS, *self.rnd.measures[measure].parts]
-        return any(self.rnd.figures[(node, b)][0] is None and not self.rnd.figures[(node, b)][2].startswith("Ingen")
-                   for b in builds_on)
+        return any(
+            self.rnd.figures[(node, b)][0] is None and not self.rnd.figures[(node, b)][2].startswith("Ingen")
+            for b in builds_on
+        )
         for node in self.rnd.parent:
             if node.endswith(OWN):
                 self._add(self.vector([node], [("R", 1)]), 1, np.inf)
@@ -248,8 +260,11 @@ class Model:
         return self._matrix
 
     def shown(self, measure: str) -> set:
-        return {u for u in self.rnd.parent
-                if self.rnd.figures[(u, measure)][0] is not None or self.rnd.figures[(u, measure)][2].startswith("Ingen")}
+        return {
+            u
+            for u in self.rnd.parent
+            if self.rnd.figures[(u, measure)][0] is not None or self.rnd.figures[(u, measure)][2].startswith("Ingen")
+        }
 
     def groups(self) -> dict:
         """frozenset of atoms -> a label saying how the group was found."""
@@ -334,14 +349,13 @@ def audit_round(rnd: Round, seed: int = 0) -> list[Leak]:
             count = model.vector(atoms, model.terms(mid, "e"))
             free = model.vector(atoms, model.terms(mid, "free"))
             seen = values(count)
-            if (len(seen) == 1 and next(iter(seen)) > 0 and (min(values(size)) < m.k or extreme(size, 1) < m.k)):
+            if len(seen) == 1 and next(iter(seen)) > 0 and (min(values(size)) < m.k or extreme(size, 1) < m.k):
                 v = pinned(count)
                 everyone = not m.sensitive and values(free) == {0} and extreme(free, -1) == 0
                 if v is not None and v > 0 and not everyone:
                     leaks.append(Leak(rnd.name, "L2", mid, label, tuple(sorted(atoms)), v))
             if m.sensitive:
-                if (values(free) == {0} and (max(values(size)) > 0 or extreme(size, -1) > 0)
-                        and extreme(free, -1) == 0):
+                if values(free) == {0} and (max(values(size)) > 0 or extreme(size, -1) > 0) and extreme(free, -1) == 0:
                     leaks.append(Leak(rnd.name, "L3", mid, label, tuple(sorted(atoms))))
     return leaks
 
@@ -360,5 +374,6 @@ def bounds(rows: list[dict], round_name: str, node: str, measure: str, what: str
 
 if __name__ == "__main__":  # python tests/audit.py tal.csv
     import sys
+
     found = audit(read(sys.argv[1]))
     print("\n".join(map(str, found)) or "no leak")

@@ -5,6 +5,7 @@ through stresskit's real aggregation and export, and read back as the audit read
 ``old_rule()`` publishes as main did before the rule across measures (a combination shown
 wherever it and its parts pass their own tree rule), so a test can show what the audit finds
 there."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import audit
 from stresskit import apv, figures, sheets
 from stresskit.apv import anonymity
 from stresskit.workbook import Unit, Workbook
+
+import audit
 
 COMBO = "kombination.vold_arbejdsmaengde"
 CONSTRUCTS = {
@@ -29,18 +31,27 @@ CONSTRUCTS = {
 
 
 def book_of(parents: dict, k: int = 5, k_sensitive: int = 10) -> Workbook:
-    return Workbook(Path("."), "Test", "kommune", {u: Unit(u, u, p) for u, p in parents.items()},
-                    min_group=k, min_group_sensitive=k_sensitive)
+    return Workbook(
+        Path("."),
+        "Test",
+        "kommune",
+        {u: Unit(u, u, p) for u, p in parents.items()},
+        min_group=k,
+        min_group_sensitive=k_sensitive,
+    )
 
 
 def survey_of(people: list[tuple[str, float, float]]) -> apv.Survey:
     """people: (unit, workload score, violence score), a score NaN when not answered."""
     scores = pd.DataFrame({"arbejdsmaengde": [p[1] for p in people], "vold": [p[2] for p in people]})
     flags = (scores >= 50).astype(float).where(scores.notna())
-    flags[COMBO] = (flags["vold"] * flags["arbejdsmaengde"]).where(flags["vold"].notna() & flags["arbejdsmaengde"].notna())
+    flags[COMBO] = (flags["vold"] * flags["arbejdsmaengde"]).where(
+        flags["vold"].notna() & flags["arbejdsmaengde"].notna()
+    )
     scores[COMBO] = np.nan
-    rnd = apv.Round("r", "r.csv", pd.Series([p[0] for p in people], dtype=object), scores, flags,
-                    constructs=dict(CONSTRUCTS))
+    rnd = apv.Round(
+        "r", "r.csv", pd.Series([p[0] for p in people], dtype=object), scores, flags, constructs=dict(CONSTRUCTS)
+    )
     return apv.Survey(apv.Mapping("enhed", [], dict(CONSTRUCTS)), [rnd])
 
 
@@ -77,8 +88,13 @@ def random_institution(rng: random.Random) -> tuple[Workbook, apv.Survey]:
         work, violence = (rng.choice([0.0, 1.0, rng.random()]) for _ in range(2))
         missing = rng.choice([0.0, 0.0, 0.1])
         for _ in range(count):
-            people.append((u, np.nan if rng.random() < missing else (100.0 if rng.random() < work else 0.0),
-                           np.nan if rng.random() < missing else (100.0 if rng.random() < violence else 0.0)))
+            people.append(
+                (
+                    u,
+                    np.nan if rng.random() < missing else (100.0 if rng.random() < work else 0.0),
+                    np.nan if rng.random() < missing else (100.0 if rng.random() < violence else 0.0),
+                )
+            )
     if not people:
         people.append(("u0", 0.0, 0.0))
     return book_of(parents), survey_of(people)

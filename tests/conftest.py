@@ -12,8 +12,15 @@ import yaml
 # runs (tests/test_isolation.py checks it): Jupyter's config (~/.jupyter, where Voilà and the servers read
 # their config too), data (~/.local/share/jupyter: kernelspecs, nbextensions) and runtime folders, Lab's
 # user settings and workspaces (~/.jupyter/lab/…), IPython's profile and matplotlib's config and font cache.
-ISOLATED = ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTERLAB_SETTINGS_DIR",
-            "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "MPLCONFIGDIR")
+ISOLATED = (
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "JUPYTER_DATA_DIR",
+    "JUPYTERLAB_SETTINGS_DIR",
+    "JUPYTERLAB_WORKSPACES_DIR",
+    "IPYTHONDIR",
+    "MPLCONFIGDIR",
+)
 STATE = Path(tempfile.mkdtemp(prefix="stresskit-test-"))
 for var in ISOLATED:
     os.environ[var] = str(STATE / var.lower())
@@ -27,8 +34,15 @@ os.environ["STRESSKIT_USER"] = "Testbruger"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "example"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def copy_example(target: Path) -> Path:

@@ -3,13 +3,14 @@
 `says` is a fragment the Danish message of `stresskit validate` must hold. `secret` is text
 the broken input carries that must never reach a written report, index or notebook.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -46,6 +47,7 @@ def institution(change: Callable[[dict], None]) -> Callable[[Path], None]:
         data = load(root, "institution.yaml")
         change(data)
         dump(root, "institution.yaml", data)
+
     return build
 
 
@@ -58,6 +60,7 @@ def mapping(change: Callable[[dict], None]) -> Callable[[Path], None]:
         data = load(root, "apv/mapping.yaml")
         change(data)
         dump(root, "apv/mapping.yaml", data)
+
     return build
 
 
@@ -69,6 +72,7 @@ def write(name: str, content: bytes | str) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         path = root / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
     return build
 
 
@@ -78,11 +82,13 @@ def replace(name: str, old: str, new: str) -> Callable[[Path], None]:
         text = path.read_text(encoding="utf-8-sig")
         assert old in text, (name, old)
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
     return build
 
 
 def cell(row: int, column: int, value: str) -> Callable[[Path], None]:
     """One cell of the survey CSV; row as a spreadsheet counts it (the header is row 1)."""
+
     def build(root: Path) -> None:
         path = root / APV_ROWS
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -90,6 +96,7 @@ def cell(row: int, column: int, value: str) -> Callable[[Path], None]:
         cells[column] = value
         lines[row - 1] = ";".join(cells)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
     return build
 
 
@@ -99,6 +106,7 @@ def survey_rows(root: Path) -> list[list[str]]:
 
 def as_xlsx(change: Callable) -> Callable[[Path], None]:
     """The survey as .xlsx instead of .csv, changed by change(sheet) before it is saved."""
+
     def build(root: Path) -> None:
         from openpyxl import Workbook
 
@@ -109,6 +117,7 @@ def as_xlsx(change: Callable) -> Callable[[Path], None]:
         change(sheet)
         (root / APV_ROWS).unlink()
         book.save(root / "apv" / "2026.xlsx")
+
     return build
 
 
@@ -124,6 +133,7 @@ def encoded(name: str, encoding: str) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         path = root / name
         path.write_bytes(path.read_text(encoding="utf-8-sig").encode(encoding))
+
     return build
 
 
@@ -131,6 +141,7 @@ def signals_row(line: str) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         with open(root / "signals.csv", "a", encoding="utf-8") as f:
             f.write(line + "\n")
+
     return build
 
 
@@ -144,6 +155,7 @@ def append(name: str, text: str) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         with open(root / name, "a", encoding="utf-8") as f:
             f.write(text)
+
     return build
 
 
@@ -156,6 +168,7 @@ def truncate_store(fraction: float) -> Callable[[Path], None]:
         path = root / STORE
         with open(path, "r+b") as f:
             f.truncate(int(path.stat().st_size * fraction))
+
     return build
 
 
@@ -198,8 +211,11 @@ CASES = [
     Case("two_roots", institution(lambda d: unit(d, "hum").pop("parent")), "præcis én enhed"),
     Case("root_is_own_parent", set_unit("fjordby", parent="fjordby"), "præcis én enhed"),
     Case("threshold_below_five", institution(lambda d: d["anonymity"].update(min_group=3)), "mindst 5"),
-    Case("threshold_sensitive_below_min", institution(lambda d: d["anonymity"].update(min_group=8, min_group_sensitive=6)),
-         "mindst samme værdi"),
+    Case(
+        "threshold_sensitive_below_min",
+        institution(lambda d: d["anonymity"].update(min_group=8, min_group_sensitive=6)),
+        "mindst samme værdi",
+    ),
     Case("threshold_text", institution(lambda d: d["anonymity"].update(min_group="fem")), "mindst 5"),
     Case("threshold_boolean", institution(lambda d: d["anonymity"].update(min_group=True)), "mindst 5"),
     Case("headcount_negative", set_unit("hum", headcount=-3), "helt antal ansatte"),
@@ -209,15 +225,27 @@ CASES = [
     Case("unit_not_mapping", institution(lambda d: d["units"].append("musik")), "forventede en enhed"),
     Case("sector_unknown", institution(lambda d: d.update(sector="kommunal")), "forventede en af"),
     Case("name_empty", institution(lambda d: d.update(name="")), "institutionens navn"),
-    Case("amo_group_unknown_unit", institution(lambda d: d["amo_groups"][0]["units"].append("musik")), "findes i units"),
-    Case("institution_yaml_syntax", replace("institution.yaml", "name: Fjordby Gymnasium", "name: [Fjordby"), "ikke gyldig YAML"),
+    Case(
+        "amo_group_unknown_unit", institution(lambda d: d["amo_groups"][0]["units"].append("musik")), "findes i units"
+    ),
+    Case(
+        "institution_yaml_syntax",
+        replace("institution.yaml", "name: Fjordby Gymnasium", "name: [Fjordby"),
+        "ikke gyldig YAML",
+    ),
     Case("institution_list", write("institution.yaml", "- a\n- b\n"), "YAML-ordbog"),
     Case("institution_missing", lambda root: (root / "institution.yaml").unlink(), "filen mangler"),
     Case("institution_binary", write("institution.yaml", os.urandom(512) + b"\xff\xfe"), "institution.yaml"),
-    Case("institution_deeply_nested", replace("institution.yaml", "name: Fjordby Gymnasium",
-                                              "name: " + "[" * 5000 + "]" * 5000), "institution.yaml"),
-    Case("institution_python_tag", replace("institution.yaml", "name: Fjordby Gymnasium",
-                                           "name: !!python/object/apply:os.system ['true']"), "institution.yaml"),
+    Case(
+        "institution_deeply_nested",
+        replace("institution.yaml", "name: Fjordby Gymnasium", "name: " + "[" * 5000 + "]" * 5000),
+        "institution.yaml",
+    ),
+    Case(
+        "institution_python_tag",
+        replace("institution.yaml", "name: Fjordby Gymnasium", "name: !!python/object/apply:os.system ['true']"),
+        "institution.yaml",
+    ),
     Case("institution_alias_bomb", append("institution.yaml", alias_bomb(6)), "institution.yaml"),
     Case("institution_huge", append("institution.yaml", "# fyld\n" * 3_000_000), "institution.yaml"),
     # apv/mapping.yaml: sections of the wrong type, booleans that aren't, bad scales
@@ -236,25 +264,40 @@ CASES = [
     Case("mapping_yaml_syntax", write("apv/mapping.yaml", "items: [q01\n"), "ikke gyldig YAML"),
     # the survey rows
     Case("free_text_in_item", cell(3, 2, FREE_TEXT), "forventede et tal fra 1 til 5", secret=FREE_TEXT),
-    Case("free_text_many_rows", lambda root: [cell(r, 4, f"Hemmelig tekst nr. {r}")(root) for r in range(2, 40)],
-         "ugyldige svar mere", secret="Hemmelig tekst nr. 3"),
-    Case("formula_text_in_item", cell(2, 3, "=HYPERLINK(\"http://x.invalid\")"), "forventede et tal", secret="x.invalid"),
+    Case(
+        "free_text_many_rows",
+        lambda root: [cell(r, 4, f"Hemmelig tekst nr. {r}")(root) for r in range(2, 40)],
+        "ugyldige svar mere",
+        secret="Hemmelig tekst nr. 3",
+    ),
+    Case("formula_text_in_item", cell(2, 3, '=HYPERLINK("http://x.invalid")'), "forventede et tal", secret="x.invalid"),
     Case("out_of_scale", cell(2, 2, "7"), "forventede et tal fra 1 til 5"),
     Case("unknown_unit", cell(2, 1, "Musik og drama"), "forventede id eller navn", secret="Musik og drama"),
     Case("survey_empty", write(APV_ROWS, b""), "filen er tom"),
-    Case("survey_header_only", lambda root: write(APV_ROWS, ";".join(survey_rows(root)[0]) + "\n")(root),
-         "ingen besvarelser"),
+    Case(
+        "survey_header_only",
+        lambda root: write(APV_ROWS, ";".join(survey_rows(root)[0]) + "\n")(root),
+        "ingen besvarelser",
+    ),
     Case("survey_binary", write(APV_ROWS, bytes(range(256)) * 40), "2026.csv"),
     Case("survey_utf16", encoded(APV_ROWS, "utf-16"), "2026.csv"),
     Case("survey_column_renamed", replace(APV_ROWS, ";q07;", ";q07x;"), "findes ikke i filen"),
     Case("xlsx_free_text", as_xlsx(lambda s: s.__setitem__("C3", FREE_TEXT)), "forventede et tal", secret=FREE_TEXT),
-    Case("xlsx_damaged", lambda root: ((root / APV_ROWS).unlink(), write("apv/2026.xlsx", b"PK\x03\x04" + os.urandom(300))(root)),
-         "regneark"),
+    Case(
+        "xlsx_damaged",
+        lambda root: ((root / APV_ROWS).unlink(), write("apv/2026.xlsx", b"PK\x03\x04" + os.urandom(300))(root)),
+        "regneark",
+    ),
     Case("xlsx_formula_without_value", as_xlsx(formula), "2026.xlsx"),
     Case("xlsx_merged_cells", as_xlsx(merged), "2026.xlsx"),
     # signals.csv
     Case("signals_duplicate_unit", signals_row("kantine;0;1,0;2,0;0;2026"), "kun have én række"),
-    Case("signals_text", replace("signals.csv", "kantine;1;", "kantine;en;"), "forventede et helt tal", secret="kantine;en"),
+    Case(
+        "signals_text",
+        replace("signals.csv", "kantine;1;", "kantine;en;"),
+        "forventede et helt tal",
+        secret="kantine;en",
+    ),
     Case("signals_unknown_unit", signals_row("musik;0;1;1;0;2026"), "forventede id'et på en enhed"),
     Case("signals_negative", replace("signals.csv", "kantine;1;", "kantine;-1;"), "0 eller mere"),
     Case("signals_no_unit_column", replace("signals.csv", "enhed;", "afdeling;"), "enhed"),

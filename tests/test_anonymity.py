@@ -7,6 +7,7 @@ The audit below shares nothing with stresskit.apv.anonymity: it takes the publis
 groups of identical columns: the respondents coded to the same unit), and asks linear
 algebra which 0/1 combinations of respondents lie in the span of those equations.
 """
+
 import csv
 import random
 from pathlib import Path
@@ -37,7 +38,9 @@ def _derivable(parents: dict, coded: dict, shown: set):
             atom = parents[atom]
         return False
 
-    equations = np.array([[1.0 if inside(a, u) else 0.0 for a in atoms] for u in shown]) if shown else np.zeros((0, len(atoms)))
+    equations = (
+        np.array([[1.0 if inside(a, u) else 0.0 for a in atoms] for u in shown]) if shown else np.zeros((0, len(atoms)))
+    )
     projector = np.linalg.pinv(equations) @ equations if len(equations) else np.zeros((len(atoms), len(atoms)))
     subsets = (np.arange(1, 2 ** len(atoms))[:, None] >> np.arange(len(atoms))) & 1
     in_span = np.abs(subsets @ projector - subsets).max(axis=1) < 1e-7
@@ -63,8 +66,13 @@ def derivable_all_exposed(parents: dict, coded: dict, exposed: dict, shown: set)
     return [[a for a, bit in zip(atoms, g) if bit] for g, n, e in zip(groups, sizes, hits) if n > 0 and e == n]
 
 
-def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Results, k_of: dict[str, int],
-          exposed: dict[str, dict[str, int]] | None = None) -> list:
+def audit(
+    parents: dict,
+    answered: dict[str, dict[str, int]],
+    results: apv.Results,
+    k_of: dict[str, int],
+    exposed: dict[str, dict[str, int]] | None = None,
+) -> list:
     """Every leak in a published Results, per construct and for the respondent counts; with
     ``exposed`` (per sensitive construct, the exposed per coded unit), also every derivable
     group in which everyone is exposed."""
@@ -76,7 +84,9 @@ def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Resul
         leaks += [(cid, g) for g in derivable_small_groups(parents, answered[cid], shown, k)]
         if exposed and cid in exposed:
             with_share = set(rows.loc[rows["share"].notna(), "unit"])
-            leaks += [(cid, "alle udsat", g) for g in derivable_all_exposed(parents, answered[cid], exposed[cid], with_share)]
+            leaks += [
+                (cid, "alle udsat", g) for g in derivable_all_exposed(parents, answered[cid], exposed[cid], with_share)
+            ]
     shown = {u for u, n in results.respondents.items() if n is not None}
     leaks += [("besvarelser", g) for g in derivable_small_groups(parents, answered["*"], shown, results.k)]
     return leaks
@@ -86,20 +96,35 @@ def audit(parents: dict, answered: dict[str, dict[str, int]], results: apv.Resul
 CONSTRUCTS = {
     "arbejdsmaengde": apv.Construct("arbejdsmaengde", "Arbejdsmængde", "exposure", False, exposed_from=50),
     "vold": apv.Construct("vold", "Vold", "exposure", True, rule="any", exposed_from=50),
-    "kombination.vold_arbejdsmaengde": apv.Construct("kombination.vold_arbejdsmaengde", "Vold + arbejdsmængde",
-                                                     "combination", True, parts=("vold", "arbejdsmaengde")),
+    "kombination.vold_arbejdsmaengde": apv.Construct(
+        "kombination.vold_arbejdsmaengde", "Vold + arbejdsmængde", "combination", True, parts=("vold", "arbejdsmaengde")
+    ),
 }
 COMBO = "kombination.vold_arbejdsmaengde"
 
 
-def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0.15, 0.3), k=5, k_sensitive=10,
-            p_exposed: float | None = None, exposed_out: dict | None = None):
+def publish(
+    parents: dict,
+    coded: dict[str, int],
+    rng: random.Random,
+    missing=(0.15, 0.3),
+    k=5,
+    k_sensitive=10,
+    p_exposed: float | None = None,
+    exposed_out: dict | None = None,
+):
     """Respondents coded to units (some answering only some constructs), run through the real
     aggregation; returns the results and, per construct, how many answered per coded unit.
     ``p_exposed`` sets how likely a respondent is exposed; ``exposed_out`` receives, per
     construct, how many are exposed per coded unit."""
-    book = Workbook(Path("."), "Test", "kommune", {u: Unit(u, u, p) for u, p in parents.items()},
-                    min_group=k, min_group_sensitive=k_sensitive)
+    book = Workbook(
+        Path("."),
+        "Test",
+        "kommune",
+        {u: Unit(u, u, p) for u, p in parents.items()},
+        min_group=k,
+        min_group_sensitive=k_sensitive,
+    )
     units = [u for u, c in coded.items() for _ in range(c)]
 
     def score():
@@ -107,12 +132,15 @@ def publish(parents: dict, coded: dict[str, int], rng: random.Random, missing=(0
             return rng.choice([0.0, 25.0, 75.0, 100.0])
         return rng.choice([75.0, 100.0]) if rng.random() < p_exposed else rng.choice([0.0, 25.0])
 
-    scores = pd.DataFrame({cid: [np.nan if rng.random() < p else score() for _ in units]
-                           for cid, p in zip(CONSTRUCTS, missing)})
+    scores = pd.DataFrame(
+        {cid: [np.nan if rng.random() < p else score() for _ in units] for cid, p in zip(CONSTRUCTS, missing)}
+    )
     flags = (scores >= 50).astype(float).where(scores.notna())
     both = flags["vold"] * flags["arbejdsmaengde"]
     flags[COMBO], scores[COMBO] = both.where(flags["vold"].notna() & flags["arbejdsmaengde"].notna()), np.nan
-    answered = {cid: {u: int(((pd.Series(units) == u) & flags[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS}
+    answered = {
+        cid: {u: int(((pd.Series(units) == u) & flags[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS
+    }
     answered["*"] = {u: coded.get(u, 0) for u in parents}
     if exposed_out is not None:
         for cid in CONSTRUCTS:
@@ -176,13 +204,20 @@ def test_a_group_where_everyone_is_exposed_to_violence_is_never_given_away():
             parents[f"u{i}"] = f"u{rng.randrange(i)}"
         coded = {u: rng.choice([0, 0, 2, 4, 6, 10, 12, 15]) for u in parents}
         exposed: dict = {}
-        results, answered, k_of = publish(parents, coded, rng, missing=(0.05, 0.05), p_exposed=0.93, exposed_out=exposed)
+        results, answered, k_of = publish(
+            parents, coded, rng, missing=(0.05, 0.05), p_exposed=0.93, exposed_out=exposed
+        )
         sensitive = {cid: exposed[cid] for cid in ("vold", COMBO)}
         assert audit(parents, answered, results, k_of, sensitive) == [], f"{parents} {coded}"
         children = {u: [c for c, p in parents.items() if p == u] for u in parents}
         n, e = _subtree(parents, answered["vold"]), _subtree(parents, exposed["vold"])
         exercised += anonymity.suppress(children, "u0", n, 10) != anonymity.suppress(children, "u0", n, 10, exposed=e)
-        everyone += int(((results.table["share"] == 1.0) & (results.table.index.get_level_values("construct") == "arbejdsmaengde")).sum())
+        everyone += int(
+            (
+                (results.table["share"] == 1.0)
+                & (results.table.index.get_level_values("construct") == "arbejdsmaengde")
+            ).sum()
+        )
     assert exercised > 20 and everyone > 20  # the rule was exercised, and only where it applies
 
 
@@ -196,7 +231,9 @@ def test_an_all_exposed_group_is_withheld_in_the_same_words_as_any_other():
     assert anonymity.status_text(anonymity.COMPLEMENT, 10, sensitive=True) == anonymity.COMPLEMENT_SENSITIVE
     assert "udsat" not in anonymity.COMPLEMENT_SENSITIVE and "alle" not in anonymity.COMPLEMENT_SENSITIVE
     # the audit does see that leak when all three are shown
-    assert derivable_all_exposed({"g": None, "a": "g", "b": "g"}, {"a": 12, "b": 20}, {"a": 12, "b": 1}, {"g", "b"}) == [["a"]]
+    assert derivable_all_exposed(
+        {"g": None, "a": "g", "b": "g"}, {"a": 12, "b": 20}, {"a": 12, "b": 1}, {"g", "b"}
+    ) == [["a"]]
     # an ordinary measure (no exposed counts) shows all three
     assert set(anonymity.suppress(tree, "g", {"g": 32, "a": 12, "b": 20}, 10).values()) == {anonymity.SHOWN}
 
@@ -227,7 +264,10 @@ def test_a_combination_never_gives_away_a_withheld_part():
     violence = [100.0] * 3 + [0.0] * 7 + [100.0] * 2
     scores = pd.DataFrame({"arbejdsmaengde": work, "vold": violence})
     flags = (scores >= 50).astype(float).where(scores.notna())
-    flags[COMBO], scores[COMBO] = (flags["vold"] * flags["arbejdsmaengde"]).where(flags["arbejdsmaengde"].notna()), np.nan
+    flags[COMBO], scores[COMBO] = (
+        (flags["vold"] * flags["arbejdsmaengde"]).where(flags["arbejdsmaengde"].notna()),
+        np.nan,
+    )
     rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags, constructs=dict(CONSTRUCTS))
     t = apv.aggregate(book, apv.Survey(apv.Mapping("enhed", [], dict(CONSTRUCTS)), [rnd])).table
     assert t.at[("skole", "vold"), "status"] == apv.SHOWN and t.at[("laerere", "vold"), "status"] != apv.SHOWN
@@ -237,8 +277,13 @@ def test_a_combination_never_gives_away_a_withheld_part():
 def test_a_withheld_count_is_not_given_away_by_a_construct_n():
     """Found by review: Administration's respondent count was withheld, yet its n for violence (all
     answered) was printed. A unit's figures are shown only where its respondent count is."""
-    results, *_ = publish({"r": None, "adm": "r", "a": "adm", "b": "adm", "x": "r", "v": "r", "k": "r"},
-                          {"a": 8, "b": 3, "x": 20, "v": 4, "k": 3}, random.Random(3), missing=(0, 0), k_sensitive=10)
+    results, *_ = publish(
+        {"r": None, "adm": "r", "a": "adm", "b": "adm", "x": "r", "v": "r", "k": "r"},
+        {"a": 8, "b": 3, "x": 20, "v": 4, "k": 3},
+        random.Random(3),
+        missing=(0, 0),
+        k_sensitive=10,
+    )
     assert results.respondents["adm"] is None
     assert (results.table.xs("adm", level="unit")["status"] != apv.SHOWN).all()
     # and a withheld unit never says «no answers» (that too is a figure about a small group)
@@ -260,8 +305,9 @@ def test_small_groups_are_never_shown_and_reasons_are_true():
                 # «fewer than k» is said only when the group has fewer than k, and always then — unless
                 # the figure is withheld with one it builds on (the unit's respondent count, a part of a
                 # combination), whose reason it then gives (a reason of its own would say who skipped)
-                builds_on = [results.respondent_status[u]] + [results.table.at[(u, p), "status"]
-                                                              for p in CONSTRUCTS[cid].parts]
+                builds_on = [results.respondent_status[u]] + [
+                    results.table.at[(u, p), "status"] for p in CONSTRUCTS[cid].parts
+                ]
                 linked = any(b not in (apv.SHOWN, apv.NO_ANSWERS) for b in builds_on)
                 assert (status == apv.SMALL) <= (total < k)
                 assert (0 < total < k) <= (status == apv.SMALL or (linked and status == apv.COMPLEMENT))
@@ -286,13 +332,31 @@ def test_aggregates_go_before_leaves():
     status = anonymity.suppress(tree, "inst", {"inst": 26 + 30 + 6, "dept": 26, "team": 23, "other": 30}, 5)
     assert status == {"inst": apv.SHOWN, "dept": apv.COMPLEMENT, "team": apv.SHOWN, "other": apv.SHOWN}
     # ... but the institution's own figure is kept when hiding a small leaf suffices
-    status = anonymity.suppress({"inst": ["adm", "x"], "adm": ["a", "b"], "a": [], "b": [], "x": []}, "inst",
-                                {"inst": 29, "adm": 9, "a": 6, "b": 3, "x": 20}, 5)
+    status = anonymity.suppress(
+        {"inst": ["adm", "x"], "adm": ["a", "b"], "a": [], "b": [], "x": []},
+        "inst",
+        {"inst": 29, "adm": 9, "a": 6, "b": 3, "x": 20},
+        5,
+    )
     assert status["inst"] == apv.SHOWN and status["b"] == apv.SMALL
-    assert derivable_small_groups({"inst": None, "adm": "inst", "a": "adm", "b": "adm", "x": "inst"},
-                                  {"a": 6, "b": 3, "x": 20}, {u for u, s in status.items() if s == apv.SHOWN}, 5) == []
-    assert derivable_small_groups(parents, {"inst": 6, "dept": 3, "team": 23, "other": 30},
-                                  {u for u, s in status.items() if s == apv.SHOWN}, 5) == []
+    assert (
+        derivable_small_groups(
+            {"inst": None, "adm": "inst", "a": "adm", "b": "adm", "x": "inst"},
+            {"a": 6, "b": 3, "x": 20},
+            {u for u, s in status.items() if s == apv.SHOWN},
+            5,
+        )
+        == []
+    )
+    assert (
+        derivable_small_groups(
+            parents,
+            {"inst": 6, "dept": 3, "team": 23, "other": 30},
+            {u for u, s in status.items() if s == apv.SHOWN},
+            5,
+        )
+        == []
+    )
 
 
 def test_exported_figures_of_the_example_pass_the_audit(tmp_path):
@@ -301,6 +365,7 @@ def test_exported_figures_of_the_example_pass_the_audit(tmp_path):
     book_dir = copy_example(tmp_path / "ex")
     out = tmp_path / "tal.csv"
     from stresskit.cli import main
+
     assert main(["export-figures", str(book_dir), "--out", str(out)]) == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig"), delimiter=";"))
     book = Workbook.open(book_dir)
@@ -327,14 +392,19 @@ def test_exported_figures_of_the_example_pass_the_audit(tmp_path):
 def test_export_figures_neutralises_formula_like_names(tmp_path, suffix):
     book_dir = copy_example(tmp_path / "ex")
     text = (book_dir / "institution.yaml").read_text(encoding="utf-8")
-    (book_dir / "institution.yaml").write_text(text.replace("- id: fjordby\n  name: Fjordby Gymnasium", "- id: fjordby\n  name: '=HYPERLINK(\"http://x\")'"), encoding="utf-8")
+    (book_dir / "institution.yaml").write_text(
+        text.replace("- id: fjordby\n  name: Fjordby Gymnasium", "- id: fjordby\n  name: '=HYPERLINK(\"http://x\")'"),
+        encoding="utf-8",
+    )
     out = tmp_path / f"tal{suffix}"
     from stresskit.cli import main
+
     assert main(["export-figures", str(book_dir), "--out", str(out)]) == 0
     if suffix == ".csv":
         assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
     else:
         import openpyxl
+
         ws = openpyxl.load_workbook(out).active
         cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
         assert cells and all(c.data_type == "s" for c in cells)
@@ -343,6 +413,7 @@ def test_export_figures_neutralises_formula_like_names(tmp_path, suffix):
 def test_signals_of_small_units_are_withheld_and_not_derivable(tmp_path):
     """Signals (sick leave, turnover) follow the same rule with headcount as the group."""
     from stresskit import signals
+
     book = Workbook.open(copy_example(tmp_path / "ex"))
     assert signals.withheld(book, "kommunikation") and signals.for_unit(book, "kommunikation") == {}
     assert signals.for_unit(book, "hum")["stress_sygemeldinger"] == 3
@@ -393,9 +464,12 @@ def test_signals_of_a_parent_without_a_row_count_only_the_staff_behind_its_rows(
     shown beside Studieadministration's though they are only the sum of its two children's rows — so
     Økonomi og løn's (4 staff) followed by subtraction."""
     from stresskit import signals
+
     root = copy_example(tmp_path / "ex")
     text = (root / "institution.yaml").read_text(encoding="utf-8")
-    text = text.replace("headcount: 14", "headcount: 15", 1).replace("headcount: 136", "headcount: 137", 1)  # the root holds adm
+    text = text.replace("headcount: 14", "headcount: 15", 1).replace(
+        "headcount: 136", "headcount: 137", 1
+    )  # the root holds adm
     (root / "institution.yaml").write_text(text, encoding="utf-8")
     book = Workbook.open(root)
     assert book.units["adm"].headcount == 15
@@ -413,9 +487,11 @@ def _issue_case(small: int, violent: int) -> list[dict]:
     """Issue 19.1: the institution's «vold + arbejdsmængde» beside every unit's workload share. A (small,
     everyone exposed to workload, ``violent`` of them to violence), B (20, mixed), C (5, nobody exposed to
     workload): the institution's combination minus B's is A's violence count."""
-    people = ([("a", 100.0, 100.0 if i < violent else 0.0) for i in range(small)]
-              + [("b", 100.0 if i % 2 else 0.0, 100.0 if i % 3 == 0 else 0.0) for i in range(20)]
-              + [("c", 0.0, 100.0 if i % 2 else 0.0) for i in range(5)])
+    people = (
+        [("a", 100.0, 100.0 if i < violent else 0.0) for i in range(small)]
+        + [("b", 100.0 if i % 2 else 0.0, 100.0 if i % 3 == 0 else 0.0) for i in range(20)]
+        + [("c", 0.0, 100.0 if i % 2 else 0.0) for i in range(5)]
+    )
     return people
 
 
@@ -462,6 +538,7 @@ def example_export(tmp_path_factory):
     book_dir = copy_example(tmp_path_factory.mktemp("ex") / "ex")
     out = book_dir.parent / "tal.csv"
     from stresskit.cli import main
+
     assert main(["export-figures", str(book_dir), "--out", str(out)]) == 0
     return book_dir, out
 
@@ -482,6 +559,7 @@ def test_stress_sick_leave_follows_the_sensitive_threshold(tmp_path):
     their signals on main (threshold 5); now every unit with fewer than min_group_sensitive staff is
     withheld, says why in the overblik, and no group of fewer than 10 staff follows by subtraction."""
     from stresskit import overblik, signals
+
     book = Workbook.open(copy_example(tmp_path / "ex"))
     assert book.min_group_sensitive == 10
     for period in signals.periods(book):
@@ -505,7 +583,9 @@ def test_respondents_coded_to_an_inner_unit_are_its_own_group():
     3 coded to it, the own group is «færre end 5» and one figure around it gives way; the audit agrees."""
     parents = {"inst": None, "dept": "inst", "t1": "dept", "t2": "dept", "other": "inst"}
     book = audit_cases.book_of(parents)
-    people = [("dept", 100.0, 0.0)] * 6 + [("t1", 0.0, 0.0)] * 20 + [("t2", 100.0, 0.0)] * 12 + [("other", 0.0, 0.0)] * 15
+    people = (
+        [("dept", 100.0, 0.0)] * 6 + [("t1", 0.0, 0.0)] * 20 + [("t2", 100.0, 0.0)] * 12 + [("other", 0.0, 0.0)] * 15
+    )
     results = apv.aggregate(book, audit_cases.survey_of(people))
     own = apv.own_group("dept")
     assert results.respondents[own] == 6 and results.respondents["dept"] == 38
@@ -524,10 +604,13 @@ def test_the_overblik_and_validate_name_the_own_group(tmp_path):
     """Undervisning has 3 respondents coded to it itself in 2026: the overblik says so in its own words,
     and validate's warning says where they are shown."""
     from stresskit import overblik
+
     book = Workbook.open(copy_example(tmp_path / "ex"))
     line = overblik.summarize(book, "undervisning").apv.respondents
-    assert line == ("Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud; "
-                    "heraf svar uden afdeling: færre end 5 besvarelser")
+    assert line == (
+        "Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud; "
+        "heraf svar uden afdeling: færre end 5 besvarelser"
+    )
     assert "heraf" not in overblik.summarize(book, "hum").apv.respondents
     [warning] = apv.coded_to_parents(book, apv.load(book))
     assert "Undervisning (3)" in warning and "«svar uden afdeling», hvor de er mindst 5" in warning
@@ -538,7 +621,9 @@ def test_the_index_legend_separates_the_three_reasons(tmp_path):
     Now: «–» no answers, «under k» fewer than k, «skjult» hidden so small groups can't be worked out."""
     import re
     from datetime import date
+
     from stresskit.batch import pages as site
+
     book = Workbook.open(copy_example(tmp_path / "ex"))
     html = site.index_page(book, book.ordered(), [], ["01_apv"], 1.0, "nu", today=date(2026, 11, 1))
     legend = re.search(r"<p class='sk-legend'>(.*?)</p>", html, re.S).group(1)
@@ -556,7 +641,9 @@ def test_recommendation_3s_combinations_are_what_export_figures_publishes(monkey
     (rounded as printed); each withheld one is withheld in the file too, and the unit's report says why
     the institution's is withheld."""
     import re
+
     from stresskit.views import base, paavirkninger
+
     book_dir, out = example_export
     rows = cross.read(out)
     latest = max(r["Runde"] for r in rows)

@@ -1,4 +1,5 @@
 """Answers and actions out of and into a workbook as YAML."""
+
 import pytest
 import yaml
 
@@ -21,7 +22,9 @@ def test_example_answers_import_once_and_round_trip(example, tmp_path, capsys):
     assert cli.main(["answers", "export", str(example), str(out)]) == 0
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    (fresh / "institution.yaml").write_text((example / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (fresh / "institution.yaml").write_text(
+        (example / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     assert cli.main(["answers", "import", str(fresh), str(out)]) == 0
     with Store(fresh / "stresskit.sqlite") as store:
         assert [(a.unit, a.question, a.value, a.who, a.at) for a in store.all_answers()] == before

@@ -1,4 +1,5 @@
 """APV analysis: reading Danish files, scoring, aggregation and the anonymity contract."""
+
 import csv
 import io
 from pathlib import Path
@@ -8,9 +9,9 @@ import pandas as pd
 import pytest
 
 from stresskit import apv
+from stresskit.workbook import Workbook
 
 from conftest import plain_yaml
-from stresskit.workbook import Workbook
 
 
 def results_of(folder):
@@ -28,16 +29,20 @@ def rewrite_round(folder: Path, encoding: str, sep: str, decimal_comma: bool):
     src.write_bytes(buffer.getvalue().encode(encoding))
 
 
-@pytest.mark.parametrize("encoding,sep,decimal_comma", [
-    ("utf-8", ",", False),          # no BOM, comma separated
-    ("utf-8-sig", ";", True),       # Excel's UTF-8 CSV with decimal comma
-    ("cp1252", ";", True),          # Excel on a Danish Windows: «CSV (semikolonsepareret)»
-    ("cp1252", ",", True),          # comma separated, decimal commas in quotes
-])
+@pytest.mark.parametrize(
+    "encoding,sep,decimal_comma",
+    [
+        ("utf-8", ",", False),  # no BOM, comma separated
+        ("utf-8-sig", ";", True),  # Excel's UTF-8 CSV with decimal comma
+        ("cp1252", ";", True),  # Excel on a Danish Windows: «CSV (semikolonsepareret)»
+        ("cp1252", ",", True),  # comma separated, decimal commas in quotes
+    ],
+)
 def test_danish_csv_variants_give_identical_scores(example, tmp_path, encoding, sep, decimal_comma):
     reference = results_of(example).table
     variant = tmp_path / "variant"
     import shutil
+
     shutil.copytree(example, variant)
     rewrite_round(variant, encoding, sep, decimal_comma)
     pd.testing.assert_frame_equal(results_of(variant).table, reference)
@@ -54,26 +59,46 @@ def test_xlsx_gives_identical_scores(example, tmp_path):
     src.unlink()
     wb.save(example / "apv" / "2026.xlsx")
     mapping = example / "apv" / "mapping.yaml"  # the example lists its rounds by file
-    mapping.write_text(mapping.read_text(encoding="utf-8").replace("file: 2026.csv", "file: 2026.xlsx"), encoding="utf-8")
+    mapping.write_text(
+        mapping.read_text(encoding="utf-8").replace("file: 2026.csv", "file: 2026.xlsx"), encoding="utf-8"
+    )
     pd.testing.assert_frame_equal(results_of(example).table, reference)
 
 
 def small_workbook(tmp_path, answers: list[list]):
     """A three-unit workbook with a hand-made mapping and answers."""
     (tmp_path / "apv").mkdir()
-    (tmp_path / "institution.yaml").write_text(plain_yaml({
-        "name": "Test", "sector": "kommune",
-        "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
-                  {"id": "b", "name": "B", "parent": "top"}],
-        "anonymity": {"min_group": 5, "min_group_sensitive": 5}}), encoding="utf-8")
-    (tmp_path / "apv" / "mapping.yaml").write_text(plain_yaml({
-        "unit_column": "enhed",
-        "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "vold": {"rule": "any", "exposed_from": 25}},
-        "items": [{"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
-                  {"item": "m2", "construct": "arbejdsmaengde", "scale": [1, 5]},
-                  {"item": "m3", "construct": "arbejdsmaengde", "scale": [1, 5], "reverse": True},
-                  {"item": "v1", "construct": "vold", "scale": [1, 5]},
-                  {"item": "v2", "construct": "vold", "scale": [1, 5]}]}), encoding="utf-8")
+    (tmp_path / "institution.yaml").write_text(
+        plain_yaml(
+            {
+                "name": "Test",
+                "sector": "kommune",
+                "units": [
+                    {"id": "top", "name": "Top"},
+                    {"id": "a", "name": "A", "parent": "top"},
+                    {"id": "b", "name": "B", "parent": "top"},
+                ],
+                "anonymity": {"min_group": 5, "min_group_sensitive": 5},
+            }
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "apv" / "mapping.yaml").write_text(
+        plain_yaml(
+            {
+                "unit_column": "enhed",
+                "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "vold": {"rule": "any", "exposed_from": 25}},
+                "items": [
+                    {"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
+                    {"item": "m2", "construct": "arbejdsmaengde", "scale": [1, 5]},
+                    {"item": "m3", "construct": "arbejdsmaengde", "scale": [1, 5], "reverse": True},
+                    {"item": "v1", "construct": "vold", "scale": [1, 5]},
+                    {"item": "v2", "construct": "vold", "scale": [1, 5]},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     lines = ["enhed;m1;m2;m3;v1;v2;fritekst"] + [";".join(str(x) for x in row) for row in answers]
     (tmp_path / "apv" / "r1.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tmp_path
@@ -82,10 +107,10 @@ def small_workbook(tmp_path, answers: list[list]):
 def test_scores_by_hand(tmp_path):
     answers = [
         ["a", 4, 5, 2, 1, 3, "hemmelig kommentar"],  # (75 + 100 + 75)/3 = 83.3 exposed; vold max(0, 50) = 50 exposed
-        ["a", "", "", 1, "", "", ""],                 # only 1 of 3 items answered: no score; vold not answered
-        *[["a", 3, "", 4, 1, 1, ""]] * 4,            # (50 + 25)/2 = 37.5 not exposed; vold 0
-        *[["b", 1, 1, 5, 1, 1, ""]] * 4,             # 0; vold 0
-        ["b", 5, 5, 1, 2, 1, ""],                     # 100 exposed; vold 25: exposed at the threshold
+        ["a", "", "", 1, "", "", ""],  # only 1 of 3 items answered: no score; vold not answered
+        *[["a", 3, "", 4, 1, 1, ""]] * 4,  # (50 + 25)/2 = 37.5 not exposed; vold 0
+        *[["b", 1, 1, 5, 1, 1, ""]] * 4,  # 0; vold 0
+        ["b", 5, 5, 1, 2, 1, ""],  # 100 exposed; vold 25: exposed at the threshold
     ]
     res = results_of(small_workbook(tmp_path, answers))
     t = res.table
@@ -104,6 +129,7 @@ def test_scores_by_hand(tmp_path):
 
 def test_example_small_unit_and_sensitive_threshold():
     from conftest import EXAMPLE
+
     res = results_of(EXAMPLE)
     t = res.table
     # Økonomi og løn has 3 respondents: withheld everywhere, and never derivable (Administration
@@ -121,17 +147,39 @@ def test_example_small_unit_and_sensitive_threshold():
 def test_combination_shares_by_hand(tmp_path):
     """Ten respondents, one item per exposure (1 = not exposed, 5 = exposed)."""
     (tmp_path / "apv").mkdir()
-    (tmp_path / "institution.yaml").write_text(plain_yaml({
-        "name": "Test", "sector": "stat", "units": [{"id": "top", "name": "Top"}],
-        "anonymity": {"min_group": 5, "min_group_sensitive": 10}}), encoding="utf-8")
+    (tmp_path / "institution.yaml").write_text(
+        plain_yaml(
+            {
+                "name": "Test",
+                "sector": "stat",
+                "units": [{"id": "top", "name": "Top"}],
+                "anonymity": {"min_group": 5, "min_group_sensitive": 10},
+            }
+        ),
+        encoding="utf-8",
+    )
     exposures = ["foelelsesmaessige_krav", "arbejdsmaengde", "vold", "uklare_krav"]
-    (tmp_path / "apv" / "mapping.yaml").write_text(plain_yaml({
-        "unit_column": "enhed",
-        "constructs": {e: {"exposed_from": 50} for e in exposures},
-        "items": [{"item": e, "construct": e, "scale": [1, 5]} for e in exposures]}), encoding="utf-8")
+    (tmp_path / "apv" / "mapping.yaml").write_text(
+        plain_yaml(
+            {
+                "unit_column": "enhed",
+                "constructs": {e: {"exposed_from": 50} for e in exposures},
+                "items": [{"item": e, "construct": e, "scale": [1, 5]} for e in exposures],
+            }
+        ),
+        encoding="utf-8",
+    )
     rows = [  # føl, arb, vold, uklar
-        (5, 5, 1, 1), (5, 5, 5, 1), (5, 1, 5, 5), (1, 5, 5, 5), (1, 5, 1, 5),
-        (1, 1, 1, 1), (5, 5, 1, 1), (1, 5, 1, 5), (5, 1, 1, 1), (1, 1, 5, 1),
+        (5, 5, 1, 1),
+        (5, 5, 5, 1),
+        (5, 1, 5, 5),
+        (1, 5, 5, 5),
+        (1, 5, 1, 5),
+        (1, 1, 1, 1),
+        (5, 5, 1, 1),
+        (1, 5, 1, 5),
+        (5, 1, 1, 1),
+        (1, 1, 5, 1),
     ]
     lines = ["enhed;" + ";".join(exposures)] + ["top;" + ";".join(map(str, r)) for r in rows]
     (tmp_path / "apv" / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -140,15 +188,16 @@ def test_combination_shares_by_hand(tmp_path):
     def share(combo):
         return t.at[("top", f"kombination.{combo}"), "share"]
 
-    assert share("foelelser_arbejdsmaengde") == pytest.approx(3 / 10)   # rows 1, 2, 7
-    assert share("foelelser_vold") == pytest.approx(2 / 10)             # rows 2, 3
-    assert share("vold_arbejdsmaengde") == pytest.approx(2 / 10)        # rows 2, 4
-    assert share("uklare_arbejdsmaengde") == pytest.approx(3 / 10)      # rows 4, 5, 8
+    assert share("foelelser_arbejdsmaengde") == pytest.approx(3 / 10)  # rows 1, 2, 7
+    assert share("foelelser_vold") == pytest.approx(2 / 10)  # rows 2, 3
+    assert share("vold_arbejdsmaengde") == pytest.approx(2 / 10)  # rows 2, 4
+    assert share("uklare_arbejdsmaengde") == pytest.approx(3 / 10)  # rows 4, 5, 8
     assert t.at[("top", "kombination.vold_arbejdsmaengde"), "n"] == 10
 
 
 def test_combinations_with_violence_use_the_sensitive_threshold():
     from conftest import EXAMPLE
+
     res = results_of(EXAMPLE)
     assert res.constructs["kombination.foelelser_vold"].sensitive
     assert not res.constructs["kombination.foelelser_arbejdsmaengde"].sensitive

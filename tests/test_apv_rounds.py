@@ -1,5 +1,6 @@
 """Several APV rounds: their order, items a round lacks, renamed units, each round anonymised on its
 own, and the stated rule for a notable change (hand-computed)."""
+
 import shutil
 
 import pandas as pd
@@ -8,25 +9,28 @@ import yaml
 
 from stresskit import apv, cli, signals
 from stresskit.apv import trend
-
-from conftest import plain_yaml
+from stresskit.problems import InputError
 from stresskit.views import apv as view
 from stresskit.views import base
-from stresskit.problems import InputError
 from stresskit.workbook import Workbook
 
+from conftest import plain_yaml
 
-@pytest.mark.parametrize("x1,n1,x2,n2,expected", [
-    # Fisher's exact test, two-sided, p < 0.05; p from scipy.stats.fisher_exact, checked by hand for 0/6 vs 5/6
-    (10, 20, 2, 20, True),    # p = 0.0138
-    (6, 20, 3, 20, False),    # p = 0.4506
-    (10, 50, 20, 50, True),   # p = 0.0486, just under 0.05
-    (12, 50, 20, 50, False),  # p = 0.1328
-    (0, 6, 3, 6, False),      # p = 0.1818: the z-test said notable (z = 2.00), the exact test does not
-    (0, 6, 4, 6, False),      # p = 0.0606
-    (0, 6, 5, 6, True),       # p = 2 · C(6,0)C(6,5)/C(12,5) = 2 · 6/792 = 0.0152
-    (0, 8, 0, 9, False),      # nobody in either round: no change
-])
+
+@pytest.mark.parametrize(
+    "x1,n1,x2,n2,expected",
+    [
+        # Fisher's exact test, two-sided, p < 0.05; p from scipy.stats.fisher_exact, checked by hand for 0/6 vs 5/6
+        (10, 20, 2, 20, True),  # p = 0.0138
+        (6, 20, 3, 20, False),  # p = 0.4506
+        (10, 50, 20, 50, True),  # p = 0.0486, just under 0.05
+        (12, 50, 20, 50, False),  # p = 0.1328
+        (0, 6, 3, 6, False),  # p = 0.1818: the z-test said notable (z = 2.00), the exact test does not
+        (0, 6, 4, 6, False),  # p = 0.0606
+        (0, 6, 5, 6, True),  # p = 2 · C(6,0)C(6,5)/C(12,5) = 2 · 6/792 = 0.0152
+        (0, 8, 0, 9, False),  # nobody in either round: no change
+    ],
+)
 def test_a_change_is_notable_exactly_by_fishers_exact_test(x1, n1, x2, n2, expected):
     assert trend.notable(x1 / n1, n1, x2 / n2, n2) is expected
 
@@ -34,16 +38,35 @@ def test_a_change_is_notable_exactly_by_fishers_exact_test(x1, n1, x2, n2, expec
 def book_with_rounds(folder, rounds: dict[str, list[tuple[str, int]]], mapping_extra=None, units=None):
     """A workbook whose rounds give, per unit name, (answer on 1–5, how many respondents)."""
     (folder / "apv").mkdir(parents=True)
-    (folder / "institution.yaml").write_text(plain_yaml({
-        "name": "Test", "sector": "kommune",
-        "units": units or [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
-                           {"id": "b", "name": "B", "parent": "top"}]}), encoding="utf-8")
-    (folder / "apv" / "mapping.yaml").write_text(plain_yaml({
-        "unit_column": "enhed",
-        "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "indflydelse": {"low_below": 37.5}},
-        "items": [{"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
-                  {"item": "i1", "construct": "indflydelse", "scale": [1, 5]}],
-        **(mapping_extra or {})}), encoding="utf-8")
+    (folder / "institution.yaml").write_text(
+        plain_yaml(
+            {
+                "name": "Test",
+                "sector": "kommune",
+                "units": units
+                or [
+                    {"id": "top", "name": "Top"},
+                    {"id": "a", "name": "A", "parent": "top"},
+                    {"id": "b", "name": "B", "parent": "top"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    (folder / "apv" / "mapping.yaml").write_text(
+        plain_yaml(
+            {
+                "unit_column": "enhed",
+                "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "indflydelse": {"low_below": 37.5}},
+                "items": [
+                    {"item": "m1", "construct": "arbejdsmaengde", "scale": [1, 5]},
+                    {"item": "i1", "construct": "indflydelse", "scale": [1, 5]},
+                ],
+                **(mapping_extra or {}),
+            }
+        ),
+        encoding="utf-8",
+    )
     for name, groups in rounds.items():
         lines = ["enhed;m1;i1"] + [f"{unit};{answer};3" for unit, answer, count in groups for _ in range(count)]
         (folder / "apv" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -54,8 +77,12 @@ def test_rounds_follow_the_rounds_list_else_the_file_names(tmp_path):
     rounds = {"b-foraar.csv": [("A", 5, 6)], "a-efteraar.csv": [("A", 1, 6)]}
     book = book_with_rounds(tmp_path / "by_name", rounds)
     assert [r.round for r in apv.history(book)] == ["a-efteraar", "b-foraar"]
-    listed = {"rounds": [{"name": "Efterår 2025", "file": "a-efteraar.csv", "date": "2025-10-01"},
-                         {"name": "Forår 2025", "file": "b-foraar.csv", "date": "2025-04-01"}]}
+    listed = {
+        "rounds": [
+            {"name": "Efterår 2025", "file": "a-efteraar.csv", "date": "2025-10-01"},
+            {"name": "Forår 2025", "file": "b-foraar.csv", "date": "2025-04-01"},
+        ]
+    }
     book = book_with_rounds(tmp_path / "listed", rounds, listed)
     assert "tidsorden" in str(apv.check(book))
     listed["rounds"].reverse()
@@ -101,14 +128,18 @@ def test_each_round_is_anonymised_on_its_own(tmp_path):
     assert trend.change(history[0], history[1], "top", "arbejdsmaengde").notable
 
 
-RENAMED = [{"id": "top", "name": "Top"}, {"id": "stud", "name": "Studieadministration", "parent": "top",
-                                         "previous_names": ["Studiekontoret", "sk"]},
-           {"id": "b", "name": "B", "parent": "top"}]
+RENAMED = [
+    {"id": "top", "name": "Top"},
+    {"id": "stud", "name": "Studieadministration", "parent": "top", "previous_names": ["Studiekontoret", "sk"]},
+    {"id": "b", "name": "B", "parent": "top"},
+]
 
 
 def test_respondents_coded_with_an_old_name_count_in_the_new_unit(tmp_path):
-    rounds = {"2024.csv": [("Studiekontoret", 5, 4), ("SK", 5, 3), ("B", 1, 6)],
-              "2026.csv": [("Studieadministration", 1, 7), ("B", 1, 6)]}
+    rounds = {
+        "2024.csv": [("Studiekontoret", 5, 4), ("SK", 5, 3), ("B", 1, 6)],
+        "2026.csv": [("Studieadministration", 1, 7), ("B", 1, 6)],
+    }
     book = book_with_rounds(tmp_path / "wb", rounds, units=RENAMED)
     history = apv.history(book)
     assert history[0].respondents["stud"] == 7 and history[0].table.at[("stud", "arbejdsmaengde"), "share"] == 1.0
@@ -175,7 +206,9 @@ def test_signals_by_period_latest_beside_previous(monkeypatch, example):
     html = shown(monkeypatch, example, "hum", "signals_form")  # a report: one table, both periods
     assert "<th>2025</th><th>2026</th>" in html and html.count("Sygefravær") == 1
     assert "<th>2025</th><th>2026</th>" in shown(monkeypatch, example, "hum", "signals_trend", mode="live")
-    text = (example / "signals.csv").read_text(encoding="utf-8-sig").replace("hum;3;12,4;6,7;2;2026", "hum;3;12,4;6,7;2;")
+    text = (
+        (example / "signals.csv").read_text(encoding="utf-8-sig").replace("hum;3;12,4;6,7;2;2026", "hum;3;12,4;6,7;2;")
+    )
     (example / "signals.csv").write_text(text, encoding="utf-8")
     assert any(p.column == "periode" for p in signals.check(book))
 
@@ -195,8 +228,11 @@ def test_a_file_not_in_the_rounds_list_is_named(example, capsys):
 
 def test_round_and_unit_names_are_escaped_in_the_trend(monkeypatch, tmp_path):
     payload = "<img src=x onerror=alert(1)>"
-    units = [{"id": "top", "name": "Top"}, {"id": "a", "name": f"A{payload}", "parent": "top"},
-             {"id": "b", "name": "B", "parent": "top"}]
+    units = [
+        {"id": "top", "name": "Top"},
+        {"id": "a", "name": f"A{payload}", "parent": "top"},
+        {"id": "b", "name": "B", "parent": "top"},
+    ]
     rounds = {"r1.csv": [(f"A{payload}", 5, 6), ("B", 5, 6)], "r2.csv": [(f"A{payload}", 1, 6), ("B", 1, 6)]}
     extra = {"rounds": [{"name": f"Forår{payload}", "file": "r1.csv"}, {"name": "Efterår", "file": "r2.csv"}]}
     book = book_with_rounds(tmp_path / "wb", rounds, extra, units=units)

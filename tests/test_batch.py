@@ -1,5 +1,6 @@
 """`stresskit run`: isolation between units, failures that don't stop the batch,
 incremental re-runs, metadata and the combined unit report."""
+
 import json
 import re
 import shutil
@@ -20,8 +21,11 @@ def failing_notebook(folder):
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('workbook = ""\nunit = ""\nmode = "live"')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_markdown_cell("## Kontrol"),
-                nbformat.v4.new_code_cell('if unit == "kantine":\n    1 / 0\nprint("fint for", unit)')]
+    nb.cells = [
+        params,
+        nbformat.v4.new_markdown_cell("## Kontrol"),
+        nbformat.v4.new_code_cell('if unit == "kantine":\n    1 / 0\nprint("fint for", unit)'),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "02_kontrol.ipynb")
 
@@ -29,6 +33,7 @@ def failing_notebook(folder):
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     from conftest import copy_example
+
     base = tmp_path_factory.mktemp("batch")
     book = copy_example(base / "example")
     books = base / "notebooks"
@@ -89,7 +94,9 @@ def test_combined_unit_report_has_contents_and_every_recommendation(setup):
     assert html.index("class='sk-overblik'") < html.index("id='anbefaling-01'")  # the overblik comes first
     assert "href='#anbefaling-01'" in html and "id='anbefaling-01'" in html and "id='anbefaling-02'" in html
     assert "1. Start forebyggelsen i jeres APV" in html and "fint for hum" in html
-    assert len(re.findall(r"<header class=[\"']sk-masthead", html)) == 1  # one masthead: the sections' own are taken out
+    assert (
+        len(re.findall(r"<header class=[\"']sk-masthead", html)) == 1
+    )  # one masthead: the sections' own are taken out
     alone = (out / "hum" / "overblik.html").read_text(encoding="utf-8")
     assert "Næste skridt" in alone and "href='index.html#anbefaling-01'" in alone
 

@@ -6,11 +6,9 @@ unit tree itself, counts who is exposed (or has a low resource) in each unit's s
 Fisher's exact test (two-sided, p < 0.05) with scipy. «Markant højere» compares the unit with the
 REST of the institution (the institution without the unit). Whether a figure is shown is read from
 the printed report (a percentage, not «skjult» or «–»)."""
+
 import math
-import os
 import re
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
@@ -63,7 +61,9 @@ def counts(book: Path) -> dict[str, dict[tuple[str, str], tuple[int, int]]]:
     constructs = mapping["constructs"]
     out = {}
     for spec in mapping["rounds"]:
-        frame = pd.read_csv(book / "apv" / spec["file"], sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+        frame = pd.read_csv(
+            book / "apv" / spec["file"], sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False
+        )
         asked = [i for i in mapping["items"] if i["item"] not in (spec.get("not_asked") or [])]
         table = {}
         for cid, rule in constructs.items():
@@ -220,13 +220,23 @@ def test_recommendation_1_and_the_index_claim_the_same_changes(built):
             if "procentpoint" not in cell:
                 continue
             expected = holds.get((unit, cid))
-            assert (f"tydeligt {expected}" in cell) if expected else ("ikke tydeligt" in cell), (name[unit], title, cell)
+            assert (f"tydeligt {expected}" in cell) if expected else ("ikke tydeligt" in cell), (
+                name[unit],
+                title,
+                cell,
+            )
     institution = (out / root / "01_apv.html").read_text(encoding="utf-8")
     for word in ("bedre", "værre"):
         listed = re.search(rf"Enheder, der blev tydeligt {word}</h3>(.*?)(?:<h3>|</div>)", institution, flags=re.S)[1]
-        said = {(u, c) for u in parent for c in set(ids.values())
-                if re.search(rf"<b>{re.escape(name[u])}</b>:[^<]*{re.escape(next(t for t, i in ids.items() if i == c and t))}",
-                             listed)}
+        said = {
+            (u, c)
+            for u in parent
+            for c in set(ids.values())
+            if re.search(
+                rf"<b>{re.escape(name[u])}</b>:[^<]*{re.escape(next(t for t, i in ids.items() if i == c and t))}",
+                listed,
+            )
+        }
         units_said = {u for u, _c in said}
         assert units_said == {u for (u, _c), w in holds.items() if w == word and u != root}, word
     index = (out / "index.html").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ no traceback anywhere, no survey cell value in any written page or notebook, and
 store exactly as it was. `run` refuses broken input before any kernel starts, so the
 corpus stays fast; it is bounded to one unit and one notebook in case it does not.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,11 @@ from corpus import CASES, STORE, survey_rows
 
 # Free text the example's survey carries in its comment column: it must never reach a page either.
 COMMENTS = sorted({row[-1] for row in survey_rows(EXAMPLE)[1:] if row[-1].strip()})
-DROP_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
-            "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+DROP_DAC = [
+    "setpriv",
+    "--bounding-set=-dac_override,-dac_read_search,-fowner",
+    "--inh-caps=-dac_override,-dac_read_search,-fowner",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +52,11 @@ def fingerprint(root: Path) -> str | None:
 def written(out: Path) -> dict[str, str]:
     if not out.exists():
         return {}
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace")
-            for p in out.rglob("*") if p.suffix in (".html", ".ipynb")}
+    return {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace")
+        for p in out.rglob("*")
+        if p.suffix in (".html", ".ipynb")
+    }
 
 
 @contextlib.contextmanager
@@ -90,8 +97,11 @@ def test_malformed_input_is_refused_in_danish_and_leaks_nothing(case, tmp_path, 
         assert case.says in said and "Traceback" not in said
         assert "Arbejdsbogen" in said and "fejl" in said  # the Danish frame around the details
 
-        code, ran = command(["run", str(root), "--out", str(out), "--units", "hum", "--notebooks", "1", "--jobs", "1"],
-                            capsys, case.read_only)
+        code, ran = command(
+            ["run", str(root), "--out", str(out), "--units", "hum", "--notebooks", "1", "--jobs", "1"],
+            capsys,
+            case.read_only,
+        )
     assert code == 1, ran
     assert "Traceback" not in ran
     pages = written(out)
@@ -111,7 +121,21 @@ def test_malformed_input_is_refused_in_danish_and_leaks_nothing(case, tmp_path, 
 
 def test_the_corpus_is_large_and_covers_every_input():
     assert len(CASES) >= 40
-    prefixes = ("id_", "name_", "parent_", "threshold_", "institution_", "constructs_", "reverse", "scale_",
-                "survey_", "xlsx_", "free_text", "signals_", "store_", "folder_")
+    prefixes = (
+        "id_",
+        "name_",
+        "parent_",
+        "threshold_",
+        "institution_",
+        "constructs_",
+        "reverse",
+        "scale_",
+        "survey_",
+        "xlsx_",
+        "free_text",
+        "signals_",
+        "store_",
+        "folder_",
+    )
     for prefix in prefixes:
         assert any(c.id.startswith(prefix) for c in CASES), prefix

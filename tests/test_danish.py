@@ -1,4 +1,5 @@
 """Danish formatting in one place (stresskit.danish), and HTML escaped in one place (stresskit.views.render)."""
+
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -41,16 +42,22 @@ def test_lists():
 
 def test_no_date_format_outside_danish():
     """The Danish date format is written in danish.py only."""
-    found = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-             if p.name != "danish.py" and re.search(r"%d\.%m\.%Y", p.read_text(encoding="utf-8"))]
+    found = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.name != "danish.py" and re.search(r"%d\.%m\.%Y", p.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 
 def test_escape_only_in_render():
     """HTML is escaped by the Jinja environment in views/render.py, never by hand."""
     render = PACKAGE / "views" / "render.py"
-    found = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-             if p != render and "escape(" in p.read_text(encoding="utf-8")]
+    found = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p != render and "escape(" in p.read_text(encoding="utf-8")
+    ]
     assert found == []
 
 

@@ -3,6 +3,7 @@ file, and SPSS files with value labels, built by data/make_exports.py from the e
 give exactly the example's figures; the draft copies no cell and proposes who counts; a direction
 that runs against the rest of a measure is warned about; bad label and status input is told in
 Danish without quoting a cell."""
+
 import shutil
 import subprocess
 import sys
@@ -64,8 +65,16 @@ def test_an_export_gives_the_same_figures_as_the_example_per_unit_and_construct(
 
 
 def test_make_exports_writes_the_same_files_again(tmp_path):
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'data'); import make_exports, pathlib; "
-                    f"make_exports.main(pathlib.Path({str(tmp_path)!r}))"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'data'); import make_exports, pathlib; "
+            f"make_exports.main(pathlib.Path({str(tmp_path)!r}))",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     for folder in EXPORTS:
         for path in folder.rglob("*"):
             if path.is_file():
@@ -133,9 +142,11 @@ def test_the_issues_case_a_workload_share_far_from_the_truth_is_warned_about(tmp
     on_five = {"s_3", "s_6", "s_9", "s_12", "s_14", "s_15"}  # where the old draft saw no 6
     for spec in data["items"]:
         spec["scale"], spec["reverse"] = ([1, 5] if spec["item"] in on_five else [1, 7]), False
-    names = {line.split(";")[1]: line.split(";")[2] for line in
-             (SURVEYXACT / "apv" / "labels_2026.csv").read_bytes().decode("cp1252").splitlines()
-             if line.startswith("afdeling;")}
+    names = {
+        line.split(";")[1]: line.split(";")[2]
+        for line in (SURVEYXACT / "apv" / "labels_2026.csv").read_bytes().decode("cp1252").splitlines()
+        if line.startswith("afdeling;")
+    }
     ids = {u.name: u.id for u in Workbook.open(EXAMPLE).units.values()}
     data["unit_codes"] = {**{int(c): ids[n] for c, n in names.items()}, 99: "fjordby"}
     for key in ("completed", "missing_values", "scales"):
@@ -159,13 +170,16 @@ def test_dont_know_coded_as_the_highest_number_is_never_a_score():
 
 def test_label_files_in_windows_utf8_and_utf16_with_or_without_header(tmp_path):
     rows = [("s_1", "1", "Altid"), ("s_1", "6", "Ved ikke"), ("afdeling", "3", "Økonomi og løn")]
-    for n, (encoding, sep, header) in enumerate([("cp1252", ";", False), ("utf-8-sig", ";", True),
-                                                 ("utf-16", "\t", False)]):
+    for n, (encoding, sep, header) in enumerate(
+        [("cp1252", ";", False), ("utf-8-sig", ";", True), ("utf-16", "\t", False)]
+    ):
         path = tmp_path / f"labels{n}.csv"
         lines = ([f"variable{sep}value{sep}label"] if header else []) + [sep.join(r) for r in rows]
         path.write_bytes("\r\n".join(lines).encode(encoding))
-        assert labels.read_label_file(path, path.name) == {"s_1": {"1": "Altid", "6": "Ved ikke"},
-                                                             "afdeling": {"3": "Økonomi og løn"}}
+        assert labels.read_label_file(path, path.name) == {
+            "s_1": {"1": "Altid", "6": "Ved ikke"},
+            "afdeling": {"3": "Økonomi og løn"},
+        }
 
 
 def test_a_code_without_a_label_is_named_by_row_and_column_never_quoted(tmp_path, capsys):
@@ -173,6 +187,7 @@ def test_a_code_without_a_label_is_named_by_row_and_column_never_quoted(tmp_path
 
     def seven(header, rows):
         completed_rows(header, rows)[0][header.index("s_1")] = "7"
+
     edit_cells(book / "apv" / "dataset_2026.csv", seven)
     code, out = validate(capsys, book)
     assert code == 1
@@ -186,6 +201,7 @@ def test_a_status_column_with_unexpected_values_is_an_error(tmp_path, capsys):
 
     def odd(header, rows):
         rows[3][header.index("statoverall_4")] = "2"
+
     edit_cells(book / "apv" / "dataset_2026.csv", odd)
     code, out = validate(capsys, book)
     assert code == 1 and "kolonne «statoverall_4 (AI)»: 1 rækker har en anden værdi i statuskolonnen" in out
@@ -206,6 +222,7 @@ def test_an_unknown_unit_code_is_named_with_its_rows_count(tmp_path, capsys):
     def unknown(header, rows):
         for r in completed_rows(header, rows)[:3]:
             r[header.index("afdeling")] = "77"
+
     edit_cells(book / "apv" / "dataset_2026.csv", unknown)
     code, out = validate(capsys, book)
     assert code == 1 and "kolonne «afdeling (O)»: fandt «77»" in out and "unit_codes" in out and "(3 rækker)" in out
@@ -240,7 +257,9 @@ def test_a_text_status_column_per_round_needs_its_other_values_named(tmp_path, c
     path = book / "apv" / "2026.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     extra = [";".join(["X1", "Humaniora", *["5"] * 15, ""]), ";".join(["X2", "Kantine", *["1"] * 15, ""])]
-    rows = [lines[0] + ";Status"] + [line + ";gennemført" for line in lines[1:]] + [x + ";Ikke gennemført" for x in extra]
+    rows = (
+        [lines[0] + ";Status"] + [line + ";gennemført" for line in lines[1:]] + [x + ";Ikke gennemført" for x in extra]
+    )
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     data = yaml.safe_load((book / "apv" / "mapping.yaml").read_text(encoding="utf-8"))
     data["rounds"][1]["completed"] = {"column": "Status", "equals": "Gennemført"}
@@ -256,10 +275,14 @@ def test_a_text_status_column_per_round_needs_its_other_values_named(tmp_path, c
 def test_an_item_the_label_file_has_no_words_for_is_named(tmp_path, capsys):
     book = copy(SURVEYXACT, tmp_path)
     path = book / "apv" / "labels_2026.csv"
-    path.write_bytes(b"".join(line for line in path.read_bytes().splitlines(keepends=True) if not line.startswith(b"s_1;")))
+    path.write_bytes(
+        b"".join(line for line in path.read_bytes().splitlines(keepends=True) if not line.startswith(b"s_1;"))
+    )
     code, out = validate(capsys, book)
     line = next(x for x in out.splitlines() if "«s_1 (P)»" in x)
-    assert code == 1 and "Etiketfilen «labels_2026.csv» har ingen etiketter for variablen" in line and "fandt" not in line
+    assert (
+        code == 1 and "Etiketfilen «labels_2026.csv» har ingen etiketter for variablen" in line and "fandt" not in line
+    )
 
 
 def test_surveyxacts_excel_export_with_its_labels_sheet(tmp_path, truth):
@@ -298,12 +321,41 @@ def test_surveyxacts_excel_export_with_its_labels_sheet(tmp_path, truth):
 
 
 def test_the_draft_knows_english_scales_dont_know_codes_and_asks_who_counts_when_it_cannot_tell():
-    frame = pd.DataFrame({"Department": ["1", "2", "1"], "Status": ["a", "b", "a"], "IP": ["10.0.0.1"] * 3,
-                          "q1": ["1", "6", "5"], "q2": ["2", "3", "7"], "q3": ["Sometimes", "Always", "Never"]})
-    codes = {"q1": {"1": "Never", "2": "Seldom", "3": "Sometimes", "4": "Often", "5": "Always",
-                    "6": "I do not have a supervisor"},
-             "q2": {str(k): w for k, w in enumerate(["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree",
-                                                     "Don't know", "Prefer not to say"], start=1)}}
+    frame = pd.DataFrame(
+        {
+            "Department": ["1", "2", "1"],
+            "Status": ["a", "b", "a"],
+            "IP": ["10.0.0.1"] * 3,
+            "q1": ["1", "6", "5"],
+            "q2": ["2", "3", "7"],
+            "q3": ["Sometimes", "Always", "Never"],
+        }
+    )
+    codes = {
+        "q1": {
+            "1": "Never",
+            "2": "Seldom",
+            "3": "Sometimes",
+            "4": "Often",
+            "5": "Always",
+            "6": "I do not have a supervisor",
+        },
+        "q2": {
+            str(k): w
+            for k, w in enumerate(
+                [
+                    "Strongly disagree",
+                    "Disagree",
+                    "Neutral",
+                    "Agree",
+                    "Strongly agree",
+                    "Don't know",
+                    "Prefer not to say",
+                ],
+                start=1,
+            )
+        },
+    }
     text = mapping_draft.draft(frame, "x.csv", labels=codes, label_file="labels.csv")
     data = yaml.safe_load(text)
     assert data["completed"] == "TODO" and "Status" in text.split("completed: TODO")[1].splitlines()[0]

@@ -1,5 +1,6 @@
 """Faults: ids that could write anywhere, broken input in a report run, a damaged or
 read-only store, a full disk, half-written reports, and a run killed from outside."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,16 +20,16 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from test_corpus import DROP_DAC, read_only
 
 from stresskit import batch, cli
-from stresskit.views import apv as apv_view
-from stresskit.views import base
 from stresskit.problems import InputError
 from stresskit.store import Store, StoreError
 from stresskit.validate import BrokenInput
+from stresskit.views import apv as apv_view
+from stresskit.views import base
 
 from corpus import FREE_TEXT, cell, set_unit, truncate_store
-from test_corpus import DROP_DAC, read_only
 
 STORE = "stresskit.sqlite"
 LINE = "APV-filen har fejl – kør stresskit validate"
@@ -109,8 +110,10 @@ def test_duplicate_units_in_signals_are_refused_by_row_and_fail_the_run(example,
     first = next(n for n, line in enumerate(lines, start=1) if line.startswith("kantine;") and line.endswith(";2026"))
     code, text = cli_text(capsys, "validate", example)
     assert code == 1
-    assert (f"signals.csv, række {len(lines)}, kolonne «enhed»: fandt «kantine», enheden har allerede en række "
-            f"(række {first})") in text
+    assert (
+        f"signals.csv, række {len(lines)}, kolonne «enhed»: fandt «kantine», enheden har allerede en række "
+        f"(række {first})"
+    ) in text
     code, text = cli_text(capsys, "run", example, "--out", tmp_path / "out", "--units", "kantine")
     assert code == 1 and "FEJLEDE 6 kørsler: Signalfilen har fejl – kør stresskit validate" in text
 
@@ -119,8 +122,9 @@ def test_two_units_with_one_name_are_refused(example, capsys):
     set_unit("teknisk", name=" kANTINE")(example)
     code, text = cli_text(capsys, "validate", example)
     assert code == 1
-    assert ("institution.yaml, kolonne «units (teknisk).name»: fandt «kANTINE», enheden «kantine» har samme navn "
-            "eller id") in text
+    assert (
+        "institution.yaml, kolonne «units (teknisk).name»: fandt «kANTINE», enheden «kantine» har samme navn eller id"
+    ) in text
 
 
 def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, tmp_path, monkeypatch):
@@ -133,9 +137,18 @@ def test_a_report_run_that_meets_broken_input_fails_and_quotes_nothing(example, 
     [run] = summary.runs
     assert (run.status, run.reason) == ("failed", LINE)
     notebook = (out / "hum" / "01_apv.ipynb").read_text(encoding="utf-8")
-    errors = [o for c in nbformat.reads(notebook, as_version=4).cells for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o
+        for c in nbformat.reads(notebook, as_version=4).cells
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert [(e.ename, e.evalue, e.traceback) for e in errors] == [("BrokenInput", LINE, [LINE])]
-    for text in (notebook, (out / "hum" / "01_apv.html").read_text(encoding="utf-8"), (out / "index.html").read_text(encoding="utf-8")):
+    for text in (
+        notebook,
+        (out / "hum" / "01_apv.html").read_text(encoding="utf-8"),
+        (out / "index.html").read_text(encoding="utf-8"),
+    ):
         assert FREE_TEXT not in text and "Traceback" not in text and "række 3" not in text
     assert LINE in (out / "index.html").read_text(encoding="utf-8")
 
@@ -156,9 +169,13 @@ def test_live_and_report_mode_show_only_the_line_never_a_cell(example, monkeypat
 
 # --- the store: damaged, read-only, full ----------------------------------------------
 def commands(book: Path, tmp_path: Path) -> list[list]:
-    return [["validate", book], ["run", book, "--out", tmp_path / "out", "--units", "hum", "--notebooks", "1"],
-            ["answers", "export", book, tmp_path / "svar.yaml"], ["answers", "import", book, book / "answers.yaml"],
-            ["export-plan", book, "--out", tmp_path / "plan.xlsx"]]
+    return [
+        ["validate", book],
+        ["run", book, "--out", tmp_path / "out", "--units", "hum", "--notebooks", "1"],
+        ["answers", "export", book, tmp_path / "svar.yaml"],
+        ["answers", "import", book, book / "answers.yaml"],
+        ["export-plan", book, "--out", tmp_path / "plan.xlsx"],
+    ]
 
 
 def test_a_damaged_store_is_named_in_danish_by_every_command_and_left_alone(stored, tmp_path, capsys):
@@ -200,7 +217,7 @@ def test_a_full_disk_under_the_store_keeps_every_saved_answer(stored):
         pages = store._db.execute("PRAGMA page_count").fetchone()[0]
         store._db.execute(f"PRAGMA max_page_count = {pages}")
         with pytest.raises(StoreError, match="disken er fuld") as raised:
-            for n in range(500):
+            for n in range(500):  # noqa: B007  (n counts the saves that landed)
                 store.save("hum", "apv.signal.noter", "x" * 4000)
         assert str(raised.value).startswith("stresskit.sqlite: ")
     with Store(stored / STORE) as store:
@@ -255,7 +272,10 @@ def test_a_report_that_failed_to_write_or_was_changed_is_run_again(example, tmp_
     args = [*STRESSKIT, "run", str(example), "--out", str(out), "--units", "hum", "--notebooks", "2,3", "--jobs", "1"]
     first = subprocess.run(args, capture_output=True, text=True, preexec_fn=_limit_file_size)
     assert first.returncode == 1 and "Traceback" not in first.stdout + first.stderr
-    assert "FEJLEDE hum · 03_paavirkninger: Rapporten kunne ikke skrives: filen er blevet for stor til disken." in first.stdout
+    assert (
+        "FEJLEDE hum · 03_paavirkninger: Rapporten kunne ikke skrives: filen er blevet for stor til disken."
+        in first.stdout
+    )
     assert not (out / "hum" / "03_paavirkninger.html").exists() and not list(out.rglob(f".*{batch.TMP}"))
 
     second = subprocess.run(args, capture_output=True, text=True)
@@ -289,9 +309,13 @@ def _kernel_started(parent: psutil.Process) -> list[psutil.Process]:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["SIGKILL", "SIGTERM", "SIGINT"])
 def test_stopping_a_run_stops_its_workers_and_kernels(example, tmp_path, how):
     """SIGINT goes to the whole process group, as Ctrl+C in a terminal does; the others to the parent."""
-    proc = subprocess.Popen([*STRESSKIT, "run", str(example), "--out", str(tmp_path / "out"), "--force",
-                             "--units", "hum,nat,samf,kantine"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*STRESSKIT, "run", str(example), "--out", str(tmp_path / "out"), "--force", "--units", "hum,nat,samf,kantine"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         tree = _kernel_started(psutil.Process(proc.pid))
         if how == signal.SIGINT:

@@ -1,10 +1,11 @@
 """Forms built from the guide, saving to the store without a kernel."""
+
 import time
 
 from stresskit import guide
 from stresskit.live import forms
-from stresskit.views import form_report
 from stresskit.store import Store
+from stresskit.views import form_report
 
 
 def view(tmp_path, form="apv_faser", **kw):

@@ -1,6 +1,7 @@
 """The guideline's content file: complete, and a broken one is refused clearly."""
-import yaml
+
 import pytest
+import yaml
 
 from stresskit import guide
 from stresskit.problems import InputError
@@ -8,8 +9,14 @@ from stresskit.problems import InputError
 
 def test_shipped_content_has_everything_the_six_notebooks_read():
     g = guide.default()
-    assert [r.notebook for r in g.recommendations] == ["01_apv", "02_aftaler", "03_paavirkninger", "04_status",
-                                                       "05_samarbejde", "06_handleplan"]
+    assert [r.notebook for r in g.recommendations] == [
+        "01_apv",
+        "02_aftaler",
+        "03_paavirkninger",
+        "04_status",
+        "05_samarbejde",
+        "06_handleplan",
+    ]
     assert len(g.apv_phases) == 5 and len(g.stress_signals) == 3
     assert len(g.exposures) == 5 and len(g.work_areas) == 5 and len(g.greb) == 5
     assert {e.id for e in g.exposures if e.always_strain} == {"kraenkende_handlinger", "vold"}
@@ -18,7 +25,7 @@ def test_shipped_content_has_everything_the_six_notebooks_read():
     assert "§ 5" in g.executive_order.combination_rule
     assert len(g.cooperation_questions) == 4 and all(q.points for q in g.cooperation_questions)
     assert len(g.joint_tasks) == 4 and len(g.amo_tasks) == 6 and len(g.su_tasks) == 8
-    assert [l.id for l in g.iglo_levels] == ["organisation", "ledelse", "gruppe", "individ"]
+    assert [level.id for level in g.iglo_levels] == ["organisation", "ledelse", "gruppe", "individ"]
     assert len(g.iglo_phases) == 4 and len(g.companion_materials) == 3
     # the stat agreement and the kommune/region protocol both implement the EU framework agreement
     eu = g.item("agreements", "eu_rammeaftale")
@@ -55,6 +62,7 @@ def test_duplicate_id_is_refused(tmp_path):
 def test_reference_to_missing_item_is_refused(tmp_path):
     def mutate(d):
         d["combinations"][0]["exposures"] = ["foelelsesmaessige_krav", "stoej"]
+
     msg = _broken(tmp_path, mutate)
     assert "combinations[1].exposures" in msg and "stoej" in msg and "«exposures»" in msg
 
@@ -62,6 +70,7 @@ def test_reference_to_missing_item_is_refused(tmp_path):
 def test_empty_text_is_refused(tmp_path):
     def mutate(d):
         d["greb"][2]["questions"][1]["text"] = "  "
+
     msg = _broken(tmp_path, mutate)
     assert "greb[3]" in msg and "text" in msg and "tomt" in msg
 

@@ -1,4 +1,5 @@
 """Notebook 06's action plan: the IGLO grid, follow-up flags on fixed dates, and the exports."""
+
 import csv
 import io
 import re
@@ -7,11 +8,11 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from stresskit.views import base
-from stresskit.views import handleplan as view
 from stresskit import actions, answers, cli, guide
 from stresskit.live import forms
 from stresskit.store import Store
+from stresskit.views import base
+from stresskit.views import handleplan as view
 from stresskit.workbook import Workbook
 
 
@@ -55,11 +56,15 @@ def test_flags_show_in_notebook_and_in_batch_index(book, monkeypatch, tmp_path):
     nat = shown(monkeypatch, book, "nat", "follow_up", today="2026-11-16")
     assert "15.11.2026" not in nat  # another unit's task stays in its own report
     from stresskit import batch
+
     monkeypatch.setenv("STRESSKIT_TODAY", "2026-11-21")
     summary = batch.Summary(tmp_path)
     batch.write_index(book, summary, [], book.ordered(), {})
     index = summary.index.read_text(encoding="utf-8")
-    rows = {m[1]: m[2] for m in re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)}
+    rows = {
+        m[1]: m[2]
+        for m in re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)
+    }
     # each row counts the unit's own only: Humaniora's one late task and two agreements
     assert "<td>1 opgave, <b class=l>⚠ 1 forsinket</b>; 2 aftaler</td>" in rows["Humaniora"]
     # the institution's own: two agreements, one to be discussed again; never added to the units' rows
@@ -87,10 +92,19 @@ def test_an_action_from_04_appears_in_the_iglo_grid(book, monkeypatch):
 def test_iglo_editor_places_and_closes_an_action(book):
     store = Store(book.store_path)
     editor = forms.ActionEditor(store, guide.default(), {"hum": "Humaniora"}, "hum")
-    editor.measure.value, editor.level.value, editor.phase.value = "Buddyordning for nye lærere", "gruppe", "forebyggelse"
+    editor.measure.value, editor.level.value, editor.phase.value = (
+        "Buddyordning for nye lærere",
+        "gruppe",
+        "forebyggelse",
+    )
     editor.deadline.value = "01.02.2027"
     saved = editor.save()
-    assert (saved.level, saved.phase, saved.deadline, saved.recommendation) == ("gruppe", "forebyggelse", "2027-02-01", "handleplan")
+    assert (saved.level, saved.phase, saved.deadline, saved.recommendation) == (
+        "gruppe",
+        "forebyggelse",
+        "2027-02-01",
+        "handleplan",
+    )
     editor.pick.value = saved.id
     editor.status.value = "gennemfoert"
     editor.save()
@@ -137,6 +151,11 @@ def test_csv_export_in_the_danish_excel_dialect(book, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][2] == "Løsning (tiltag)" and len(rows) == 4
-    assert ["Humaniora", "Stor arbejdsmængde og tidspres", "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
-            "Uddannelseschef og AMR", "15-11-2026"] == rows[1][:5]
+    assert [
+        "Humaniora",
+        "Stor arbejdsmængde og tidspres",
+        "Gennemgå fagfordelingen for foråret med fokus på eksamensperioden",
+        "Uddannelseschef og AMR",
+        "15-11-2026",
+    ] == rows[1][:5]
     assert cli.main(["export-plan", str(book.root), "--out", str(tmp_path / "plan.pdf")]) == 2

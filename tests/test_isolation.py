@@ -1,6 +1,7 @@
 """A test run neither reads nor writes the user's own Jupyter, JupyterLab, IPython or matplotlib
 state: every folder those read from the home folder points inside the run's temporary folder
 (conftest.py sets them), in this process and in the processes it starts."""
+
 import json
 import os
 import subprocess
@@ -11,9 +12,16 @@ from conftest import ISOLATED, STATE
 
 HOME = Path.home()
 # What a used machine holds; a test that reads any of these behaves differently there.
-REAL = [HOME / ".jupyter", HOME / ".local" / "share" / "jupyter", HOME / ".ipython", HOME / ".config" / "matplotlib",
-        HOME / ".cache" / "matplotlib", HOME / ".config" / "jupyter", HOME / ".local" / "state" / "jupyter",
-        HOME / ".matplotlib"]
+REAL = [
+    HOME / ".jupyter",
+    HOME / ".local" / "share" / "jupyter",
+    HOME / ".ipython",
+    HOME / ".config" / "matplotlib",
+    HOME / ".cache" / "matplotlib",
+    HOME / ".config" / "jupyter",
+    HOME / ".local" / "state" / "jupyter",
+    HOME / ".matplotlib",
+]
 
 
 def inside(path, folder: Path) -> bool:

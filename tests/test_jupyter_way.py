@@ -2,6 +2,7 @@
 `--to stresskit` write the very report `stresskit run` writes; the engine records what
 papermill's own engine records and hands over to it inside a running kernel; a notebook run in
 live mode and exported says so instead of showing blanks."""
+
 import os
 import re
 import subprocess
@@ -33,9 +34,12 @@ def env(tmp_path_factory):
     info = site / "stresskit_entry_points-0.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: stresskit-entry-points\nVersion: 0.0\n")
-    (info / "entry_points.txt").write_text("".join(
-        f"[{group}]\n" + "".join(f"{name} = {value}\n" for name, value in entries.items()) + "\n"
-        for group, entries in DECLARED.items()))
+    (info / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{name} = {value}\n" for name, value in entries.items()) + "\n"
+            for group, entries in DECLARED.items()
+        )
+    )
     path = os.pathsep.join([str(ROOT), str(site), os.environ.get("PYTHONPATH", "")])
     return dict(os.environ, PYTHONPATH=path)
 
@@ -48,8 +52,28 @@ def by_hand(tmp_path_factory, env):
     summary = batch.run(book, base / "out", ["hum"], numbers=[3], jobs=1)
     assert [r.status for r in summary.runs] == ["ok"]
     executed = base / "hum.ipynb"
-    subprocess.run([f"{BIN}/papermill", str(NOTEBOOK), str(executed), "--engine", "stresskit", "-p", "workbook", str(book),
-                    "-p", "unit", "hum", "-p", "mode", "report", "--no-progress-bar"], env=env, check=True, cwd=base)
+    subprocess.run(
+        [
+            f"{BIN}/papermill",
+            str(NOTEBOOK),
+            str(executed),
+            "--engine",
+            "stresskit",
+            "-p",
+            "workbook",
+            str(book),
+            "-p",
+            "unit",
+            "hum",
+            "-p",
+            "mode",
+            "report",
+            "--no-progress-bar",
+        ],
+        env=env,
+        check=True,
+        cwd=base,
+    )
     subprocess.run([f"{BIN}/jupyter", "nbconvert", "--to", "stresskit", str(executed)], env=env, check=True, cwd=base)
     return book, summary.report(summary.runs[0]), executed, base / "hum.html"
 
@@ -77,14 +101,25 @@ def test_papermill_and_nbconvert_clis_write_the_report_stresskit_run_writes(by_h
 
 def test_the_engine_records_what_papermills_own_engine_records(by_hand, tmp_path):
     book, _ours, executed, _theirs = by_hand
-    kernel = papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "kernel.ipynb"), kernel_name="python3",
-                                        parameters={"workbook": str(book), "unit": "hum", "mode": "report"},
-                                        progress_bar=False, cwd=str(NOTEBOOK.parent))
+    kernel = papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(tmp_path / "kernel.ipynb"),
+        kernel_name="python3",
+        parameters={"workbook": str(book), "unit": "hum", "mode": "report"},
+        progress_bar=False,
+        cwd=str(NOTEBOOK.parent),
+    )
     ours = nbformat.read(executed, as_version=4)
 
     def outputs(nb):
-        return [(c.cell_type, c.get("execution_count"), [{k: v for k, v in o.items() if k != "metadata"} for o in c.get("outputs", [])])
-                for c in nb.cells]
+        return [
+            (
+                c.cell_type,
+                c.get("execution_count"),
+                [{k: v for k, v in o.items() if k != "metadata"} for o in c.get("outputs", [])],
+            )
+            for c in nb.cells
+        ]
 
     assert sum(len(c[2]) for c in outputs(ours)) >= 5
     assert outputs(ours) == outputs(kernel)
@@ -97,10 +132,15 @@ def test_inside_a_running_kernel_the_engine_hands_over_to_papermills_own(tmp_pat
     inner = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.getpid())")])
     inner.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(inner, tmp_path / "inner.ipynb")
-    outer = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os, papermill\nfrom stresskit.batch import engine\nengine.register()\n"
-        f"nb = papermill.execute_notebook({str(tmp_path / 'inner.ipynb')!r}, None, engine_name='stresskit', progress_bar=False)\n"
-        "print(os.getpid(), nb.cells[0].outputs[0].text.strip())")])
+    outer = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, papermill\nfrom stresskit.batch import engine\nengine.register()\n"
+                f"nb = papermill.execute_notebook({str(tmp_path / 'inner.ipynb')!r}, None, engine_name='stresskit', progress_bar=False)\n"
+                "print(os.getpid(), nb.cells[0].outputs[0].text.strip())"
+            )
+        ]
+    )
     outer.metadata["kernelspec"] = inner.metadata["kernelspec"]
     monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
     done = papermill.execute_notebook(outer, None, kernel_name="python3", progress_bar=False)
@@ -112,9 +152,28 @@ def test_a_notebook_run_live_and_exported_says_so_where_the_forms_were(by_hand, 
     """Forgetting `-p mode report`: the notebook runs in live mode (forms), and the exported
     page says so on top and where each form was, instead of showing blanks."""
     book = by_hand[0]
-    subprocess.run([f"{BIN}/papermill", str(NOTEBOOK), "live.ipynb", "--engine", "stresskit", "-p", "workbook", str(book),
-                    "-p", "unit", "hum", "--no-progress-bar"], env=env, check=True, cwd=tmp_path)
-    subprocess.run([f"{BIN}/jupyter", "nbconvert", "--to", "stresskit", "live.ipynb"], env=env, check=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            f"{BIN}/papermill",
+            str(NOTEBOOK),
+            "live.ipynb",
+            "--engine",
+            "stresskit",
+            "-p",
+            "workbook",
+            str(book),
+            "-p",
+            "unit",
+            "hum",
+            "--no-progress-bar",
+        ],
+        env=env,
+        check=True,
+        cwd=tmp_path,
+    )
+    subprocess.run(
+        [f"{BIN}/jupyter", "nbconvert", "--to", "stresskit", "live.ipynb"], env=env, check=True, cwd=tmp_path
+    )
     nb = nbformat.read(tmp_path / "live.ipynb", as_version=4)
     forms = sum(report.WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert forms >= 1

@@ -5,6 +5,7 @@ The present server is started once for the module, on its own copy of the exampl
 payload as a unit name and as an answer; it is stopped by its PID (its whole session), also
 when a test fails. A failing test saves a screenshot (the `page` fixture).
 """
+
 import contextlib
 import json
 import subprocess
@@ -13,11 +14,12 @@ import urllib.request
 
 import pytest
 
-from conftest import copy_example
 from stresskit import answers
 from stresskit.live import present
 from stresskit.store import Store
 from stresskit.workbook import Workbook
+
+from conftest import copy_example
 
 SLOW = 90_000  # ms: a page whose pre-heated kernel is taken may need a fresh one
 PAYLOAD = "<img src=x onerror=\"document.body.dataset.pwned='1'\"><script>alert(1)</script>"
@@ -28,8 +30,10 @@ FIE = "Facilitator Fie"
 def workbook(tmp_path_factory):
     book = copy_example(tmp_path_factory.mktemp("present") / "example")
     yaml = book / "institution.yaml"
-    yaml.write_text(yaml.read_text(encoding="utf-8").replace("  name: Kantine", f"  name: {json.dumps(PAYLOAD + 'Kantine')}"),
-                    encoding="utf-8")
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace("  name: Kantine", f"  name: {json.dumps(PAYLOAD + 'Kantine')}"),
+        encoding="utf-8",
+    )
     answers.import_(Workbook.open(book), book / "answers.yaml")
     with Store(book / "stresskit.sqlite") as store:
         store.save("hum", "paavirkning.vold.forstaaelse", PAYLOAD, who=PAYLOAD)
@@ -139,9 +143,19 @@ def test_the_page_the_address_opens_is_heated_first_and_the_neighbours_next(work
                 break
             page.wait_for_timeout(200)
         assert "Using pre-heated kernel" in log and "for 03_paavirkninger.ipynb" in log
-        filled = [line.split("Kernel pool of ")[1].split(".ipynb")[0][:2] for line in log.splitlines() if "Kernel pool of" in line]
+        filled = [
+            line.split("Kernel pool of ")[1].split(".ipynb")[0][:2]
+            for line in log.splitlines()
+            if "Kernel pool of" in line
+        ]
         # the page's two kernels (its reload finds the second), then the neighbours; the refill of 03 among them
-        assert filled[:2] == ["03", "03"] and [f for f in filled[2:] if f != "03"][:5] == ["04", "02", "05", "01", "06"], filled
+        assert filled[:2] == ["03", "03"] and [f for f in filled[2:] if f != "03"][:5] == [
+            "04",
+            "02",
+            "05",
+            "01",
+            "06",
+        ], filled
     finally:
         present.stop(started.proc)
 
@@ -305,7 +319,9 @@ def test_lab_refresh_takes_a_newer_stresskits_notebooks_and_backs_up_edited_ones
     assert _cell_sources(edited)[-1] == "Vores egne noter"
 
     refreshed = lab.prepare(book, refresh=True, source=source)
-    assert refreshed.written == ["04_status.ipynb", "05_samarbejde.ipynb"] and refreshed.backed_up == ["04_status.ipynb"]
+    assert refreshed.written == ["04_status.ipynb", "05_samarbejde.ipynb"] and refreshed.backed_up == [
+        "04_status.ipynb"
+    ]
     assert _cell_sources(edited)[-1] == "Nyt i denne udgave" and _cell_sources(run_only)[-1] == "Nyt i denne udgave"
     assert _cell_sources(refreshed.backup / "04_status.ipynb")[-1] == "Vores egne noter"
     assert refreshed.backup.parent == folder / lab.BACKUPS
@@ -318,7 +334,11 @@ def test_the_lab_command_listens_on_localhost_with_its_port_and_no_browser(tmp_p
     folder = lab.prepare(copy_example(tmp_path / "example")).folder
     cmd = lab.command(folder, 8123, browser=False)
     assert f"--ServerApp.root_dir={folder.resolve()}" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
-    assert "--ServerApp.port=8123" in cmd and "--ServerApp.port_retries=0" in cmd and "--ServerApp.open_browser=False" in cmd
+    assert (
+        "--ServerApp.port=8123" in cmd
+        and "--ServerApp.port_retries=0" in cmd
+        and "--ServerApp.open_browser=False" in cmd
+    )
     assert "--ContentsManager.pre_save_hook=stresskit.live.lab.without_live_forms" in cmd
     assert not any("token" in c for c in cmd)  # Jupyter's own token stays on
 
@@ -391,8 +411,13 @@ def _start_lab(book, log_path):
     port = present.free_port()
     env = {k: v for k, v in os.environ.items() if k != USER_ENV}
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "stresskit.cli", "lab", str(book), "--no-browser", "--port", str(port)],
-                                start_new_session=True, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "stresskit.cli", "lab", str(book), "--no-browser", "--port", str(port)],
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         found_port, token = _lab_token(log_path, proc)
     except BaseException:
@@ -460,7 +485,9 @@ def test_jupyterlab_takes_the_full_name_and_reopens_the_workbooks_notebook_witho
         page.get_by_text(lab.RERUN).first.wait_for(timeout=30_000)  # a line where each form was, no broken widget
         assert "model not found" not in page.inner_text(".jp-Notebook").lower()
         _run_all(page)
-        chosen = page.locator(".sk-form .widget-dropdown select").nth(2).evaluate("s => s.options[s.selectedIndex].text")
+        chosen = (
+            page.locator(".sk-form .widget-dropdown select").nth(2).evaluate("s => s.options[s.selectedIndex].text")
+        )
         assert chosen.replace("\xa0", " ") == "5 – i meget høj grad"
     except Exception:
         print(second_log.read_text()[-4000:])
@@ -535,9 +562,16 @@ def _status(url: str) -> tuple[int, str]:
 def test_every_route_answers_only_with_the_token(server):
     """Files Voilà serves to anyone (its static files, the template's, lab extensions) and our
     own pages: each answers with the token and refuses without it (403, or the login page)."""
-    paths = ["voila/templates/stresskit-present/static/present.css", "voila/static/voila.js",
-             "voila/labextensions/@jupyter-widgets/jupyterlab-manager/package.json", "stresskit/nav", "stresskit/ready",
-             "voila/render/01_apv.ipynb", "voila/tree", ""]
+    paths = [
+        "voila/templates/stresskit-present/static/present.css",
+        "voila/static/voila.js",
+        "voila/labextensions/@jupyter-widgets/jupyterlab-manager/package.json",
+        "stresskit/nav",
+        "stresskit/ready",
+        "voila/render/01_apv.ipynb",
+        "voila/tree",
+        "",
+    ]
     for path in paths:
         assert _status(f"{server.base}{path}?token={server.token}")[0] == 200, path
         code, location = _status(f"{server.base}{path}")

@@ -1,6 +1,7 @@
 """Any subset of measures (issue 20, item 6): a mapping that measures only some exposures runs
 through a real batch; every page says «ikke målt i jeres APV» for the rest, no traceback
 anywhere, and the measured figures are those the APV file gives."""
+
 from __future__ import annotations
 
 import csv
@@ -12,11 +13,12 @@ import re
 import pytest
 import yaml
 
-from conftest import copy_example, plain_yaml
 from stresskit import apv, batch
 from stresskit.cli import main
 from stresskit.store import Store
 from stresskit.workbook import Workbook
+
+from conftest import copy_example, plain_yaml
 
 DROPPED = ("vold", "uklare_krav")
 UNITS = ["fjordby", "undervisning", "hum", "adm_oekonomi"]
@@ -116,7 +118,10 @@ def test_every_page_that_shows_a_measure_says_which_are_not_measured(built):
     assert f"Humaniora: Arbejdsmængde og tidspres {hum}, Uklare og modstridende krav ikke målt" in heat
     assert "Ikke målt i jeres APV: Uklare og modstridende krav, Arbejdsrelateret vold." in heat
     rec4 = _text(out / "hum" / "04_status.html")
-    assert "Ikke målt i jeres APV: Uklare og modstridende krav, Arbejdsrelateret vold. For dem bygger listen kun på dialogens vurdering." in rec4
+    assert (
+        "Ikke målt i jeres APV: Uklare og modstridende krav, Arbejdsrelateret vold. For dem bygger listen kun på dialogens vurdering."
+        in rec4
+    )
     for unit in UNITS:
         overblik = _text(out / unit / "overblik.html")
         assert f"Uklare og modstridende krav {NOT_MEASURED}" in overblik
@@ -151,8 +156,12 @@ def test_measured_figures_equal_the_apv_file_and_the_full_mapping(built):
             a, b = p.table.xs(cid, level="construct"), w.table.xs(cid, level="construct")
             assert a.equals(b), cid
         assert set(w.constructs) - set(p.constructs) == {
-            "uklare_krav", "vold", "kombination.uklare_arbejdsmaengde", "kombination.vold_arbejdsmaengde",
-            "kombination.foelelser_vold"}
+            "uklare_krav",
+            "vold",
+            "kombination.uklare_arbejdsmaengde",
+            "kombination.vold_arbejdsmaengde",
+            "kombination.foelelser_vold",
+        }
 
 
 @pytest.mark.slow
@@ -168,7 +177,9 @@ def test_export_figures_says_not_measured_for_every_unit_and_round(built):
             assert status["arbejdsmaengde"] != NOT_MEASURED
     assert not any(r["Svar (n)"] or r["Andel"] for r in rows if r["Status"] == NOT_MEASURED)
     hum = next(r for r in rows if r["Runde"] == "2026" and r["Enhed-id"] == "hum" and r["Mål-id"] == "arbejdsmaengde")
-    assert float(hum["Andel"].replace(",", ".")) == pytest.approx(_recomputed_share(book_dir, "2026.csv", "hum"), abs=1e-4)
+    assert float(hum["Andel"].replace(",", ".")) == pytest.approx(
+        _recomputed_share(book_dir, "2026.csv", "hum"), abs=1e-4
+    )
 
 
 def test_a_mapping_with_resources_only_or_one_exposure_gives_no_traceback(tmp_path):
@@ -177,6 +188,7 @@ def test_a_mapping_with_resources_only_or_one_exposure_gives_no_traceback(tmp_pa
 
     from stresskit.batch import pages as site
     from stresskit.overblik import summarize
+
     for keep in ({"arbejdsmaengde"}, {"indflydelse", "stoette_leder"}):
         book_dir = copy_example(tmp_path / "-".join(sorted(keep)))
         every = yaml.safe_load((book_dir / "apv" / "mapping.yaml").read_text(encoding="utf-8"))["constructs"]

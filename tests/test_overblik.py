@@ -1,14 +1,15 @@
 """The overblik (a unit's first page) and the index of all units, without Jupyter: what they hold
 for two units of the example on fixed dates, how withheld figures are worded, escaping, and the
 index's size for a large institution."""
+
 import random
 from datetime import date
 
 import pytest
 
 from stresskit import actions, answers, overblik
-from stresskit.batch import pages as site
 from stresskit.batch import Run
+from stresskit.batch import pages as site
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 
@@ -58,8 +59,11 @@ def test_humaniora_overblik_on_21_november(book):
     ]
     assert (s.signals_period, s.signals_previous) == ("2026", "2025")
     assert [(x.title, x.value, x.previous) for x in s.signals] == [
-        ("Stressrelaterede sygemeldinger", "3", "4"), ("Sygefravær", "12,4", "14,0"),
-        ("Personaleomsætning", "6,7", "10,0"), ("Personalekonflikter", "2", "3")]
+        ("Stressrelaterede sygemeldinger", "3", "4"),
+        ("Sygefravær", "12,4", "14,0"),
+        ("Personaleomsætning", "6,7", "10,0"),
+        ("Personalekonflikter", "2", "3"),
+    ]
     # only what Humaniora answers itself counts (the four signals are in signals.csv; «ikke startet» is no
     # progress); the institution's and the AMO group's answers stand beside as «fælles»
     assert [(p.number, p.state, p.text) for p in s.progress] == [
@@ -80,19 +84,26 @@ def test_humaniora_overblik_on_21_november(book):
         ("Nærmeste leder tager en samtal", "20.11.2026", "Aftale, skal drøftes igen"),
         ("Stresspolitik med klar rollefo", "01.06.2027", "Aftale"),
     ]
-    assert s.counts == {"own": {"tasks": 1, "overdue": 1, "followup": 0, "agreements": 2, "review_due": 0},
-                        "institution": {"tasks": 0, "overdue": 0, "followup": 0, "agreements": 2, "review_due": 1}}
+    assert s.counts == {
+        "own": {"tasks": 1, "overdue": 1, "followup": 0, "agreements": 2, "review_due": 0},
+        "institution": {"tasks": 0, "overdue": 0, "followup": 0, "agreements": 2, "review_due": 1},
+    }
     # the unit's own situation; the institution's agreement is flagged in its own line, not a step here
-    assert s.steps == [nbsp(step) for step in [
-        "Følg op på den forsinkede opgave «Gennemgå fagfordelingen for foråret med fokus på eksamensperioden»: "
-        "fristen var 15.11.2026, ansvarlig er Uddannelseschef og AMR. Aftal en ny frist eller markér den som gennemført.",
-        "«Høje følelsesmæssige krav» fylder (69 % udsat mod 47 % i hele institutionen, markant højere end i "
-        "resten af institutionen), og grebet "
-        "«Planlægning og tilrettelæggelse» lykkes ikke godt nok: tag det op i opfølgningsdialogen (anbefaling 4).",
-    ]]
+    assert s.steps == [
+        nbsp(step)
+        for step in [
+            "Følg op på den forsinkede opgave «Gennemgå fagfordelingen for foråret med fokus på eksamensperioden»: "
+            "fristen var 15.11.2026, ansvarlig er Uddannelseschef og AMR. Aftal en ny frist eller markér den som gennemført.",
+            "«Høje følelsesmæssige krav» fylder (69 % udsat mod 47 % i hele institutionen, markant højere end i "
+            "resten af institutionen), og grebet "
+            "«Planlægning og tilrettelæggelse» lykkes ikke godt nok: tag det op i opfølgningsdialogen (anbefaling 4).",
+        ]
+    ]
     page = site.overblik_page(s)
-    assert ("⚠ «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: skal drøftes igen (aftalt til "
-            "20.11.2026)") in page
+    assert (
+        "⚠ «Nærmeste leder tager en samtale inden for en uge ved tegn på stress»: skal drøftes igen (aftalt til "
+        "20.11.2026)"
+    ) in page
 
 
 def test_the_institutions_overblik_on_21_november(book):
@@ -102,9 +113,14 @@ def test_the_institutions_overblik_on_21_november(book):
     assert [f.change for f in s.apv.exposures][3] == "▼ 12 point, tydeligt bedre"
     # the AMO rated the contact of every unit: recommendation 4 is rolled up, not «ikke startet»
     assert [(p.number, p.state, p.text) for p in s.progress][3] == (
-        4, "started", "0 af 28 spørgsmål besvaret for institutionen selv; svar fra 10 af 14 enheder")
+        4,
+        "started",
+        "0 af 28 spørgsmål besvaret for institutionen selv; svar fra 10 af 14 enheder",
+    )
     assert [(a.measure[:20], a.status) for a in s.actions] == [
-        ("Nærmeste leder tager", "Aftale, skal drøftes igen"), ("Stresspolitik med kl", "Aftale")]
+        ("Nærmeste leder tager", "Aftale, skal drøftes igen"),
+        ("Stresspolitik med kl", "Aftale"),
+    ]
     assert s.institution_actions == []
     assert s.below == (3, 1)  # the units' own open and overdue tasks, counted
     assert s.steps == [
@@ -126,7 +142,10 @@ def test_withheld_figures_say_the_true_reason(book):
     small = overblik.summarize(book, "kommunikation", today=TODAY)
     assert small.apv.respondents == "Færre end 5 besvarelser"  # it starts a sentence on the page
     assert {(f.unit, f.unit_note) for f in small.apv.exposures} == {("skjult", 1), ("skjult", 2)}
-    assert small.apv.notes == ["Skjult: færre end 5 svar.", "Skjult: færre end 10 svar."]  # 10 for harassment and violence
+    assert small.apv.notes == [
+        "Skjult: færre end 5 svar.",
+        "Skjult: færre end 10 svar.",
+    ]  # 10 for harassment and violence
     assert small.signals == [] and "kun for enheder med mindst 10 ansatte" in small.signals_note
     hidden = overblik.summarize(book, "adm", today=TODAY)
     assert hidden.apv.respondents == "Antallet af besvarelser er skjult, så en mindre gruppe ikke kan regnes ud"
@@ -150,8 +169,12 @@ def test_everything_a_user_typed_is_escaped(book, tmp_path):
     root = copy_example(tmp_path / "book")
     b = Workbook.open(root)
     with Store(b.store_path) as store:
-        actions.save(store, actions.Action("hum", "<script>alert(1)</script>", responsible="<img src=x onerror=alert(2)>",
-                                           deadline="2026-11-01"))
+        actions.save(
+            store,
+            actions.Action(
+                "hum", "<script>alert(1)</script>", responsible="<img src=x onerror=alert(2)>", deadline="2026-11-01"
+            ),
+        )
     html = site.overblik_page(overblik.summarize(b, "hum", today=TODAY))
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "⚠ Forsinket" in html and "01.11.2026" in html
@@ -170,11 +193,13 @@ def large_institution(root, units=4000, groups=40, per_unit=6, seed=7):
             names.append(name)
     (root / "apv").mkdir(parents=True)
     (root / "institution.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (root / "apv" / "mapping.yaml").write_text((EXAMPLE / "apv" / "mapping.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "apv" / "mapping.yaml").write_text(
+        (EXAMPLE / "apv" / "mapping.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     for rnd, items in (("2024", 14), ("2026", 15)):
         rows = ["Svar-id;Afdeling;" + ";".join(f"q{i:02d}" for i in range(1, items + 1))]
         for name in names:
-            for r in range(per_unit - (rng.random() < 0.2) * 3):
+            for _r in range(per_unit - (rng.random() < 0.2) * 3):
                 rows.append(f"R{len(rows)};{name};" + ";".join(str(rng.randint(1, 5)) for _ in range(items)))
         (root / "apv" / f"{rnd}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return Workbook.open(root)
@@ -184,12 +209,16 @@ def test_the_index_of_4000_units_stays_under_2_mb(tmp_path):
     b = large_institution(tmp_path / "big")
     units = b.ordered()
     assert len(units) == 4001
-    runs = [Run(u, "01_apv", "ok") for u in units] + [Run(units[5], "02_aftaler", "failed", "Fejl i celle 3: ValueError")]
+    runs = [Run(u, "01_apv", "ok") for u in units] + [
+        Run(units[5], "02_aftaler", "failed", "Fejl i celle 3: ValueError")
+    ]
     html = site.index_page(b, units, runs, ["01_apv", "02_aftaler"], 1234.5, "21.11.2026 10:00", today=TODAY)
     size = len(html.encode("utf-8"))
     print(f"index for {len(units)} units: {size / 1e6:.2f} MB")
     assert size < 2_000_000
-    assert html.count("<details class='sk-group'") == 40 and html.count("<details class='sk-group' open") == 1  # the failed one
+    assert (
+        html.count("<details class='sk-group'") == 40 and html.count("<details class='sk-group' open") == 1
+    )  # the failed one
     assert f"✗ fejlede: anbefaling 2 for {b.unit_name(units[5])} – Fejl i celle 3: ValueError" in html
     assert "på 1234,5 s" in html
 

@@ -1,4 +1,5 @@
 """Set-up files agree, and notebooks are committed thin and without outputs."""
+
 import ast
 import re
 import tomllib
@@ -67,7 +68,9 @@ def test_constraints_pin_every_dependency_within_what_pyproject_allows():
         req = Requirement(spec)
         name = re.sub(r"[-_.]+", "-", req.name.lower())
         assert name in pins, f"constraints.txt pins no version of {req.name}"
-        assert req.specifier.contains(pins[name]), f"constraints.txt pins {req.name}=={pins[name]}, outside {req.specifier}"
+        assert req.specifier.contains(pins[name]), (
+            f"constraints.txt pins {req.name}=={pins[name]}, outside {req.specifier}"
+        )
     assert "stresskit" not in pins
 
 

@@ -1,5 +1,6 @@
 """The example's reports as readers get them: `stresskit run --pdf` for every unit, the PDFs read
 back with poppler (pdftotext, pdfinfo), and the index in Chromium at 1280 px."""
+
 import os
 import re
 import shutil
@@ -21,8 +22,13 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debians
 
 
 def stresskit(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "stresskit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=1200, env={**os.environ, "STRESSKIT_TODAY": TODAY, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "stresskit.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "STRESSKIT_TODAY": TODAY, **(env or {})},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +45,12 @@ def built(tmp_path_factory):
 
 
 def text(pdf: Path, page: int) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def info(pdf: Path) -> dict:
@@ -53,8 +63,17 @@ def test_the_reports_first_page_is_the_overblik(built):
     _book, out, said = built
     assert "PDF: rapport.pdf og overblik.pdf i hver enheds mappe" in said
     first, second = text(out / "hum" / "rapport.pdf", 1), text(out / "hum" / "rapport.pdf", 2)
-    for wanted in ("Humaniora", "Næste skridt", "APV 2026", "26 besvarelser af 30 ansatte (87 %)", "Stresssignaler 2026",
-                   "De seks anbefalinger", "Enhedens egne opgaver og aftaler", "⚠ Forsinket", "15.11.2026"):
+    for wanted in (
+        "Humaniora",
+        "Næste skridt",
+        "APV 2026",
+        "26 besvarelser af 30 ansatte (87 %)",
+        "Stresssignaler 2026",
+        "De seks anbefalinger",
+        "Enhedens egne opgaver og aftaler",
+        "⚠ Forsinket",
+        "15.11.2026",
+    ):
         assert wanted in first, wanted
     assert "Hvorfor begynde i APV" not in first  # the details start on page 2
     assert second.lstrip().startswith("1. Start forebyggelsen i jeres APV")
@@ -68,7 +87,9 @@ def test_the_overblik_fits_one_a4_page_for_every_unit(built):
     counts = {}
     for unit in book.ordered():
         alone, report = info(out / unit / "overblik.pdf"), info(out / unit / "rapport.pdf")
-        assert alone["Page size"].split()[:3] == ["595.92", "x", "842.88"] or "A4" in alone["Page size"], alone["Page size"]
+        assert alone["Page size"].split()[:3] == ["595.92", "x", "842.88"] or "A4" in alone["Page size"], alone[
+            "Page size"
+        ]
         assert int(alone["Pages"]) == 1, unit
         counts[book.unit_name(unit)] = int(report["Pages"])
     print("sider pr. samlet rapport (A4):", counts)
@@ -87,16 +108,20 @@ def test_the_institutions_pdf_says_every_units_contact_in_words(built):
     with its contact as stored (recomputed from the store), and the greb chart's counts stand in its table."""
     book, out, _said = built
     from stresskit.store import Store
+
     pdf = out / "fjordby" / "rapport.pdf"
     whole = re.sub(r"\s+", " ", "".join(text(pdf, p) for p in range(1, int(info(pdf)["Pages"]) + 1)))
     start = whole.index("kontakten er vurderet for")
-    rollup = whole[start:start + 1000]
+    rollup = whole[start : start + 1000]
     store = Store(book.root / "stresskit.sqlite")
     said = {"god": "god i ", "mangler": "mangler i ", "ved_ikke": "«ved ikke» i "}
     below = [u for u in book.ordered() if u != book.root_unit]
     for value, words in said.items():
-        named = [book.unit_name(u) for u in below
-                 if (a := store.latest(u, "status.kontakt").get("status.kontakt")) is not None and a.value == value]
+        named = [
+            book.unit_name(u)
+            for u in below
+            if (a := store.latest(u, "status.kontakt").get("status.kontakt")) is not None and a.value == value
+        ]
         if named:
             assert f"{words}{len(named)} ({', '.join(named)})" in rollup, (value, rollup)
     assert "Kontakt mangler til" not in whole  # the drawing's own line: said by the roll-up above
@@ -111,9 +136,15 @@ def test_every_printed_heading_has_its_content_below_it(built):
     for unit in ("hum", "nat", "kommunikation"):
         pdf = out / unit / "rapport.pdf"
         whole = "".join(text(pdf, p) for p in range(1, int(info(pdf)["Pages"]) + 1))
-        for promise in ("Udviklingen fra runde til runde", "Materialer til næste skridt", "Hvorfor begynde i APV",
-                        "Bekendtgørelsen om psykisk arbejdsmiljø", "Kilder", "Anbefalingerne som tjekliste",
-                        "står i overblikket på første side"):
+        for promise in (
+            "Udviklingen fra runde til runde",
+            "Materialer til næste skridt",
+            "Hvorfor begynde i APV",
+            "Bekendtgørelsen om psykisk arbejdsmiljø",
+            "Kilder",
+            "Anbefalingerne som tjekliste",
+            "står i overblikket på første side",
+        ):
             assert promise not in whole, (unit, promise)
         assert whole.count("Sådan læser du rapporten") == 1 and "Ikke besvaret endnu: «" in whole, unit
         assert "ingen svar endnu" not in whole.lower().replace("ikke besvaret endnu", ""), unit
@@ -127,7 +158,7 @@ def test_the_checklist_never_breaks_a_word(built):
     pdf = out / "fjordby" / "rapport.pdf"
     pages = int(info(pdf)["Pages"])
     whole = "".join(text(pdf, p) for p in range(max(1, pages - 3), pages + 1))
-    table = whole[whole.index("Anbefalingerne som tjekliste"):]
+    table = whole[whole.index("Anbefalingerne som tjekliste") :]
     for broken in ("Administrat\n", "Studieadm\n", "Naturvidens\n", "forebyggelse\nn", "bekendtgørel\n"):
         assert broken not in table, broken
     for name in ("Administration", "Studieadministration", "Naturvidenskab", "Samfundsfag og sprog"):
@@ -173,7 +204,9 @@ def test_no_combined_report_names_a_file_or_a_command(built):
 def test_pdf_without_chromium_says_so_in_danish_and_runs_nothing(tmp_path):
     book = copy_example(tmp_path / "example")
     out = tmp_path / "out"
-    run = stresskit("run", book, "--out", out, "--units", "hum", "--pdf", env={"STRESSKIT_CHROMIUM": str(tmp_path / "ingen")})
+    run = stresskit(
+        "run", book, "--out", out, "--units", "hum", "--pdf", env={"STRESSKIT_CHROMIUM": str(tmp_path / "ingen")}
+    )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "PDF kræver browseren Chromium, og den blev ikke fundet" in run.stderr
     assert not out.exists()

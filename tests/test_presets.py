@@ -1,5 +1,6 @@
 """The questionnaire presets (`stresskit new --apv`) match their publications code for code, and
 the short COPSOQ III example export (data/copsoq) goes through validate and a real batch."""
+
 from __future__ import annotations
 
 import csv
@@ -11,9 +12,10 @@ import shutil
 import pytest
 import yaml
 
-from conftest import ROOT
 from stresskit import apv, batch, cli
 from stresskit.workbook import SKELETON, Workbook
+
+from conftest import ROOT
 
 COPSOQ = ROOT / "data" / "copsoq"
 
@@ -35,27 +37,57 @@ COPSOQ = ROOT / "data" / "copsoq"
 # whose questionnaire lacks them what to delete: the one open question of this transcription.
 # code: (dimension, version, answer scale); version: the shortest version that has the item.
 COPSOQ_III = {
-    "QD1": ("QD", "middle", "often"), "QD2": ("QD", "core", "often"), "QD3": ("QD", "core", "often"),
+    "QD1": ("QD", "middle", "often"),
+    "QD2": ("QD", "core", "often"),
+    "QD3": ("QD", "core", "often"),
     "QD4": ("QD", "long", "often"),
-    "WP1": ("WP", "core", "often"), "WP2": ("WP", "core", "extent"), "WP3": ("WP", "long", "extent"),
-    "ED1": ("ED", "middle", "often"), "EDX2": ("ED", "core", "often"), "ED3": ("ED", "core", "extent"),
-    "INX1": ("IN", "core", "often"), "IN2": ("IN", "long", "often"), "IN3": ("IN", "middle", "often"),
-    "IN4": ("IN", "middle", "often"), "IN5": ("IN", "long", "often"), "IN6": ("IN", "middle", "often"),
-    "CL1": ("CL", "core", "extent"), "CL2": ("CL", "middle", "extent"), "CL3": ("CL", "middle", "extent"),
-    "CO2": ("CO", "core", "extent"), "CO3": ("CO", "core", "extent"),
-    "SSX1": ("SS", "middle", "often"), "SSX2": ("SS", "core", "often"), "SSX3": ("SS", "long", "often"),
-    "SCX1": ("SC", "core", "often"), "SCX2": ("SC", "middle", "often"), "SC3": ("SC", "long", "often"),
-    "BU1": ("BU", "middle", "events"), "SH1": ("SH", "middle", "events"),
-    "TV1": ("TV", "middle", "events"), "PV1": ("PV", "middle", "events"),
+    "WP1": ("WP", "core", "often"),
+    "WP2": ("WP", "core", "extent"),
+    "WP3": ("WP", "long", "extent"),
+    "ED1": ("ED", "middle", "often"),
+    "EDX2": ("ED", "core", "often"),
+    "ED3": ("ED", "core", "extent"),
+    "INX1": ("IN", "core", "often"),
+    "IN2": ("IN", "long", "often"),
+    "IN3": ("IN", "middle", "often"),
+    "IN4": ("IN", "middle", "often"),
+    "IN5": ("IN", "long", "often"),
+    "IN6": ("IN", "middle", "often"),
+    "CL1": ("CL", "core", "extent"),
+    "CL2": ("CL", "middle", "extent"),
+    "CL3": ("CL", "middle", "extent"),
+    "CO2": ("CO", "core", "extent"),
+    "CO3": ("CO", "core", "extent"),
+    "SSX1": ("SS", "middle", "often"),
+    "SSX2": ("SS", "core", "often"),
+    "SSX3": ("SS", "long", "often"),
+    "SCX1": ("SC", "core", "often"),
+    "SCX2": ("SC", "middle", "often"),
+    "SC3": ("SC", "long", "often"),
+    "BU1": ("BU", "middle", "events"),
+    "SH1": ("SH", "middle", "events"),
+    "TV1": ("TV", "middle", "events"),
+    "PV1": ("PV", "middle", "events"),
 }
 # table 2's columns «III-long» and «III-middle/core»: items per dimension in each version
 COUNTS = {"QD": (4, 3, 2), "WP": (3, 2, 2), "ED": (3, 3, 2), "IN": (6, 4, 1), "CL": (3, 3, 1), "CO": (2, 2, 2)}
 # codes of COPSOQ II (or of the old preset) that COPSOQ III does not have
 NOT_IN_COPSOQ_III = {"CO1", "CO4", "ED2", "ED4", "IN1", "SS1", "SS2", "SS3", "SC1", "SC2", "BU", "SH", "TV", "PV"}
 # what each dimension measures in stresskit (reverse: clarity turned into unclear demands)
-COPSOQ_TO_STRESSKIT = {"QD": "arbejdsmaengde", "WP": "arbejdsmaengde", "CO": "uklare_krav", "CL": "uklare_krav",
-                       "ED": "foelelsesmaessige_krav", "BU": "kraenkende_handlinger", "SH": "kraenkende_handlinger",
-                       "TV": "vold", "PV": "vold", "IN": "indflydelse", "SS": "stoette_leder", "SC": "stoette_kolleger"}
+COPSOQ_TO_STRESSKIT = {
+    "QD": "arbejdsmaengde",
+    "WP": "arbejdsmaengde",
+    "CO": "uklare_krav",
+    "CL": "uklare_krav",
+    "ED": "foelelsesmaessige_krav",
+    "BU": "kraenkende_handlinger",
+    "SH": "kraenkende_handlinger",
+    "TV": "vold",
+    "PV": "vold",
+    "IN": "indflydelse",
+    "SS": "stoette_leder",
+    "SC": "stoette_kolleger",
+}
 REVERSED = {"CL1", "CL2", "CL3", "QD4"}  # «clear objectives», «enough time»: the other way round
 ORDER = ("core", "middle", "long")
 
@@ -64,13 +96,23 @@ ORDER = ("core", "middle", "long")
 # Tool's item-to-standard key (www.hse.gov.uk/stress/standards/). Items 1–23 are answered
 # Never…Always, 24–35 Strongly disagree…Strongly agree; HSE reverses the demands and relationships items.
 HSE_STANDARDS = {
-    "demands": (3, 6, 9, 12, 16, 18, 20, 22), "control": (2, 10, 15, 19, 25, 30),
-    "managers_support": (8, 23, 29, 33, 35), "peer_support": (7, 24, 27, 31),
-    "relationships": (5, 14, 21, 34), "role": (1, 4, 11, 13, 17), "change": (26, 28, 32),
+    "demands": (3, 6, 9, 12, 16, 18, 20, 22),
+    "control": (2, 10, 15, 19, 25, 30),
+    "managers_support": (8, 23, 29, 33, 35),
+    "peer_support": (7, 24, 27, 31),
+    "relationships": (5, 14, 21, 34),
+    "role": (1, 4, 11, 13, 17),
+    "change": (26, 28, 32),
 }
 HSE_REVERSED_BY_HSE = set(HSE_STANDARDS["demands"] + HSE_STANDARDS["relationships"])
-HSE_TO_STRESSKIT = {"demands": "arbejdsmaengde", "role": "uklare_krav", "relationships": "kraenkende_handlinger",
-                    "control": "indflydelse", "managers_support": "stoette_leder", "peer_support": "stoette_kolleger"}
+HSE_TO_STRESSKIT = {
+    "demands": "arbejdsmaengde",
+    "role": "uklare_krav",
+    "relationships": "kraenkende_handlinger",
+    "control": "indflydelse",
+    "managers_support": "stoette_leder",
+    "peer_support": "stoette_kolleger",
+}
 HSE_OFFENSIVE = {5, 21}  # personal harassment, bullying; 14 (friction) and 34 (strained) describe the climate
 
 
@@ -87,7 +129,7 @@ def test_copsoq3_preset_has_exactly_table_2s_middle_version_items():
     assert not set(items) & NOT_IN_COPSOQ_III
     commented = set(re.findall(r"^\s*#\s*- \{item: (\w+),", text, flags=re.M))
     assert commented == {c for c in mapped if COPSOQ_III[c][1] == "long"} == {"QD4", "WP3", "IN2", "IN5", "SSX3", "SC3"}
-    for code, spec in items.items():  # the version noted beside each line is the table's
+    for code, _spec in items.items():  # the version noted beside each line is the table's
         line = next(x for x in text.splitlines() if f"item: {code}," in x)
         assert line.rstrip().endswith({"core": "# kerne", "middle": "# mellem"}[COPSOQ_III[code][1]]), code
 
@@ -126,7 +168,9 @@ def test_hse_preset_maps_every_item_by_its_standard_and_direction():
     items = {int(i["item"][1:]): i for i in data["items"]}
     standard = {n: s for s, numbers in HSE_STANDARDS.items() for n in numbers}
     assert sorted(standard) == list(range(1, 36))
-    expected = {n for n, s in standard.items() if s in HSE_TO_STRESSKIT and (s != "relationships" or n in HSE_OFFENSIVE)}
+    expected = {
+        n for n, s in standard.items() if s in HSE_TO_STRESSKIT and (s != "relationships" or n in HSE_OFFENSIVE)
+    }
     assert set(items) == expected
     for n, spec in items.items():
         assert spec["construct"] == HSE_TO_STRESSKIT[standard[n]], n
@@ -137,7 +181,13 @@ def test_hse_preset_maps_every_item_by_its_standard_and_direction():
         assert (n in HSE_REVERSED_BY_HSE) == (standard[n] in ("demands", "relationships"))
     labels = data["scales"]
     assert list(labels["hyppighed"]["labels"])[:5] == ["Never", "Seldom", "Sometimes", "Often", "Always"]
-    assert list(labels["enighed"]["labels"])[:5] == ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+    assert list(labels["enighed"]["labels"])[:5] == [
+        "Strongly disagree",
+        "Disagree",
+        "Neutral",
+        "Agree",
+        "Strongly agree",
+    ]
     assert set(data["constructs"]) == set(HSE_TO_STRESSKIT.values())  # no violence, no emotional demands
     flat = " ".join(re.sub(r"^\s*#", " ", text, flags=re.M).split())  # the comments as prose
     assert "HSE Management Standards Indicator Tool" in flat and "www.hse.gov.uk/stress/standards/" in flat
@@ -157,8 +207,16 @@ def test_new_writes_the_preset_and_it_reads_as_a_mapping(tmp_path, name):
 def _hse_workbook(tmp_path, answer) -> Workbook:
     folder = tmp_path / "hse"
     assert cli.main(["new", str(folder), "--apv", "hse"]) == 0
-    (folder / "institution.yaml").write_text(yaml.safe_dump({"name": "T", "sector": "kommune", "units": [
-        {"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}]}), encoding="utf-8")
+    (folder / "institution.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "T",
+                "sector": "kommune",
+                "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}],
+            }
+        ),
+        encoding="utf-8",
+    )
     with (folder / "apv" / "2026.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f, delimiter=";")
         out.writerow(["Afdeling"] + [f"q{n}" for n in range(1, 36)])
@@ -185,6 +243,7 @@ def test_hse_answers_score_the_right_way_round(tmp_path):
     assert table.at[("a", "uklare_krav"), "share"] == 0.0 and table.at[("a", "uklare_krav"), "mean"] == 0
     assert table.at[("a", "indflydelse"), "mean"] == 50
     from stresskit.overblik import summarize
+
     s = summarize(book, "a")
     shown = {f.id: f.unit for f in s.apv.exposures}
     assert shown["vold"] == shown["foelelsesmaessige_krav"] == apv.NOT_MEASURED
@@ -195,7 +254,7 @@ def test_a_preset_code_missing_from_the_export_is_named_in_danish(tmp_path, caps
     path = folder / "apv" / "2026.csv"
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
     drop = rows[0].index("SSX2")
-    path.write_text("\n".join(";".join(r[:drop] + r[drop + 1:]) for r in rows) + "\n", encoding="utf-8")
+    path.write_text("\n".join(";".join(r[:drop] + r[drop + 1 :]) for r in rows) + "\n", encoding="utf-8")
     code = cli.main(["validate", str(folder)])
     out = capsys.readouterr()
     text = out.out + out.err
@@ -216,6 +275,7 @@ def copsoq_built(tmp_path_factory):
 
 def test_the_copsoq_example_is_what_its_generator_writes(tmp_path):
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("make_copsoq", COPSOQ / "make_copsoq.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -239,11 +299,18 @@ def _text(path) -> str:
 
 def _truth(folder, items, rule, cut, units):
     """A construct's share exposed over the given units' respondents, from the CSV's words alone."""
-    words = {**{w: s for s, w in enumerate(["Aldrig/næsten aldrig", "Sjældent", "Somme tider", "Ofte", "Altid"])},
-             **{w: s for s, w in enumerate(["I meget ringe grad", "I ringe grad", "Delvis", "I høj grad", "I meget høj grad"])},
-             **{w: s for s, w in enumerate(["Nej", "Ja, et par gange", "Ja, månedligt", "Ja, ugentligt", "Ja, dagligt"])}}
+    words = {
+        **{w: s for s, w in enumerate(["Aldrig/næsten aldrig", "Sjældent", "Somme tider", "Ofte", "Altid"])},
+        **{
+            w: s
+            for s, w in enumerate(["I meget ringe grad", "I ringe grad", "Delvis", "I høj grad", "I meget høj grad"])
+        },
+        **{w: s for s, w in enumerate(["Nej", "Ja, et par gange", "Ja, månedligt", "Ja, ugentligt", "Ja, dagligt"])},
+    }
     exposed = counted = 0
-    for rec in csv.DictReader((folder / "apv" / "2026.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"):
+    for rec in csv.DictReader(
+        (folder / "apv" / "2026.csv").read_text(encoding="utf-8-sig").splitlines(), delimiter=";"
+    ):
         if rec["Afdeling"] not in units:
             continue
         scores = [words[rec[c]] * 25 for c in items if rec[c] in words]  # blank, «Ved ikke», «ingen leder»: missing

@@ -1,17 +1,18 @@
 """The notebooks executed for real for every unit of the example, exported to HTML and read back."""
+
 import csv
-import io
 import html
+import io
 import re
 
 import nbformat
 import papermill
 import pytest
 
-from stresskit import answers, batch
+from stresskit import batch
 from stresskit.workbook import Workbook
 
-from conftest import ROOT, copy_example
+from conftest import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "01_apv.ipynb"
 
@@ -38,7 +39,10 @@ def test_every_unit_runs_and_the_index_links_to_it(built):
         combined = (summary.out / unit / "index.html").read_text(encoding="utf-8")
         for stem in stems:
             assert (summary.out / unit / f"{stem}.html").is_file() and f"id='anbefaling-{stem[:2]}'" in combined
-    assert f"{len(summary.runs)} rapporter ({len(units)} enheder × {len(stems)} anbefalinger): {len(summary.runs)} lavet nu" in index
+    assert (
+        f"{len(summary.runs)} rapporter ({len(units)} enheder × {len(stems)} anbefalinger): {len(summary.runs)} lavet nu"
+        in index
+    )
     assert "0 fejlede" in index and "kørsler fejlede" not in index
 
 
@@ -84,11 +88,15 @@ def test_executed_notebook_keeps_the_parameters(built):
 
 def test_reports_make_no_network_request_in_a_browser(built, browser):
     _folder, summary = built
-    pages = [summary.index] + [summary.report(r) for r in summary.runs] + [summary.out / u / "index.html" for u in {r.unit for r in summary.runs}]
+    pages = (
+        [summary.index]
+        + [summary.report(r) for r in summary.runs]
+        + [summary.out / u / "index.html" for u in {r.unit for r in summary.runs}]
+    )
     for path in pages:
         page = browser.new_page()
         requests = []
-        page.on("request", lambda req: requests.append(req.url))
+        page.on("request", lambda req: requests.append(req.url))  # noqa: B023  (this page only)
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
         outside = [u for u in requests if not u.startswith(("file:", "data:"))]
@@ -101,8 +109,14 @@ def test_reports_make_no_network_request_in_a_browser(built, browser):
 
 def run(tmp_path, folder, unit, mode, notebook=NOTEBOOK):
     out = tmp_path / f"{notebook.stem}-{unit or 'root'}-{mode}.ipynb"
-    papermill.execute_notebook(str(notebook), str(out), parameters={"workbook": str(folder), "unit": unit, "mode": mode},
-                               kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
+    papermill.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters={"workbook": str(folder), "unit": unit, "mode": mode},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(notebook.parent),
+    )
     return nbformat.read(out, as_version=4)
 
 
@@ -131,8 +145,10 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
     assert "APV-filen har fejl – kør stresskit validate" in text
     assert "række" not in text and "2026.csv" not in text
     known = ", ".join(Workbook.open(example).ordered())
-    for unit, line in (("musik", f"Enheden musik findes ikke; kendte enheder er {known}."),
-                       ("hum", "APV-filen har fejl – kør stresskit validate")):
+    for unit, line in (
+        ("musik", f"Enheden musik findes ikke; kendte enheder er {known}."),
+        ("hum", "APV-filen har fejl – kør stresskit validate"),
+    ):
         with pytest.raises(papermill.PapermillExecutionError):
             run(tmp_path, example, unit, "report")
         nb = nbformat.read(tmp_path / f"01_apv-{unit}-report.ipynb", as_version=4)
@@ -141,9 +157,19 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
         assert "kolonne «q02»" not in nbformat.writes(nb)
 
 
-@pytest.mark.parametrize("stem,unit", [("02_aftaler", "hum"), ("03_paavirkninger", "hum"), ("03_paavirkninger", ""),
-                                       ("04_status", "service"), ("05_samarbejde", ""), ("05_samarbejde", "kantine"),
-                                       ("06_handleplan", "hum"), ("06_handleplan", "")])
+@pytest.mark.parametrize(
+    "stem,unit",
+    [
+        ("02_aftaler", "hum"),
+        ("03_paavirkninger", "hum"),
+        ("03_paavirkninger", ""),
+        ("04_status", "service"),
+        ("05_samarbejde", ""),
+        ("05_samarbejde", "kantine"),
+        ("06_handleplan", "hum"),
+        ("06_handleplan", ""),
+    ],
+)
 def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
     nb = run(tmp_path, example, unit, "live", ROOT / "notebooks" / f"{stem}.ipynb")
     outs = outputs(nb)
@@ -157,7 +183,10 @@ def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
     # the paragraph says once when an exposure is a strain; the list only marks the two that always are
     assert html.count("Altid en belastning") == 2 and html.count("forebygges og balanceres af ressourcer") == 1
     institution = html_of(summary, "fjordby", "03_paavirkninger")  # the legal definitions, quoted in full once
-    assert institution.count("Altid en belastning") == 2 and institution.count("forebygges og balanceres af ressourcer") == 1
+    assert (
+        institution.count("Altid en belastning") == 2
+        and institution.count("forebygges og balanceres af ressourcer") == 1
+    )
     assert "Ubalance mellem det arbejde" in institution and "Ubalance mellem det arbejde" not in html
     assert "Bekendtgørelsens § 5" in html and "1,90 gange" in html and "Clausen" in html
     assert "Arbejdsgiverens tjekliste" in html and "(HR)" not in html
@@ -167,8 +196,10 @@ def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
 
 
 def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
-    from stresskit import apv
     from test_anonymity import derivable_small_groups
+
+    from stresskit import apv
+
     folder, summary = built
     book = Workbook.open(folder)
     results = apv.aggregate(book, apv.load(book))
@@ -196,6 +227,7 @@ def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
 def _true_counts(folder, book, construct):
     """Respondents with a score per unit, recomputed from the raw file (tests may look; reports may not)."""
     from stresskit import apv
+
     survey = apv.load(book)
     rnd = survey.latest
     scored = rnd._flags[construct].notna()
@@ -209,15 +241,22 @@ CIRCULAR = "<h4>Cirkulære om aftale om Samarbejde og samarbejdsudvalg i staten,
 EU = "<h4>Den europæiske rammeaftale om arbejdsrelateret stress</h4>"
 
 
-@pytest.mark.parametrize("sector,shown,hidden", [
-    ("kommune", [PROTOCOL, EU, "Gælder ikke for jeres sektor: Cirkulære"], [CIRCULAR]),
-    ("region", [PROTOCOL, EU, "Kender og bruger vi aftalerne?"], [CIRCULAR]),
-    ("stat", [CIRCULAR, EU, "Gælder ikke for jeres sektor: Protokollat"], [PROTOCOL]),
-    ("privat", ["gælder ikke for en privat institution", "Bekendtgørelsen gælder for alle arbejdsgivere"],
-     [PROTOCOL, CIRCULAR, EU, "Kender og bruger vi aftalerne?"]),
-])
+@pytest.mark.parametrize(
+    "sector,shown,hidden",
+    [
+        ("kommune", [PROTOCOL, EU, "Gælder ikke for jeres sektor: Cirkulære"], [CIRCULAR]),
+        ("region", [PROTOCOL, EU, "Kender og bruger vi aftalerne?"], [CIRCULAR]),
+        ("stat", [CIRCULAR, EU, "Gælder ikke for jeres sektor: Protokollat"], [PROTOCOL]),
+        (
+            "privat",
+            ["gælder ikke for en privat institution", "Bekendtgørelsen gælder for alle arbejdsgivere"],
+            [PROTOCOL, CIRCULAR, EU, "Kender og bruger vi aftalerne?"],
+        ),
+    ],
+)
 def test_sector_decides_which_agreements_show(example, monkeypatch, sector, shown, hidden):
     from stresskit.views import aftaler, base
+
     path = example / "institution.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("sector: stat", f"sector: {sector}"), encoding="utf-8")
     seen = []
@@ -256,11 +295,15 @@ def test_cooperation_summary_says_which_questions_can_be_ticked(built):
     folder, summary = built
     from stresskit import guide
     from stresskit.store import Store
+
     page = html_of(summary, "fjordby", "05_samarbejde")
     assert "Arbejdsmiljøgruppen for undervisning" in page  # each AMO group answers for itself
     table = re.search(r"<table class=.sk-table sk-cross sk-coop.>(.*?)</table>", page, re.S).group(1)
     heads = re.findall(r"<th scope=.col. title=.([^'\"]*).>", table)
-    assert heads[0] == "Arbejdsmiljøorganisationen på Fjordby Gymnasium" and "Arbejdsmiljøgruppen for undervisning" in heads
+    assert (
+        heads[0] == "Arbejdsmiljøorganisationen på Fjordby Gymnasium"
+        and "Arbejdsmiljøgruppen for undervisning" in heads
+    )
     book = Workbook.open(folder)
     keys = [book.root_unit] + [f"amg:{g.id}" for g in book.amo_groups]
     assert len(keys) == len(heads)
@@ -286,13 +329,18 @@ def test_an_action_made_in_04_is_an_action_of_that_unit(example, tmp_path):
     from stresskit import actions, guide
     from stresskit.live import forms
     from stresskit.store import Store
+
     store = Store(example / "stresskit.sqlite")
     view = forms.FormView(guide.default().forms["opfoelgning"], store, "nat")
     field = view.fields["status.opfoelgning.opgaver"]
     field.what.value, field.who.value, field.when.value = "Kortlæg forberedelsestiden", "Faggruppeleder", "01.03.2027"
     field.save()
     [action] = [a for a in actions.for_unit(store, "nat")]
-    assert (action.measure, action.responsible, action.deadline) == ("Kortlæg forberedelsestiden", "Faggruppeleder", "2027-03-01")
+    assert (action.measure, action.responsible, action.deadline) == (
+        "Kortlæg forberedelsestiden",
+        "Faggruppeleder",
+        "2027-03-01",
+    )
     assert action.recommendation == "status" and action.status == "planlagt"
     nb = run(tmp_path, example, "nat", "report", ROOT / "notebooks" / "04_status.ipynb")
     assert "Kortlæg forberedelsestiden" in "".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
@@ -342,7 +390,16 @@ def test_a_printed_report_tells_no_one_to_tick_or_click_and_says_each_thing_once
     _folder, summary = built
     for unit in ("hum", "fjordby"):
         combined = visible_text((summary.out / unit / "index.html").read_text(encoding="utf-8"))
-        for live_only in ("Markér", "Sæt flueben", "Skriv", "Klik", "Vælg", "Vurder for", "Et par linjer", "levende side"):
+        for live_only in (
+            "Markér",
+            "Sæt flueben",
+            "Skriv",
+            "Klik",
+            "Vælg",
+            "Vurder for",
+            "Et par linjer",
+            "levende side",
+        ):
             assert live_only not in combined, (unit, live_only)
         # the guideline's explanation of IGLO once, in the institution's report; a unit's has the glossary line
         assert combined.count("bygger nedefra") == 1 and combined.count("IGLO-modellen") == (unit == "fjordby"), unit
@@ -356,12 +413,17 @@ def test_institution_level_forms_and_each_material_once_per_report(built):
     _folder, summary = built
     unit = (summary.out / "hum" / "index.html").read_text(encoding="utf-8")
     institution = (summary.out / "fjordby" / "index.html").read_text(encoding="utf-8")
-    for text in ("Bruger vi den som afsæt?", "Kan vi sætte flueben ved alle fire?", "Hvem varetager den?",
-                 "Samarbejdsudvalgets opgaver"):
+    for text in (
+        "Bruger vi den som afsæt?",
+        "Kan vi sætte flueben ved alle fire?",
+        "Hvem varetager den?",
+        "Samarbejdsudvalgets opgaver",
+    ):
         assert text in institution and text not in unit, text
     # no section that only points elsewhere: one line says what the institution answers for all
     assert unit.count("står i institutionens rapport") <= 1
     from stresskit import guide
+
     for material in guide.default().companion_materials:  # the guideline's material: printed once, for the institution
         assert institution.count(f"<h4>{material.title}</h4>") == 1 and f"<h4>{material.title}</h4>" not in unit
     assert "Til jeres drøftelse:" in institution and "Arbejdsmiljørepræsentantens rolle" in institution
@@ -376,8 +438,10 @@ def test_the_checklist_counts_each_units_progress_as_its_overblik_does(built):
     checklist = html_of(summary, "fjordby", "06_handleplan")
     for unit, name in (("hum", "Humaniora"), ("kantine", "Kantine"), ("fjordby", "Fjordby Gymnasium")):
         row = re.search(rf"<tr><th scope=.row.>(?:\s|&nbsp;)*{name}</th>(.*?)</tr>", checklist).group(1)
-        in_checklist = [html.unescape(re.sub(r"<[^>]+>", "", re.split(r"<br\s*/?>", cell)[0]))
-                        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        in_checklist = [
+            html.unescape(re.sub(r"<[^>]+>", "", re.split(r"<br\s*/?>", cell)[0]))
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+        ]
         page = (summary.out / unit / "overblik.html").read_text(encoding="utf-8")
         in_overblik = [html.unescape(x) for x in re.findall(r"<td class='sk-state'>[^<]*</td><td>([^<]*)</td>", page)]
         assert len(in_checklist) == 6 == len(in_overblik), (unit, in_checklist, in_overblik)
@@ -391,7 +455,9 @@ def test_an_overdue_task_is_flagged_in_words_wherever_it_is_listed(built):
     agreement, due for review on 20.11.2026, in Humaniora's «kræver opmærksomhed» (recommendation 6):
     an agreement is never «forsinket»."""
     _folder, summary = built
-    row = re.search(r"<tr><td>Gennemgå fagfordelingen[^<]*</td>.*?</tr>", html_of(summary, "hum", "01_apv"), re.S).group(0)
+    row = re.search(
+        r"<tr><td>Gennemgå fagfordelingen[^<]*</td>.*?</tr>", html_of(summary, "hum", "01_apv"), re.S
+    ).group(0)
     assert "⚠ Forsinket" in visible_text(row)
     attention = html_of(summary, "hum", "06_handleplan")
     assert "Nærmeste leder tager en samtale" in attention and "Skal drøftes igen: aftalt til 20.11.2026" in attention
@@ -406,7 +472,7 @@ def test_an_exposure_weighs_in_recommendation_4_by_the_overbliks_rule(built):
     the first rule."""
     _folder, summary = built
     html = html_of(summary, "hum", "04_status")
-    card = visible_text(html[html.index("Påvirkninger, der fylder"):html.index("Greb, der halter")])
+    card = visible_text(html[html.index("Påvirkninger, der fylder") : html.index("Greb, der halter")])
     assert "APV: 69\u00a0% udsat" in card and "APV: 31\u00a0% udsat" in card and "APV: 64\u00a0% udsat" in card
     assert "markant højere end i resten af institutionen (samme test som i overblikket)" in card
 
@@ -419,6 +485,7 @@ def test_a_state_institutions_reports_name_its_samarbejdsudvalg_never_med(built)
         assert not re.search(r"\bMED\b", visible_text(path.read_text(encoding="utf-8"))), path
     assert "Snitfladen mellem arbejdsmiljøorganisationen og SU" in html_of(summary, "fjordby", "05_samarbejde")
     from stresskit.batch import report
+
     general = "Samarbejdsudvalget eller MED-udvalget; snitfladen til SU/MED"
     assert report.for_sector(general, "kommune") == general  # a municipality keeps both words
     assert report.for_sector(general, "stat") == "Samarbejdsudvalget (SU); snitfladen til SU"
@@ -428,7 +495,7 @@ def test_the_glossary_says_each_word_a_leader_may_not_know_once(built):
     _folder, summary = built
     for unit in ("hum", "kommunikation", "fjordby"):
         combined = visible_text((summary.out / unit / "index.html").read_text(encoding="utf-8"))
-        glossary = combined[combined.index("Sådan læser du rapporten"):]
+        glossary = combined[combined.index("Sådan læser du rapporten") :]
         for term in ("Udsat", "Skjult", "Region", "Greb", "IGLO", "Tydeligt bedre/værre, markant højere"):
             assert len(re.findall(rf"(?<![\w/]){re.escape(term)}\s*:", glossary)) == 1, (unit, term)
         assert combined.count("Sådan læser du rapporten") == 1
@@ -443,14 +510,19 @@ def test_a_combined_report_folds_unanswered_forms_and_drops_their_empty_headings
         return f"<!--sk-cell--><div class='jp-Cell {kind}'>{html}</div><!--/sk-cell-->"
 
     empty = "<section class='sk-form-report sk-form-empty'><p><b>Gør planen kendt:</b> ingen svar endnu.</p></section>"
-    body = ("<main>" + cell("<h2>Hvorfor?</h2><p>Forklaring</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
-            + cell("<h2>Gør planen kendt</h2>", "jp-MarkdownCell")
-            + cell("<p>Sådan gør I.</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
-            + cell(empty) + cell("<h2>Opfølgning</h2>", "jp-MarkdownCell") + cell("<table><tr><td>Ja</td></tr></table>")
-            + "<footer>")
+    body = (
+        "<main>"
+        + cell("<h2>Hvorfor?</h2><p>Forklaring</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
+        + cell("<h2>Gør planen kendt</h2>", "jp-MarkdownCell")
+        + cell("<p>Sådan gør I.</p>", "jp-MarkdownCell").join(["<!--sk-guide-->", "<!--/sk-guide-->"])
+        + cell(empty)
+        + cell("<h2>Opfølgning</h2>", "jp-MarkdownCell")
+        + cell("<table><tr><td>Ja</td></tr></table>")
+        + "<footer>"
+    )
     unit, institution = str(site.section_body(body, institution=False)), str(site.section_body(body, institution=True))
-    for html in (unit, institution):
-        assert "Gør planen kendt</h2>" not in html and "Sådan gør I." not in html and "sk-form-empty" not in html
-        assert html.endswith("Ikke besvaret endnu: «Gør planen kendt».</p>")
-        assert "<h2>Opfølgning</h2>" in html and "<td>Ja</td>" in html
+    for part in (unit, institution):
+        assert "Gør planen kendt</h2>" not in part and "Sådan gør I." not in part and "sk-form-empty" not in part
+        assert part.endswith("Ikke besvaret endnu: «Gør planen kendt».</p>")
+        assert "<h2>Opfølgning</h2>" in part and "<td>Ja</td>" in part
     assert "Forklaring" not in unit and "Forklaring" in institution

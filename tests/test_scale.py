@@ -1,5 +1,6 @@
 """A batch over a large institution: the institution-wide work is done once and cached,
 the cache follows every input, and what a unit's report shows is what the survey gives."""
+
 import importlib.util
 import json
 import math

@@ -1,6 +1,7 @@
 """APV as survey tools export it: answer labels, an .xlsx with a cover sheet and title rows, and the
 mapping inputs that would otherwise mean something else (issue 10: «reverse: nej», wrong section types,
 formulas without a cached value, merged cells)."""
+
 import random
 import subprocess
 import sys
@@ -12,34 +13,57 @@ import yaml
 
 from stresskit import apv, cli
 from stresskit.apv import draft as mapping_draft
-
-from conftest import plain_yaml
 from stresskit.validate import check
 from stresskit.workbook import SKELETON, Workbook
 
+from conftest import plain_yaml
+
 LABELS = {5: "Altid", 4: "Ofte", 3: "Somme tider", 2: "Sjældent", 1: "Aldrig/næsten aldrig"}
 # how survey tools vary the same label: case and spaces
-VARIANTS = {5: ["Altid", "ALTID", " altid "], 4: ["Ofte", "ofte"], 3: ["Somme tider", "somme  tider"],
-            2: ["Sjældent"], 1: ["Aldrig/næsten aldrig", "aldrig/Næsten aldrig"]}
-ITEMS = [("m1", "arbejdsmaengde", False), ("m2", "arbejdsmaengde", False), ("m3", "arbejdsmaengde", True),
-         ("s1", "stoette_leder", False), ("s2", "stoette_leder", False)]
+VARIANTS = {
+    5: ["Altid", "ALTID", " altid "],
+    4: ["Ofte", "ofte"],
+    3: ["Somme tider", "somme  tider"],
+    2: ["Sjældent"],
+    1: ["Aldrig/næsten aldrig", "aldrig/Næsten aldrig"],
+}
+ITEMS = [
+    ("m1", "arbejdsmaengde", False),
+    ("m2", "arbejdsmaengde", False),
+    ("m3", "arbejdsmaengde", True),
+    ("s1", "stoette_leder", False),
+    ("s2", "stoette_leder", False),
+]
 HEADER = ["Svar", "enhed", *[i for i, *_ in ITEMS], "fritekst"]
 
 
 def institution(folder):
     (folder / "apv").mkdir(parents=True)
-    (folder / "institution.yaml").write_text(plain_yaml({
-        "name": "Test", "sector": "kommune",
-        "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"},
-                  {"id": "b", "name": "B", "parent": "top"}]}), encoding="utf-8")
+    (folder / "institution.yaml").write_text(
+        plain_yaml(
+            {
+                "name": "Test",
+                "sector": "kommune",
+                "units": [
+                    {"id": "top", "name": "Top"},
+                    {"id": "a", "name": "A", "parent": "top"},
+                    {"id": "b", "name": "B", "parent": "top"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
 def mapping(scale, **extra) -> dict:
-    return {"unit_column": "enhed", "missing_values": ["Ved ikke"],
-            "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "stoette_leder": {"low_below": 37.5}},
-            "items": [{"item": i, "construct": c, "scale": scale, **({"reverse": True} if r else {})} for i, c, r in ITEMS],
-            **extra}
+    return {
+        "unit_column": "enhed",
+        "missing_values": ["Ved ikke"],
+        "constructs": {"arbejdsmaengde": {"exposed_from": 62.5}, "stoette_leder": {"low_below": 37.5}},
+        "items": [{"item": i, "construct": c, "scale": scale, **({"reverse": True} if r else {})} for i, c, r in ITEMS],
+        **extra,
+    }
 
 
 def answers(seed=7, n=60):
@@ -82,12 +106,15 @@ def test_numbers_labels_and_an_xlsx_with_cover_sheet_give_identical_figures(tmp_
     write_csv(numbers, rows, as_labels=False)
 
     labels = institution(tmp_path / "labels")
-    (labels / "apv" / "mapping.yaml").write_text(plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
+    (labels / "apv" / "mapping.yaml").write_text(
+        plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8"
+    )
     write_csv(labels, rows, as_labels=True)
 
     xlsx = institution(tmp_path / "xlsx")
     (xlsx / "apv" / "mapping.yaml").write_text(
-        plain_yaml(mapping("hyppighed", scales=label_scale(), sheet="Besvarelser", header_row=4)), encoding="utf-8")
+        plain_yaml(mapping("hyppighed", scales=label_scale(), sheet="Besvarelser", header_row=4)), encoding="utf-8"
+    )
     wb = openpyxl.Workbook()
     cover = wb.active
     cover.title = "Forside"
@@ -100,7 +127,14 @@ def test_numbers_labels_and_an_xlsx_with_cover_sheet_give_identical_figures(tmp_
     ws.append(HEADER)
     rng = random.Random(1)
     for r in rows:
-        ws.append([r[0], r[1], *[None if v is None else v if isinstance(v, str) else rng.choice(VARIANTS[v]) for v in r[2:-1]], r[-1]])
+        ws.append(
+            [
+                r[0],
+                r[1],
+                *[None if v is None else v if isinstance(v, str) else rng.choice(VARIANTS[v]) for v in r[2:-1]],
+                r[-1],
+            ]
+        )
     wb.save(xlsx / "apv" / "r1.xlsx")
 
     reference = figures(numbers)
@@ -111,7 +145,9 @@ def test_numbers_labels_and_an_xlsx_with_cover_sheet_give_identical_figures(tmp_
 
 def test_an_unknown_label_names_file_row_column_and_the_labels_expected_but_not_the_cell(tmp_path, capsys):
     folder = institution(tmp_path / "wb")
-    (folder / "apv" / "mapping.yaml").write_text(plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8")
+    (folder / "apv" / "mapping.yaml").write_text(
+        plain_yaml(mapping("hyppighed", scales=label_scale())), encoding="utf-8"
+    )
     rows = answers(n=10)
     write_csv(folder, rows, as_labels=True)
     text = (folder / "apv" / "r1.csv").read_text(encoding="utf-8").splitlines()
@@ -158,9 +194,14 @@ def test_constructs_of_the_wrong_type_give_a_danish_message(tmp_path, capsys, co
     assert "Traceback" not in out
 
 
-@pytest.mark.parametrize("items,where", [({"m1": "arbejdsmaengde"}, "kolonne «items»: items skal være en liste"),
-                                         (["m1", 3], "kolonne «items[1]»"),
-                                         (None, "forventede mindst ét spørgsmål")])
+@pytest.mark.parametrize(
+    "items,where",
+    [
+        ({"m1": "arbejdsmaengde"}, "kolonne «items»: items skal være en liste"),
+        (["m1", 3], "kolonne «items[1]»"),
+        (None, "forventede mindst ét spørgsmål"),
+    ],
+)
 def test_items_of_the_wrong_type_give_a_danish_message(tmp_path, capsys, items, where):
     folder = institution(tmp_path / "wb")
     write_csv(folder, answers(n=10), as_labels=False)
@@ -174,11 +215,19 @@ def test_items_of_the_wrong_type_give_a_danish_message(tmp_path, capsys, items, 
 def test_every_broken_mapping_shape_ends_in_a_message_not_a_traceback(tmp_path):
     folder = institution(tmp_path / "wb")
     write_csv(folder, answers(n=10), as_labels=False)
-    for text in ["constructs: [1, 2]\nitems: {a: 1}\n", "scales: [1]\nitems: []\n", "rounds: 5\n",
-                 "rounds: [{file: ../../etc/passwd}]\nitems: [{item: m1}]\n", "scales: {h: {labels: {Altid: ja}}}\n",
-                 "missing_values: 3\nheader_row: 0\nsheet: [1]\n", "- a\n- b\n"]:
+    for text in [
+        "constructs: [1, 2]\nitems: {a: 1}\n",
+        "scales: [1]\nitems: []\n",
+        "rounds: 5\n",
+        "rounds: [{file: ../../etc/passwd}]\nitems: [{item: m1}]\n",
+        "scales: {h: {labels: {Altid: ja}}}\n",
+        "missing_values: 3\nheader_row: 0\nsheet: [1]\n",
+        "- a\n- b\n",
+    ]:
         write_mapping(folder, "unit_column: enhed\n" + text if not text.startswith("-") else text)
-        run = subprocess.run([sys.executable, "-m", "stresskit.cli", "validate", str(folder)], capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "stresskit.cli", "validate", str(folder)], capture_output=True, text=True
+        )
         assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout, text
 
 
@@ -199,6 +248,7 @@ def xlsx_workbook(tmp_path, fill):
 def test_a_formula_without_a_cached_value_is_refused_with_sheet_and_cell(tmp_path, capsys):
     def formula(ws):
         ws["D5"] = "=C5+1"  # openpyxl stores no cached value: Excel never computed it
+
     folder = xlsx_workbook(tmp_path, formula)
     code, out = validate_text(capsys, folder)
     assert code == 1 and "apv/r1.xlsx, ark «Svar», række 5, kolonne «D»" in out and "formel uden gemt værdi" in out
@@ -274,8 +324,16 @@ def test_copsoq3_preset_scores_0_to_100_with_reversed_items_right(tmp_path, caps
     folder = tmp_path / "cq"
     assert cli.main(["new", str(folder), "--apv", "copsoq3"]) == 0
     book_yaml = folder / "institution.yaml"
-    book_yaml.write_text(plain_yaml({"name": "T", "sector": "kommune", "units": [
-        {"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}]}), encoding="utf-8")
+    book_yaml.write_text(
+        plain_yaml(
+            {
+                "name": "T",
+                "sector": "kommune",
+                "units": [{"id": "top", "name": "Top"}, {"id": "a", "name": "A", "parent": "top"}],
+            }
+        ),
+        encoding="utf-8",
+    )
     # always behind: the most workload there is; clear roles: no unclear demands
     copsoq_answers(12, "Altid", "I meget høj grad").to_csv(folder / "apv" / "2026.csv", sep=";", index=False)
     code, out = validate_text(capsys, folder)
@@ -293,7 +351,9 @@ def test_copsoq3_preset_scores_0_to_100_with_reversed_items_right(tmp_path, caps
 def test_a_hidden_sheet_is_never_read_unless_named(tmp_path):
     """Found by review: a hidden first sheet with old answers was read instead of the visible one."""
     import openpyxl
+
     from stresskit import tables
+
     path = tmp_path / "runde.xlsx"
     wb = openpyxl.Workbook()
     old = wb.active

@@ -5,25 +5,22 @@ Every claim is recomputed here from the store (SQLite, read with sqlite3), insti
 signals.csv and the content file (guide.yaml, read with yaml) — never from overblik, shared or the
 views that wrote the pages. The reports are built once per session, as `stresskit run` builds them, as of 21.11.2026.
 """
+
 import csv
 import html
 import io
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
-from stresskit import actions, answers
-from stresskit.workbook import Workbook
+from stresskit import actions
 
-from conftest import EXAMPLE_TODAY, ROOT, copy_example
+from conftest import EXAMPLE_TODAY, ROOT
 
 TODAY = date(2026, 11, 21)
 CONTENT = ROOT / "stresskit" / "content" / "guide.yaml"
@@ -48,8 +45,9 @@ def test_a_question_without_scope_is_refused_with_the_field_named(tmp_path):
     from stresskit import guide
     from stresskit.problems import InputError
 
-    text = CONTENT.read_text(encoding="utf-8").replace("- id: aftaler.grundlag\n        scope: institution\n",
-                                                        "- id: aftaler.grundlag\n", 1)
+    text = CONTENT.read_text(encoding="utf-8").replace(
+        "- id: aftaler.grundlag\n        scope: institution\n", "- id: aftaler.grundlag\n", 1
+    )
     assert text != CONTENT.read_text(encoding="utf-8")
     (tmp_path / "guide.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -78,7 +76,8 @@ class Example:
         db = sqlite3.connect(folder / "stresskit.sqlite")
         self.answers: dict[str, dict] = {}
         for unit, question, value in db.execute(
-                "SELECT unit, question, value FROM answers ORDER BY at, seq"):  # the latest row wins
+            "SELECT unit, question, value FROM answers ORDER BY at, seq"
+        ):  # the latest row wins
             self.answers.setdefault(unit, {})[question] = json.loads(value)
         latest = {}
         for action_id, unit, data in db.execute("SELECT action_id, unit, data FROM actions ORDER BY at, seq"):
@@ -90,8 +89,9 @@ class Example:
         last = max(r["periode"] for r in rows)
         self.signal_rows = {r["enhed"]: r for r in rows if r["periode"] == last}
         guide = content()
-        self.no_progress = {s["id"]: {str(o["id"]) for o in s["options"] if o.get("progress") is False}
-                            for s in guide["scales"]}
+        self.no_progress = {
+            s["id"]: {str(o["id"]) for o in s["options"] if o.get("progress") is False} for s in guide["scales"]
+        }
 
     def names(self, unit: str) -> str:
         return self.units[unit]["name"]
@@ -124,14 +124,21 @@ class Example:
 
     def signals_recorded(self, unit: str) -> set[str]:
         cover = {unit, *self.below(unit)}
-        return {f"apv.signal.{k}" for u, row in self.signal_rows.items() if u in cover
-                for k, v in row.items() if k not in ("enhed", "periode") and v not in ("", None)}
+        return {
+            f"apv.signal.{k}"
+            for u, row in self.signal_rows.items()
+            if u in cover
+            for k, v in row.items()
+            if k not in ("enhed", "periode") and v not in ("", None)
+        }
 
     def open_items(self, unit: str) -> tuple[list, list]:
         """The unit's own open tasks and open agreements (entries of recommendation 6's IGLO plan)."""
         mine = [d for u, d in self.actions if u == unit and d.get("status", "planlagt") in ("planlagt", "i_gang")]
-        return ([d for d in mine if d.get("recommendation") != "handleplan"],
-                [d for d in mine if d.get("recommendation") == "handleplan"])
+        return (
+            [d for d in mine if d.get("recommendation") != "handleplan"],
+            [d for d in mine if d.get("recommendation") == "handleplan"],
+        )
 
 
 def counted(recommendation: str) -> list:
@@ -140,8 +147,13 @@ def counted(recommendation: str) -> list:
     from stresskit import guide
 
     g = guide.load(CONTENT)  # the content file itself, loaded fresh
-    return [q for f in g.forms.values() if f.recommendation == recommendation for q in f.questions
-            if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter"]
+    return [
+        q
+        for f in g.forms.values()
+        if f.recommendation == recommendation
+        for q in f.questions
+        if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter"
+    ]
 
 
 def progress_cells(page: str) -> list[str]:
@@ -186,8 +198,9 @@ def test_mangler_kontakt_and_ikke_startet_are_never_progress(built):
     assert missing  # the example has units without contact
     for unit in missing:
         rec4 = progress_cells((out / unit / "overblik.html").read_text(encoding="utf-8"))[3]
-        own = sum(1 for q, v in ex.answers.get(unit, {}).items()
-                  if q.startswith("status.") and q.endswith(".vurdering") and v)
+        own = sum(
+            1 for q, v in ex.answers.get(unit, {}).items() if q.startswith("status.") and q.endswith(".vurdering") and v
+        )
         assert rec4.startswith(f"{own} af 28 spørgsmål besvaret"), (unit, rec4)  # the «mangler» answer adds nothing
     hum = ex.answers["hum"]
     assert hum["apv.fase.sygefravaer"] == "ikke_startet"
@@ -209,8 +222,13 @@ def test_the_institutions_overblik_rolls_up_its_units(built):
         answered = sum(1 for u in below if any(ex.progressed(u, q) or q.id in ex.signals_recorded(u) for q in per_unit))
         assert f"svar fra {answered} af {len(below)} enheder" in cells[n], (rec, cells[n])
     assert "svar fra 10 af 14 enheder" in cells[3]  # recommendation 4: not «ikke startet / 0 af 28»
-    assert "Ikke startet" not in visible((out / ex.root / "overblik.html").read_text(encoding="utf-8")).split(
-        "De seks anbefalinger")[1].split("egne opgaver")[0].split("4. Gør status")[1][:40]
+    assert (
+        "Ikke startet"
+        not in visible((out / ex.root / "overblik.html").read_text(encoding="utf-8"))
+        .split("De seks anbefalinger")[1]
+        .split("egne opgaver")[0]
+        .split("4. Gør status")[1][:40]
+    )
 
 
 # --- tasks and agreements ---------------------------------------------------------------------------
@@ -218,16 +236,26 @@ def test_task_counts_are_the_units_own_and_the_institutions_apart(built):
     folder, out = built
     ex = Example(folder)
     index = (out / "index.html").read_text(encoding="utf-8")
-    rows = {html.unescape(m[1]): m[2] for m in
-            re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)}
+    rows = {
+        html.unescape(m[1]): m[2]
+        for m in re.finditer(r"<tr><th scope=row class=d\d><a href=[^>]+>([^<]+)</a></th>(.*?)</tr>", index, re.S)
+    }
     late_units = 0
     for unit in ex.units:
         tasks, agreements = ex.open_items(unit)
         overdue = sum(1 for d in tasks if d.get("deadline") and date.fromisoformat(d["deadline"]) < TODAY)
-        review = sum(1 for d in agreements if (d.get("followup") or d.get("deadline"))
-                     and date.fromisoformat(d.get("followup") or d["deadline"]) < TODAY)
+        review = sum(
+            1
+            for d in agreements
+            if (d.get("followup") or d.get("deadline"))
+            and date.fromisoformat(d.get("followup") or d["deadline"]) < TODAY
+        )
         late_units += bool(overdue) and unit != ex.root
-        cell = visible(re.findall(r"<td>([^<]*(?:<b class=l>[^<]*</b>[^<]*)*)</td><td><a href=[^>]+>rapport", rows[ex.names(unit)])[0])
+        cell = visible(
+            re.findall(
+                r"<td>([^<]*(?:<b class=l>[^<]*</b>[^<]*)*)</td><td><a href=[^>]+>rapport", rows[ex.names(unit)]
+            )[0]
+        )
         words = f"{len(tasks)} opgave{'r' if len(tasks) != 1 else ''}"
         assert cell.startswith(words), (unit, cell)
         assert (f"⚠ {overdue} forsinket" in cell) == bool(overdue), (unit, cell)
@@ -244,15 +272,28 @@ def test_task_counts_are_the_units_own_and_the_institutions_apart(built):
             assert f"{len(a_root)} aftaler" in theirs, theirs
     # the groups flag only units with overdue tasks of their own
     assert index.count("egne forsinkede opgaver i") == sum(
-        1 for top in ex.units if ex.units[top].get("parent") == ex.root
-        and any(ex.open_items(u)[0] and any(d.get("deadline") and date.fromisoformat(d["deadline"]) < TODAY
-                                            for d in ex.open_items(u)[0]) for u in [top, *ex.below(top)]))
+        1
+        for top in ex.units
+        if ex.units[top].get("parent") == ex.root
+        and any(
+            ex.open_items(u)[0]
+            and any(d.get("deadline") and date.fromisoformat(d["deadline"]) < TODAY for d in ex.open_items(u)[0])
+            for u in [top, *ex.below(top)]
+        )
+    )
     assert late_units == 1  # Humaniora only; before, every row counted the institution's late entry
 
 
 def test_an_iglo_entry_is_an_agreement_reviewed_never_overdue():
-    a = actions.Action("fjordby", "Lederen tager samtalen", deadline="2026-10-31", followup="2026-11-20",
-                       recommendation="handleplan", level="ledelse", phase="foerste_tegn")
+    a = actions.Action(
+        "fjordby",
+        "Lederen tager samtalen",
+        deadline="2026-10-31",
+        followup="2026-11-20",
+        recommendation="handleplan",
+        level="ledelse",
+        phase="foerste_tegn",
+    )
     assert a.is_agreement and a.review == "2026-11-20"
     assert not a.overdue(date(2030, 1, 1))  # an agreement never falls overdue
     assert not a.review_due(date(2026, 11, 20)) and a.review_due(date(2026, 11, 21))
@@ -269,13 +310,21 @@ def test_next_steps_start_from_the_units_own_situation(built):
         if unit == ex.root:
             continue
         page = (out / unit / "overblik.html").read_text(encoding="utf-8")
-        steps = [visible(s) for s in re.findall(r"<li>(.*?)</li>", page.split("<ol class='sk-steps'>")[1].split("</ol>")[0])] \
-            if "<ol class='sk-steps'>" in page else []
+        steps = (
+            [
+                visible(s)
+                for s in re.findall(r"<li>(.*?)</li>", page.split("<ol class='sk-steps'>")[1].split("</ol>")[0])
+            ]
+            if "<ol class='sk-steps'>" in page
+            else []
+        )
         theirs = [i for i, s in enumerate(steps) if any(m in s for m in root_items)]
         assert all(i == len(steps) - 1 for i in theirs), (unit, steps)  # the institution's come last, if at all
         tasks, _ = ex.open_items(unit)
-        late = sorted((d for d in tasks if d.get("deadline") and date.fromisoformat(d["deadline"]) < TODAY),
-                      key=lambda d: d["deadline"])
+        late = sorted(
+            (d for d in tasks if d.get("deadline") and date.fromisoformat(d["deadline"]) < TODAY),
+            key=lambda d: d["deadline"],
+        )
         if late:
             assert late[0]["measure"] in steps[0], (unit, steps)
     hum = visible((out / "hum" / "overblik.html").read_text(encoding="utf-8"))
@@ -314,8 +363,11 @@ def test_the_institutions_report_rolls_up_the_units_ratings(built):
     below = ex.below(ex.root)
     score = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
     rated_any = 0
-    rows = re.findall(r"<tr><th scope=.row.>(\d)\. [^<]*</th><td class=.sk-num.>(\d+)</td><td>(\d+)[^/]*(?:/small>)?</td>"
-                      r"<td>(\d+)", page)
+    rows = re.findall(
+        r"<tr><th scope=.row.>(\d)\. [^<]*</th><td class=.sk-num.>(\d+)</td><td>(\d+)[^/]*(?:/small>)?</td>"
+        r"<td>(\d+)",
+        page,
+    )
     expected = []
     for g in content()["greb"]:
         rated = weak = strong = 0
@@ -338,8 +390,10 @@ def test_the_institutions_report_rolls_up_the_units_ratings(built):
     good = [ex.names(u) for u in below if contact[u] == "god"]
     missing = [ex.names(u) for u in below if contact[u] == "mangler"]
     assessed = sum(v is not None for v in contact.values())
-    assert (f"kontakten er vurderet for {assessed} af {len(below)} enheder under {ex.names(ex.root)}: god i {len(good)} "
-            f"({', '.join(good)}), mangler i {len(missing)} ({', '.join(missing)})") in text
+    assert (
+        f"kontakten er vurderet for {assessed} af {len(below)} enheder under {ex.names(ex.root)}: god i {len(good)} "
+        f"({', '.join(good)}), mangler i {len(missing)} ({', '.join(missing)})"
+    ) in text
 
 
 def test_a_shared_form_opened_live_for_a_unit_saves_for_the_institution(built):

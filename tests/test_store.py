@@ -1,4 +1,5 @@
 """The store: append-only answers and actions, concurrent writers, and SIGKILL mid-save."""
+
 import os
 import signal
 import sqlite3
@@ -48,8 +49,10 @@ def test_actions_are_versions_of_one_item(tmp_path):
 def test_two_writers_at_once_lose_nothing(tmp_path):
     path = tmp_path / "s.sqlite"
     Store(path).close()
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "150"], stdout=subprocess.PIPE)
-             for name in ("A", "B")]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "150"], stdout=subprocess.PIPE)
+        for name in ("A", "B")
+    ]
     for p in procs:
         p.communicate(timeout=120)
         assert p.returncode == 0
@@ -63,8 +66,9 @@ def test_sigkill_mid_save_keeps_every_acknowledged_answer(tmp_path):
     Store(path).close()
     acknowledged = 0
     for round_ in range(12):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"W{round_}", "100000"],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), f"W{round_}", "100000"], stdout=subprocess.PIPE, text=True
+        )
         seen = -1
         deadline = time.time() + 30
         wanted = 20 + round_ * 7  # kill at a different point each time

@@ -2,6 +2,7 @@
 mtime; the institution-wide cache under the output folder can't be forged; the output folder
 holds no absolute path and nothing computed from a raw survey file; report folders of units
 that are gone are removed."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,9 @@ from stresskit.workbook import Workbook
 def _same_size_other_answers(path: Path) -> None:
     """Swap every answer 1 and 5 in the file: the same bytes count, other figures."""
     raw = path.read_bytes()
-    swapped = b"\n".join(b";".join({b"1": b"5", b"5": b"1"}.get(c, c) for c in line.split(b";")) for line in raw.split(b"\n"))
+    swapped = b"\n".join(
+        b";".join({b"1": b"5", b"5": b"1"}.get(c, c) for c in line.split(b";")) for line in raw.split(b"\n")
+    )
     assert len(swapped) == len(raw) and swapped != raw
     path.write_bytes(swapped)
 
@@ -79,7 +82,9 @@ def test_validate_names_a_bomb_in_the_apv_folder_and_touches_nothing(example, ca
     from stresskit import cli
 
     mapping = example / "apv" / "mapping.yaml"
-    mapping.write_text(mapping.read_text(encoding="utf-8").replace("file: 2026.csv", "file: 2026.xlsx"), encoding="utf-8")
+    mapping.write_text(
+        mapping.read_text(encoding="utf-8").replace("file: 2026.csv", "file: 2026.xlsx"), encoding="utf-8"
+    )
     (example / "apv" / "2026.csv").unlink()
     bombs.dimension_bomb(example / "apv" / "2026.xlsx")
     before = {p: p.read_bytes() for p in example.rglob("*") if p.is_file()}
@@ -131,7 +136,9 @@ def ran(tmp_path_factory):
 
 
 def _texts(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(out)): p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
+    }
 
 
 def test_no_absolute_path_and_no_hash_of_a_raw_file_is_in_the_output_folder(ran):
@@ -151,7 +158,11 @@ def test_no_absolute_path_and_no_hash_of_a_raw_file_is_in_the_output_folder(ran)
         assert not [p for p in private if p in text], name
         assert not digests & set(re.findall(r"[0-9a-f]{32,128}", text)), name
     meta = nbformat.read(out / "hum" / "01_apv.ipynb", as_version=4).metadata
-    assert meta.papermill.parameters == meta.stresskit.parameters == {"workbook": "arbejdsbog", "unit": "hum", "mode": "report"}
+    assert (
+        meta.papermill.parameters
+        == meta.stresskit.parameters
+        == {"workbook": "arbejdsbog", "unit": "hum", "mode": "report"}
+    )
     assert "inputs" not in meta.stresskit
 
 
@@ -160,7 +171,10 @@ def test_a_forged_cache_entry_is_ignored_and_recomputed(ran):
     [cache] = (out / batch.CACHE).iterdir()
     honest = (out / "hum" / "01_apv.html").read_text(encoding="utf-8")
     data = json.loads(cache.read_text(encoding="utf-8"))  # plain JSON: nothing in it runs when loaded
-    for forged_mac in (data.get("mac"), batch.signed(b"a guess at the secret" * 2, {k: v for k, v in data.items() if k != "mac"})):
+    for forged_mac in (
+        data.get("mac"),
+        batch.signed(b"a guess at the secret" * 2, {k: v for k, v in data.items() if k != "mac"}),
+    ):
         for rnd in data["apv"]:
             rnd["share"] = [0.999] * len(rnd["share"])
             rnd["mean"] = [99.0] * len(rnd["mean"])
@@ -170,7 +184,9 @@ def test_a_forged_cache_entry_is_ignored_and_recomputed(ran):
         assert [r.status for r in again.runs] == ["ok"]
         assert _without_images((out / "hum" / "01_apv.html").read_text(encoding="utf-8")) == _without_images(honest)
         [rewritten] = (out / batch.CACHE).iterdir()
-        assert batch.verified_cache(rewritten, batch.institution_key(Workbook.open(book)), batch.secret(Workbook.open(book)))
+        assert batch.verified_cache(
+            rewritten, batch.institution_key(Workbook.open(book)), batch.secret(Workbook.open(book))
+        )
         data = json.loads(rewritten.read_text(encoding="utf-8"))
         cache = rewritten
 
@@ -195,13 +211,20 @@ def test_report_folders_of_units_that_are_gone_are_removed_and_nothing_else(ran)
     (out / "mine").mkdir()
     (out / "mine" / "noter.txt").write_text("mit eget", encoding="utf-8")
     (out / "hum" / "min-kommentar.txt").write_text("mit eget", encoding="utf-8")
-    for name, old, new in (("institution.yaml", "- id: kantine\n", "- id: kantinen\n"), ("signals.csv", "\nkantine;", "\nkantinen;")):
+    for name, old, new in (
+        ("institution.yaml", "- id: kantine\n", "- id: kantinen\n"),
+        ("signals.csv", "\nkantine;", "\nkantinen;"),
+    ):
         text = (book / name).read_text(encoding="utf-8-sig")
         (book / name).write_text(text.replace(old, new), encoding="utf-8")
     yaml = (book / "institution.yaml").read_text(encoding="utf-8")
-    (book / "institution.yaml").write_text(yaml.replace("- id: hum\n", "- id: humaniora\n").replace("parent: hum\n", "parent: humaniora\n"),
-                                           encoding="utf-8")
-    (book / "signals.csv").write_text((book / "signals.csv").read_text(encoding="utf-8").replace("\nhum;", "\nhumaniora;"), encoding="utf-8")
+    (book / "institution.yaml").write_text(
+        yaml.replace("- id: hum\n", "- id: humaniora\n").replace("parent: hum\n", "parent: humaniora\n"),
+        encoding="utf-8",
+    )
+    (book / "signals.csv").write_text(
+        (book / "signals.csv").read_text(encoding="utf-8").replace("\nhum;", "\nhumaniora;"), encoding="utf-8"
+    )
     summary = batch.run(book, out, ["fjordby", "kantinen"], numbers=[1], jobs=1, folder=books)
     assert [r.status for r in summary.runs] == ["ok", "ok"], [r.reason for r in summary.runs]
     assert not (out / "kantine").exists()  # gone: only stresskit's files were in it
@@ -224,12 +247,17 @@ def test_validate_and_run_refuse_a_huge_signals_file_quickly_and_in_little_memor
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (2_000_000_000, 2_000_000_000))
 
-    for args, says in ((["validate", str(example)], "signals.csv: filen fylder 2.000 MB; stresskit læser højst 50 MB"),
-                       (["run", str(example), "--out", str(tmp_path / "out"), "--units", "hum", "--notebooks", "1"],
-                        "Signalfilen har fejl – kør stresskit validate")):
+    for args, says in (
+        (["validate", str(example)], "signals.csv: filen fylder 2.000 MB; stresskit læser højst 50 MB"),
+        (
+            ["run", str(example), "--out", str(tmp_path / "out"), "--units", "hum", "--notebooks", "1"],
+            "Signalfilen har fejl – kør stresskit validate",
+        ),
+    ):
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "stresskit.cli", *args], capture_output=True, text=True,
-                              timeout=120, preexec_fn=cap)
+        done = subprocess.run(
+            [sys.executable, "-m", "stresskit.cli", *args], capture_output=True, text=True, timeout=120, preexec_fn=cap
+        )
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
         assert says in done.stdout + done.stderr
         assert time.monotonic() - started < 30

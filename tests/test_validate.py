@@ -1,10 +1,10 @@
 """`stresskit validate` and `stresskit new`: every refusal names file, row, column and what was expected."""
+
 import json
 import subprocess
 import sys
 
 import pytest
-
 
 from stresskit import cli
 
@@ -117,7 +117,9 @@ def test_bad_signals_row(example, capsys):
 
 def test_command_line_never_shows_a_traceback(example):
     edit(example / "institution.yaml", "min_group_sensitive: 10", "min_group_sensitive: 2")
-    run = subprocess.run([sys.executable, "-m", "stresskit.cli", "validate", str(example)], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "stresskit.cli", "validate", str(example)], capture_output=True, text=True
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr and "min_group_sensitive" in run.stdout
     usage = subprocess.run([sys.executable, "-m", "stresskit.cli", "validate"], capture_output=True, text=True)
@@ -135,15 +137,25 @@ def test_a_parent_with_fewer_staff_than_its_children_together_is_refused_naming_
 
 def rename_nat(example, name):
     """Give unit nat a new name; the survey's old name for it stays valid."""
-    edit(example / "institution.yaml", "  name: Naturvidenskab\n", f"  name: {name}\n  previous_names:\n  - Naturvidenskab\n")
+    edit(
+        example / "institution.yaml",
+        "  name: Naturvidenskab\n",
+        f"  name: {name}\n  previous_names:\n  - Naturvidenskab\n",
+    )
 
 
-@pytest.mark.parametrize("name, says", [
-    ("Human\u200biora", "usynlige styretegn (U+200B)"),          # a zero-width space
-    ("\u202eaironamuH", "usynlige styretegn (U+202E)"),          # right-to-left override
-    ("Hum\u0430niora lærere", "blander skriftsystemer (kyrillisk, latinsk)"),  # Cyrillic а in a Latin word
-    ("ＡＤＭＩＮＩＳＴＲＡＴＩＯＮ", "enheden «adm» har samme navn"),  # full width: Administration after NFKC and case folding
-])
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("Human\u200biora", "usynlige styretegn (U+200B)"),  # a zero-width space
+        ("\u202eaironamuH", "usynlige styretegn (U+202E)"),  # right-to-left override
+        ("Hum\u0430niora lærere", "blander skriftsystemer (kyrillisk, latinsk)"),  # Cyrillic а in a Latin word
+        (
+            "ＡＤＭＩＮＩＳＴＲＡＴＩＯＮ",
+            "enheden «adm» har samme navn",
+        ),  # full width: Administration after NFKC and case folding
+    ],
+)
 def test_look_alike_unit_names_are_refused_naming_the_unit(example, capsys, name, says):
     rename_nat(example, json.dumps(name))
     code, text = validate(capsys, example)

@@ -1,4 +1,5 @@
 """What the views tell a reader, read back from the HTML they show (report mode, the example's answers)."""
+
 import re
 
 import pytest
@@ -36,6 +37,7 @@ def greb_ratings(book, unit) -> dict[str, list[str]]:
 
 def test_weak_greb_are_exactly_those_that_meet_the_stated_rule(monkeypatch, book):
     from stresskit import guide
+
     html = shown(monkeypatch, status, book, "hum", "exposures_and_greb")
     assert "overvej mere her" not in html  # no cell marks a pair by itself
     assert "Regel: mindst ét delspørgsmål lykkes ikke" in html and "Regel: mindst halvdelen er udsat" in html
@@ -59,6 +61,7 @@ def test_unit_greb_ratings_roll_up_with_the_number_of_units_behind_each(monkeypa
     alt = [a for a in re.findall(r"alt='([^']*)'", html.replace('"', "'")) if a.startswith("Vandrette søjler")][0]
     raters = {u: greb_ratings(book, u) for u in book.ordered()}
     from stresskit import guide
+
     for n, g in enumerate(guide.default().greb, start=1):
         behind = sum(1 for r in raters.values() if r.get(g.id))
         counted = sum(len([v for v in r.get(g.id, []) if v == "lykkes"]) for r in raters.values())
@@ -71,13 +74,19 @@ def test_unit_greb_ratings_roll_up_with_the_number_of_units_behind_each(monkeypa
 
 def test_means_never_show_for_rule_any_constructs_and_no_nan_anywhere(monkeypatch, book):
     from stresskit.views import apv as apv_view
+
     html = shown(monkeypatch, apv_view, book, "hum", "apv_results")
     rows = dict(re.findall(r"<tr><th scope='row'>([^<]+)</th>(.*?)</tr>", html))
     violence = re.findall(r"<td[^>]*>([^<]*)</td>", rows["Arbejdsrelateret vold"])
     workload = re.findall(r"<td[^>]*>([^<]*)</td>", rows["Stor arbejdsmængde og tidspres"])
     assert violence[1] == "–" and re.fullmatch(r"\d+", workload[1])  # share, mean, n, institution
-    for module, call in ((apv_view, "apv_results"), (apv_view, "apv_trend"), (paavirkninger, "combinations"),
-                         (paavirkninger, "heatmap"), (status, "greb_overview")):
+    for module, call in (
+        (apv_view, "apv_results"),
+        (apv_view, "apv_trend"),
+        (paavirkninger, "combinations"),
+        (paavirkninger, "heatmap"),
+        (status, "greb_overview"),
+    ):
         for unit in ("hum", "fjordby"):
             text = shown(monkeypatch, module, book, unit, call)
             assert not re.search(r"\bnan\b", text, re.I), (call, unit)
@@ -92,6 +101,7 @@ def test_every_heatmap_has_a_colour_key_darker_means_more_attention(monkeypatch)
     keys = [ax for ax in axes if "kræver opmærksomhed" in ax.get_xlabel()]
     assert len(keys) == 1 and "skjult" in keys[0].get_xlabel()  # the map has its key, withheld cells named
     from matplotlib import colormaps
+
     cmap = colormaps[charts.ATTENTION_MAP]
     lightness = [sum(cmap(v)[:3]) for v in (0.0, 0.5, 1.0)]
     assert lightness[0] > lightness[1] > lightness[2]  # one meaning: darker is more
@@ -99,10 +109,13 @@ def test_every_heatmap_has_a_colour_key_darker_means_more_attention(monkeypatch)
 
 def test_institution_level_forms_print_in_full_only_in_the_institutions_report(monkeypatch, book):
     from stresskit.views import aftaler, samarbejde
-    for module, call, full in ((aftaler, "agreements", "Bruger vi den som afsæt?"),
-                               (aftaler, "work_areas", "Bruger vi det som afsæt?"),
-                               (samarbejde, "cooperation", "Kan vi sætte flueben ved alle fire?"),
-                               (samarbejde, "interface", "Hvem varetager den?")):
+
+    for module, call, full in (
+        (aftaler, "agreements", "Bruger vi den som afsæt?"),
+        (aftaler, "work_areas", "Bruger vi det som afsæt?"),
+        (samarbejde, "cooperation", "Kan vi sætte flueben ved alle fire?"),
+        (samarbejde, "interface", "Hvem varetager den?"),
+    ):
         institution = shown(monkeypatch, module, book, "fjordby", call)
         unit = shown(monkeypatch, module, book, "hum", call)
         assert full in institution, call

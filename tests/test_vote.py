@@ -2,6 +2,7 @@
 real `stresskit present` server on 127.0.0.1 driven by Chromium (browser contexts as phones)
 and by plain HTTP clients with their own cookie jars. The store is read back with sqlite3.
 """
+
 import http.cookiejar
 import json
 import sqlite3
@@ -11,12 +12,13 @@ import urllib.request
 
 import pytest
 
-from conftest import copy_example
 from stresskit import guide
 from stresskit.live import present, vote
-from stresskit.views import form_report
 from stresskit.store import Store, check
+from stresskit.views import form_report
 from stresskit.workbook import Workbook
+
+from conftest import copy_example
 
 SLOW = 90_000
 RATING = "paavirkning.arbejdsmaengde.afdaekning"  # a rating, k = min_group (5 in the example)
@@ -95,7 +97,9 @@ def test_a_store_made_before_votes_opens_and_keeps_its_answers(tmp_path):
     with Store(path) as store:
         assert store.latest("hum")["x"].value == "ja"
         assert store.votes() == []
-        store.save_vote("hum", RATING, {"answered": 6, "counts": {"1": 6}, "k": 5}, "Fie", "2027-01-01T10:00:00.000000Z")
+        store.save_vote(
+            "hum", RATING, {"answered": 6, "counts": {"1": 6}, "k": 5}, "Fie", "2027-01-01T10:00:00.000000Z"
+        )
     assert check(path) == []
 
 
@@ -103,10 +107,22 @@ def test_the_report_shows_the_vote_beside_the_form_answer(example):
     g = guide.default()
     with Store(example / "stresskit.sqlite") as store:
         store.save("hum", RATING, "3", who="Fie")
-        store.save_vote("hum", RATING, {"answered": 9, "counts": {"1": 0, "2": 1, "3": 5, "4": 3, "5": 0}, "k": 5},
-                        "Fie", "2027-03-12T11:50:00.000000Z", at="2027-03-12T12:00:00.000000Z")
-        store.save_vote("hum", "paavirkning.arbejdsmaengde.forebyggelse", {"answered": 3, "counts": None, "k": 5},
-                        "Fie", "2027-03-12T12:01:00.000000Z", at="2027-03-12T12:05:00.000000Z")
+        store.save_vote(
+            "hum",
+            RATING,
+            {"answered": 9, "counts": {"1": 0, "2": 1, "3": 5, "4": 3, "5": 0}, "k": 5},
+            "Fie",
+            "2027-03-12T11:50:00.000000Z",
+            at="2027-03-12T12:00:00.000000Z",
+        )
+        store.save_vote(
+            "hum",
+            "paavirkning.arbejdsmaengde.forebyggelse",
+            {"answered": 3, "counts": None, "k": 5},
+            "Fie",
+            "2027-03-12T12:01:00.000000Z",
+            at="2027-03-12T12:05:00.000000Z",
+        )
         html = form_report.report_html(g.forms["paavirkninger_dialog"], store, "hum")
         other = form_report.report_html(g.forms["paavirkninger_dialog"], store, "nat")
     assert "3 – delvist (afstemning i AMO-gruppen 12.03.2027: 9 svar)" in html
@@ -132,9 +148,11 @@ def server(workbook):
 
 def api(server, action="", body=None, token=True):
     query = f"?token={server.token}" if token else ""
-    request = urllib.request.Request(f"{server.base}stresskit/vote{'/' + action if action else ''}{query}",
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     method="GET" if body is None else "POST")
+    request = urllib.request.Request(
+        f"{server.base}stresskit/vote{'/' + action if action else ''}{query}",
+        data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+    )
     try:
         with urllib.request.urlopen(request, timeout=20) as answer:
             return answer.status, json.loads(answer.read())
@@ -190,26 +208,43 @@ def votes_in_file(workbook):
 
 
 @pytest.mark.browser
-def test_phones_vote_and_the_projected_page_shows_the_count_then_the_distribution(server, workbook, browser, page, closed_after):
+def test_phones_vote_and_the_projected_page_shows_the_count_then_the_distribution(
+    server, workbook, browser, page, closed_after
+):
     page.goto(server.url)
     page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
     page.wait_for_selector("#sk-vote-button", timeout=SLOW)
     page.click("#sk-vote-button")
-    page.locator("#sk-vote-question option", has_text="Stor arbejdsmængde og tidspres: Hvor godt afdækker vi den?").wait_for(state="attached")
+    page.locator(
+        "#sk-vote-question option", has_text="Stor arbejdsmængde og tidspres: Hvor godt afdækker vi den?"
+    ).wait_for(state="attached")
     page.select_option("#sk-vote-question", RATING)
     page.click("#sk-vote-open")
     page.wait_for_selector("#sk-vote-qr")
     code = page.inner_text("#sk-vote-code")
-    assert page.inner_text("#sk-vote-short") == f"{server.base[len('http://'):]}s"
+    assert page.inner_text("#sk-vote-short") == f"{server.base[len('http://') :]}s"
     page.wait_for_function("document.getElementById('sk-vote-qr').complete", timeout=10_000)
-    assert page.evaluate("document.getElementById('sk-vote-qr').naturalWidth") > 100  # the QR code, drawn by this server
+    assert (
+        page.evaluate("document.getElementById('sk-vote-qr').naturalWidth") > 100
+    )  # the QR code, drawn by this server
     page.wait_for_function("document.getElementById('sk-vote-count').textContent.startsWith('0 har svaret')")
 
     phones = [browser.new_context(viewport={"width": 390, "height": 844}) for _ in range(6)]
     requests = []
     try:
-        for n, (context, choice) in enumerate(zip(phones, ["5 – i meget høj grad", "4 – i høj grad", "4 – i høj grad",
-                                                           "2 – i ringe grad", "4 – i høj grad", "1 – slet ikke"])):
+        for n, (context, choice) in enumerate(
+            zip(
+                phones,
+                [
+                    "5 – i meget høj grad",
+                    "4 – i høj grad",
+                    "4 – i høj grad",
+                    "2 – i ringe grad",
+                    "4 – i høj grad",
+                    "1 – slet ikke",
+                ],
+            )
+        ):
             phone = context.new_page()
             phone.on("request", lambda r: requests.append(r.url))
             phone.goto(f"{server.base}s")  # the short address: type the code
@@ -223,13 +258,20 @@ def test_phones_vote_and_the_projected_page_shows_the_count_then_the_distributio
                 phone.click("button[type=submit]")
                 assert phone.get_by_label("3 – delvist").is_checked()
                 assert phone.locator("script").count() == 0
-        page.wait_for_function("document.getElementById('sk-vote-count').textContent.startsWith('6 har svaret')", timeout=10_000)
+        page.wait_for_function(
+            "document.getElementById('sk-vote-count').textContent.startsWith('6 har svaret')", timeout=10_000
+        )
         assert page.locator("#sk-vote-result").count() == 0  # no distribution while the vote is open
         page.click("#sk-vote-close")
         page.wait_for_selector("#sk-vote-result")
         rows = [r.split("\t") for r in page.locator("#sk-vote-result tr").all_inner_texts()]
-        assert [(r[0], r[-1].strip()) for r in rows] == [("1 – slet ikke", "1"), ("2 – i ringe grad", "1"), ("3 – delvist", "1"),
-                                                        ("4 – i høj grad", "3"), ("5 – i meget høj grad", "0")]
+        assert [(r[0], r[-1].strip()) for r in rows] == [
+            ("1 – slet ikke", "1"),
+            ("2 – i ringe grad", "1"),
+            ("3 – delvist", "1"),
+            ("4 – i høj grad", "3"),
+            ("5 – i meget høj grad", "0"),
+        ]
         assert "6 svar" in page.inner_text("#sk-vote-count")
     finally:
         for context in phones:
@@ -260,15 +302,23 @@ def test_the_store_holds_counts_only_never_a_phones_answer(server, workbook, clo
     api(server, "close", {})
     db = sqlite3.connect(workbook / "stresskit.sqlite")
     try:
-        tables = {name: db.execute(f"SELECT * FROM {name}").fetchall()
-                  for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            name: db.execute(f"SELECT * FROM {name}").fetchall()
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     finally:
         db.close()
     text = json.dumps(tables)
     assert len(cookies) == 5 and not any(c in text for c in cookies)
     mine = [row for row in tables["votes"] if row[1] == "nat"]
-    assert len(mine) == 1 and json.loads(mine[0][3]) == {"answered": 5, "counts": {str(n): 1 for n in range(1, 6)}, "k": 5}
-    assert not [row for row in tables["answers"] if row[1] == "nat" and row[2] == RATING]  # the form's answer is the AMO's
+    assert len(mine) == 1 and json.loads(mine[0][3]) == {
+        "answered": 5,
+        "counts": {str(n): 1 for n in range(1, 6)},
+        "k": 5,
+    }
+    assert not [
+        row for row in tables["answers"] if row[1] == "nat" and row[2] == RATING
+    ]  # the form's answer is the AMO's
 
 
 def test_a_phone_that_drops_and_rejoins_keeps_one_vote_and_a_closed_vote_rejects_late_answers(server, closed_after):
@@ -304,9 +354,17 @@ def test_the_code_opens_the_vote_page_and_nothing_else(server, closed_after):
     code = open_vote(server)
     phone = Phone(server)
     assert phone.vote(code, "3")[0] == 200
-    for path in ("stresskit/vote", "stresskit/nav", "voila/render/03_paavirkninger.ipynb", "", "voila/tree",
-                 f"stresskit/nav?token={code}", f"voila/render/03_paavirkninger.ipynb?token={code}",
-                 f"stresskit/vote?token={code}", "stresskit/vote/qr.svg"):
+    for path in (
+        "stresskit/vote",
+        "stresskit/nav",
+        "voila/render/03_paavirkninger.ipynb",
+        "",
+        "voila/tree",
+        f"stresskit/nav?token={code}",
+        f"voila/render/03_paavirkninger.ipynb?token={code}",
+        f"stresskit/vote?token={code}",
+        "stresskit/vote/qr.svg",
+    ):
         status, page, _headers = phone.open(path)  # follows a redirect to the login page
         assert status == 403 or "password_input" in page, (path, status)  # refused, or asked for the token
         assert '"institution"' not in page and '"answered"' not in page and "<svg" not in page and "sk-form" not in page
@@ -343,7 +401,9 @@ def test_the_projected_page_shows_too_few_answers_and_no_distribution(server, pa
     assert page.inner_text("#sk-vote-code") == code
     for value in ("2", "4"):
         Phone(server).vote(code, value)
-    page.wait_for_function("document.getElementById('sk-vote-count').textContent.startsWith('2 har svaret')", timeout=10_000)
+    page.wait_for_function(
+        "document.getElementById('sk-vote-count').textContent.startsWith('2 har svaret')", timeout=10_000
+    )
     page.click("#sk-vote-close")
     page.wait_for_selector("#sk-vote-few")
     assert page.inner_text("#sk-vote-few") == "For få svar til at vise (der skal mindst 5 svar til)."
@@ -365,23 +425,31 @@ def test_a_phone_cannot_send_more_than_an_answer(server, closed_after):
     code = open_vote(server)
     port = int(server.base.rstrip("/").rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
-        conn.sendall((f"POST /s/{code} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                      f"Content-Length: {10 * 2**20}\r\n\r\n").encode() + b"svar=1&" * 1000)
+        conn.sendall(
+            (
+                f"POST /s/{code} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {10 * 2**20}\r\n\r\n"
+            ).encode()
+            + b"svar=1&" * 1000
+        )
         answer = conn.recv(200)
     assert answer == b"" or b" 400 " in answer.split(b"\r\n")[0] or b" 413 " in answer.split(b"\r\n")[0]
     assert api(server)[1]["answered"] == 0
     assert "Tak, dit svar er modtaget" in Phone(server).vote(code, "3")[1]  # the server goes on
 
 
-def test_a_vote_on_a_question_the_institution_answers_is_saved_as_the_institutions_and_reported(server, workbook,
-                                                                                                  closed_after):
+def test_a_vote_on_a_question_the_institution_answers_is_saved_as_the_institutions_and_reported(
+    server, workbook, closed_after
+):
     from stresskit.store import local_time
 
     code = open_vote(server, YES_NO, unit="hum")
     for value in ["ja", "ja", "nej", "ja", "nej"]:
         Phone(server).vote(code, value)
-    assert api(server, "close", {})[1]["result"] == [{"id": "ja", "title": "Ja", "count": 3},
-                                                    {"id": "nej", "title": "Nej", "count": 2}]
+    assert api(server, "close", {})[1]["result"] == [
+        {"id": "ja", "title": "Ja", "count": 3},
+        {"id": "nej", "title": "Nej", "count": 2},
+    ]
     book = Workbook.open(workbook)
     db = sqlite3.connect(workbook / "stresskit.sqlite")
     try:

@@ -8,6 +8,7 @@ other packages through a .pth line, which adds their folder without running thei
 (so an editable stresskit in the test venv stays out of it), and their data files (nbconvert's
 templates) through JUPYTER_PATH, as a real install would have them under the venv's own prefix.
 """
+
 import os
 import shutil
 import subprocess
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_example
 from stresskit.notebooks import PATTERN
+
+from conftest import ROOT, copy_example
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +31,10 @@ def _env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     env["PYTHONNOUSERSITE"] = "1"
     # the borrowed packages' data files (nbconvert's templates) lie under the test venv's prefix
-    env["JUPYTER_PATH"] = os.pathsep.join([str(Path(sys.prefix) / "share" / "jupyter")] + (
-        [os.environ["JUPYTER_PATH"]] if os.environ.get("JUPYTER_PATH") else []))
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [str(Path(sys.prefix) / "share" / "jupyter")]
+        + ([os.environ["JUPYTER_PATH"]] if os.environ.get("JUPYTER_PATH") else [])
+    )
     return env
 
 
@@ -66,9 +70,15 @@ def fresh(tmp_path_factory) -> Path:
 
 
 def test_the_wheel_carries_the_notebooks_and_imports_from_the_fresh_venv(fresh):
-    where = _run([fresh / "python", "-c", "import stresskit, stresskit.notebooks as n; "
-                  "print(stresskit.__file__); print(n.NOTEBOOKS); print(*[p.name for p in n.notebooks()])"],
-                 cwd=fresh.parent).stdout.split("\n")
+    where = _run(
+        [
+            fresh / "python",
+            "-c",
+            "import stresskit, stresskit.notebooks as n; "
+            "print(stresskit.__file__); print(n.NOTEBOOKS); print(*[p.name for p in n.notebooks()])",
+        ],
+        cwd=fresh.parent,
+    ).stdout.split("\n")
     venv = str(fresh.parent)
     assert where[0].startswith(venv) and where[1].startswith(venv) and where[1].endswith("stresskit/_notebooks"), where
     assert where[2].split() == sorted(p.name for p in (ROOT / "notebooks").glob(PATTERN))
@@ -90,7 +100,10 @@ def test_stresskit_run_from_another_folder_writes_to_reports_there(fresh, tmp_pa
     site = fresh.parent / "lib"
     assert not list(site.rglob("reports")), "nothing is written beside the installed package"
 
-    copied = _run([fresh / "python", "-c", f"from stresskit.live import lab; print(*lab.prepare({str(book)!r}).written)"], cwd=here)
+    copied = _run(
+        [fresh / "python", "-c", f"from stresskit.live import lab; print(*lab.prepare({str(book)!r}).written)"],
+        cwd=here,
+    )
     assert copied.stdout.split() == sorted(p.name for p in (ROOT / "notebooks").glob(PATTERN))  # stresskit lab's copies
 
     elsewhere = tmp_path / "ud"

