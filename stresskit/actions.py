@@ -9,6 +9,7 @@ before agreements had one, its deadline). An agreement is never overdue; it is d
 review once that date has passed. Notebook 06 shows both in the IGLO plan and exports the
 APV action plan.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,17 +17,26 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
-from . import danish
-from . import memo, sheets
+from . import danish, memo, sheets
 from .store import ActionVersion, Store
 from .views import render
 
 STATUSES = {"planlagt": "Planlagt", "i_gang": "I gang", "gennemfoert": "Gennemført", "opgivet": "Opgivet"}
 PRIORITIES = {"hoej": "Høj", "middel": "Middel", "lav": "Lav"}
 OPEN = ("planlagt", "i_gang")
-AGREEMENTS_FROM = "handleplan"   # the recommendation whose IGLO plan holds agreements, not tasks
+AGREEMENTS_FROM = "handleplan"  # the recommendation whose IGLO plan holds agreements, not tasks
 DATE_FIELDS = ("deadline", "followup")
-TEXT_FIELDS = ("measure", "responsible", "recommendation", "question", "level", "phase", "problem", "priority", "status")
+TEXT_FIELDS = (
+    "measure",
+    "responsible",
+    "recommendation",
+    "question",
+    "level",
+    "phase",
+    "problem",
+    "priority",
+    "status",
+)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -45,16 +55,16 @@ def iso_date(value) -> date | None:
 @dataclass
 class Action:
     unit: str
-    measure: str                     # hvad: the measure to carry out
-    responsible: str = ""            # hvem
-    deadline: str | None = None      # hvornår: ISO date
-    recommendation: str = ""         # guide: recommendations id it came from
-    question: str = ""               # guide: the question it answers, if any
-    level: str = ""                  # guide: iglo_levels id
-    phase: str = ""                  # guide: iglo_phases id
-    problem: str = ""                # the problem or exposure it answers
+    measure: str  # hvad: the measure to carry out
+    responsible: str = ""  # hvem
+    deadline: str | None = None  # hvornår: ISO date
+    recommendation: str = ""  # guide: recommendations id it came from
+    question: str = ""  # guide: the question it answers, if any
+    level: str = ""  # guide: iglo_levels id
+    phase: str = ""  # guide: iglo_phases id
+    problem: str = ""  # the problem or exposure it answers
     priority: str = "middel"
-    followup: str | None = None      # ISO date of the follow-up
+    followup: str | None = None  # ISO date of the follow-up
     status: str = "planlagt"
     id: str | None = field(default=None, compare=False)
     who: str = field(default="", compare=False)
@@ -78,13 +88,17 @@ class Action:
                 setattr(self, f"{key}_text", str(value))
 
     @classmethod
-    def from_version(cls, version: ActionVersion) -> "Action":
+    def from_version(cls, version: ActionVersion) -> Action:
         known = {f.name for f in fields(cls)} - {"deadline_text", "followup_text"}
         data = {k: v for k, v in version.data.items() if k in known} if isinstance(version.data, dict) else {}
         return cls(**{**data, "unit": version.unit, "id": version.action_id, "who": version.who, "at": version.at})
 
     def data(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if k not in ("id", "who", "at", "unit", "deadline_text", "followup_text")}
+        data = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("id", "who", "at", "unit", "deadline_text", "followup_text")
+        }
         for key in DATE_FIELDS:  # saving again keeps the text given
             data[key] = data[key] or getattr(self, f"{key}_text") or None
         return data
@@ -104,8 +118,7 @@ class Action:
 
     def overdue(self, today: date) -> bool:
         """A task whose deadline has passed; an agreement is never overdue (see review_due)."""
-        return (not self.is_agreement and self.is_open() and bool(self.deadline)
-                and iso_date(self.deadline) < today)
+        return not self.is_agreement and self.is_open() and bool(self.deadline) and iso_date(self.deadline) < today
 
     def review_due(self, today: date) -> bool:
         """An agreement whose review date has passed: it is to be discussed again."""
@@ -125,8 +138,9 @@ def preload(store: Store, versions: list[ActionVersion]) -> None:
 def for_unit(store: Store, unit: str | None = None) -> list[Action]:
     """The current actions (of one unit). The whole list is read once per process while the
     store is unchanged (a batch asks in every notebook of every unit); callers get copies."""
-    every = memo.once("actions", (str(store.path), store.fingerprint()),
-                      lambda: [Action.from_version(v) for v in store.actions()])
+    every = memo.once(
+        "actions", (str(store.path), store.fingerprint()), lambda: [Action.from_version(v) for v in store.actions()]
+    )
     return [copy.copy(a) for a in every if unit is None or a.unit == unit]
 
 
@@ -140,8 +154,7 @@ def today() -> date:
 
 def followup_due(action: Action, today: date) -> bool:
     """A task's follow-up date has come (an agreement's follow-up is its review: see Action.review_due)."""
-    return (not action.is_agreement and action.is_open() and bool(action.followup)
-            and iso_date(action.followup) <= today)
+    return not action.is_agreement and action.is_open() and bool(action.followup) and iso_date(action.followup) <= today
 
 
 def flags(action: Action, today: date) -> list[str]:
@@ -181,8 +194,10 @@ def iglo_html(items: list[Action], guide, today: date, names: dict[str, str] | N
         cols.append(("", ("Intet niveau endnu", None)))
     if any(k[0] == "" for k in grid):
         rows.append(("", "Ingen fase endnu"))
-    body = [(label, [[_iglo_entry(a, today, names) for a in grid.get((phase, level), [])] for level, _ in cols])
-            for phase, label in rows]
+    body = [
+        (label, [[_iglo_entry(a, today, names) for a in grid.get((phase, level), [])] for level, _ in cols])
+        for phase, label in rows
+    ]
     return render.macro("actions", "iglo", levels=[head for _, head in cols], rows=body)
 
 
@@ -190,18 +205,41 @@ def _iglo_entry(a: Action, today: date, names: dict[str, str] | None) -> tuple:
     whose = names[a.unit] if names and len(names) > 1 and a.unit in names else ""
     known = isinstance(a.status, str) and a.status in STATUSES
     css = a.status if known else "ukendt"  # a class name is never taken from the data
-    when = (f"drøftes igen {_date(a.review)}" if a.review else "ingen dato for ny drøftelse") if a.is_agreement \
+    when = (
+        (f"drøftes igen {_date(a.review)}" if a.review else "ingen dato for ny drøftelse")
+        if a.is_agreement
         else f"frist {_date(a.deadline)}"
-    return (css, a.measure, whose, a.responsible or "ingen ansvarlig", when, STATUSES[a.status] if known else a.status,
-            flags(a, today))
+    )
+    return (
+        css,
+        a.measure,
+        whose,
+        a.responsible or "ingen ansvarlig",
+        when,
+        STATUSES[a.status] if known else a.status,
+        flags(a, today),
+    )
 
 
 # The columns of the APV action plan: what the law asks a written plan to hold, plus priority.
-PLAN_COLUMNS = [("unit", "Enhed"), ("problem", "Problem"), ("measure", "Løsning (tiltag)"),
-                ("responsible", "Ansvarlig"), ("deadline", "Gennemføres senest"), ("followup", "Følges op"),
-                ("priority", "Prioritet"), ("status", "Status"), ("level", "IGLO-niveau"), ("phase", "IGLO-fase"),
-                ("recommendation", "Fra anbefaling"), ("kind", "Type")]
-KINDS = {False: "Opgave", True: "Aftale"}  # an agreement's «Følges op» (or, without one, its deadline) is its review date
+PLAN_COLUMNS = [
+    ("unit", "Enhed"),
+    ("problem", "Problem"),
+    ("measure", "Løsning (tiltag)"),
+    ("responsible", "Ansvarlig"),
+    ("deadline", "Gennemføres senest"),
+    ("followup", "Følges op"),
+    ("priority", "Prioritet"),
+    ("status", "Status"),
+    ("level", "IGLO-niveau"),
+    ("phase", "IGLO-fase"),
+    ("recommendation", "Fra anbefaling"),
+    ("kind", "Type"),
+]
+KINDS = {
+    False: "Opgave",
+    True: "Aftale",
+}  # an agreement's «Følges op» (or, without one, its deadline) is its review date
 
 
 def by_priority(items: list[Action]) -> list[Action]:
@@ -217,13 +255,22 @@ def plan_rows(items: list[Action], guide, names: dict[str, str]) -> list[dict]:
     recs = {r["id"]: f"{r['number']}. {r['title']}" for r in guide.recommendations}
     rows = []
     for a in by_priority(items):
-        rows.append({"unit": names.get(a.unit, a.unit), "problem": a.problem, "measure": a.measure,
-                     "responsible": a.responsible,
-                     "deadline": iso_date(a.deadline) or a.deadline_text or None,
-                     "followup": iso_date(a.followup) or a.followup_text or None,
-                     "priority": PRIORITIES.get(a.priority, a.priority), "status": STATUSES.get(a.status, a.status),
-                     "level": titles.get(a.level, ""), "phase": titles.get(a.phase, ""),
-                     "recommendation": recs.get(a.recommendation, ""), "kind": KINDS[a.is_agreement]})
+        rows.append(
+            {
+                "unit": names.get(a.unit, a.unit),
+                "problem": a.problem,
+                "measure": a.measure,
+                "responsible": a.responsible,
+                "deadline": iso_date(a.deadline) or a.deadline_text or None,
+                "followup": iso_date(a.followup) or a.followup_text or None,
+                "priority": PRIORITIES.get(a.priority, a.priority),
+                "status": STATUSES.get(a.status, a.status),
+                "level": titles.get(a.level, ""),
+                "phase": titles.get(a.phase, ""),
+                "recommendation": recs.get(a.recommendation, ""),
+                "kind": KINDS[a.is_agreement],
+            }
+        )
     return rows
 
 
@@ -238,7 +285,8 @@ def plan_html(items: list[Action], guide, names: dict[str, str], today: date) ->
             text = danish.day(value) if isinstance(value, date) else (value or "–")
             late = (key == "deadline" and a.overdue(today)) or (
                 key == ("deadline" if a.is_agreement and not a.followup else "followup")
-                and (followup_due(a, today) or a.review_due(today)))
+                and (followup_due(a, today) or a.review_due(today))
+            )
             cells.append((text, late))
         body.append(cells)
     return render.macro("actions", "plan", head=[label for _, label in shown], rows=body)
@@ -285,5 +333,9 @@ def export_csv(path, rows: list[dict]) -> None:
         out = csv.writer(f, delimiter=";", lineterminator="\r\n")
         out.writerow([label for _, label in PLAN_COLUMNS])
         for row in rows:
-            out.writerow([row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else sheets.csv_text(row[k] or "")
-                          for k, _ in PLAN_COLUMNS])
+            out.writerow(
+                [
+                    row[k].strftime("%d-%m-%Y") if isinstance(row[k], date) else sheets.csv_text(row[k] or "")
+                    for k, _ in PLAN_COLUMNS
+                ]
+            )

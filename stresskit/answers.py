@@ -8,11 +8,12 @@ every value must fit its question's kind in the guide, every action field its me
 and no row may be dated in the future (the latest row wins, so one dated 9999 would
 shadow every later answer for ever).
 """
+
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -28,10 +29,10 @@ from .workbook import Workbook
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 CLOCK_SKEW = timedelta(minutes=10)  # another laptop's clock may run a little ahead
-MAX_TEXT = 10_000    # characters in a text answer, a note or an action's text: a long workshop note is ~2,000
-MAX_NAME = 200       # characters in a name: who answered, who is responsible
-MAX_NUMBER = 1e9     # no figure the guide asks for (percentages, counts of staff) comes near
-MAX_PROBLEMS = 50    # listed in full; a file with more is most likely not an answers file at all
+MAX_TEXT = 10_000  # characters in a text answer, a note or an action's text: a long workshop note is ~2,000
+MAX_NAME = 200  # characters in a name: who answered, who is responsible
+MAX_NUMBER = 1e9  # no figure the guide asks for (percentages, counts of staff) comes near
+MAX_PROBLEMS = 50  # listed in full; a file with more is most likely not an answers file at all
 ACTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ANSWER_KEYS = {"unit", "question", "value", "who", "at", "note"}
 ACTION_KEYS = {"id", "unit", "who", "at", "data"}
@@ -39,13 +40,26 @@ ACTION_KEYS = {"id", "unit", "who", "at", "data"}
 
 def export(book: Workbook, path: Path | str) -> tuple[int, int]:
     with Store(book.store_path) as store:
-        answers = [{"unit": a.unit, "question": a.question, "value": a.value, "who": a.who, "at": a.at,
-                    **({"note": a.note} if a.note else {})} for a in store.all_answers()]
-        actions = [{"id": v.action_id, "unit": v.unit, "who": v.who, "at": v.at, "data": v.data}
-                   for v in store.all_action_versions()]
+        answers = [
+            {
+                "unit": a.unit,
+                "question": a.question,
+                "value": a.value,
+                "who": a.who,
+                "at": a.at,
+                **({"note": a.note} if a.note else {}),
+            }
+            for a in store.all_answers()
+        ]
+        actions = [
+            {"id": v.action_id, "unit": v.unit, "who": v.who, "at": v.at, "data": v.data}
+            for v in store.all_action_versions()
+        ]
     head = f"# Svar og opgaver fra stresskit-arbejdsbogen for {book.name}.\n"
-    Path(path).write_text(head + yaml.safe_dump({"answers": answers, "actions": actions}, allow_unicode=True,
-                                                sort_keys=False), encoding="utf-8")
+    Path(path).write_text(
+        head + yaml.safe_dump({"answers": answers, "actions": actions}, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
     return len(answers), len(actions)
 
 
@@ -62,15 +76,22 @@ def check_value(question: Question, value) -> tuple[object, str | None]:
             return str(value), None  # the form stores the option's id as text, also for a rating «3»
         return value, f"forventede en af {', '.join(options)}."
     if kind == "checklist":
-        if isinstance(value, list) and all(isinstance(v, str) and v in options for v in value) \
-                and len(set(value)) == len(value):
+        if (
+            isinstance(value, list)
+            and all(isinstance(v, str) and v in options for v in value)
+            and len(set(value)) == len(value)
+        ):
             return value, None
         return value, f"forventede en liste uden gentagelser med nogle af {', '.join(options)}."
     if kind == "check":
         return (value, None) if isinstance(value, bool) else (value, "forventede true eller false (ja eller nej).")
     if kind == "number":
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-                and abs(value) <= MAX_NUMBER:
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and abs(value) <= MAX_NUMBER
+        ):
             return value, None
         return value, "forventede et tal."
     if kind == "date":
@@ -86,7 +107,7 @@ class _Reader:
     def __init__(self, file: str, book: Workbook, guide):
         self.file, self.guide = file, guide
         self.keys = book.answer_keys()
-        self.latest = datetime.now(timezone.utc) + CLOCK_SKEW
+        self.latest = datetime.now(UTC) + CLOCK_SKEW
         self.problems: list[Problem] = []
 
     def problem(self, column: str, expected: str, value=None) -> None:
@@ -113,14 +134,18 @@ class _Reader:
         self.text(row, "who", where, MAX_NAME, required="forventede navnet på den, der svarede.")
         at = row.get("at")
         try:
-            when = datetime.strptime(at, TIME_FORMAT).replace(tzinfo=timezone.utc) if TIME.match(str(at)) else None
+            when = datetime.strptime(at, TIME_FORMAT).replace(tzinfo=UTC) if TIME.match(str(at)) else None
         except ValueError:
             when = None
         if when is None:
             self.problem(f"{where}.at", "forventede et tidspunkt i UTC som 2026-10-08T09:00:00.000000Z.", at)
         elif when > self.latest:
-            self.problem(f"{where}.at", "tidspunktet ligger i fremtiden; et svar kan ikke være givet senere end nu "
-                         "(tjek computerens ur, hvis filen er lavet på en anden computer).", at)
+            self.problem(
+                f"{where}.at",
+                "tidspunktet ligger i fremtiden; et svar kan ikke være givet senere end nu "
+                "(tjek computerens ur, hvis filen er lavet på en anden computer).",
+                at,
+            )
 
     def answer(self, row, where: str) -> Answer | None:
         if not isinstance(row, dict):
@@ -131,7 +156,9 @@ class _Reader:
         note = self.text(row, "note", where, MAX_TEXT)
         question = self.guide.questions.get(row.get("question")) if isinstance(row.get("question"), str) else None
         if question is None:
-            self.problem(f"{where}.question", "forventede et spørgsmåls-id fra guidelinens indhold.", row.get("question"))
+            self.problem(
+                f"{where}.question", "forventede et spørgsmåls-id fra guidelinens indhold.", row.get("question")
+            )
             return None
         value, expected = check_value(question, row.get("value"))
         if expected:
@@ -159,24 +186,32 @@ class _Reader:
         fields = actions_module.Action("", "").data()
         for key in sorted(set(raw) - set(fields), key=str):
             self.problem(f"{where}.{key}", f"feltet kendes ikke; forventede {', '.join(fields)}.")
-        data = {"measure": self.text(raw, "measure", where, MAX_TEXT, required="en opgave skal sige, hvad der skal gøres."),
-                "responsible": self.text(raw, "responsible", where, MAX_NAME),
-                "problem": self.text(raw, "problem", where, MAX_TEXT)}
+        data = {
+            "measure": self.text(raw, "measure", where, MAX_TEXT, required="en opgave skal sige, hvad der skal gøres."),
+            "responsible": self.text(raw, "responsible", where, MAX_NAME),
+            "problem": self.text(raw, "problem", where, MAX_TEXT),
+        }
         for key in actions_module.DATE_FIELDS:
             value = raw.get(key)
             if value not in (None, "") and not actions_module.iso_date(value):
                 self.problem(f"{where}.{key}", "forventede en dato som 2026-11-15 eller ingenting.", value)
             data[key] = value or None
         g = self.guide
-        choices = {"level": [x["id"] for x in g.iglo_levels], "phase": [x["id"] for x in g.iglo_phases],
-                   "recommendation": [x["id"] for x in g.recommendations], "question": list(g.questions),
-                   "status": list(actions_module.STATUSES), "priority": list(actions_module.PRIORITIES)}
+        choices = {
+            "level": [x["id"] for x in g.iglo_levels],
+            "phase": [x["id"] for x in g.iglo_phases],
+            "recommendation": [x["id"] for x in g.recommendations],
+            "question": list(g.questions),
+            "status": list(actions_module.STATUSES),
+            "priority": list(actions_module.PRIORITIES),
+        }
         for key, allowed in choices.items():
             value = raw.get(key, fields[key])
             if value not in allowed and not (value in ("", None) and fields[key] == ""):
                 shown = ", ".join(allowed) if len(allowed) <= 12 else "et id fra guidelinens indhold"
-                self.problem(f"{where}.{key}", f"forventede {shown}{' eller ingenting' if fields[key] == '' else ''}.",
-                             value)
+                self.problem(
+                    f"{where}.{key}", f"forventede {shown}{' eller ingenting' if fields[key] == '' else ''}.", value
+                )
             data[key] = value or fields[key]
         return {key: data[key] for key in fields}
 
@@ -200,8 +235,9 @@ def read(book: Workbook, path: Path | str) -> tuple[list[Answer], list[ActionVer
     if reader.problems:
         problems = reader.problems
         if len(problems) > MAX_PROBLEMS:
-            problems = problems[:MAX_PROBLEMS] + [Problem(file, expected=f"… og {len(problems) - MAX_PROBLEMS} fejl mere. "
-                                                          "Intet er indlæst.")]
+            problems = problems[:MAX_PROBLEMS] + [
+                Problem(file, expected=f"… og {len(problems) - MAX_PROBLEMS} fejl mere. Intet er indlæst.")
+            ]
         raise InputError(problems)
     return answers, versions
 

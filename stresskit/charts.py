@@ -5,6 +5,7 @@ pattern as well as colour; a withheld figure is written out, never drawn as zero
 colour meaning across all reports: darker and warmer needs attention (the heatmaps' scale,
 «lykkes ikke», «mangler kontakt»), blue is what goes well; never red against green.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,17 +19,25 @@ from matplotlib.figure import Figure  # no pyplot: no global figure state to lea
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
 from .views import render
 
-UNIT_COLOUR = "#0072B2"        # blue
+UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
 # text.parse_math off: a name such as «$\frac{a}$» is drawn as typed, never parsed as mathtext (which
 # would fail the whole figure) — names, rounds and notes in a chart come from the user.
-matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10, "axes.spines.top": False,
-                     "axes.spines.right": False, "svg.fonttype": "none", "text.parse_math": False})
+matplotlib.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "none",
+        "text.parse_math": False,
+    }
+)
 
 
 PNG_COLOURS = 64  # a chart has a few flat colours plus anti-aliasing: 64 keep both, at a third of the bytes
-DPI = 120         # sharp on screen and in print at the width a report shows a chart
+DPI = 120  # sharp on screen and in print at the width a report shows a chart
 
 
 def compact_png(fig) -> bytes:
@@ -39,8 +48,11 @@ def compact_png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white", pil_kwargs={"compress_level": 0})
     # octree: a third of median cut's time, as small; optimize=True would cost more than it saves
-    image = Image.open(buffer).convert("RGB").quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
-                                                       dither=Image.Dither.NONE)
+    image = (
+        Image.open(buffer)
+        .convert("RGB")
+        .quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
@@ -60,11 +72,27 @@ def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, s
         for i, value in enumerate(values):
             y = i + (s - (len(series) - 1) / 2) * bar
             if value is None:
-                ax.text(xmax * 0.005, y, f"{name}: {notes[i] or 'ingen tal'}", va="center", ha="left",
-                        fontsize=9, color=WITHHELD_COLOUR, style="italic")
+                ax.text(
+                    xmax * 0.005,
+                    y,
+                    f"{name}: {notes[i] or 'ingen tal'}",
+                    va="center",
+                    ha="left",
+                    fontsize=9,
+                    color=WITHHELD_COLOUR,
+                    style="italic",
+                )
                 continue
-            ax.barh(y, value, height=bar * 0.9, color=colour, hatch=hatch, edgecolor="#3a3a3a" if hatch else "white",
-                    linewidth=0.6, label=name if i == first else None)
+            ax.barh(
+                y,
+                value,
+                height=bar * 0.9,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#3a3a3a" if hatch else "white",
+                linewidth=0.6,
+                label=name if i == first else None,
+            )
             ax.text(value + xmax * 0.01, y, fmt(value), va="center", fontsize=9)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.75)  # top to bottom, with room for a note above the first bar
@@ -84,14 +112,21 @@ RATING_STYLES = [("#009E73", ""), ("#CC79A7", "..")]  # bluish green, reddish pu
 def _alt(labels: list[str], series, fmt) -> str:
     parts = []
     for i, label in enumerate(labels):
-        bits = [f"{name} {fmt(values[i]) if values[i] is not None else (notes[i] or 'ingen tal')}"
-                for name, values, notes in series]
+        bits = [
+            f"{name} {fmt(values[i]) if values[i] is not None else (notes[i] or 'ingen tal')}"
+            for name, values, notes in series
+        ]
         parts.append(f"{label}: {', '.join(bits)}")
     return "; ".join(parts)
 
 
-def comparison_bars(labels: list[str], series: list[tuple[str, list[float | None], list[str]]],
-                    title: str, alt_intro: str, axis_label: str = "Andel udsat") -> str:
+def comparison_bars(
+    labels: list[str],
+    series: list[tuple[str, list[float | None], list[str]]],
+    title: str,
+    alt_intro: str,
+    axis_label: str = "Andel udsat",
+) -> str:
     """Shares (0–1) per label for one or more series, e.g. the unit and the institution."""
     fig = Figure(figsize=(8.5, 0.9 + 0.55 * len(labels) * max(1, len(series))))
     ax = fig.subplots()
@@ -115,8 +150,10 @@ def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
     right.set_title("Dialogen: hvor godt lykkes vi? (1–5)", loc="left", fontsize=10, fontweight="bold")
     right.tick_params(labelleft=False)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    alt = (f"To søjlediagrammer side om side. Venstre: APV-andel udsat. {_alt(labels, shares, percent)}. "
-           f"Højre: dialogens vurdering fra 1 til 5. {_alt(labels, ratings, rating)}.")
+    alt = (
+        f"To søjlediagrammer side om side. Venstre: APV-andel udsat. {_alt(labels, shares, percent)}. "
+        f"Højre: dialogens vurdering fra 1 til 5. {_alt(labels, ratings, rating)}."
+    )
     return figure_html(fig, alt)
 
 
@@ -125,8 +162,15 @@ def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
 ATTENTION_MAP = "YlOrBr"
 
 
-def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]], notes: list[list[str]],
-            title: str, alt_intro: str, key: str = "andel udsat") -> str:
+def heatmap(
+    rows: list[str],
+    columns: list[str],
+    values: list[list[float | None]],
+    notes: list[list[str]],
+    title: str,
+    alt_intro: str,
+    key: str = "andel udsat",
+) -> str:
     """Shares per row × column, where a higher value needs more attention (drawn darker), with a key
     naming what the shade measures; a withheld cell is hatched grey and says so, never empty."""
     from matplotlib import colormaps
@@ -142,15 +186,40 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
         for c, value in enumerate(row):
             if value is None:
                 withheld = notes[r][c] == "skjult"
-                ax.add_patch(Rectangle((c, r), 1, 1, facecolor="#e6e6e6", edgecolor="white", linewidth=1.5,
-                                       hatch="////" if withheld else None))
-                ax.text(c + 0.5, r + 0.5, notes[r][c] or "–", ha="center", va="center",
-                        fontsize=8.5, color="#333333", style="italic",
-                        bbox={"facecolor": "#e6e6e6", "edgecolor": "none", "pad": 1.2})
+                ax.add_patch(
+                    Rectangle(
+                        (c, r),
+                        1,
+                        1,
+                        facecolor="#e6e6e6",
+                        edgecolor="white",
+                        linewidth=1.5,
+                        hatch="////" if withheld else None,
+                    )
+                )
+                ax.text(
+                    c + 0.5,
+                    r + 0.5,
+                    notes[r][c] or "–",
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="#333333",
+                    style="italic",
+                    bbox={"facecolor": "#e6e6e6", "edgecolor": "none", "pad": 1.2},
+                )
                 continue
             ax.add_patch(Rectangle((c, r), 1, 1, facecolor=cmap(value), edgecolor="white", linewidth=1.5))
-            ax.text(c + 0.5, r + 0.5, percent(value), ha="center", va="center", fontsize=9,
-                    color="white" if value > 0.6 else "black", fontweight="bold")
+            ax.text(
+                c + 0.5,
+                r + 0.5,
+                percent(value),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if value > 0.6 else "black",
+                fontweight="bold",
+            )
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(rows), 0)
     ax.set_xticks([c + 0.5 for c in range(len(columns))], columns, rotation=20, ha="right")
@@ -164,8 +233,9 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
         ax.spines[side].set_visible(False)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     key_ax.axis("off")
-    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]),
-                       orientation="horizontal")
+    bar = fig.colorbar(
+        ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]), orientation="horizontal"
+    )
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1], labels=[lab for _, lab in PERCENT_TICKS])
     bar.set_label(f"Farve: {key} — lys = lidt, mørk = meget (kræver opmærksomhed); skraveret grå = skjult", fontsize=9)
     cells = []
@@ -176,9 +246,13 @@ def heatmap(rows: list[str], columns: list[str], values: list[list[float | None]
 
 
 # How a greb sub-question is rated: colour, pattern and the word, so no reader needs colour alone.
-RATING_LOOK = [("lykkes", "Lykkes", "#56B4E9", ""), ("delvist", "Delvist", "#F0E442", ".."),
-               ("lykkes_ikke", "Lykkes ikke", "#D55E00", "xx"), ("ved_ikke", "Ved ikke", "#BBBBBB", "//"),
-               (None, "Ikke vurderet", "#FFFFFF", "")]
+RATING_LOOK = [
+    ("lykkes", "Lykkes", "#56B4E9", ""),
+    ("delvist", "Delvist", "#F0E442", ".."),
+    ("lykkes_ikke", "Lykkes ikke", "#D55E00", "xx"),
+    ("ved_ikke", "Ved ikke", "#BBBBBB", "//"),
+    (None, "Ikke vurderet", "#FFFFFF", ""),
+]
 
 
 def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
@@ -191,10 +265,26 @@ def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
             n = row.get(key, 0)
             if not n:
                 continue
-            ax.barh(i, n, left=left, color=colour, hatch=hatch, edgecolor="#444444", linewidth=0.6,
-                    label=name if name not in ax.get_legend_handles_labels()[1] else None)
-            ax.text(left + n / 2, i, str(n), ha="center", va="center", fontsize=9, fontweight="bold",
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.85})
+            ax.barh(
+                i,
+                n,
+                left=left,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#444444",
+                linewidth=0.6,
+                label=name if name not in ax.get_legend_handles_labels()[1] else None,
+            )
+            ax.text(
+                left + n / 2,
+                i,
+                str(n),
+                ha="center",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.85},
+            )
             left += n
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
@@ -206,13 +296,17 @@ def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
     for label, row in zip(labels, counts):
         bits = [f"{name.lower()} {row[key]}" for key, name, *_ in RATING_LOOK if row.get(key)]
         parts.append(f"{label}: {', '.join(bits)}")
-    return figure_html(fig, "Vandrette søjler over, hvor godt hvert forebyggelsesgreb lykkes. " + "; ".join(parts) + ".")
+    return figure_html(
+        fig, "Vandrette søjler over, hvor godt hvert forebyggelsesgreb lykkes. " + "; ".join(parts) + "."
+    )
 
 
-CONTACT_LOOK = {"god": ("God kontakt", "#0072B2", "-", 2.6, "✓"),
-                "mangler": ("Mangler kontakt", "#D55E00", "--", 2.2, "✗"),
-                "ved_ikke": ("Ved ikke", "#777777", ":", 1.8, "?"),
-                None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·")}
+CONTACT_LOOK = {
+    "god": ("God kontakt", "#0072B2", "-", 2.6, "✓"),
+    "mangler": ("Mangler kontakt", "#D55E00", "--", 2.2, "✗"),
+    "ved_ikke": ("Ved ikke", "#777777", ":", 1.8, "?"),
+    None: ("Ikke vurderet", "#AAAAAA", ":", 1.0, "·"),
+}
 
 
 def _contact_look(value) -> tuple:
@@ -229,7 +323,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     ax = fig.subplots()
     row = {uid: i for i, (uid, *_rest) in enumerate(units)}
     depth = {uid: d for uid, _, d, _ in units}
-    for uid, name, d, parent in units:
+    for uid, _name, d, parent in units:
         y = row[uid]
         label, colour, style, width, mark = _contact_look(status.get(uid))
         if parent is not None:  # a branch from the parent's stem across to this unit, in the unit's style
@@ -239,29 +333,48 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
         kids = [row[c] for c, _, _, p in units if p == uid]
         if kids:
             ax.plot([d + 0.15] * 2, [row[uid] + 0.3, max(kids)], color="#555555", linewidth=1.0)
-    for uid, name, d, parent in units:
+    for uid, name, d, _parent in units:
         y = row[uid]
         label, colour, style, width, mark = _contact_look(status.get(uid))
-        ax.text(d + 0.05, y, name, va="center", ha="left", fontsize=10,
-                bbox={"facecolor": "white", "edgecolor": colour, "linestyle": style, "linewidth": width * 0.6,
-                      "boxstyle": "round,pad=0.3"})
+        ax.text(
+            d + 0.05,
+            y,
+            name,
+            va="center",
+            ha="left",
+            fontsize=10,
+            bbox={
+                "facecolor": "white",
+                "edgecolor": colour,
+                "linestyle": style,
+                "linewidth": width * 0.6,
+                "boxstyle": "round,pad=0.3",
+            },
+        )
         ax.text(6.4, y, f"{mark} {label}", va="center", ha="left", fontsize=9.5, color="#222222")
     ax.set_xlim(-0.1, 8.2)
     ax.set_ylim(len(units) - 0.4, -0.8)
     ax.axis("off")
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    handles = [Line2D([0], [0], color=c, linestyle=st, linewidth=w, label=f"{m} {lab}")
-               for lab, c, st, w, m in CONTACT_LOOK.values()]
+    handles = [
+        Line2D([0], [0], color=c, linestyle=st, linewidth=w, label=f"{m} {lab}")
+        for lab, c, st, w, m in CONTACT_LOOK.values()
+    ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=4, frameon=False, fontsize=9)
     groups: dict[str, list[str]] = {}
     for uid, name, *_ in units:
         groups.setdefault(_contact_look(status.get(uid))[0], []).append(name)
-    return figure_html(fig, "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. " +
-                       "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items()) + ".")
+    return figure_html(
+        fig,
+        "Diagram over institutionens dele og arbejdsmiljøorganisationens kontakt til dem. "
+        + "; ".join(f"{lab}: {', '.join(names)}" for lab, names in groups.items())
+        + ".",
+    )
 
 
-def trend_lines(panels: list[tuple[str, list[tuple[str, list[float | None]]]]], rounds: list[str],
-                title: str, alt_intro: str) -> str:
+def trend_lines(
+    panels: list[tuple[str, list[tuple[str, list[float | None]]]]], rounds: list[str], title: str, alt_intro: str
+) -> str:
     """Small multiples: one panel per exposure or resource, its share (0–1) over the rounds, one line per
     series (the unit, the institution). A withheld round is left out of the line, never drawn as zero;
     the series differ by colour, line style and marker."""
@@ -282,15 +395,21 @@ def trend_lines(panels: list[tuple[str, list[tuple[str, list[float | None]]]]], 
             ys = [float("nan") if v is None else v for v in values]
             ax.plot(x, ys, color=colour, linestyle=style, marker=marker, linewidth=1.8, markersize=5, label=name)
             if values and values[-1] is not None:
-                ax.annotate(percent(values[-1]), (x[-1], values[-1]), textcoords="offset points", xytext=offset[s],
-                            fontsize=8, color=colour)
+                ax.annotate(
+                    percent(values[-1]),
+                    (x[-1], values[-1]),
+                    textcoords="offset points",
+                    xytext=offset[s],
+                    fontsize=8,
+                    color=colour,
+                )
         ax.set_title(label, loc="left", fontsize=9.5, fontweight="bold")
         ax.set_ylim(0, 1.0)
         ax.set_yticks([0, 0.5, 1.0], ["0 %", "50 %", "100 %"])
         ax.set_xticks(x, rounds)
         ax.set_xlim(-0.3, len(rounds) - 0.7 + 0.6)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", ncol=len(labels), frameon=False, fontsize=9)
@@ -298,7 +417,10 @@ def trend_lines(panels: list[tuple[str, list[tuple[str, list[float | None]]]]], 
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     parts = []
     for label, series in panels:
-        bits = [f"{name} " + ", ".join(f"{r} {percent(v) if v is not None else 'ikke vist'}" for r, v in zip(rounds, values))
-                for name, values in series]
+        bits = [
+            f"{name} "
+            + ", ".join(f"{r} {percent(v) if v is not None else 'ikke vist'}" for r, v in zip(rounds, values))
+            for name, values in series
+        ]
         parts.append(f"{label}: {'; '.join(bits)}")
     return figure_html(fig, f"{alt_intro}. " + ". ".join(parts) + ".")

@@ -1,5 +1,6 @@
 """The `stresskit` command. Help texts and messages are Danish; a bad input ends in a
 clear message and exit code 1, wrong usage in exit code 2, never a traceback."""
+
 from __future__ import annotations
 
 import argparse
@@ -71,83 +72,146 @@ def _numbers(text: str) -> list[int]:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = Parser(prog="stresskit", description="Arbejdsbøger til arbejdsmiljøorganisationens "
-                                "stressforebyggelse efter BFA's guideline «Forebyg stress med arbejdsmiljøorganisationen som anker».")
+    p = Parser(
+        prog="stresskit",
+        description="Arbejdsbøger til arbejdsmiljøorganisationens "
+        "stressforebyggelse efter BFA's guideline «Forebyg stress med arbejdsmiljøorganisationen som anker».",
+    )
     sub = p.add_subparsers(dest="command", metavar="KOMMANDO", title="kommandoer")
 
-    s = sub.add_parser("new", help="opret en ny, tom arbejdsbog", description="Opret en ny arbejdsbog med en kommenteret institution.yaml.")
+    s = sub.add_parser(
+        "new",
+        help="opret en ny, tom arbejdsbog",
+        description="Opret en ny arbejdsbog med en kommenteret institution.yaml.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="mappen, der skal oprettes")
-    s.add_argument("--apv", choices=sorted(APV_PRESETS), help="skriv apv/mapping.yaml til et kendt spørgeskema "
-                   "(copsoq3: COPSOQ III, mellemversionen, med spørgsmålskoderne som kolonner; hse: HSE Management "
-                   "Standards Indicator Tool, 35 spørgsmål som q1 … q35)")
+    s.add_argument(
+        "--apv",
+        choices=sorted(APV_PRESETS),
+        help="skriv apv/mapping.yaml til et kendt spørgeskema "
+        "(copsoq3: COPSOQ III, mellemversionen, med spørgsmålskoderne som kolonner; hse: HSE Management "
+        "Standards Indicator Tool, 35 spørgsmål som q1 … q35)",
+    )
 
-    s = sub.add_parser("mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml.")
+    s = sub.add_parser(
+        "mapping", help="hjælp til apv/mapping.yaml", description="Hjælp til at skrive apv/mapping.yaml."
+    )
     m = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
-    x = m.add_parser("draft", help="skriv et udkast til mapping.yaml ud fra en APV-fil",
-                     description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv, .xlsx eller .sav): hver kolonne "
-                                 "med en gættet skala, og TODO, hvor stresskit ikke kan vide det.")
+    x = m.add_parser(
+        "draft",
+        help="skriv et udkast til mapping.yaml ud fra en APV-fil",
+        description="Skriv et udkast til mapping.yaml ud fra en APV-fil (.csv, .xlsx eller .sav): hver kolonne "
+        "med en gættet skala, og TODO, hvor stresskit ikke kan vide det.",
+    )
     x.add_argument("file", metavar="FIL", help="APV-filen")
     x.add_argument("--out", metavar="mapping.yaml", help="filen, udkastet skrives til (standard: vis det i terminalen)")
     x.add_argument("--sheet", metavar="ARK", help="arket i en .xlsx-fil (standard: det første)")
     x.add_argument("--header-row", metavar="N", type=int, default=1, help="rækken med overskrifterne (standard: 1)")
-    x.add_argument("--labels", metavar="ETIKETFIL", help="SurveyXact's etiketfil (variabel;værdi;etiket) til koderne "
-                   "(standard: labels*.csv ved siden af filen, hvis der er én)")
+    x.add_argument(
+        "--labels",
+        metavar="ETIKETFIL",
+        help="SurveyXact's etiketfil (variabel;værdi;etiket) til koderne "
+        "(standard: labels*.csv ved siden af filen, hvis der er én)",
+    )
 
-    s = sub.add_parser("validate", help="tjek alle filer i en arbejdsbog", description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.")
+    s = sub.add_parser(
+        "validate",
+        help="tjek alle filer i en arbejdsbog",
+        description="Tjek institution.yaml, APV-filerne og signals.csv. Afslutter med 0, når alt er i orden, ellers 1.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
 
-    s = sub.add_parser("answers", help="eksportér eller indlæs svar og opgaver (YAML)", description="Flyt svar og opgaver ud af eller ind i arbejdsbogens lager.")
+    s = sub.add_parser(
+        "answers",
+        help="eksportér eller indlæs svar og opgaver (YAML)",
+        description="Flyt svar og opgaver ud af eller ind i arbejdsbogens lager.",
+    )
     a = s.add_subparsers(dest="action", metavar="HANDLING", title="handlinger")
-    for name, text in (("export", "skriv alle svar og opgaver til en YAML-fil"), ("import", "indlæs svar og opgaver fra en YAML-fil")):
+    for name, text in (
+        ("export", "skriv alle svar og opgaver til en YAML-fil"),
+        ("import", "indlæs svar og opgaver fra en YAML-fil"),
+    ):
         x = a.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
         x.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
         x.add_argument("file", metavar="FIL.yaml", help="YAML-filen")
 
-    s = sub.add_parser("run", help="lav rapporter for alle enheder", description="Kør alle notesbøger for alle enheder i rapport-tilstand og lav HTML-rapporter med en oversigtsside.")
+    s = sub.add_parser(
+        "run",
+        help="lav rapporter for alle enheder",
+        description="Kør alle notesbøger for alle enheder i rapport-tilstand og lav HTML-rapporter med en oversigtsside.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
-    s.add_argument("--out", metavar="UD", help="mappen til rapporterne (standard: reports/<arbejdsbogens navn> i den mappe, du står i)")
+    s.add_argument(
+        "--out",
+        metavar="UD",
+        help="mappen til rapporterne (standard: reports/<arbejdsbogens navn> i den mappe, du står i)",
+    )
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
     s.add_argument("--notebooks", metavar="1,3", type=_numbers, help="kun disse anbefalinger (standard: alle)")
     s.add_argument("--jobs", metavar="N", type=int, default=2, help="antal samtidige arbejdsprocesser (standard: 2)")
     s.add_argument("--force", action="store_true", help="kør alt igen, også det, der er uændret siden sidst")
-    s.add_argument("--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: dem, stresskit kommer med)")
-    s.add_argument("--pdf", action="store_true", help="skriv også rapport.pdf og overblik.pdf for hver enhed (kræver Chromium)")
+    s.add_argument(
+        "--notebook-dir", metavar="MAPPE", help="mappen med notesbøgerne (standard: dem, stresskit kommer med)"
+    )
+    s.add_argument(
+        "--pdf", action="store_true", help="skriv også rapport.pdf og overblik.pdf for hver enhed (kræver Chromium)"
+    )
 
-    s = sub.add_parser("present", help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
-                       description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
-                                   "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
-                                   "127.0.0.1 (med --lan også på den adresse, så deltagerne kan stemme fra deres "
-                                   "telefoner), og adressen, der skrives ud, indeholder en adgangsnøgle.")
+    s = sub.add_parser(
+        "present",
+        help="vis arbejdsbogen til en skærm i lokalet (Voilà)",
+        description="Start én visning for hele arbejdsbogen: en forside, hvor man vælger enhed og anbefaling, "
+        "og sider uden kode, med formularer og diagrammer i stor skrift. Serveren lytter kun på "
+        "127.0.0.1 (med --lan også på den adresse, så deltagerne kan stemme fra deres "
+        "telefoner), og adressen, der skrives ud, indeholder en adgangsnøgle.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
     s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
-    s.add_argument("--lan", metavar="ADRESSE", help="lyt også på denne af maskinens netværksadresser (fx 192.168.1.20), "
-                   "så deltagerne kan stemme fra deres telefoner (standard: kun 127.0.0.1)")
+    s.add_argument(
+        "--lan",
+        metavar="ADRESSE",
+        help="lyt også på denne af maskinens netværksadresser (fx 192.168.1.20), "
+        "så deltagerne kan stemme fra deres telefoner (standard: kun 127.0.0.1)",
+    )
 
-    s = sub.add_parser("lab", help="åbn JupyterLab med arbejdsbogens egne notesbøger",
-                       description="Åbn JupyterLab med arbejdsbogens egne notesbøger i MAPPE/notesbøger/. Første gang "
-                                   "kopieres de dér; siden åbnes de, som de er, med jeres ændringer. Serveren lytter kun "
-                                   "på 127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.")
+    s = sub.add_parser(
+        "lab",
+        help="åbn JupyterLab med arbejdsbogens egne notesbøger",
+        description="Åbn JupyterLab med arbejdsbogens egne notesbøger i MAPPE/notesbøger/. Første gang "
+        "kopieres de dér; siden åbnes de, som de er, med jeres ændringer. Serveren lytter kun "
+        "på 127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--port", metavar="P", type=int, help="porten (standard: 8888 eller den første ledige efter den)")
     s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
-    s.add_argument("--refresh", action="store_true", help="hent nyere udgaver af notesbøgerne fra denne stresskit; "
-                   "en notesbog, I har ændret, gemmes først i notesbøger/sikkerhedskopi/")
+    s.add_argument(
+        "--refresh",
+        action="store_true",
+        help="hent nyere udgaver af notesbøgerne fra denne stresskit; "
+        "en notesbog, I har ændret, gemmes først i notesbøger/sikkerhedskopi/",
+    )
 
-    s = sub.add_parser("export-plan", help="skriv handleplanen til Excel eller CSV",
-                       description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
-                                   "institutionen, eller .csv til dansk Excel.")
+    s = sub.add_parser(
+        "export-plan",
+        help="skriv handleplanen til Excel eller CSV",
+        description="Skriv opgaverne som APV-handlingsplan: .xlsx med ét ark pr. enhed og ét for hele "
+        "institutionen, eller .csv til dansk Excel.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--out", metavar="FIL", required=True, help="filen, der skal skrives (.xlsx eller .csv)")
     s.add_argument("--units", metavar="ID,ID", type=_ids, help="kun disse enheder (standard: alle)")
 
-    s = sub.add_parser("export-figures", help="skriv de offentliggjorte APV-tal til Excel eller CSV",
-                       description="Skriv præcis de APV-tal, rapporterne viser, med samme anonymisering: én række pr. "
-                                   "runde, enhed og påvirkning/ressource med antal svar, gennemsnit, andel og status, "
-                                   "og én række pr. runde og enhed med antal besvarelser.")
+    s = sub.add_parser(
+        "export-figures",
+        help="skriv de offentliggjorte APV-tal til Excel eller CSV",
+        description="Skriv præcis de APV-tal, rapporterne viser, med samme anonymisering: én række pr. "
+        "runde, enhed og påvirkning/ressource med antal svar, gennemsnit, andel og status, "
+        "og én række pr. runde og enhed med antal besvarelser.",
+    )
     s.add_argument("dir", metavar="MAPPE", help="arbejdsbogens mappe")
     s.add_argument("--out", metavar="FIL", required=True, help="filen, der skal skrives (.xlsx eller .csv)")
     return p
@@ -212,11 +276,16 @@ def _mapping(args) -> int:
         return 0
     out = Path(args.out)
     if out.exists():
-        print(f"stresskit mapping draft: fejl: {out} findes allerede; vælg et andet navn, så intet overskrives.", file=sys.stderr)
+        print(
+            f"stresskit mapping draft: fejl: {out} findes allerede; vælg et andet navn, så intet overskrives.",
+            file=sys.stderr,
+        )
         return 2
     out.write_text(text, encoding="utf-8")
-    print(f"Skrev et udkast til {out}. Ret stederne med TODO, læg filen i arbejdsbogens apv/ som mapping.yaml, "
-          "og kør stresskit validate.")
+    print(
+        f"Skrev et udkast til {out}. Ret stederne med TODO, læg filen i arbejdsbogens apv/ som mapping.yaml, "
+        "og kør stresskit validate."
+    )
     return 0
 
 
@@ -246,7 +315,9 @@ def _answers(args) -> int:
         print(f"Skrev {n} svar og {m} opgaveversioner til {args.file}.")
     else:
         n, m = answers.import_(book, args.file)
-        print(f"Indlæste {n} nye svar og {m} nye opgaveversioner fra {args.file} (rækker, der allerede fandtes, er sprunget over).")
+        print(
+            f"Indlæste {n} nye svar og {m} nye opgaveversioner fra {args.file} (rækker, der allerede fandtes, er sprunget over)."
+        )
     return 0
 
 
@@ -272,9 +343,20 @@ def _run(args) -> int:
         book = Workbook.open(args.dir)
         folder = args.notebook_dir or batch.NOTEBOOKS
         progress = Progress(len(args.units or book.units), len(batch.notebooks(args.notebooks, folder)))
-        out = Path(args.out or Path.cwd() / REPORTS / book.root.resolve().name).resolve()  # here, wherever stresskit is installed
-        summary = batch.run(args.dir, out, args.units, args.notebooks, jobs=args.jobs, force=args.force,
-                            folder=folder, progress=progress, pdf=args.pdf)
+        out = Path(
+            args.out or Path.cwd() / REPORTS / book.root.resolve().name
+        ).resolve()  # here, wherever stresskit is installed
+        summary = batch.run(
+            args.dir,
+            out,
+            args.units,
+            args.notebooks,
+            jobs=args.jobs,
+            force=args.force,
+            folder=folder,
+            progress=progress,
+            pdf=args.pdf,
+        )
     except batch.UsageError as exc:
         print(f"stresskit run: fejl: {exc}", file=sys.stderr)
         return 2
@@ -317,8 +399,11 @@ def _export_plan(args) -> int:
             sheets += [(names[u], actions.plan_rows([a for a in items if a.unit == u], g, names)) for u in units]
             actions.export_xlsx(out, sheets)
     except OSError as exc:  # a missing folder, no right to write, a full disk
-        print(f"stresskit export-plan: kunne ikke skrive {out}; tjek, at mappen findes, at du må skrive i den, "
-              f"og at der er plads på disken ({exc.strerror or exc}).", file=sys.stderr)
+        print(
+            f"stresskit export-plan: kunne ikke skrive {out}; tjek, at mappen findes, at du må skrive i den, "
+            f"og at der er plads på disken ({exc.strerror or exc}).",
+            file=sys.stderr,
+        )
         return 1
     print(f"Skrev {len(items)} opgaver til {out}.")
     return 0
@@ -343,8 +428,8 @@ def _present(args) -> int:
     import time
     import webbrowser
 
-    from .live import present
     from .errors import UsageError
+    from .live import present
 
     started = time.perf_counter()
     try:
@@ -385,14 +470,25 @@ def _lab(args) -> int:
     if copies.backed_up:
         print(f"Jeres ændrede {', '.join(copies.backed_up)} er gemt i {copies.backup} før opdateringen.")
     if copies.newer:
-        print(f"Denne stresskit har en nyere udgave af {', '.join(copies.newer)}; «stresskit lab {args.dir} --refresh» "
-              "henter den (en notesbog, I har ændret, gemmes først som sikkerhedskopi).")
+        print(
+            f"Denne stresskit har en nyere udgave af {', '.join(copies.newer)}; «stresskit lab {args.dir} --refresh» "
+            "henter den (en notesbog, I har ændret, gemmes først som sikkerhedskopi)."
+        )
     print(f"JupyterLab åbner arbejdsbogens notesbøger i {copies.folder}. Stop med Ctrl+C.", flush=True)
     return subprocess.call(lab.command(copies.folder, args.port, browser=not args.no_browser))
 
 
-COMMANDS = {"mapping": _mapping, "new": _new, "present": _present, "lab": _lab, "validate": _validate, "answers": _answers,
-            "run": _run, "export-plan": _export_plan, "export-figures": _export_figures}
+COMMANDS = {
+    "mapping": _mapping,
+    "new": _new,
+    "present": _present,
+    "lab": _lab,
+    "validate": _validate,
+    "answers": _answers,
+    "run": _run,
+    "export-plan": _export_plan,
+    "export-figures": _export_figures,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

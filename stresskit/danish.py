@@ -3,6 +3,7 @@
 
 The only place that does: «15.11.2026», «3,5», «64 %» (a no-break space, so a figure never breaks
 from its sign in print) and «a, b og c»."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -3,6 +3,7 @@
 `Problem` and `InputError` (bad input, told with file, row and column) live in `problems`
 and are re-exported here; `UsageError` is wrong use of a command (exit code 2).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -12,6 +12,7 @@ measures: its n counts those who answered both, its share those exposed to both.
 print a combination's share, not its n; the n is here so that an audit works with exact counts,
 which can only make it stricter — tests/audit.py finds nothing to derive from it either.)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,23 @@ from . import apv, sheets
 from . import guide as guide_module
 from .workbook import Workbook
 
-HEADER = ["Runde", "Enhed-id", "Enhed", "Overenhed-id", "Niveau", "Mål-id", "Mål", "Art", "Kombination af",
-          "Følsomt", "Mindste gruppe", "Svar (n)", "Gennemsnit (0–100)", "Andel", "Status"]
+HEADER = [
+    "Runde",
+    "Enhed-id",
+    "Enhed",
+    "Overenhed-id",
+    "Niveau",
+    "Mål-id",
+    "Mål",
+    "Art",
+    "Kombination af",
+    "Følsomt",
+    "Mindste gruppe",
+    "Svar (n)",
+    "Gennemsnit (0–100)",
+    "Andel",
+    "Status",
+]
 KINDS = {"exposure": "påvirkning", "resource": "ressource", "combination": "kombination"}
 RESPONDENTS = "besvarelser"
 OWN_NAME = apv.OWN_NAME
@@ -35,10 +51,18 @@ def _unmeasured(measured) -> list[tuple[str, str, str]]:
     the export says so («ikke målt i jeres APV») for every round and unit, as the reports do."""
     guide = guide_module.default()
     shorts = {e.id: e.short for e in guide.exposures}
-    out = [(c.id, c.short, KINDS[kind]) for kind, items in (("exposure", [e for e in guide.exposures if e.get("apv_area")]),
-                                                             ("resource", guide.resources)) for c in items]
-    out += [(f"kombination.{c['id']}", " + ".join(shorts[x] for x in c["exposures"]), KINDS["combination"])
-            for c in guide.combinations]
+    out = [
+        (c.id, c.short, KINDS[kind])
+        for kind, items in (
+            ("exposure", [e for e in guide.exposures if e.get("apv_area")]),
+            ("resource", guide.resources),
+        )
+        for c in items
+    ]
+    out += [
+        (f"kombination.{c['id']}", " + ".join(shorts[x] for x in c["exposures"]), KINDS["combination"])
+        for c in guide.combinations
+    ]
     return [x for x in out if x[0] not in measured]
 
 
@@ -64,17 +88,43 @@ def rows_of(book: Workbook, rounds: list[apv.Results]) -> list[list]:
             where = [results.round, node, name, parent, depth]
             count = results.respondents[node]
             reason = apv.status_text(results.respondent_status[node], results.k)
-            out.append([*where, RESPONDENTS, "Besvarelser i alt", "", "", "", results.k, count, None, None,
-                        reason or SHOWN_WORD])
+            out.append(
+                [
+                    *where,
+                    RESPONDENTS,
+                    "Besvarelser i alt",
+                    "",
+                    "",
+                    "",
+                    results.k,
+                    count,
+                    None,
+                    None,
+                    reason or SHOWN_WORD,
+                ]
+            )
             for cid, construct in results.constructs.items():
                 row = results.table.loc[(node, cid)]
-                out.append([*where, cid, construct.title, KINDS[construct.kind], " og ".join(construct.parts),
-                            "ja" if construct.sensitive else "nej", results.threshold(cid), None if np.isnan(row["n"]) else int(row["n"]),
-                            _round(row["mean"], 1), _round(row["share"], 4),
-                            results.status_text(node, cid) or SHOWN_WORD])
+                out.append(
+                    [
+                        *where,
+                        cid,
+                        construct.title,
+                        KINDS[construct.kind],
+                        " og ".join(construct.parts),
+                        "ja" if construct.sensitive else "nej",
+                        results.threshold(cid),
+                        None if np.isnan(row["n"]) else int(row["n"]),
+                        _round(row["mean"], 1),
+                        _round(row["share"], 4),
+                        results.status_text(node, cid) or SHOWN_WORD,
+                    ]
+                )
             if unit is None:
-                out += [[*where, cid, title, kind, "", "", "", None, None, None, apv.NOT_MEASURED]
-                        for cid, title, kind in missing]
+                out += [
+                    [*where, cid, title, kind, "", "", "", None, None, None, apv.NOT_MEASURED]
+                    for cid, title, kind in missing
+                ]
     return out
 
 

@@ -3,6 +3,7 @@
 Everything a user reads about the guideline — recommendations, exposures, greb,
 questions — comes from here, so forms, reports and exports never disagree.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,11 +77,11 @@ class Question:
     help: str = ""
     scale: str | None = None
     options: tuple = ()  # ((option id, Danish title), ...) for choice and checklist
-    item: str = ""       # the content item a for_each template was filled from ("greb.id" when nested)
-    row: str = ""        # in a grid form: the row's title (the item's title or text)
-    column: str = ""     # in a grid form: the column's short label
-    group: str = ""      # in a grid form over a nested list: the parent's title
-    scope: str = UNIT    # who answers it: UNIT, AMO_GROUP or INSTITUTION
+    item: str = ""  # the content item a for_each template was filled from ("greb.id" when nested)
+    row: str = ""  # in a grid form: the row's title (the item's title or text)
+    column: str = ""  # in a grid form: the column's short label
+    group: str = ""  # in a grid form over a nested list: the parent's title
+    scope: str = UNIT  # who answers it: UNIT, AMO_GROUP or INSTITUTION
     no_progress: tuple = ()  # option ids that answer the question but are no progress («mangler»)
 
     def option_title(self, value) -> str:
@@ -101,11 +102,17 @@ class Form:
         """Who answers the form (all its questions share one scope; guide.load checks it)."""
         return self.questions[0].scope if self.questions else UNIT
 
-    def only(self, items) -> "Form":
+    def only(self, items) -> Form:
         """The same form restricted to the rows of these items (and questions not from a list)."""
         keep = set(items)
-        return Form(self.id, self.title, self.recommendation, self.intro, self.layout,
-                    tuple(q for q in self.questions if not q.item or q.item in keep))
+        return Form(
+            self.id,
+            self.title,
+            self.recommendation,
+            self.intro,
+            self.layout,
+            tuple(q for q in self.questions if not q.item or q.item in keep),
+        )
 
 
 class Guide:
@@ -148,19 +155,34 @@ def _problems_in_items(guide: Guide, file: str) -> list[Problem]:
             where = f"{name}[{n}]"
             item_id = item.get("id")
             if not isinstance(item_id, str) or not re.fullmatch(r"[a-z0-9_]+", item_id):
-                problems.append(Problem(file, column=f"{where}.id", value=item_id,
-                                        expected="forventede et id af små bogstaver, tal og _."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"{where}.id",
+                        value=item_id,
+                        expected="forventede et id af små bogstaver, tal og _.",
+                    )
+                )
             elif item_id in seen:
-                problems.append(Problem(file, column=f"{where}.id", value=item_id,
-                                        expected=f"id'et findes allerede i «{name}»; hvert id skal være entydigt."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"{where}.id",
+                        value=item_id,
+                        expected=f"id'et findes allerede i «{name}»; hvert id skal være entydigt.",
+                    )
+                )
             seen.add(item_id)
             problems += _empty_text(item, f"{where} ({item_id})", file)
             for key, target in refs.items():
                 wanted = item.get(key)
                 for ref in wanted if isinstance(wanted, list) else [wanted] if wanted else []:
                     if ref not in ids[target]:
-                        problems.append(Problem(file, column=f"{where}.{key}", value=ref,
-                                                expected=f"forventede et id fra «{target}»."))
+                        problems.append(
+                            Problem(
+                                file, column=f"{where}.{key}", value=ref, expected=f"forventede et id fra «{target}»."
+                            )
+                        )
     return problems
 
 
@@ -169,8 +191,14 @@ def _empty_text(node, where: str, file: str) -> list[Problem]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key in TEXT_FIELDS and (not isinstance(value, str) or not value.strip()):
-                problems.append(Problem(file, column=f"{where}.{key}", value=value or "",
-                                        expected="feltet må ikke være tomt; det skal rumme en dansk tekst."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"{where}.{key}",
+                        value=value or "",
+                        expected="feltet må ikke være tomt; det skal rumme en dansk tekst.",
+                    )
+                )
             elif isinstance(value, (dict, list)):
                 problems += _empty_text(value, f"{where}.{key}", file)
     elif isinstance(node, list):
@@ -194,8 +222,12 @@ def _items(guide: Guide, path: str) -> list[dict] | None:
     out = []
     for parent in guide.sections[section]:
         for x in parent.get(child) or []:
-            entry = dict(x, _item=f"{parent['id']}.{x['id']}", _row=x.get("title") or x.get("text", ""),
-                         _group=parent.get("title", ""))
+            entry = dict(
+                x,
+                _item=f"{parent['id']}.{x['id']}",
+                _row=x.get("title") or x.get("text", ""),
+                _group=parent.get("title", ""),
+            )
             entry.update({f"parent.{k}": v for k, v in parent.items() if not isinstance(v, (list, dict))})
             out.append(entry)
     return out
@@ -204,11 +236,17 @@ def _items(guide: Guide, path: str) -> list[dict] | None:
 def _build_forms(guide: Guide, file: str) -> list[Problem]:
     problems = []
     scales = {s["id"]: tuple((str(o["id"]), o["title"]) for o in s.get("options", [])) for s in guide.scales}
-    no_progress = {s["id"]: tuple(str(o["id"]) for o in s.get("options", []) if o.get("progress") is False)
-                   for s in guide.scales}
+    no_progress = {
+        s["id"]: tuple(str(o["id"]) for o in s.get("options", []) if o.get("progress") is False) for s in guide.scales
+    }
     # "@exposures" and the like: a content list used as the options of a choice or checklist.
-    scales.update({f"@{name}": tuple((x["id"], x.get("short") or x.get("title") or x.get("text")) for x in items)
-                   for name, items in guide.sections.items() if name not in ("forms", "scales")})
+    scales.update(
+        {
+            f"@{name}": tuple((x["id"], x.get("short") or x.get("title") or x.get("text")) for x in items)
+            for name, items in guide.sections.items()
+            if name not in ("forms", "scales")
+        }
+    )
     for form in guide.sections["forms"]:
         built = []
         for n, spec in enumerate(form.get("questions") or [], start=1):
@@ -216,8 +254,14 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
             section = spec.get("for_each")
             sources = _items(guide, section) if section else [{}]
             if sources is None:
-                problems.append(Problem(file, column=f"{where}.for_each", value=section,
-                                        expected="forventede navnet på en liste i indholdsfilen."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"{where}.for_each",
+                        value=section,
+                        expected="forventede navnet på en liste i indholdsfilen.",
+                    )
+                )
                 continue
             # A template with columns makes one question per column for each item, item by item.
             columns = spec.get("columns") or [{}]
@@ -232,37 +276,85 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
             for item, template in ((i, t) for i in sources for t in templates):
                 q = {k: _fill(v, item) if isinstance(v, str) else v for k, v in template.items()}
                 if q.get("kind") not in QUESTION_KINDS:
-                    problems.append(Problem(file, column=f"{where}.kind", value=q.get("kind"),
-                                            expected=f"forventede en af {', '.join(sorted(QUESTION_KINDS))}."))
+                    problems.append(
+                        Problem(
+                            file,
+                            column=f"{where}.kind",
+                            value=q.get("kind"),
+                            expected=f"forventede en af {', '.join(sorted(QUESTION_KINDS))}.",
+                        )
+                    )
                     continue
                 if q.get("scale") and q["scale"] not in scales:
-                    problems.append(Problem(file, column=f"{where}.scale", value=q["scale"],
-                                            expected="forventede et id fra «scales»."))
+                    problems.append(
+                        Problem(
+                            file, column=f"{where}.scale", value=q["scale"], expected="forventede et id fra «scales»."
+                        )
+                    )
                     continue
                 if q.get("scope") not in SCOPES:
-                    problems.append(Problem(file, column=f"{where}.scope", value=q.get("scope", ""),
-                                            expected=f"forventede hvem der svarer: {', '.join(SCOPES)}."))
+                    problems.append(
+                        Problem(
+                            file,
+                            column=f"{where}.scope",
+                            value=q.get("scope", ""),
+                            expected=f"forventede hvem der svarer: {', '.join(SCOPES)}.",
+                        )
+                    )
                     continue
                 if "{" in q.get("id", "") or "{" in q.get("label", ""):
-                    problems.append(Problem(file, column=where, value=q.get("id"),
-                                            expected="skabelonen nævner et felt, som listen ikke har."))
+                    problems.append(
+                        Problem(
+                            file,
+                            column=where,
+                            value=q.get("id"),
+                            expected="skabelonen nævner et felt, som listen ikke har.",
+                        )
+                    )
                     continue
-                question = Question(id=q["id"], kind=q["kind"], label=q.get("label", ""), form=form["id"],
-                                    help=q.get("help", ""), scale=q.get("scale"),
-                                    options=scales.get(q.get("scale"), ()), item=item.get("_item", ""),
-                                    row=item.get("_row", ""), column=q.get("column", ""), group=item.get("_group", ""),
-                                    scope=q["scope"], no_progress=no_progress.get(q.get("scale"), ()))
+                question = Question(
+                    id=q["id"],
+                    kind=q["kind"],
+                    label=q.get("label", ""),
+                    form=form["id"],
+                    help=q.get("help", ""),
+                    scale=q.get("scale"),
+                    options=scales.get(q.get("scale"), ()),
+                    item=item.get("_item", ""),
+                    row=item.get("_row", ""),
+                    column=q.get("column", ""),
+                    group=item.get("_group", ""),
+                    scope=q["scope"],
+                    no_progress=no_progress.get(q.get("scale"), ()),
+                )
                 if question.id in guide.questions:
-                    problems.append(Problem(file, column=where, value=question.id,
-                                            expected="spørgsmålets id findes allerede; hvert id skal være entydigt."))
+                    problems.append(
+                        Problem(
+                            file,
+                            column=where,
+                            value=question.id,
+                            expected="spørgsmålets id findes allerede; hvert id skal være entydigt.",
+                        )
+                    )
                 guide.questions[question.id] = question
                 built.append(question)
         if len({q.scope for q in built}) > 1:
-            problems.append(Problem(file, column=f"forms ({form.get('id')}).questions", value=form.get("id"),
-                                    expected="alle spørgsmål i en formular skal have samme scope (samme, der svarer)."))
-        guide.forms[form["id"]] = Form(id=form["id"], title=form["title"], recommendation=form["recommendation"],
-                                       intro=form.get("intro", ""), layout=form.get("layout", "list"),
-                                       questions=tuple(built))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"forms ({form.get('id')}).questions",
+                    value=form.get("id"),
+                    expected="alle spørgsmål i en formular skal have samme scope (samme, der svarer).",
+                )
+            )
+        guide.forms[form["id"]] = Form(
+            id=form["id"],
+            title=form["title"],
+            recommendation=form["recommendation"],
+            intro=form.get("intro", ""),
+            layout=form.get("layout", "list"),
+            questions=tuple(built),
+        )
     return problems
 
 
@@ -272,12 +364,15 @@ def load(path: Path | str | None = None) -> Guide:
     file = path.name
     data = yamlfile.read(path, file, "den skal rumme vejledningens indhold.")
     guide = Guide(data, file)
-    problems = [Problem(file, column=name, expected="listen mangler eller er tom.")
-                for name in SECTIONS if not guide.sections[name]]
+    problems = [
+        Problem(file, column=name, expected="listen mangler eller er tom.")
+        for name in SECTIONS
+        if not guide.sections[name]
+    ]
     problems += _problems_in_items(guide, file)
-    problems += _empty_text({k: data.get(k) for k in ("source", "executive_order", "combination_study", "interface",
-                                                      "amr_role")},
-                            "", file)
+    problems += _empty_text(
+        {k: data.get(k) for k in ("source", "executive_order", "combination_study", "interface", "amr_role")}, "", file
+    )
     problems += _build_forms(guide, file)
     if problems:
         raise InputError(problems)

@@ -4,11 +4,13 @@ same workbook, survey, signals and action list in every notebook of every unit.
 Each slot holds one value and the key (a fingerprint of the inputs) it was computed for;
 a different key computes afresh and replaces it, so memory stays one value per slot.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 _slots: dict[str, tuple[object, object]] = {}

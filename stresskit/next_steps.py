@@ -1,8 +1,10 @@
 """The overblik's next steps: at most three, from the unit's own situation first, each by a stated rule
 (the overblik's docstring lists them in order)."""
+
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from . import actions as actions_module
 from . import danish, shared
@@ -11,9 +13,12 @@ from .progress import NOT_STARTED, Progress, institutions, own
 from .store import Store
 from .workbook import Workbook
 
-MAX_TEXT = 140         # characters of a measure on the page (a responsible: half)
+if TYPE_CHECKING:  # overblik imports this module
+    from .overblik import Apv
+
+MAX_TEXT = 140  # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
-HIGH_SHARE = 0.5       # at least half exposed is high, whatever the institution's share
+HIGH_SHARE = 0.5  # at least half exposed is high, whatever the institution's share
 GREB_SCORE = {"lykkes": 1.0, "delvist": 0.5, "lykkes_ikke": 0.0}
 
 
@@ -34,15 +39,25 @@ def greb_scores(store: Store, unit: str) -> dict[str, tuple[float | None, bool]]
     return out
 
 
-def next_steps(book: Workbook, unit: str, store: Store, figures: "Apv | None", everything: list,
-           progress: list[Progress], today: date) -> list[str]:
+def next_steps(
+    book: Workbook,
+    unit: str,
+    store: Store,
+    figures: Apv | None,
+    everything: list,
+    progress: list[Progress],
+    today: date,
+) -> list[str]:
     """The stated rules, in order (see the module's docstring); at most MAX_STEPS."""
     first = next((p for p in progress if p.state == NOT_STARTED), None)
     mine, theirs = own(unit, everything), institutions(book, unit, everything)
-    steps = [_overdue_step(book, unit, mine, today), _review_step(book, unit, mine, today),
-             _exposure_step(store, unit, figures),
-             _contact_step(book, store, everything) if unit == book.root_unit else "",
-             f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else ""]
+    steps = [
+        _overdue_step(book, unit, mine, today),
+        _review_step(book, unit, mine, today),
+        _exposure_step(store, unit, figures),
+        _contact_step(book, store, everything) if unit == book.root_unit else "",
+        f"Anbefaling {first.number}, «{first.title}», er ikke startet: begynd her." if first else "",
+    ]
     steps = [s for s in steps if s]
     if not steps:  # only when the unit has nothing of its own: the institution's (also flagged on the page)
         steps = [s for s in (_overdue_step(book, unit, theirs, today), _review_step(book, unit, theirs, today)) if s]
@@ -56,8 +71,10 @@ def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
     a = late[0]
     whose = _whose(book, unit, a)
     what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
-    text = (f"Følg op på {what} «{danish.short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-            f"{danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført.")
+    text = (
+        f"Følg op på {what} «{danish.short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
+        f"{danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført."
+    )
     return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
 
 
@@ -75,40 +92,62 @@ def _review_step(book: Workbook, unit: str, items: list, today: date) -> str:
     a = due[0]
     whose = _whose(book, unit, a)
     more = f" ({len(due)} aftaler skal drøftes igen; dette er den ældste.)" if len(due) > 1 else ""
-    return (f"Drøft aftalen «{danish.short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
-            f"(ansvarlig: {danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den "
-            f"eller afslut den.{more}")
+    return (
+        f"Drøft aftalen «{danish.short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
+        f"(ansvarlig: {danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den "
+        f"eller afslut den.{more}"
+    )
 
 
 def _contact_step(book: Workbook, store: Store, everything: list) -> str:
     """The institution's page: the units marked «mangler kontakt» with no open task to get it."""
     planned = {a.unit for a in everything if a.is_open() and a.question == "status.kontakt.plan"}
-    missing = [u for u in book.ordered() if u not in planned
-               and getattr(store.latest(u, "status.kontakt").get("status.kontakt"), "value", None) == "mangler"]
+    missing = [
+        u
+        for u in book.ordered()
+        if u not in planned
+        and getattr(store.latest(u, "status.kontakt").get("status.kontakt"), "value", None) == "mangler"
+    ]
     if not missing:
         return ""
     names = ", ".join(book.unit_name(u) for u in missing)
-    return (f"Kontakten mangler til {len(missing)} enhed{'er' if len(missing) != 1 else ''} uden en plan for at få "
-            f"den: {names}. Aftal, hvem der tager kontakt (anbefaling 4).")
+    return (
+        f"Kontakten mangler til {len(missing)} enhed{'er' if len(missing) != 1 else ''} uden en plan for at få "
+        f"den: {names}. Aftal, hvem der tager kontakt (anbefaling 4)."
+    )
 
 
-def _exposure_step(store: Store, unit: str, figures: "Apv | None") -> str:
+def _exposure_step(store: Store, unit: str, figures: Apv | None) -> str:
     """The most exposed of the high exposures, with the weakest greb (or none rated yet)."""
-    high = [f for f in (figures.exposures if figures else [])
-            if f.higher or (f.unit_share is not None and f.unit_share >= HIGH_SHARE)]
+    high = [
+        f
+        for f in (figures.exposures if figures else [])
+        if f.higher or (f.unit_share is not None and f.unit_share >= HIGH_SHARE)
+    ]
     if not high:
         return ""
     top = max(high, key=lambda f: f.unit_share)
-    why = (f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
-           if top.higher else f"{top.unit} udsat")
+    why = (
+        f"{top.unit} udsat mod {top.institution} i hele institutionen, markant højere end i resten af institutionen"
+        if top.higher
+        else f"{top.unit} udsat"
+    )
     scores = greb_scores(store, unit)
-    weak = [(score, g) for g in guide_module.default().greb for score, bad in [scores[g.id]]
-            if bad or (score is not None and score < 0.5)]
+    weak = [
+        (score, g)
+        for g in guide_module.default().greb
+        for score, bad in [scores[g.id]]
+        if bad or (score is not None and score < 0.5)
+    ]
     if weak:
         g = min(weak, key=lambda x: x[0])[1]
-        return (f"«{top.title}» fylder ({why}), og grebet «{g.short}» lykkes ikke godt nok: tag det op i "
-                f"opfølgningsdialogen (anbefaling 4).")
+        return (
+            f"«{top.title}» fylder ({why}), og grebet «{g.short}» lykkes ikke godt nok: tag det op i "
+            f"opfølgningsdialogen (anbefaling 4)."
+        )
     if all(score is None for score, _ in scores.values()):
-        return (f"«{top.title}» fylder ({why}), og ingen forebyggelsesgreb er vurderet endnu: gør status på "
-                f"grebene (anbefaling 4).")
+        return (
+            f"«{top.title}» fylder ({why}), og ingen forebyggelsesgreb er vurderet endnu: gør status på "
+            f"grebene (anbefaling 4)."
+        )
     return ""

@@ -5,6 +5,7 @@ This is the one place that knows where they are. In a checkout (and an editable 
 the project's top-level notebooks/; an installed wheel carries them inside the package as
 stresskit/_notebooks/ (setup.py copies them there when the wheel is built), found with
 importlib.resources."""
+
 from __future__ import annotations
 
 from importlib import resources
@@ -33,6 +34,8 @@ def notebooks(numbers: list[int] | None = None, folder: Path = NOTEBOOKS) -> lis
         have = {int(p.name[:2]) for p in found}
         missing = [n for n in numbers if n not in have]
         if missing:
-            raise UsageError(f"notesbog nr. {', '.join(map(str, missing))} findes ikke; der er {', '.join(str(n) for n in sorted(have))}.")
+            raise UsageError(
+                f"notesbog nr. {', '.join(map(str, missing))} findes ikke; der er {', '.join(str(n) for n in sorted(have))}."
+            )
         found = [p for p in found if int(p.name[:2]) in numbers]
     return found

@@ -35,51 +35,78 @@ The next steps, from the unit's own situation first, in this order, at most thre
 6. only when the unit has none of these: the institution's oldest overdue task, or agreement due for
    review (the page flags them in the institution's line anyway).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import danish
 from . import actions as actions_module
-from . import apv, shared, signals
+from . import apv, danish, signals
 from . import guide as guide_module
 from .apv import anonymity, trend
-from .problems import InputError
-from .store import Store
-from .validate import broken_line
-from .workbook import Workbook
+
 # the overblik's parts, each in its own module; the names stay importable from here
 from .danish import short  # noqa: F401
 from .next_steps import GREB_SCORE, HIGH_SHARE, MAX_STEPS, MAX_TEXT, greb_scores, next_steps  # noqa: F401
-from .progress import (DONE, NOT_STARTED, PROGRESS_WORDS, SHARED, STARTED, Progress,  # noqa: F401
-                       answered, concerning, counted_questions, institutions, own, progress, progressed,
-                       recorded_signals, task_counts)
+from .problems import InputError
+from .progress import (  # noqa: F401
+    DONE,
+    NOT_STARTED,
+    PROGRESS_WORDS,
+    SHARED,
+    STARTED,
+    Progress,
+    answered,
+    concerning,
+    counted_questions,
+    institutions,
+    own,
+    progress,
+    progressed,
+    recorded_signals,
+    task_counts,
+)
+from .store import Store
+from .validate import broken_line
+from .workbook import Workbook
 
-MAX_ACTIONS = 6        # action rows on the page; the rest are counted
-MAX_INSTITUTION = 2    # the institution's entries named on a unit's page (due first); the rest are counted
+MAX_ACTIONS = 6  # action rows on the page; the rest are counted
+MAX_INSTITUTION = 2  # the institution's entries named on a unit's page (due first); the rest are counted
 
 RULES = {
     "shares": "Andelene tæller dem, der svarede på mindst halvdelen af spørgsmålene bag påvirkningen.",
     "higher": trend.RULE_HIGHER,
-    "change": ("«Tydeligt bedre/værre» følger samme test mellem de to runder; hver runde er gjort anonym for sig, og "
-               "en ændring vurderes kun, hvor begge runders tal vises."),
-    "progress": ("Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og «Ikke "
-                 "startet» er ikke fremdrift; signalerne tæller, når signalfilen har tal for enheden). Det, institutionen "
-                 "eller arbejdsmiljøgruppen besvarer for alle, står som «fælles» og tæller ikke med (◇: kun fælles spørgsmål)."),
-    "tasks": ("Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler, der drøftes igen på en "
-              "dato, og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."),
-    "steps": ("Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
-              "påvirkning (markant højere eller mindst halvdelen udsat) med et svagt eller ikke vurderet greb; den "
-              "første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."),
+    "change": (
+        "«Tydeligt bedre/værre» følger samme test mellem de to runder; hver runde er gjort anonym for sig, og "
+        "en ændring vurderes kun, hvor begge runders tal vises."
+    ),
+    "progress": (
+        "Fremdrift tæller kun det, enheden selv besvarer (ikke noter og opgaver; «Mangler kontakt» og «Ikke "
+        "startet» er ikke fremdrift; signalerne tæller, når signalfilen har tal for enheden). Det, institutionen "
+        "eller arbejdsmiljøgruppen besvarer for alle, står som «fælles» og tæller ikke med (◇: kun fælles spørgsmål)."
+    ),
+    "tasks": (
+        "Opgaver har en frist og kan blive forsinkede; IGLO-planens punkter er aftaler, der drøftes igen på en "
+        "dato, og bliver aldrig forsinkede. Enhedens egne og institutionens tælles hver for sig."
+    ),
+    "steps": (
+        "Næste skridt, i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
+        "påvirkning (markant højere eller mindst halvdelen udsat) med et svagt eller ikke vurderet greb; den "
+        "første af enhedens egne anbefalinger, der ikke er startet; kun hvis intet af det: institutionens."
+    ),
 }
 INSTITUTION_RULES = {
-    "progress": ("Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "
-                 "institutionen selv (noter og opgaver tæller ikke, «Mangler kontakt» og «Ikke startet» er ikke fremdrift), og hvor "
-                 "mange af enhederne under den der har besvaret de spørgsmål, hver enhed besvarer for sig."),
-    "steps": ("Næste skridt vælges i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
-              "påvirkning (mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; enheder, hvor "
-              "kontakten mangler, uden en opgave for at få den; den første anbefaling, der ikke er startet."),
+    "progress": (
+        "Fremdrift for hele institutionen: hvor mange af anbefalingens spørgsmål der er besvaret for "
+        "institutionen selv (noter og opgaver tæller ikke, «Mangler kontakt» og «Ikke startet» er ikke fremdrift), og hvor "
+        "mange af enhederne under den der har besvaret de spørgsmål, hver enhed besvarer for sig."
+    ),
+    "steps": (
+        "Næste skridt vælges i denne rækkefølge: en forsinket opgave; en aftale, der skal drøftes igen; en høj "
+        "påvirkning (mindst halvdelen udsat) med et svagt eller ikke vurderet forebyggelsesgreb; enheder, hvor "
+        "kontakten mangler, uden en opgave for at få den; den første anbefaling, der ikke er startet."
+    ),
 }
 
 
@@ -97,24 +124,25 @@ def number(value: float, integer: bool) -> str:
 @dataclass
 class Figure:
     """One exposure or resource: the unit, the institution, and the change since the previous round."""
+
     id: str
     title: str
-    kind: str                    # exposure | resource
-    unit: str                    # «62 %», or why it is withheld
+    kind: str  # exposure | resource
+    unit: str  # «62 %», or why it is withheld
     unit_share: float | None
-    institution: str             # '' on the institution's own page
-    higher: bool                 # markedly higher than the institution
-    change: str                  # '' when there is no previous round or a figure is withheld
-    direction: str = ""          # trend.BETTER / WORSE / SAME, '' without a change
-    unit_note: int = 0           # the footnote (1, 2, …) saying why the unit's figure is withheld
+    institution: str  # '' on the institution's own page
+    higher: bool  # markedly higher than the institution
+    change: str  # '' when there is no previous round or a figure is withheld
+    direction: str = ""  # trend.BETTER / WORSE / SAME, '' without a change
+    unit_note: int = 0  # the footnote (1, 2, …) saying why the unit's figure is withheld
     institution_note: int = 0
 
 
 @dataclass
 class Apv:
     round: str
-    previous: str                # the previous round's name, '' when there is none
-    respondents: str             # «26 besvarelser af 30 ansatte (87 %)», or why withheld
+    previous: str  # the previous round's name, '' when there is none
+    respondents: str  # «26 besvarelser af 30 ansatte (87 %)», or why withheld
     exposures: list[Figure]
     resources: list[Figure]
     notes: list[str] = field(default_factory=list)  # why figures are withheld, footnote 1, 2, …
@@ -123,43 +151,43 @@ class Apv:
 @dataclass
 class Signal:
     title: str
-    unit: str                    # the measure's unit («dage pr. årsværk»)
-    value: str                   # '–' when not recorded
-    previous: str                # the previous period's value, '' without one
+    unit: str  # the measure's unit («dage pr. årsværk»)
+    value: str  # '–' when not recorded
+    previous: str  # the previous period's value, '' without one
 
 
 @dataclass
 class ActionLine:
     measure: str
     responsible: str
-    whose: str                   # the unit it belongs to, '' when the page's own
-    deadline: str                # a task's deadline; an agreement's review date
+    whose: str  # the unit it belongs to, '' when the page's own
+    deadline: str  # a task's deadline; an agreement's review date
     followup: str
-    status: str                  # Danish status, with «forsinket» / «skal drøftes igen» in words
-    overdue: bool                # a task past its deadline, or an agreement past its review date
+    status: str  # Danish status, with «forsinket» / «skal drøftes igen» in words
+    overdue: bool  # a task past its deadline, or an agreement past its review date
     followup_due: bool
     agreement: bool = False
-    brief: str = ""              # the measure cut shorter, for a line of running text
+    brief: str = ""  # the measure cut shorter, for a line of running text
 
 
 @dataclass
 class Summary:
     unit: str
     name: str
-    path: str                    # Fjordby Gymnasium › Undervisning › Humaniora
+    path: str  # Fjordby Gymnasium › Undervisning › Humaniora
     institution: str
     today: str
     is_institution: bool
     apv: Apv | None
-    apv_note: str                # why there are no APV figures, '' when there are
+    apv_note: str  # why there are no APV figures, '' when there are
     signals: list[Signal]
     signals_period: str
     signals_previous: str
-    signals_note: str            # why the signals are not shown, '' when they are
+    signals_note: str  # why the signals are not shown, '' when they are
     progress: list[Progress]
-    actions: list[ActionLine]    # the unit's own open tasks and agreements
-    more_actions: int            # of the unit's own, those beyond the lines listed
-    below: tuple[int, int]       # open and overdue tasks of the units below
+    actions: list[ActionLine]  # the unit's own open tasks and agreements
+    more_actions: int  # of the unit's own, those beyond the lines listed
+    below: tuple[int, int]  # open and overdue tasks of the units below
     steps: list[str]
     rules: dict[str, str] = field(default_factory=lambda: dict(RULES))
     institution_actions: list[ActionLine] = field(default_factory=list)  # the units above: theirs, apply here
@@ -168,8 +196,14 @@ class Summary:
 
 
 # --- building it ----------------------------------------------------------------------
-def summarize(book: Workbook, unit: str, store: Store | None = None, today: date | None = None,
-              history: list | None = None, everything: list | None = None) -> Summary:
+def summarize(
+    book: Workbook,
+    unit: str,
+    store: Store | None = None,
+    today: date | None = None,
+    history: list | None = None,
+    everything: list | None = None,
+) -> Summary:
     """The overblik of one unit. ``history`` (apv.history) and ``everything`` (all actions) may be
     passed in when many units are summarised at once."""
     today = today or actions_module.today()
@@ -188,11 +222,31 @@ def summarize(book: Workbook, unit: str, store: Store | None = None, today: date
     finally:
         if owned:
             store.close()
-    s = Summary(unit, book.unit_name(unit), " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
-                book.name, day(today), unit == book.root_unit, figures, apv_note, signal_rows, period, before,
-                signals_note, recs, lines, more, below, steps, institution_actions=theirs, more_institution=more_theirs,
-                counts={"own": task_counts(own(unit, everything), today),
-                        "institution": task_counts(institutions(book, unit, everything), today)})
+    s = Summary(
+        unit,
+        book.unit_name(unit),
+        " › ".join(book.unit_name(u) for u in reversed(book.ancestors(unit))),
+        book.name,
+        day(today),
+        unit == book.root_unit,
+        figures,
+        apv_note,
+        signal_rows,
+        period,
+        before,
+        signals_note,
+        recs,
+        lines,
+        more,
+        below,
+        steps,
+        institution_actions=theirs,
+        more_institution=more_theirs,
+        counts={
+            "own": task_counts(own(unit, everything), today),
+            "institution": task_counts(institutions(book, unit, everything), today),
+        },
+    )
     if s.is_institution:
         s.rules.update(INSTITUTION_RULES)
     return s
@@ -291,8 +345,19 @@ def _apv(book: Workbook, unit: str, history: list) -> Apv:
         mine, mine_note = _cell(latest, unit, item.id, notes)
         theirs, their_note = ("", 0) if unit == root else _cell(latest, root, item.id, notes)
         c = trend.change(previous, latest, unit, item.id) if previous is not None else None
-        return Figure(item.id, item.short, kind, mine, share, theirs, markedly_higher(latest, unit, root, item.id),
-                      change_text(c), c.direction if c else "", mine_note, their_note)
+        return Figure(
+            item.id,
+            item.short,
+            kind,
+            mine,
+            share,
+            theirs,
+            markedly_higher(latest, unit, root, item.id),
+            change_text(c),
+            c.direction if c else "",
+            mine_note,
+            their_note,
+        )
 
     exposures = [figure(e, "exposure") for e in guide.exposures if e.get("apv_area")]
     resources = [figure(r, "resource") for r in guide.resources]
@@ -314,15 +379,25 @@ def _signals(book: Workbook, unit: str) -> tuple[list[Signal], str, str, str]:
     rows = []
     for m in guide_module.default().signal_measures:
         value, old = now.get(m["id"]), before.get(m["id"])
-        rows.append(Signal(m["title"], m["unit"], number(value, m["integer"]) if value is not None else "–",
-                           number(old, m["integer"]) if old is not None else ("–" if before else "")))
+        rows.append(
+            Signal(
+                m["title"],
+                m["unit"],
+                number(value, m["integer"]) if value is not None else "–",
+                number(old, m["integer"]) if old is not None else ("–" if before else ""),
+            )
+        )
     latest = periods[-1] if periods and periods[-1] else ""
     return rows, latest, periods[-2] if len(periods) > 1 else "", ""
 
 
 def _order(a, today: date) -> tuple:
     due = a.overdue(today) or a.review_due(today)
-    return (not due, not actions_module.followup_due(a, today), (a.review if a.is_agreement else a.deadline) or "9999-12-31")
+    return (
+        not due,
+        not actions_module.followup_due(a, today),
+        (a.review if a.is_agreement else a.deadline) or "9999-12-31",
+    )
 
 
 def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
@@ -339,13 +414,23 @@ def _line(book: Workbook, unit: str, a, today: date) -> ActionLine:
             status = "Forsinket"  # the deadline stands beside it
         elif actions_module.followup_due(a, today):
             status += f"; opfølgning nu (aftalt {day(a.followup)})"
-    return ActionLine(short(a.measure, MAX_TEXT), short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
-                      "" if a.unit in (unit, book.root_unit) else book.unit_name(a.unit), when, day(a.followup) or a.followup_text,
-                      status, a.overdue(today) or a.review_due(today), actions_module.followup_due(a, today),
-                      a.is_agreement, short(a.measure, MAX_TEXT // 2))
+    return ActionLine(
+        short(a.measure, MAX_TEXT),
+        short(a.responsible, MAX_TEXT // 2) or "ingen ansvarlig",
+        "" if a.unit in (unit, book.root_unit) else book.unit_name(a.unit),
+        when,
+        day(a.followup) or a.followup_text,
+        status,
+        a.overdue(today) or a.review_due(today),
+        actions_module.followup_due(a, today),
+        a.is_agreement,
+        short(a.measure, MAX_TEXT // 2),
+    )
 
 
-def _actions(book: Workbook, unit: str, items: list, today: date, limit: int = MAX_ACTIONS) -> tuple[list[ActionLine], int]:
+def _actions(
+    book: Workbook, unit: str, items: list, today: date, limit: int = MAX_ACTIONS
+) -> tuple[list[ActionLine], int]:
     """Lines for the page (overdue and due first), and how many more there are."""
     listed = sorted(items, key=lambda a: _order(a, today))
     return [_line(book, unit, a, today) for a in listed[:limit]], max(0, len(listed) - limit)
@@ -356,5 +441,3 @@ def _below(book: Workbook, unit: str, everything: list, today: date) -> tuple[in
     units = set(book.subtree(unit)) - {unit}
     under = [a for a in everything if a.unit in units and a.is_open() and not a.is_agreement]
     return len(under), sum(a.overdue(today) for a in under)
-
-

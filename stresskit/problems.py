@@ -4,6 +4,7 @@ Every reader in stresskit reports bad input as `Problem`s (file, row, column, th
 found, what was expected) and raises `InputError` with all of them, so the CLI and the
 notebooks can print a clear message instead of a traceback.
 """
+
 from __future__ import annotations
 
 import errno

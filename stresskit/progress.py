@@ -4,6 +4,7 @@ The rule of shared and own (stresskit.shared; the overblik's docstring says it i
 counts only the questions the unit answers itself; what the institution or its AMO group answers
 for it is shown beside, as «fælles», and never counted. Also the unit's open tasks and agreements,
 and those of the units above it, which apply here too."""
+
 from __future__ import annotations
 
 import functools
@@ -25,16 +26,16 @@ PROGRESS_WORDS = {NOT_STARTED: "○ Ikke startet", STARTED: "◐ I gang", DONE: 
 class Progress:
     number: int
     title: str
-    anchor: str                  # the section of the combined report: anbefaling-01
-    answered: int                # of the questions the unit answers itself
+    anchor: str  # the section of the combined report: anbefaling-01
+    answered: int  # of the questions the unit answers itself
     total: int
-    shared: list                 # (whose, answered, total): answered for the unit by the institution or its AMO group
-    open: int                    # the unit's own open tasks
+    shared: list  # (whose, answered, total): answered for the unit by the institution or its AMO group
+    open: int  # the unit's own open tasks
     overdue: int
-    state: str                   # NOT_STARTED | STARTED | DONE | SHARED
-    agreements: int = 0          # the unit's own agreements in force (IGLO entries)
-    review_due: int = 0          # of them, those due to be discussed again
-    units: tuple = (0, 0)        # the institution's page: units below that answered, units below
+    state: str  # NOT_STARTED | STARTED | DONE | SHARED
+    agreements: int = 0  # the unit's own agreements in force (IGLO entries)
+    review_due: int = 0  # of them, those due to be discussed again
+    units: tuple = (0, 0)  # the institution's page: units below that answered, units below
 
     @property
     def label(self) -> str:
@@ -44,13 +45,20 @@ class Progress:
     def answered_text(self) -> str:
         bits = []
         if self.total:
-            bits.append(f"{self.answered} af {self.total} spørgsmål besvaret"
-                        + (" for institutionen selv" if self.units[1] else ""))
+            bits.append(
+                f"{self.answered} af {self.total} spørgsmål besvaret"
+                + (" for institutionen selv" if self.units[1] else "")
+            )
         if self.units[1]:
             bits.append(f"svar fra {self.units[0]} af {self.units[1]} enheder")
         if self.shared:  # «fælles for arbejdsmiljøgruppen: 1 af 13, for institutionen: 5 af 7 besvaret»
-            bits.append(", ".join(f"{whose if i == 0 else whose.replace('fælles ', '')}: {answered} af {total}"
-                                  for i, (whose, answered, total) in enumerate(self.shared)) + " besvaret")
+            bits.append(
+                ", ".join(
+                    f"{whose if i == 0 else whose.replace('fælles ', '')}: {answered} af {total}"
+                    for i, (whose, answered, total) in enumerate(self.shared)
+                )
+                + " besvaret"
+            )
         text = "; ".join(bits)
         return text[:1].upper() + text[1:]
 
@@ -68,11 +76,16 @@ class Progress:
         return ", ".join(bits)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def counted_questions(recommendation: str) -> tuple:
     """The questions progress counts: a recommendation's questions except notes and action fields."""
-    return tuple(q for f in guide_module.default().forms.values() if f.recommendation == recommendation
-            for q in f.questions if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter")
+    return tuple(
+        q
+        for f in guide_module.default().forms.values()
+        if f.recommendation == recommendation
+        for q in f.questions
+        if q.kind != "action" and not q.id.endswith(".noter") and q.column != "Noter"
+    )
 
 
 def answered(value) -> bool:
@@ -104,8 +117,9 @@ def recorded_signals(book: Workbook) -> dict[str, set[str]]:
 SIGNALS_KEY = " signals"  # in progress's cache beside the holders' answers (no store key has a space)
 
 
-def progress(book: Workbook, unit: str, store: Store, everything: list, today: date,
-             cache: dict | None = None) -> list[Progress]:
+def progress(
+    book: Workbook, unit: str, store: Store, everything: list, today: date, cache: dict | None = None
+) -> list[Progress]:
     """How far the unit has come on each recommendation, by the rule of shared and own (the module's
     docstring). ``cache`` keeps each holder's answers between calls, when many units are summarised at once."""
     guide = guide_module.default()
@@ -132,15 +146,25 @@ def progress(book: Workbook, unit: str, store: Store, everything: list, today: d
         others: dict[str, list] = {}
         for q in questions:
             if q.id not in own_ids:
-                label = ("fælles for arbejdsmiljøgruppen" if shared.holder_of(book, unit, q).startswith(shared.GROUP_PREFIX)
-                         else shared.FOR_INSTITUTION)
+                label = (
+                    "fælles for arbejdsmiljøgruppen"
+                    if shared.holder_of(book, unit, q).startswith(shared.GROUP_PREFIX)
+                    else shared.FOR_INSTITUTION
+                )
                 hit = progressed(q, given(shared.holder_of(book, unit, q)).get(q.id))
                 counts = others.setdefault(label, [0, 0])
                 counts[0] += hit
                 counts[1] += 1
         per_unit = [q for q in questions if q.scope == guide_module.UNIT]
-        rolled = sum(1 for u in below if any(progressed(q, given(u).get(q.id)) or q.id in recorded.get(u, ())
-                                             for q in per_unit)) if per_unit else 0
+        rolled = (
+            sum(
+                1
+                for u in below
+                if any(progressed(q, given(u).get(q.id)) or q.id in recorded.get(u, ()) for q in per_unit)
+            )
+            if per_unit
+            else 0
+        )
         tasks = [a for a in mine if a.recommendation == rec.id and not a.is_agreement]
         agreements = [a for a in mine if a.recommendation == rec.id and a.is_agreement]
         if not own_q and not tasks and not agreements:
@@ -149,11 +173,22 @@ def progress(book: Workbook, unit: str, store: Store, everything: list, today: d
             state = DONE
         else:
             state = STARTED if done or tasks or agreements or rolled else NOT_STARTED
-        out.append(Progress(rec.number, rec.title, f"anbefaling-{rec.notebook[:2]}", done, len(own_q),
-                            [(w, a, n) for w, (a, n) in others.items()], len(tasks),
-                            sum(a.overdue(today) for a in tasks), state, len(agreements),
-                            sum(a.review_due(today) for a in agreements),
-                            (rolled, len(below)) if per_unit and below else (0, 0)))
+        out.append(
+            Progress(
+                rec.number,
+                rec.title,
+                f"anbefaling-{rec.notebook[:2]}",
+                done,
+                len(own_q),
+                [(w, a, n) for w, (a, n) in others.items()],
+                len(tasks),
+                sum(a.overdue(today) for a in tasks),
+                state,
+                len(agreements),
+                sum(a.review_due(today) for a in agreements),
+                (rolled, len(below)) if per_unit and below else (0, 0),
+            )
+        )
     return out
 
 
@@ -178,6 +213,10 @@ def task_counts(items: list, today: date) -> dict[str, int]:
     """Open tasks, of them overdue, and agreements, of them due for review."""
     tasks = [a for a in items if not a.is_agreement]
     agreements = [a for a in items if a.is_agreement]
-    return {"tasks": len(tasks), "overdue": sum(a.overdue(today) for a in tasks),
-            "followup": sum(actions_module.followup_due(a, today) for a in tasks),
-            "agreements": len(agreements), "review_due": sum(a.review_due(today) for a in agreements)}
+    return {
+        "tasks": len(tasks),
+        "overdue": sum(a.overdue(today) for a in tasks),
+        "followup": sum(actions_module.followup_due(a, today) for a in tasks),
+        "agreements": len(agreements),
+        "review_due": sum(a.review_due(today) for a in agreements),
+    }

@@ -11,6 +11,7 @@ Every question in content/guide.yaml has a ``scope``:
 a unit's report marks an answer held elsewhere «fælles for institutionen» (or for its group),
 and a unit's progress (overblik.progress) counts only the answers it holds itself.
 """
+
 from __future__ import annotations
 
 from .guide import AMO_GROUP, INSTITUTION, UNIT, Form, Question

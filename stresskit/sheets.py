@@ -1,6 +1,7 @@
 """Spreadsheets we write for Danish Excel (.xlsx, or .csv with semicolons, UTF-8 with BOM
 and decimal commas), where no cell is ever a formula: text that Excel would read as one
 (=, +, -, @, tab, CR) is written as text."""
+
 from __future__ import annotations
 
 import csv
@@ -45,7 +46,9 @@ def put(cell, value) -> None:
         cell.number_format = "DD-MM-YYYY"
 
 
-def write(path: Path | str, sheets: list[tuple[str, list[str], list[list]]], widths: dict[int, int] | None = None) -> None:
+def write(
+    path: Path | str, sheets: list[tuple[str, list[str], list[list]]], widths: dict[int, int] | None = None
+) -> None:
     """Write (title, header, rows) sheets; a .csv gets the first sheet only. The file is
     written beside its target and renamed into place, so a failed write leaves no half file."""
     path = Path(path)

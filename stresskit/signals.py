@@ -15,13 +15,13 @@ An optional ``periode`` column (for example 2025, 2026) holds several periods in
 periods are ordered as text, so write them the same way (years, or 2026-1 and 2026-2).
 Without it the file is one period.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from . import memo
 from . import guide as guide_module
-from . import tables
+from . import memo, tables
 from .apv import anonymity
 from .problems import InputError, Problem, display_name
 from .workbook import INSTITUTION, Workbook
@@ -45,12 +45,15 @@ def periods(book: Workbook) -> list[str]:
 
 def _key(book: Workbook, path) -> tuple:
     """What a reading depends on: the unit tree and the file's bytes (None when missing)."""
+
     def digest(p):
         try:
             from .workbook import file_digest  # streamed; a file too large to read is not read whole here
+
             return file_digest(p)
         except OSError:
             return None
+
     tree = digest(book.root / INSTITUTION) or id(book)  # a book not read from a file is never shared
     return (str(book.root), tree, digest(path))
 
@@ -77,7 +80,9 @@ def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]
     measures = guide_module.default().signal_measures
     columns = list(frame.columns)
     if UNIT_COLUMN not in columns:
-        return {}, [Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")]
+        return {}, [
+            Problem(file, row=1, column=UNIT_COLUMN, expected=f"forventede en kolonne «{UNIT_COLUMN}» med enhedens id.")
+        ]
     problems, by_period, seen = [], {}, {}
     first = frame.attrs.get("header_row", 1) + 1
     for row, record in enumerate(frame.to_dict("records"), start=first):
@@ -89,13 +94,27 @@ def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]
             continue
         rows = by_period.setdefault(period, {})
         if unit not in book.units:
-            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
-                                    expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names)."))
+            problems.append(
+                Problem(
+                    file,
+                    row=row,
+                    column=UNIT_COLUMN,
+                    value=unit,
+                    expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names).",
+                )
+            )
             continue
         if (period, unit) in seen:  # two rows for one unit: neither may silently win
-            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit,
-                                    expected=f"enheden har allerede en række (række {seen[period, unit]}); "
-                                             "hver enhed må kun have én række pr. periode."))
+            problems.append(
+                Problem(
+                    file,
+                    row=row,
+                    column=UNIT_COLUMN,
+                    value=unit,
+                    expected=f"enheden har allerede en række (række {seen[period, unit]}); "
+                    "hver enhed må kun have én række pr. periode.",
+                )
+            )
             continue
         seen[period, unit] = row
         values = {}
@@ -106,7 +125,15 @@ def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]
             number = tables.number(text)
             if np.isnan(number) or number < 0 or (m["integer"] and not float(number).is_integer()):
                 kind = "et helt tal" if m["integer"] else "et tal"
-                problems.append(Problem(file, row=row, column=m["id"], value=text, expected=f"forventede {kind} på 0 eller mere ({m['unit']})."))
+                problems.append(
+                    Problem(
+                        file,
+                        row=row,
+                        column=m["id"],
+                        value=text,
+                        expected=f"forventede {kind} på 0 eller mere ({m['unit']}).",
+                    )
+                )
                 continue
             values[m["id"]] = float(number)
         rows[unit] = values
@@ -123,11 +150,15 @@ def withheld(book: Workbook, unit_id: str, period: str | None = None) -> str:
     if status in (anonymity.SHOWN, anonymity.NO_ANSWERS):
         return ""
     if status == anonymity.COMPLEMENT:
-        return ("Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud "
-                "ved at trække de viste enheders tal fra hinanden.")
-    return (f"Stresssignalerne vises ikke for enheden: stressrelaterede sygemeldinger og sygefravær er "
-            f"helbredsoplysninger og vises kun for enheder med mindst {book.min_group_sensitive} ansatte "
-            "(og et oplyst antal ansatte). Tallene tæller med i enhederne over den.")
+        return (
+            "Stresssignalerne vises ikke for denne enhed, så tallene for en mindre gruppe ikke kan regnes ud "
+            "ved at trække de viste enheders tal fra hinanden."
+        )
+    return (
+        f"Stresssignalerne vises ikke for enheden: stressrelaterede sygemeldinger og sygefravær er "
+        f"helbredsoplysninger og vises kun for enheder med mindst {book.min_group_sensitive} ansatte "
+        "(og et oplyst antal ansatte). Tallene tæller med i enhederne over den."
+    )
 
 
 def _statuses(book: Workbook, period: str | None = None) -> dict[str, str]:

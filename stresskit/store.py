@@ -9,6 +9,7 @@ Every SQLite failure (a damaged file, a read-only folder, a full disk, a lock he
 long) reaches callers as `StoreError`, an `InputError` with a Danish message, so no
 command or notebook shows a traceback for it; a failed write is rolled back whole.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .problems import InputError, Problem
@@ -56,11 +57,15 @@ CREATE TABLE IF NOT EXISTS votes (
 CREATE INDEX IF NOT EXISTS votes_key ON votes (unit, question, at, seq);
 """
 
-COLUMNS = {"answers": {"seq", "unit", "question", "value", "who", "at", "note"},
-           "actions": {"seq", "action_id", "unit", "data", "who", "at"},
-           "votes": {"seq", "unit", "question", "result", "who", "opened", "at"}}
-DAMAGED = ("lageret er beskadiget; stresskit har ikke ændret det. Gendan filen fra en sikkerhedskopi, "
-           "eller flyt den væk for at begynde med et tomt lager.")
+COLUMNS = {
+    "answers": {"seq", "unit", "question", "value", "who", "at", "note"},
+    "actions": {"seq", "action_id", "unit", "data", "who", "at"},
+    "votes": {"seq", "unit", "question", "result", "who", "opened", "at"},
+}
+DAMAGED = (
+    "lageret er beskadiget; stresskit har ikke ændret det. Gendan filen fra en sikkerhedskopi, "
+    "eller flyt den væk for at begynde med et tomt lager."
+)
 
 _user: str | None = None
 
@@ -76,8 +81,10 @@ def _problem(path: Path, exc: sqlite3.Error) -> Problem:
     elif code.startswith("SQLITE_FULL"):
         text = "disken er fuld, så intet nyt kan gemmes; det, der allerede er gemt, er uændret. Frigør plads, og prøv igen."
     elif code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
-        text = ("lageret kan ikke åbnes til skrivning; arbejdsbogens mappe eller filen er skrivebeskyttet. "
-                "stresskit skal kunne skrive i mappen (også filerne stresskit.sqlite-wal og -shm).")
+        text = (
+            "lageret kan ikke åbnes til skrivning; arbejdsbogens mappe eller filen er skrivebeskyttet. "
+            "stresskit skal kunne skrive i mappen (også filerne stresskit.sqlite-wal og -shm)."
+        )
     elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         text = "lageret er låst af et andet program for længe; luk andre notesbøger, der gemmer, og prøv igen."
     elif code.startswith("SQLITE_IOERR"):
@@ -115,8 +122,13 @@ def check(path: Path | str) -> list[Problem]:
         return [Problem(path.name, expected=DAMAGED)]
     wrong = [t for t, have in tables.items() if not COLUMNS[t] <= have]
     if wrong:
-        return [Problem(path.name, expected=f"filen er ikke et stresskit-lager (tabellen {', '.join(wrong)} har andre "
-                                            "kolonner); flyt den væk, eller vælg den rigtige arbejdsbog.")]
+        return [
+            Problem(
+                path.name,
+                expected=f"filen er ikke et stresskit-lager (tabellen {', '.join(wrong)} har andre "
+                "kolonner); flyt den væk, eller vælg den rigtige arbejdsbog.",
+            )
+        ]
     return []
 
 
@@ -154,11 +166,11 @@ def current_user() -> str:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def local_time(at: str) -> datetime:
-    return datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).astimezone()
+    return datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).astimezone()
 
 
 @dataclass(frozen=True)
@@ -230,11 +242,14 @@ class Store:
             return self._db.execute(sql, args).fetchall()
 
     # --- answers ---------------------------------------------------------------
-    def save(self, unit: str, question: str, value, who: str | None = None, at: str | None = None,
-             note: str = "") -> Answer:
+    def save(
+        self, unit: str, question: str, value, who: str | None = None, at: str | None = None, note: str = ""
+    ) -> Answer:
         row = (unit, question, json.dumps(value, ensure_ascii=False), who or current_user(), at or now(), note)
         with self._write():
-            cur = self._db.execute("INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)", row)
+            cur = self._db.execute(
+                "INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)", row
+            )
         return Answer(cur.lastrowid, unit, question, value, row[3], row[4], note)
 
     def latest(self, unit: str, prefix: str = "") -> dict[str, Answer]:
@@ -244,7 +259,8 @@ class Store:
                WHERE a.unit = ? AND a.question >= ? AND a.question < ? AND a.seq = (
                    SELECT b.seq FROM answers b WHERE b.unit = a.unit AND b.question = a.question
                    ORDER BY b.at DESC, b.seq DESC LIMIT 1)""",
-            (unit, prefix, prefix + "\uffff"))
+            (unit, prefix, prefix + "\uffff"),
+        )
         return {r[2]: _answer(r) for r in rows}
 
     def history(self, unit: str, question: str | None = None) -> list[Answer]:
@@ -263,8 +279,9 @@ class Store:
         return [_answer(r) for r in self._rows("SELECT * FROM answers ORDER BY at, seq")]
 
     # --- actions ---------------------------------------------------------------
-    def save_action(self, unit: str, data: dict, action_id: str | None = None, who: str | None = None,
-                    at: str | None = None) -> ActionVersion:
+    def save_action(
+        self, unit: str, data: dict, action_id: str | None = None, who: str | None = None, at: str | None = None
+    ) -> ActionVersion:
         """Append a version of an action; a new action gets a fresh id."""
         action_id = action_id or uuid.uuid4().hex[:12]
         row = (action_id, unit, json.dumps(data, ensure_ascii=False, default=str), who or current_user(), at or now())
@@ -285,7 +302,9 @@ class Store:
         return sorted(rows, key=lambda a: first[a.action_id])
 
     def action_history(self, action_id: str) -> list[ActionVersion]:
-        return [_action(r) for r in self._rows("SELECT * FROM actions WHERE action_id = ? ORDER BY at, seq", (action_id,))]
+        return [
+            _action(r) for r in self._rows("SELECT * FROM actions WHERE action_id = ? ORDER BY at, seq", (action_id,))
+        ]
 
     def all_action_versions(self) -> list[ActionVersion]:
         return [_action(r) for r in self._rows("SELECT * FROM actions ORDER BY at, seq")]
@@ -296,15 +315,23 @@ class Store:
         with self._write():
             for a in answers:
                 value = json.dumps(a.value, ensure_ascii=False)
-                if not self._db.execute("SELECT 1 FROM answers WHERE unit=? AND question=? AND value=? AND who=? AND at=?",
-                                        (a.unit, a.question, value, a.who, a.at)).fetchone():
-                    self._db.execute("INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)",
-                                     (a.unit, a.question, value, a.who, a.at, a.note))
+                if not self._db.execute(
+                    "SELECT 1 FROM answers WHERE unit=? AND question=? AND value=? AND who=? AND at=?",
+                    (a.unit, a.question, value, a.who, a.at),
+                ).fetchone():
+                    self._db.execute(
+                        "INSERT INTO answers (unit, question, value, who, at, note) VALUES (?,?,?,?,?,?)",
+                        (a.unit, a.question, value, a.who, a.at, a.note),
+                    )
                     added[0] += 1
             for v in versions:
-                if not self._db.execute("SELECT 1 FROM actions WHERE action_id=? AND at=?", (v.action_id, v.at)).fetchone():
-                    self._db.execute("INSERT INTO actions (action_id, unit, data, who, at) VALUES (?,?,?,?,?)",
-                                     (v.action_id, v.unit, json.dumps(v.data, ensure_ascii=False), v.who, v.at))
+                if not self._db.execute(
+                    "SELECT 1 FROM actions WHERE action_id=? AND at=?", (v.action_id, v.at)
+                ).fetchone():
+                    self._db.execute(
+                        "INSERT INTO actions (action_id, unit, data, who, at) VALUES (?,?,?,?,?)",
+                        (v.action_id, v.unit, json.dumps(v.data, ensure_ascii=False), v.who, v.at),
+                    )
                     added[1] += 1
         return added[0], added[1]
 
@@ -318,19 +345,24 @@ class Store:
         b = self._rows("SELECT COUNT(*), MAX(seq) FROM actions" + where, args)[0]
         return f"{a[0]}:{a[1]}:{b[0]}:{b[1]}"
 
-
     # --- closed votes (stresskit.live.vote): counts only, never a phone's answer ----------------------
-    def save_vote(self, unit: str, question: str, result: dict, who: str, opened: str, at: str | None = None) -> VoteResult:
+    def save_vote(
+        self, unit: str, question: str, result: dict, who: str, opened: str, at: str | None = None
+    ) -> VoteResult:
         row = (unit, question, json.dumps(result, ensure_ascii=False), who or current_user(), opened, at or now())
         with self._write():
-            cur = self._db.execute("INSERT INTO votes (unit, question, result, who, opened, at) VALUES (?,?,?,?,?,?)", row)
+            cur = self._db.execute(
+                "INSERT INTO votes (unit, question, result, who, opened, at) VALUES (?,?,?,?,?,?)", row
+            )
         return VoteResult(cur.lastrowid, unit, question, result, row[3], opened, row[5])
 
     def votes(self, unit: str | None = None) -> list[VoteResult]:
         """Every closed vote (of one unit), oldest first."""
         sql = "SELECT * FROM votes" + (" WHERE unit = ?" if unit is not None else "") + " ORDER BY at, seq"
-        return [VoteResult(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
-                for r in self._rows(sql, (unit,) if unit is not None else ())]
+        return [
+            VoteResult(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6])
+            for r in self._rows(sql, (unit,) if unit is not None else ())
+        ]
 
 
 class _Transaction:

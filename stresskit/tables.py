@@ -4,6 +4,7 @@ cp1252, comma or semicolon separated, decimal comma; or .xlsx.
 Cells come back as text, so the caller decides what a valid value is and can name the
 row and column of a bad one.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,21 +20,23 @@ from .problems import InputError, Problem
 try:
     from defusedxml import DefusedXmlException
 except ImportError:  # pragma: no cover - a dependency; guard() refuses entity declarations anyway
+
     class DefusedXmlException(ValueError):
         pass
+
 
 SUFFIXES = (".csv", ".xlsx")
 
 # What stresskit reads at most, checked before a file is read (see guard): a survey export of
 # 100,000 respondents × 100 columns is well inside; a file made to exhaust memory is not.
-MAX_BYTES = 50_000_000         # a file on disk, CSV or xlsx
-MAX_ROWS = 250_000             # rows of a table
-MAX_COLUMNS = 1_000            # columns of a table
-MAX_CELLS = 20_000_000         # rows × columns
-MAX_UNPACKED = 500_000_000     # an xlsx's parts together, unpacked
-MAX_RATIO = 200                # unpacked / packed for a part over RATIO_FROM bytes: a zip bomb packs far tighter
+MAX_BYTES = 50_000_000  # a file on disk, CSV or xlsx
+MAX_ROWS = 250_000  # rows of a table
+MAX_COLUMNS = 1_000  # columns of a table
+MAX_CELLS = 20_000_000  # rows × columns
+MAX_UNPACKED = 500_000_000  # an xlsx's parts together, unpacked
+MAX_RATIO = 200  # unpacked / packed for a part over RATIO_FROM bytes: a zip bomb packs far tighter
 RATIO_FROM = 10_000_000
-MAX_PARTS = 10_000             # files inside an xlsx: Excel writes a dozen or so
+MAX_PARTS = 10_000  # files inside an xlsx: Excel writes a dozen or so
 CHUNK = 1 << 20
 
 
@@ -52,8 +55,14 @@ def separator(header_line: str) -> str:
     return max(";,\t", key=unquoted.count)
 
 
-def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
-         want_column: str | None = None, strip: bool = True) -> pd.DataFrame:
+def read(
+    path: Path,
+    name: str,
+    sheet: str | None = None,
+    header_row: int = 1,
+    want_column: str | None = None,
+    strip: bool = True,
+) -> pd.DataFrame:
     """Read a .csv or .xlsx file into a frame of stripped strings ('' for empty).
 
     ``header_row`` is the row (1 = first) holding the column names; rows above it, such as a
@@ -71,18 +80,34 @@ def read(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
             text = decode(path.read_bytes())
             lines = text.split("\n", header_row)
             first = lines[header_row - 1] if len(lines) >= header_row else ""
-            frame = pd.read_csv(io.StringIO(text), sep=separator(first), dtype=str, skiprows=header_row - 1,
-                                keep_default_na=False, skipinitialspace=True, quoting=csv.QUOTE_MINIMAL)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=separator(first),
+                dtype=str,
+                skiprows=header_row - 1,
+                keep_default_na=False,
+                skipinitialspace=True,
+                quoting=csv.QUOTE_MINIMAL,
+            )
     except InputError:
         raise
     except pd.errors.EmptyDataError:
-        raise InputError(Problem(name, expected="filen er tom; der forventes en overskriftsrække og én række pr. besvarelse.")) from None
+        raise InputError(
+            Problem(name, expected="filen er tom; der forventes en overskriftsrække og én række pr. besvarelse.")
+        ) from None
     except pd.errors.ParserError:  # pandas' own words are English and technical
-        raise InputError(Problem(name, expected="filens rækker passer ikke sammen: fx et anførselstegn, der ikke "
-                                                "lukkes, eller en række med flere felter end overskriften.")) from None
+        raise InputError(
+            Problem(
+                name,
+                expected="filens rækker passer ikke sammen: fx et anførselstegn, der ikke "
+                "lukkes, eller en række med flere felter end overskriften.",
+            )
+        ) from None
     except (OSError, ValueError) as exc:
         _refuse_xml_trick(exc, name)
-        raise InputError(Problem(name, expected=f"filen kunne ikke læses som {path.suffix}-tabel ({_reason(exc)}).")) from None
+        raise InputError(
+            Problem(name, expected=f"filen kunne ikke læses som {path.suffix}-tabel ({_reason(exc)}).")
+        ) from None
     except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
         _refuse_xml_trick(exc, name)
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({_reason(exc)}).")) from None
@@ -105,17 +130,31 @@ def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_c
     try:
         if sheet is not None:
             if sheet not in book.sheetnames:
-                raise InputError(Problem(name, column="sheet", value=sheet,
-                                         expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}."))
+                raise InputError(
+                    Problem(
+                        name,
+                        column="sheet",
+                        value=sheet,
+                        expected=f"arket findes ikke; filen har arkene {', '.join(book.sheetnames)}.",
+                    )
+                )
             ws = book[sheet]
         else:  # hidden sheets (old data, working copies) are never read unless named
             visible = [s for s in book.worksheets if s.sheet_state == "visible"] or book.worksheets
-            ws = next((s for s in visible if want_column is not None and want_column in _header(s, header_row)), visible[0])
+            ws = next(
+                (s for s in visible if want_column is not None and want_column in _header(s, header_row)), visible[0]
+            )
         where = f"{name}, ark «{ws.title}»"
         for ref, first_row, last_row in _merged(path, ws):
             if last_row >= header_row:
-                raise InputError(Problem(where, row=first_row, column=ref,
-                                         expected="flettede celler i tabellen; ophæv fletningen, så hver besvarelse har sin egen celle i hver kolonne."))
+                raise InputError(
+                    Problem(
+                        where,
+                        row=first_row,
+                        column=ref,
+                        expected="flettede celler i tabellen; ophæv fletningen, så hver besvarelse har sin egen celle i hver kolonne.",
+                    )
+                )
         rows, formulas = [], []
         for r in _bounded(ws.iter_rows(min_row=header_row), where, header_row):
             row = []
@@ -141,9 +180,15 @@ def _read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_c
         if missing:
             more = f" ({len(missing) - 1} andre celler ligner)" if len(missing) > 1 else ""
             letters = "".join(ch for ch in missing[0] if ch.isalpha())
-            raise InputError(Problem(where, row=int(missing[0][len(letters):]), column=letters,
-                                     expected="cellen er en formel uden gemt værdi; åbn og gem filen i Excel, eller "
-                                              f"indsæt værdierne som tal{more}."))
+            raise InputError(
+                Problem(
+                    where,
+                    row=int(missing[0][len(letters) :]),
+                    column=letters,
+                    expected="cellen er en formel uden gemt værdi; åbn og gem filen i Excel, eller "
+                    f"indsæt værdierne som tal{more}.",
+                )
+            )
     rows = [[_text(v) for v in r] for r in rows]
     if not rows:
         raise pd.errors.EmptyDataError
@@ -174,12 +219,14 @@ def _merged(path: Path, ws):
                 c1, r1, c2, r2 = (g.decode() if g else None for g in m.groups())
                 yield (f"{c1}{r1}:{c2}{r2}" if c2 else f"{c1}{r1}", int(r1), int(r2 or r1))
                 end = m.end()
-            tail = text[max(end, len(text) - 200):]  # a tag cut in two by the chunk is found in the next
+            tail = text[max(end, len(text) - 200) :]  # a tag cut in two by the chunk is found in the next
 
 
 # --- guards: checked before a file is read ------------------------------------------
-_XML_TRICK = ("filen indeholder XML-definitioner (DOCTYPE/ENTITY), som et regneark fra Excel aldrig har; de kan "
-              "bruges til at sprænge hukommelsen eller læse andre filer. Gem filen igen fra Excel som .xlsx.")
+_XML_TRICK = (
+    "filen indeholder XML-definitioner (DOCTYPE/ENTITY), som et regneark fra Excel aldrig har; de kan "
+    "bruges til at sprænge hukommelsen eller læse andre filer. Gem filen igen fra Excel som .xlsx."
+)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -193,8 +240,13 @@ def guard(path: Path, name: str) -> None:
     except OSError:
         return  # read() says what is wrong
     if size > MAX_BYTES:
-        raise InputError(Problem(name, expected=f"filen fylder {_mb(size)}; stresskit læser højst {_mb(MAX_BYTES)}. "
-                                                "Del filen op, eller fjern kolonner, der ikke bruges."))
+        raise InputError(
+            Problem(
+                name,
+                expected=f"filen fylder {_mb(size)}; stresskit læser højst {_mb(MAX_BYTES)}. "
+                "Del filen op, eller fjern kolonner, der ikke bruges.",
+            )
+        )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         _guard_xlsx(path, name)
@@ -237,10 +289,17 @@ def _limits(where: str, rows: int, columns: int, declared: bool = False) -> None
     if rows > MAX_ROWS:
         raise InputError(Problem(where, expected=f"{said} {_n(rows)} rækker; stresskit læser højst {_n(MAX_ROWS)}."))
     if columns > MAX_COLUMNS:
-        raise InputError(Problem(where, expected=f"{said} {_n(columns)} kolonner; stresskit læser højst {_n(MAX_COLUMNS)}."))
+        raise InputError(
+            Problem(where, expected=f"{said} {_n(columns)} kolonner; stresskit læser højst {_n(MAX_COLUMNS)}.")
+        )
     if rows * columns > MAX_CELLS:
-        raise InputError(Problem(where, expected=f"{said} {_n(rows)} rækker × {_n(columns)} kolonner; stresskit læser "
-                                                 f"højst {_n(MAX_CELLS)} celler."))
+        raise InputError(
+            Problem(
+                where,
+                expected=f"{said} {_n(rows)} rækker × {_n(columns)} kolonner; stresskit læser "
+                f"højst {_n(MAX_CELLS)} celler.",
+            )
+        )
 
 
 def _guard_xlsx(path: Path, name: str) -> None:
@@ -250,8 +309,13 @@ def _guard_xlsx(path: Path, name: str) -> None:
         with open(path, "rb") as f:  # the part count, from the zip's end record, before every part is listed
             end = zipfile._EndRecData(f)
         if end and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_PARTS:
-            raise InputError(Problem(name, expected=f"regnearket består af {_n(end[zipfile._ECD_ENTRIES_TOTAL])} dele; "
-                                                    f"et regneark har nogle få, og stresskit læser ikke et med over {_n(MAX_PARTS)}."))
+            raise InputError(
+                Problem(
+                    name,
+                    expected=f"regnearket består af {_n(end[zipfile._ECD_ENTRIES_TOTAL])} dele; "
+                    f"et regneark har nogle få, og stresskit læser ikke et med over {_n(MAX_PARTS)}.",
+                )
+            )
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, ValueError):
         return  # read() says it can't be read as a spreadsheet
@@ -259,13 +323,23 @@ def _guard_xlsx(path: Path, name: str) -> None:
         parts = archive.infolist()
         unpacked = sum(p.file_size for p in parts)
         if unpacked > MAX_UNPACKED:
-            raise InputError(Problem(name, expected=f"regnearket pakker sig ud til {_mb(unpacked)}; stresskit læser højst "
-                                                    f"{_mb(MAX_UNPACKED)}. Gem det igen fra Excel, eller del det op."))
+            raise InputError(
+                Problem(
+                    name,
+                    expected=f"regnearket pakker sig ud til {_mb(unpacked)}; stresskit læser højst "
+                    f"{_mb(MAX_UNPACKED)}. Gem det igen fra Excel, eller del det op.",
+                )
+            )
         for part in parts:
             if part.file_size > RATIO_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-                raise InputError(Problem(name, expected=f"regnearket er pakket {part.file_size // max(part.compress_size, 1)} "
-                                                        "gange tættere, end et regneark kan: det er lavet til at sprænge "
-                                                        "hukommelsen (en zip-bombe) og læses ikke."))
+                raise InputError(
+                    Problem(
+                        name,
+                        expected=f"regnearket er pakket {part.file_size // max(part.compress_size, 1)} "
+                        "gange tættere, end et regneark kan: det er lavet til at sprænge "
+                        "hukommelsen (en zip-bombe) og læses ikke.",
+                    )
+                )
         for part in parts:
             if part.filename.endswith((".xml", ".rels")):
                 with archive.open(part) as xml:
@@ -276,7 +350,9 @@ def _guard_xlsx(path: Path, name: str) -> None:
                     c1, r1, c2, r2 = (g.decode() if g else None for g in m.groups())
                     rows = int(r2 or r1) - int(r1) + 1
                     columns = _column_number(c2 or c1) - _column_number(c1) + 1
-                    _limits(f"{name}, {part.filename.rsplit('/', 1)[-1].removesuffix('.xml')}", rows, columns, declared=True)
+                    _limits(
+                        f"{name}, {part.filename.rsplit('/', 1)[-1].removesuffix('.xml')}", rows, columns, declared=True
+                    )
 
 
 def _refuse_xml_trick(exc: BaseException, name: str) -> None:
@@ -297,9 +373,16 @@ def _bounded(rows, where: str, header_row: int):
     for n, row in enumerate(rows, start=1):
         cells += len(row)
         if n > MAX_ROWS or len(row) > MAX_COLUMNS or cells > MAX_CELLS:
-            raise InputError(Problem(where, row=header_row + n - 1, expected=(
-                f"arket er større, end stresskit læser: højst {_n(MAX_ROWS)} rækker, {_n(MAX_COLUMNS)} kolonner og "
-                f"{_n(MAX_CELLS)} celler i alt. Slet tomme rækker og kolonner og celler langt ude, og gem igen.")))
+            raise InputError(
+                Problem(
+                    where,
+                    row=header_row + n - 1,
+                    expected=(
+                        f"arket er større, end stresskit læser: højst {_n(MAX_ROWS)} rækker, {_n(MAX_COLUMNS)} kolonner og "
+                        f"{_n(MAX_CELLS)} celler i alt. Slet tomme rækker og kolonner og celler langt ude, og gem igen."
+                    ),
+                )
+            )
         yield row
 
 

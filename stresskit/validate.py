@@ -4,6 +4,7 @@ batch), what is valid but worth knowing (warnings), and the one line a report sa
 an input is broken (broken_line, BrokenInput). The workbook module is the model only;
 this module builds on it and on the modules that read the other files.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -38,9 +39,14 @@ def _writable(root: Path) -> list[Problem]:
         with tempfile.TemporaryFile(dir=root, prefix=".stresskit-probe-"):
             return []
     except OSError as exc:
-        return [Problem(str(root), expected=f"mappen kan ikke skrives i: {os_reason(exc)}. stresskit gemmer svarene "
-                                            "i arbejdsbogens mappe. Giv skriveadgang, eller kopiér mappen et sted hen, "
-                                            "hvor du kan skrive.")]
+        return [
+            Problem(
+                str(root),
+                expected=f"mappen kan ikke skrives i: {os_reason(exc)}. stresskit gemmer svarene "
+                "i arbejdsbogens mappe. Giv skriveadgang, eller kopiér mappen et sted hen, "
+                "hvor du kan skrive.",
+            )
+        ]
 
 
 class BrokenInput(Exception):
@@ -93,5 +99,8 @@ def warnings(path: Path | str) -> list[str]:
     survey = rounds.load(book)
     if not survey:
         return []
-    return (diagnostics.completion_notes(survey) + diagnostics.coded_to_parents(book, survey)
-            + diagnostics.direction_warnings(survey))
+    return (
+        diagnostics.completion_notes(survey)
+        + diagnostics.coded_to_parents(book, survey)
+        + diagnostics.direction_warnings(survey)
+    )

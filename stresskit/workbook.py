@@ -2,6 +2,7 @@
 AMO groups, the anonymity thresholds), the APV survey rounds, signals.csv and the store.
 This is the model; the checks of the folder's other files are in validate.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,11 +54,12 @@ class Workbook:
     min_group_sensitive: int = MIN_GROUP_SENSITIVE
 
     @classmethod
-    def open(cls, path: Path | str) -> "Workbook":
+    def open(cls, path: Path | str) -> Workbook:
         """Read institution.yaml; raise InputError listing every problem in it. The unit tree
         is parsed once per process while the file's bytes are unchanged (a batch opens the
         workbook in every notebook of every unit; nothing changes a Workbook once read)."""
-        def read() -> "Workbook":
+
+        def read() -> Workbook:
             book, problems = read_institution(Path(path))
             if problems:
                 raise InputError(problems)
@@ -131,9 +133,11 @@ class Workbook:
 
     def check_unit(self, unit_id: str) -> None:
         if unit_id not in self.units:
-            raise UnknownUnit(unit_id, Problem(INSTITUTION, column="units",
-                                               expected=unknown_unit([unit_id], self.ordered())),
-                              tuple(self.ordered()))
+            raise UnknownUnit(
+                unit_id,
+                Problem(INSTITUTION, column="units", expected=unknown_unit([unit_id], self.ordered())),
+                tuple(self.ordered()),
+            )
 
     # --- files ---------------------------------------------------------------
     @property
@@ -163,7 +167,9 @@ def read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     file = INSTITUTION
     path = root / INSTITUTION
     if not path.is_file():
-        return None, [Problem(file, expected=f"filen mangler i mappen {root}; opret en arbejdsbog med «stresskit new».")]
+        return None, [
+            Problem(file, expected=f"filen mangler i mappen {root}; opret en arbejdsbog med «stresskit new».")
+        ]
     try:
         data = yamlfile.read(path, file, "forventede felterne name, sector og units.")
     except InputError as exc:
@@ -176,61 +182,109 @@ def read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     sectors = [s["id"] for s in guide_module.default().sectors]
     sector = data.get("sector")
     if sector not in sectors:
-        problems.append(Problem(file, column="sector", value=sector, expected=f"forventede en af {', '.join(sectors)}."))
+        problems.append(
+            Problem(file, column="sector", value=sector, expected=f"forventede en af {', '.join(sectors)}.")
+        )
 
     units: dict[str, Unit] = {}
     seen: dict[str, int] = {}  # casefolded id -> its place in the list
     raw_units = data.get("units")
     if not isinstance(raw_units, list) or not raw_units:
-        problems.append(Problem(file, column="units", expected="forventede en liste af enheder med id, name, parent og headcount."))
+        problems.append(
+            Problem(file, column="units", expected="forventede en liste af enheder med id, name, parent og headcount.")
+        )
         raw_units = []
     for n, raw in enumerate(raw_units, start=1):
         where = f"units[{n}]"
         if not isinstance(raw, dict):
-            problems.append(Problem(file, column=where, value=raw, expected="forventede en enhed med id, name, parent og headcount."))
+            problems.append(
+                Problem(
+                    file, column=where, value=raw, expected="forventede en enhed med id, name, parent og headcount."
+                )
+            )
             continue
         unit_id = str(raw.get("id") or "").strip()
         if not unit_id:
             problems.append(Problem(file, column=f"{where}.id", expected="hver enhed skal have et id."))
             continue
         if not UNIT_ID.fullmatch(unit_id):
-            problems.append(Problem(file, column=f"{where}.id", value=unit_id,
-                                    expected="et id må kun indeholde bogstaverne a–z og A–Z, cifre, _ og - "
-                                             "(ikke - først, ingen mellemrum, æ/ø/å, / eller punktum), fx «adm_studie»."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"{where}.id",
+                    value=unit_id,
+                    expected="et id må kun indeholde bogstaverne a–z og A–Z, cifre, _ og - "
+                    "(ikke - først, ingen mellemrum, æ/ø/å, / eller punktum), fx «adm_studie».",
+                )
+            )
             continue
         if unit_id.casefold() in seen:
-            problems.append(Problem(file, column=f"{where}.id", value=unit_id,
-                                    expected=f"id'et er brugt af enheden på plads {seen[unit_id.casefold()]} (store og små "
-                                             "bogstaver regnes for ens); hvert id skal være entydigt."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"{where}.id",
+                    value=unit_id,
+                    expected=f"id'et er brugt af enheden på plads {seen[unit_id.casefold()]} (store og små "
+                    "bogstaver regnes for ens); hvert id skal være entydigt.",
+                )
+            )
             continue
         seen[unit_id.casefold()] = n
         headcount = raw.get("headcount")
         if headcount is not None and (not isinstance(headcount, int) or isinstance(headcount, bool) or headcount < 0):
-            problems.append(Problem(file, column=f"{where}.headcount", value=headcount, expected="forventede et helt antal ansatte (0 eller mere)."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"{where}.headcount",
+                    value=headcount,
+                    expected="forventede et helt antal ansatte (0 eller mere).",
+                )
+            )
             headcount = None
         parent = raw.get("parent")
         previous = raw.get("previous_names") or []
         if not isinstance(previous, list) or not all(isinstance(x, (str, int)) and str(x).strip() for x in previous):
-            problems.append(Problem(file, column=f"{where}.previous_names",
-                                    expected="forventede en liste af de navne eller id'er, enheden havde i tidligere APV-runder."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"{where}.previous_names",
+                    expected="forventede en liste af de navne eller id'er, enheden havde i tidligere APV-runder.",
+                )
+            )
             previous = []
         raw_name = raw.get("name")
         if raw_name is not None and not isinstance(raw_name, (str, int, float)):
             problems.append(Problem(file, column=f"{where}.name", expected="forventede enhedens navn som tekst."))
             raw_name = None
-        units[unit_id] = Unit(unit_id, str(raw_name or unit_id).strip() or unit_id,
-                              None if parent in (None, "") else str(parent), headcount,
-                              tuple(str(x).strip() for x in previous))
+        units[unit_id] = Unit(
+            unit_id,
+            str(raw_name or unit_id).strip() or unit_id,
+            None if parent in (None, "") else str(parent),
+            headcount,
+            tuple(str(x).strip() for x in previous),
+        )
 
     problems += _same_names(units, file)
     roots = [u.id for u in units.values() if u.parent is None]
     if units and len(roots) != 1:
-        problems.append(Problem(file, column="units", value=", ".join(roots) or "ingen",
-                                expected="præcis én enhed, institutionen selv, skal være uden parent."))
-    for n, unit in enumerate(units.values(), start=1):
+        problems.append(
+            Problem(
+                file,
+                column="units",
+                value=", ".join(roots) or "ingen",
+                expected="præcis én enhed, institutionen selv, skal være uden parent.",
+            )
+        )
+    for unit in units.values():
         if unit.parent is not None and unit.parent not in units:
-            problems.append(Problem(file, column=f"units ({unit.id}).parent", value=unit.parent,
-                                    expected="forventede id'et på en enhed, der findes i units."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"units ({unit.id}).parent",
+                    value=unit.parent,
+                    expected="forventede id'et på en enhed, der findes i units.",
+                )
+            )
     if not problems:
         problems += _cycles(units, file)
     if not problems:
@@ -242,11 +296,20 @@ def read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
         where = f"amo_groups[{n}]"
         covered = [str(u) for u in (raw or {}).get("units") or []] if isinstance(raw, dict) else []
         if not isinstance(raw, dict) or not raw.get("id") or not covered:
-            problems.append(Problem(file, column=where, expected="forventede id, name og units (de enheder, gruppen dækker)."))
+            problems.append(
+                Problem(file, column=where, expected="forventede id, name og units (de enheder, gruppen dækker).")
+            )
             continue
         for unit_id in covered:
             if unit_id not in units:
-                problems.append(Problem(file, column=f"{where}.units", value=unit_id, expected="forventede id'et på en enhed, der findes i units."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"{where}.units",
+                        value=unit_id,
+                        expected="forventede id'et på en enhed, der findes i units.",
+                    )
+                )
         groups.append(AmoGroup(str(raw["id"]), str(raw.get("name") or raw["id"]), tuple(covered)))
 
     anonymity = data.get("anonymity") or {}
@@ -254,13 +317,25 @@ def read_institution(root: Path) -> tuple[Workbook | None, list[Problem]]:
     for key, default in (("min_group", MIN_GROUP), ("min_group_sensitive", MIN_GROUP_SENSITIVE)):
         value = anonymity.get(key, default) if isinstance(anonymity, dict) else default
         if not isinstance(value, int) or isinstance(value, bool) or value < MIN_GROUP:
-            problems.append(Problem(file, column=f"anonymity.{key}", value=value,
-                                    expected=f"forventede et helt tal på mindst {MIN_GROUP}; færre svar kan udpege enkeltpersoner."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"anonymity.{key}",
+                    value=value,
+                    expected=f"forventede et helt tal på mindst {MIN_GROUP}; færre svar kan udpege enkeltpersoner.",
+                )
+            )
             value = default
         thresholds[key] = value
     if thresholds["min_group_sensitive"] < thresholds["min_group"]:
-        problems.append(Problem(file, column="anonymity.min_group_sensitive", value=thresholds["min_group_sensitive"],
-                                expected=f"forventede mindst samme værdi som min_group ({thresholds['min_group']})."))
+        problems.append(
+            Problem(
+                file,
+                column="anonymity.min_group_sensitive",
+                value=thresholds["min_group_sensitive"],
+                expected=f"forventede mindst samme værdi som min_group ({thresholds['min_group']}).",
+            )
+        )
     if problems:
         return None, problems
     return Workbook(root, name.strip(), sector, units, groups, **thresholds), []
@@ -281,9 +356,15 @@ def _same_names(units: dict[str, Unit], file: str) -> list[Problem]:
         key = alike(unit.name)
         other = taken.get(key)
         if other is not None and other != unit.id:
-            problems.append(Problem(file, column=f"units ({unit.id}).name", value=unit.name,
-                                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver, "
-                                             "og tegn, der ser ens ud, regnes for ens); hver enhed skal have sit eget navn."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"units ({unit.id}).name",
+                    value=unit.name,
+                    expected=f"enheden «{other}» har samme navn eller id (store og små bogstaver, "
+                    "og tegn, der ser ens ud, regnes for ens); hver enhed skal have sit eget navn.",
+                )
+            )
         taken.setdefault(key, unit.id)
     return problems
 
@@ -298,24 +379,43 @@ def _look_alike(unit: Unit, file: str) -> list[Problem]:
         where = f"units ({unit.id}).{column}"
         hidden = sorted({f"U+{ord(ch):04X}" for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs")})
         if hidden:
-            problems.append(Problem(file, column=where, value=_marked(name, lambda ch: f"U+{ord(ch):04X}" in hidden),
-                                    expected=f"navnet indeholder usynlige styretegn ({', '.join(hidden)}), som kan få to "
-                                             "forskellige navne til at se ens ud; skriv navnet igen uden dem."))
+            problems.append(
+                Problem(
+                    file,
+                    column=where,
+                    value=_marked(name, lambda ch, hidden=hidden: f"U+{ord(ch):04X}" in hidden),
+                    expected=f"navnet indeholder usynlige styretegn ({', '.join(hidden)}), som kan få to "
+                    "forskellige navne til at se ens ud; skriv navnet igen uden dem.",
+                )
+            )
         for word in re.findall(r"\w+", name):
             letters = [_script(ch) for ch in word if ch.isalpha()]
             scripts = sorted(set(letters))
             if len(scripts) > 1:
                 main = max(scripts, key=letters.count)
-                problems.append(Problem(file, column=where, value=_marked(word, lambda ch: ch.isalpha() and _script(ch) != main),
-                                        expected=f"ordet blander skriftsystemer ({', '.join(_SCRIPTS.get(x, x.lower()) for x in scripts)}), "
-                                                 "fx et kyrillisk «а» i et latinsk navn, så det ligner et andet navn; "
-                                                 "skriv ordet med ét skriftsystem."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=where,
+                        value=_marked(word, lambda ch, main=main: ch.isalpha() and _script(ch) != main),
+                        expected=f"ordet blander skriftsystemer ({', '.join(_SCRIPTS.get(x, x.lower()) for x in scripts)}), "
+                        "fx et kyrillisk «а» i et latinsk navn, så det ligner et andet navn; "
+                        "skriv ordet med ét skriftsystem.",
+                    )
+                )
                 break
     return problems
 
 
-_SCRIPTS = {"LATIN": "latinsk", "CYRILLIC": "kyrillisk", "GREEK": "græsk", "ARMENIAN": "armensk",
-            "HEBREW": "hebraisk", "ARABIC": "arabisk", "CHEROKEE": "cherokee"}
+_SCRIPTS = {
+    "LATIN": "latinsk",
+    "CYRILLIC": "kyrillisk",
+    "GREEK": "græsk",
+    "ARMENIAN": "armensk",
+    "HEBREW": "hebraisk",
+    "ARABIC": "arabisk",
+    "CHEROKEE": "cherokee",
+}
 
 
 def _marked(text: str, odd) -> str:
@@ -333,8 +433,14 @@ def _cycles(units: dict[str, Unit], file: str) -> list[Problem]:
         seen, current = set(), unit.id
         while current is not None:
             if current in seen:
-                return [Problem(file, column=f"units ({unit.id}).parent", value=unit.parent,
-                                expected="enhederne danner en ring; hver enhed skal føre op til institutionen.")]
+                return [
+                    Problem(
+                        file,
+                        column=f"units ({unit.id}).parent",
+                        value=unit.parent,
+                        expected="enhederne danner en ring; hver enhed skal føre op til institutionen.",
+                    )
+                ]
             seen.add(current)
             current = units[current].parent
     return []
@@ -350,10 +456,16 @@ def _headcounts(units: dict[str, Unit], file: str) -> list[Problem]:
         total = sum(u.headcount for u in counted)
         if unit.headcount is not None and total > unit.headcount:
             parts = ", ".join(f"{u.id} ({u.headcount})" for u in counted)
-            problems.append(Problem(file, column=f"units ({unit.id}).headcount", value=unit.headcount,
-                                    expected=f"enheden {unit.id} har færre ansatte end enhederne under den tilsammen: "
-                                             f"{parts} er {total}. headcount tæller enheden inklusive enhederne under "
-                                             "den; ret tallet for den ene eller de andre."))
+            problems.append(
+                Problem(
+                    file,
+                    column=f"units ({unit.id}).headcount",
+                    value=unit.headcount,
+                    expected=f"enheden {unit.id} har færre ansatte end enhederne under den tilsammen: "
+                    f"{parts} er {total}. headcount tæller enheden inklusive enhederne under "
+                    "den; ret tallet for den ene eller de andre.",
+                )
+            )
     return problems
 
 
@@ -370,8 +482,14 @@ def _previous_names(units: dict[str, Unit], file: str) -> list[Problem]:
             key = alike(old)
             other = current.get(key, u.id) if key in current else seen.get(key, u.id)
             if other != u.id:
-                problems.append(Problem(file, column=f"units ({u.id}).previous_names", value=old,
-                                        expected=f"navnet bruges også af enheden {other}; et tidligere navn skal pege på én enhed."))
+                problems.append(
+                    Problem(
+                        file,
+                        column=f"units ({u.id}).previous_names",
+                        value=old,
+                        expected=f"navnet bruges også af enheden {other}; et tidligere navn skal pege på én enhed.",
+                    )
+                )
             seen[key] = u.id
     return problems
 
@@ -391,7 +509,9 @@ def new(path: Path | str) -> Path:
     """Create a valid, empty workbook folder; refuse to touch an existing one."""
     root = Path(path)
     if (root / INSTITUTION).exists():
-        raise InputError(Problem(str(root / INSTITUTION), expected="der findes allerede en arbejdsbog her; vælg en ny mappe."))
+        raise InputError(
+            Problem(str(root / INSTITUTION), expected="der findes allerede en arbejdsbog her; vælg en ny mappe.")
+        )
     (root / APV).mkdir(parents=True, exist_ok=True)
     (root / INSTITUTION).write_text((SKELETON / "institution.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (root / APV / "mapping.yaml").write_text((SKELETON / "mapping.yaml").read_text(encoding="utf-8"), encoding="utf-8")

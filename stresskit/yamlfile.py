@@ -12,6 +12,7 @@ YAML can do more than these files need, and some of it is a way in:
   build objects the store can't hold, so they are refused; dates and times stay the text written;
 - size: see MAX_BYTES.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,9 +32,17 @@ MAX_DEPTH = 20
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 # The plain data types; timestamps and YAML's odd «=» value are kept as the text written.
-_TAGS = {"null": "construct_yaml_null", "bool": "construct_yaml_bool", "int": "construct_yaml_int",
-         "float": "construct_yaml_float", "str": "construct_yaml_str", "seq": "construct_yaml_seq",
-         "map": "construct_yaml_map", "timestamp": "construct_yaml_str", "value": "construct_yaml_str"}
+_TAGS = {
+    "null": "construct_yaml_null",
+    "bool": "construct_yaml_bool",
+    "int": "construct_yaml_int",
+    "float": "construct_yaml_float",
+    "str": "construct_yaml_str",
+    "seq": "construct_yaml_seq",
+    "map": "construct_yaml_map",
+    "timestamp": "construct_yaml_str",
+    "value": "construct_yaml_str",
+}
 _ALLOWED = {_CORE + name for name in _TAGS} | {_CORE + "merge", "!", None}
 
 
@@ -48,7 +57,7 @@ _TAG_TEXT = "YAML-mærket kendes ikke; filen må kun rumme tekst, tal, ja/nej, l
 
 
 def _as_written(tag: str) -> str:
-    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
 
 
 def _unknown_tag(loader, node):
@@ -71,16 +80,22 @@ def _check_events(text: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_BASE):
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(event.start_mark, "YAML-aliasser (*navn, der gentager et &anker) er ikke tilladt; "
-                           "skriv værdien ud hvert sted, den skal stå.", f"*{event.anchor}")
+            raise _Refused(
+                event.start_mark,
+                "YAML-aliasser (*navn, der gentager et &anker) er ikke tilladt; "
+                "skriv værdien ud hvert sted, den skal stå.",
+                f"*{event.anchor}",
+            )
         tag = getattr(event, "tag", None)
         if tag not in _ALLOWED:
             raise _Refused(event.start_mark, _TAG_TEXT, _as_written(tag))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _Refused(event.start_mark, f"filen er indlejret mere end {MAX_DEPTH} niveauer dybt; "
-                               "stresskits filer har kun få niveauer.")
+                raise _Refused(
+                    event.start_mark,
+                    f"filen er indlejret mere end {MAX_DEPTH} niveauer dybt; stresskits filer har kun få niveauer.",
+                )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -89,8 +104,13 @@ def _text(path: Path, name: str) -> str:
     with open(path, "rb") as f:  # read no more than the cap, whatever the file claims to be
         raw = f.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise InputError(Problem(name, expected=f"filen er større end {MAX_BYTES // (1024 * 1024)} MB, som er "
-                                 "grænsen for en YAML-fil i stresskit; del den op, eller tjek, at det er den rigtige fil."))
+        raise InputError(
+            Problem(
+                name,
+                expected=f"filen er større end {MAX_BYTES // (1024 * 1024)} MB, som er "
+                "grænsen for en YAML-fil i stresskit; del den op, eller tjek, at det er den rigtige fil.",
+            )
+        )
     return raw.decode("utf-8")
 
 
@@ -103,8 +123,13 @@ def loads(text: str, name: str):
         raise InputError(Problem(name, row=exc.line, value=exc.value, expected=exc.expected)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(name, row=mark.line + 1 if mark else None,
-                                 expected="filen er ikke gyldig YAML; tjek indrykning, koloner og anførselstegn.")) from None
+        raise InputError(
+            Problem(
+                name,
+                row=mark.line + 1 if mark else None,
+                expected="filen er ikke gyldig YAML; tjek indrykning, koloner og anførselstegn.",
+            )
+        ) from None
 
 
 def read(path: Path, name: str, expected: str):

@@ -5,6 +5,7 @@ anonymity contract of DESIGN.md is already applied. Each round is aggregated and
 anonymised on its own (``aggregate(book, survey, round_name)``; ``history(book)`` gives
 every round).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,7 @@ def results(book: Workbook) -> Results | None:
 def history(book: Workbook) -> list[Results]:
     """Every round's anonymised results, oldest first, each round anonymised on its own;
     computed once per process while the files are unchanged (every notebook of a unit reads them)."""
+
     def compute() -> list[Results]:
         survey = load(book)
         return [aggregate(book, survey, r.name) for r in survey.rounds] if survey else []
@@ -74,10 +76,21 @@ def results_data(rounds: list[Results]) -> list[dict]:
     for r in rounds:
         units = list(r.table.index.get_level_values("unit").unique())
         cids = list(r.table.index.get_level_values("construct").unique())
-        out.append({"round": r.round, "units": units, "constructs": [asdict(r.constructs[c]) for c in cids],
-                    "n": r.table["n"].tolist(), "mean": r.table["mean"].tolist(), "share": r.table["share"].tolist(),
-                    "status": r.table["status"].tolist(), "k": r.k, "k_sensitive": r.k_sensitive,
-                    "respondents": r.respondents, "respondent_status": r.respondent_status})
+        out.append(
+            {
+                "round": r.round,
+                "units": units,
+                "constructs": [asdict(r.constructs[c]) for c in cids],
+                "n": r.table["n"].tolist(),
+                "mean": r.table["mean"].tolist(),
+                "share": r.table["share"].tolist(),
+                "status": r.table["status"].tolist(),
+                "k": r.k,
+                "k_sensitive": r.k_sensitive,
+                "respondents": r.respondents,
+                "respondent_status": r.respondent_status,
+            }
+        )
     return out
 
 
@@ -86,10 +99,18 @@ def results_from_data(data: list[dict]) -> list[Results]:
     for d in data:
         constructs = {c["id"]: Construct(**{**c, "parts": tuple(c["parts"])}) for c in d["constructs"]}
         index = pd.MultiIndex.from_product([d["units"], list(constructs)], names=["unit", "construct"])
-        table = pd.DataFrame({"n": np.array(d["n"], dtype=float), "mean": np.array(d["mean"], dtype=float),
-                              "share": np.array(d["share"], dtype=float), "status": np.array(d["status"], dtype=object)},
-                             index=index)
-        out.append(Results(d["round"], table, constructs, d["k"], d["k_sensitive"], d["respondents"], d["respondent_status"]))
+        table = pd.DataFrame(
+            {
+                "n": np.array(d["n"], dtype=float),
+                "mean": np.array(d["mean"], dtype=float),
+                "share": np.array(d["share"], dtype=float),
+                "status": np.array(d["status"], dtype=object),
+            },
+            index=index,
+        )
+        out.append(
+            Results(d["round"], table, constructs, d["k"], d["k_sensitive"], d["respondents"], d["respondent_status"])
+        )
     return out
 
 
@@ -97,7 +118,7 @@ NOT_MEASURED = "ikke målt i jeres APV"
 NOT_MEASURED_LEAD = "Ikke målt i jeres APV"  # at the start of a sentence
 
 
-def measured(results: "Results | None", construct: str) -> bool:
+def measured(results: Results | None, construct: str) -> bool:
     """Whether a round's figures hold a construct: the mapping measures it and the round asked
     all its items. A mapping may measure any subset of the exposures and resources (an
     instrument such as the HSE Indicator Tool has no violence item); every view, page and
@@ -105,7 +126,7 @@ def measured(results: "Results | None", construct: str) -> bool:
     return results is not None and construct in results.constructs
 
 
-def unmeasured_parts(results: "Results | None", parts) -> list[str]:
+def unmeasured_parts(results: Results | None, parts) -> list[str]:
     """Of a combination's exposures (ids), those the round does not measure."""
     return [p for p in parts if not measured(results, p)]
 
@@ -118,6 +139,7 @@ class Results:
     low resource) and status; n, mean and share are NaN unless status is SHOWN. A mean is
     never given for a rule-``any`` construct or a combination: there it says nothing.
     """
+
     round: str
     table: pd.DataFrame
     constructs: dict[str, Construct]
@@ -132,8 +154,11 @@ class Results:
     def status_text(self, unit_id: str, construct: str) -> str:
         if not measured(self, construct):
             return NOT_MEASURED
-        return status_text(self.table.at[(unit_id, construct), "status"], self.threshold(construct),
-                           self.constructs[construct].sensitive)
+        return status_text(
+            self.table.at[(unit_id, construct), "status"],
+            self.threshold(construct),
+            self.constructs[construct].sensitive,
+        )
 
     def respondents_text(self, unit_id: str) -> str:
         """The unit's respondent count, or the true reason it is withheld."""
@@ -156,7 +181,7 @@ def own_group(unit_id: str) -> str:
 
 def owner(group_id: str) -> str | None:
     """The inner unit an own group belongs to; None for a unit id."""
-    return group_id[:-len(OWN)] if group_id.endswith(OWN) else None
+    return group_id[: -len(OWN)] if group_id.endswith(OWN) else None
 
 
 def _tree(book: Workbook, own: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -172,7 +197,9 @@ def _tree(book: Workbook, own: list[str]) -> tuple[list[str], dict[str, list[str
     return nodes, children
 
 
-def _subtree_sums(nodes: list[str], children: dict[str, list[str]], codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _subtree_sums(
+    nodes: list[str], children: dict[str, list[str]], codes: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """Per node, the column sums of ``values`` over the node's subtree, given each row's own
     node as an index into ``nodes`` (depth-first: every child comes after its parent)."""
     out = np.zeros((len(nodes), values.shape[1]))
@@ -195,12 +222,15 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
     flags = rnd._flags[cids].to_numpy(dtype=float)
     scores = rnd._scores[cids].to_numpy(dtype=float)
     answered = ~np.isnan(flags)
-    n, exposed, score_sum = (_subtree_sums(nodes, children, codes, x) for x in
-                             (answered.astype(float), np.nan_to_num(flags), np.nan_to_num(scores)))
+    n, exposed, score_sum = (
+        _subtree_sums(nodes, children, codes, x)
+        for x in (answered.astype(float), np.nan_to_num(flags), np.nan_to_num(scores))
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         share, mean = exposed / n, score_sum / n
-    no_mean = [i for i, c in enumerate(cids) if rnd.constructs[c].kind == "combination"
-               or rnd.constructs[c].rule == "any"]
+    no_mean = [
+        i for i, c in enumerate(cids) if rnd.constructs[c].kind == "combination" or rnd.constructs[c].rule == "any"
+    ]
     mean[:, no_mean] = np.nan
 
     cheap = {own_group(u) for u in own}
@@ -233,17 +263,21 @@ def aggregate(book: Workbook, survey: Survey, round_name: str | None = None) -> 
         decided[cid] = _linked_reasons(status, nodes, resp_status, parts)
     status = np.array([[decided[c][u] for c in cids] for u in nodes], dtype=object).reshape(n.shape)
     hidden = status != SHOWN
-    table = pd.DataFrame({
-        "n": np.where(hidden, np.nan, n).ravel(),
-        "mean": np.where(hidden, np.nan, mean).ravel(),
-        "share": np.where(hidden, np.nan, share).ravel(),
-        "status": status.ravel(),
-    }, index=pd.MultiIndex.from_product([nodes, cids], names=["unit", "construct"]))
-    return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive,
-                   respondents, resp_status)
+    table = pd.DataFrame(
+        {
+            "n": np.where(hidden, np.nan, n).ravel(),
+            "mean": np.where(hidden, np.nan, mean).ravel(),
+            "share": np.where(hidden, np.nan, share).ravel(),
+            "status": status.ravel(),
+        },
+        index=pd.MultiIndex.from_product([nodes, cids], names=["unit", "construct"]),
+    )
+    return Results(rnd.name, table, rnd.constructs, book.min_group, book.min_group_sensitive, respondents, resp_status)
 
 
-def _linked_reasons(status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]) -> dict[str, str]:
+def _linked_reasons(
+    status: dict[str, str], nodes: list[str], counted: dict[str, str], parts: list[dict[str, str]]
+) -> dict[str, str]:
     """A figure withheld because a figure it builds on is withheld (the unit's respondent count, a
     combination's part) gives that figure's reason: «færre end k» of its own would say that some
     respondents skipped the questions, and with other figures that can pin a small group down."""

@@ -63,6 +63,7 @@ words, as one withheld to protect another group: a reason of its own would be th
 again, and would make every other «skjult» mean «not everyone». A group in which nobody is
 exposed is shown: it says that no one reported it, which is the figure's point.
 """
+
 from __future__ import annotations
 
 SHOWN, NO_ANSWERS, SMALL, COMPLEMENT = "shown", "none", "small", "complement"
@@ -82,9 +83,15 @@ def status_text(status: str, k: int, sensitive: bool = False) -> str:
 COMPLEMENT_SENSITIVE = "Skjult, så en mindre gruppe eller den enkeltes svar ikke kan regnes ud"
 
 
-def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k: int,
-             hidden: frozenset[str] | set[str] = frozenset(), exposed: dict[str, int] | None = None,
-             cheap: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+def suppress(
+    children: dict[str, list[str]],
+    root: str,
+    total: dict[str, int],
+    k: int,
+    hidden: frozenset[str] | set[str] = frozenset(),
+    exposed: dict[str, int] | None = None,
+    cheap: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, str]:
     """A status per unit. ``total[u]`` counts the respondents in u's subtree; those coded to u
     itself are ``total[u]`` minus its children's totals. Units in ``hidden`` are withheld
     whatever their size (a figure linked to one withheld elsewhere) and protected like any other.
@@ -143,8 +150,15 @@ def suppress(children: dict[str, list[str]], root: str, total: dict[str, int], k
     while todo:
         u, pending = todo.pop()
         _, shown, a = best[u][pending]
-        status[u] = (NO_ANSWERS if total[u] == 0 and u not in hidden else SHOWN if shown
-                     else SMALL if total[u] < k else COMPLEMENT)
+        status[u] = (
+            NO_ANSWERS
+            if total[u] == 0 and u not in hidden
+            else SHOWN
+            if shown
+            else SMALL
+            if total[u] < k
+            else COMPLEMENT
+        )
         for c, pointers in zip(reversed(children[u]), reversed(back[u])):
             a, b = pointers[a]
             todo.append((c, b))
@@ -155,6 +169,7 @@ def unlike_below(children: dict[str, list[str]], root: str, statuses: list[dict[
     """The units shown in ``statuses[0]`` (a combination) in whose subtree some unit is shown in
     one of ``statuses`` (the combination, its two parts) and not in another: there the parts'
     own figures would split the combination's region into groups it does not protect."""
+
     def visible(status: dict[str, str], u: str) -> bool:
         return status[u] in (SHOWN, NO_ANSWERS)
 

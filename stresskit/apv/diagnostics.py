@@ -2,6 +2,7 @@
 items that run against the rest of their measure, rows that are not completed responses,
 respondents coded to a unit that has sub-units.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,23 +53,30 @@ def direction_warnings(survey: Survey) -> list[str]:
         n_items = sum(1 for i in survey.mapping.items if i.construct == cid)
         reversed_now = {i.column for i in survey.mapping.items if i.reverse}
         if n_items == 2:
-            out.append(f"Retning: de to spørgsmål om «{title}», {', '.join(f'«{c}»' for c in cols)}, går hver sin vej "
-                       f"(sammenhæng: {', '.join(cols[next(iter(cols))])}): et højt svar på det ene følger et lavt på det "
-                       "andet. Det ene er formentlig vendt; tjek ordlyden og skalaens retning, og ret reverse i mapping.yaml.")
+            out.append(
+                f"Retning: de to spørgsmål om «{title}», {', '.join(f'«{c}»' for c in cols)}, går hver sin vej "
+                f"(sammenhæng: {', '.join(cols[next(iter(cols))])}): et højt svar på det ene følger et lavt på det "
+                "andet. Det ene er formentlig vendt; tjek ordlyden og skalaens retning, og ret reverse i mapping.yaml."
+            )
             continue
         for col, where in cols.items():
             now = "står allerede med reverse: true" if col in reversed_now else "står uden reverse"
-            out.append(f"Retning: spørgsmålet «{col}» går den modsatte vej af de andre spørgsmål om «{title}» "
-                       f"(sammenhæng med dem: {', '.join(where)}); det {now}. Tjek spørgsmålets ordlyd og skalaens "
-                       "retning; går det den anden vej (fx «Har du tid nok?»), så skift reverse for det i mapping.yaml.")
+            out.append(
+                f"Retning: spørgsmålet «{col}» går den modsatte vej af de andre spørgsmål om «{title}» "
+                f"(sammenhæng med dem: {', '.join(where)}); det {now}. Tjek spørgsmålets ordlyd og skalaens "
+                "retning; går det den anden vej (fx «Har du tid nok?»), så skift reverse for det i mapping.yaml."
+            )
     return out
 
 
 def completion_notes(survey: Survey) -> list[str]:
     """Per round with rows that are not completed responses: how many count and how many don't."""
-    return [f"{rnd.file}: {len(rnd._units)} af {rnd.rows} rækker er gennemførte besvarelser og tæller med; "
-            f"de {rnd.rows - len(rnd._units)} andre tæller ingen steder (mapping.yaml: completed)."
-            for rnd in survey.rounds if rnd.rows > len(rnd._units)]
+    return [
+        f"{rnd.file}: {len(rnd._units)} af {rnd.rows} rækker er gennemførte besvarelser og tæller med; "
+        f"de {rnd.rows - len(rnd._units)} andre tæller ingen steder (mapping.yaml: completed)."
+        for rnd in survey.rounds
+        if rnd.rows > len(rnd._units)
+    ]
 
 
 def _decimal(x: float) -> str:
@@ -87,16 +95,26 @@ def coded_to_parents(book: Workbook, survey: Survey) -> list[str]:
         if not placed:
             continue
         keep = ~rnd._units.isin(placed).to_numpy()
-        without = Round(rnd.name, rnd.file, *(x[keep].reset_index(drop=True) for x in (rnd._units, rnd._scores, rnd._flags)),
-                        rnd.date, rnd.constructs)
+        without = Round(
+            rnd.name,
+            rnd.file,
+            *(x[keep].reset_index(drop=True) for x in (rnd._units, rnd._scores, rnd._flags)),
+            rnd.date,
+            rnd.constructs,
+        )
         with_them = aggregate(book, Survey(survey.mapping, [rnd]))
         baseline = aggregate(book, Survey(survey.mapping, [without]))
-        lost = [u for u in book.ordered()
-                if (with_them.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()
-                and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()]
+        lost = [
+            u
+            for u in book.ordered()
+            if (with_them.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()
+            and not (baseline.table.xs(u, level="unit")["status"] == COMPLEMENT).to_numpy().any()
+        ]
         where = ", ".join(f"{book.unit_name(u)} ({n})" for u, n in placed.items())
-        text = (f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
-                f"De vises som enhedens «{OWN_NAME}», hvor de er mindst {book.min_group}, og ellers kun sammen med andre")
+        text = (
+            f"{rnd.file}: {sum(placed.values())} besvarelser er kodet til en enhed, der har underenheder: {where}. "
+            f"De vises som enhedens «{OWN_NAME}», hvor de er mindst {book.min_group}, og ellers kun sammen med andre"
+        )
         if lost:
             text += "; derfor skjules nogle tal for " + ", ".join(book.unit_name(u) for u in lost)
         out.append(text + ". Kod dem til den enhed, hvor de arbejder, hvis det er muligt.")

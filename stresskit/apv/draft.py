@@ -18,6 +18,7 @@ words, not a respondent's) and from the answer scales stresskit knows.
   `stresskit validate` then says what is still missing; validate also warns when an item runs
   against the rest of its measure.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,48 +37,113 @@ from .scoring import DONT_KNOW
 # number says the direction: a high number is more of what the words say (more often, to a
 # higher degree, more agreement, more incidents).
 KNOWN_SCALES = {
-    "hyppighed": [("Altid", 5), ("Ofte", 4), ("Somme tider", 3), ("Sommetider", 3), ("Nogle gange", 3),
-                  ("Sjældent", 2), ("Aldrig/næsten aldrig", 1), ("Aldrig / næsten aldrig", 1),
-                  ("Aldrig eller næsten aldrig", 1), ("Næsten aldrig", 1), ("Aldrig", 1)],
-    "grad": [("I meget høj grad", 5), ("I høj grad", 4), ("Delvis", 3), ("Delvist", 3), ("I nogen grad", 3),
-             ("I ringe grad", 2), ("I lille grad", 2), ("I meget ringe grad", 1), ("I meget lille grad", 1)],
-    "enighed": [("Helt enig", 5), ("Delvist enig", 4), ("Enig", 4), ("Hverken enig eller uenig", 3), ("Hverken/eller", 3),
-                ("Delvist uenig", 2), ("Uenig", 2), ("Helt uenig", 1)],
-    "tilfredshed": [("Meget tilfreds", 5), ("Tilfreds", 4), ("Hverken tilfreds eller utilfreds", 3), ("Utilfreds", 2),
-                    ("Meget utilfreds", 1)],
-    "haendelser": [("Ja, dagligt", 5), ("Ja, ugentligt", 4), ("Ja, månedligt", 3), ("Ja, et par gange", 2),
-                   ("Ja, enkelte gange", 2), ("Nej", 1)],
-    "frequency": [("Always", 5), ("Often", 4), ("Sometimes", 3), ("Seldom", 2), ("Rarely", 2),
-                  ("Never/hardly ever", 1), ("Never / hardly ever", 1), ("Never", 1)],
-    "agreement": [("Strongly agree", 5), ("Agree", 4), ("Neutral", 3), ("Neither agree nor disagree", 3), ("Disagree", 2),
-                  ("Strongly disagree", 1)],
-    "extent": [("To a very large extent", 5), ("To a large extent", 4), ("Somewhat", 3), ("To a small extent", 2),
-               ("To a very small extent", 1)],
+    "hyppighed": [
+        ("Altid", 5),
+        ("Ofte", 4),
+        ("Somme tider", 3),
+        ("Sommetider", 3),
+        ("Nogle gange", 3),
+        ("Sjældent", 2),
+        ("Aldrig/næsten aldrig", 1),
+        ("Aldrig / næsten aldrig", 1),
+        ("Aldrig eller næsten aldrig", 1),
+        ("Næsten aldrig", 1),
+        ("Aldrig", 1),
+    ],
+    "grad": [
+        ("I meget høj grad", 5),
+        ("I høj grad", 4),
+        ("Delvis", 3),
+        ("Delvist", 3),
+        ("I nogen grad", 3),
+        ("I ringe grad", 2),
+        ("I lille grad", 2),
+        ("I meget ringe grad", 1),
+        ("I meget lille grad", 1),
+    ],
+    "enighed": [
+        ("Helt enig", 5),
+        ("Delvist enig", 4),
+        ("Enig", 4),
+        ("Hverken enig eller uenig", 3),
+        ("Hverken/eller", 3),
+        ("Delvist uenig", 2),
+        ("Uenig", 2),
+        ("Helt uenig", 1),
+    ],
+    "tilfredshed": [
+        ("Meget tilfreds", 5),
+        ("Tilfreds", 4),
+        ("Hverken tilfreds eller utilfreds", 3),
+        ("Utilfreds", 2),
+        ("Meget utilfreds", 1),
+    ],
+    "haendelser": [
+        ("Ja, dagligt", 5),
+        ("Ja, ugentligt", 4),
+        ("Ja, månedligt", 3),
+        ("Ja, et par gange", 2),
+        ("Ja, enkelte gange", 2),
+        ("Nej", 1),
+    ],
+    "frequency": [
+        ("Always", 5),
+        ("Often", 4),
+        ("Sometimes", 3),
+        ("Seldom", 2),
+        ("Rarely", 2),
+        ("Never/hardly ever", 1),
+        ("Never / hardly ever", 1),
+        ("Never", 1),
+    ],
+    "agreement": [
+        ("Strongly agree", 5),
+        ("Agree", 4),
+        ("Neutral", 3),
+        ("Neither agree nor disagree", 3),
+        ("Disagree", 2),
+        ("Strongly disagree", 1),
+    ],
+    "extent": [
+        ("To a very large extent", 5),
+        ("To a large extent", 4),
+        ("Somewhat", 3),
+        ("To a small extent", 2),
+        ("To a very small extent", 1),
+    ],
     "incidents": [("Yes, daily", 5), ("Yes, weekly", 4), ("Yes, monthly", 3), ("Yes, a few times", 2), ("No", 1)],
 }
-DIRECTION = {"hyppighed": "højt tal = oftere («Altid» = 5)", "grad": "højt tal = i højere grad («I meget høj grad» = 5)",
-             "enighed": "højt tal = mere enig («Helt enig» = 5)", "tilfredshed": "højt tal = mere tilfreds",
-             "haendelser": "højt tal = oftere udsat («Ja, dagligt» = 5)", "frequency": "højt tal = oftere («Always» = 5)",
-             "agreement": "højt tal = mere enig («Strongly agree» = 5)",
-             "extent": "højt tal = i højere grad («To a very large extent» = 5)",
-             "incidents": "højt tal = oftere udsat («Yes, daily» = 5)"}
+DIRECTION = {
+    "hyppighed": "højt tal = oftere («Altid» = 5)",
+    "grad": "højt tal = i højere grad («I meget høj grad» = 5)",
+    "enighed": "højt tal = mere enig («Helt enig» = 5)",
+    "tilfredshed": "højt tal = mere tilfreds",
+    "haendelser": "højt tal = oftere udsat («Ja, dagligt» = 5)",
+    "frequency": "højt tal = oftere («Always» = 5)",
+    "agreement": "højt tal = mere enig («Strongly agree» = 5)",
+    "extent": "højt tal = i højere grad («To a very large extent» = 5)",
+    "incidents": "højt tal = oftere udsat («Yes, daily» = 5)",
+}
 KNOWN_MISSING = list(DONT_KNOW)
 _MISSING = {normalise(m) for m in KNOWN_MISSING}
 UNIT_WORDS = ("afdeling", "enhed", "unit", "team", "område", "arbejdssted", "department")
 TEXT_WORDS = ("kommentar", "fritekst", "bemærk", "uddyb", "andet", "tekst", "comment")
 # Columns a survey tool adds about the response, not answers: left out of the draft, named only.
-METADATA = [re.compile(p) for p in (
-    r"^(respondent_?id|respondent|id|svar-?id|respondentnummer|løbenummer|externalkey|collecturl|token)$",
-    r"^stat[a-z]*_\d+$",  # SurveyXact's statinternal_*, statoverall_*, statcompletion_*, stato_* …
-    r"^(created|modified|closetime|starttime|endtime|difftime|submitdate|startdate|datestamp|lastpage|"
-    r"responsecollectsessions|sessioncount|numberofreturnedmail|importgroup|distributionschedule|"
-    r"digitaldistribution\w*|oprettet|afsluttet|besvaret|varighed|duration)$",
-    r"(^|_)(date|time|dato|tidspunkt|timestamp)$",
-    r"^(e-?mail|mail|e-?mailadresse|emailaddress)$",
-    r"^(ip|ipaddress|ip_address|ip-adresse|useragent|user_agent|browser)$",
-    r"^(lang|language|sprog|startlanguage)$",
-    r"^(name|navn|fornavn|efternavn|telefon|phone|cpr)$",
-)]
+METADATA = [
+    re.compile(p)
+    for p in (
+        r"^(respondent_?id|respondent|id|svar-?id|respondentnummer|løbenummer|externalkey|collecturl|token)$",
+        r"^stat[a-z]*_\d+$",  # SurveyXact's statinternal_*, statoverall_*, statcompletion_*, stato_* …
+        r"^(created|modified|closetime|starttime|endtime|difftime|submitdate|startdate|datestamp|lastpage|"
+        r"responsecollectsessions|sessioncount|numberofreturnedmail|importgroup|distributionschedule|"
+        r"digitaldistribution\w*|oprettet|afsluttet|besvaret|varighed|duration)$",
+        r"(^|_)(date|time|dato|tidspunkt|timestamp)$",
+        r"^(e-?mail|mail|e-?mailadresse|emailaddress)$",
+        r"^(ip|ipaddress|ip_address|ip-adresse|useragent|user_agent|browser)$",
+        r"^(lang|language|sprog|startlanguage)$",
+        r"^(name|navn|fornavn|efternavn|telefon|phone|cpr)$",
+    )
+]
 STATUS_WORDS = re.compile(r"^(status|completed|complete|gennemført|fuldført|state|finished)$")
 SURVEYXACT_COMPLETED = ("statoverall_4", "stato_4")  # 1 = completed (SurveyXact's overall status 4)
 # Numeric answer scales in common use; a column gets the smallest that holds every answer seen.
@@ -107,8 +173,9 @@ def is_metadata(name: str) -> bool:
     return any(p.search(key) for p in METADATA) or bool(STATUS_WORDS.match(key))
 
 
-def classify(column: pd.Series, name: str = "", codes: dict[str, str] | None = None,
-             labelled: bool = False) -> tuple[str, object]:
+def classify(
+    column: pd.Series, name: str = "", codes: dict[str, str] | None = None, labelled: bool = False
+) -> tuple[str, object]:
     """What a column holds: ("numbers", (low, high)), ("known", scale name), ("coded", (scale name
     or None, labels)), ("words", None) for short words of no known scale, ("text", None) for free
     text or ids, ("empty", None). ``codes`` are the column's value labels; ``labelled`` says the
@@ -136,8 +203,14 @@ def classify(column: pd.Series, name: str = "", codes: dict[str, str] | None = N
     return "words", None
 
 
-def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row: int = 1,
-          labels: value_labels.ValueLabels | None = None, label_file: str | None = None) -> str:
+def draft(
+    frame: pd.DataFrame,
+    source: str,
+    sheet: str | None = None,
+    header_row: int = 1,
+    labels: value_labels.ValueLabels | None = None,
+    label_file: str | None = None,
+) -> str:
     """The text of a draft mapping.yaml for the survey in ``frame`` (``labels``: its value labels)."""
     labels = labels or {}
     columns = list(frame.columns)
@@ -155,9 +228,11 @@ def draft(frame: pd.DataFrame, source: str, sheet: str | None = None, header_row
         out.append(f"labels: {_q(label_file)}  # etiketfilen: giver hver kode sine ord")
     out += _completed_lines(frame, labels)
     canonical = {normalise(m): m for m in KNOWN_MISSING}  # a cell's own spelling is not copied either
-    seen_missing = sorted({w for codes in labels.values() for w in codes.values() if normalise(w) in _MISSING}
-                          | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
-                          key=str.casefold)
+    seen_missing = sorted(
+        {w for codes in labels.values() for w in codes.values() if normalise(w) in _MISSING}
+        | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
+        key=str.casefold,
+    )
     out.append(f"missing_values: [{', '.join(_q(m) for m in seen_missing)}]  # svar, der betyder «ikke besvaret»")
     out += _scale_lines(kinds)
     out.append("constructs: {}  # TODO: fx arbejdsmaengde: {exposed_from: 62.5}")
@@ -170,22 +245,24 @@ def _head(source: str, label_file: str | None) -> list[str]:
     g = guide_module.default()
     exposures = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "exposure")
     resources = ", ".join(c["id"] for c in g.constructs() if c["kind"] == "resource")
-    return [f"# Udkast til mapping.yaml, skrevet af «stresskit mapping draft» ud fra {source}"
-            + (f" og etiketfilen {label_file}." if label_file else "."),
-            "# Ret alle steder, der står TODO, og kør så «stresskit validate», der siger, hvad der mangler.",
-            "# Ingen celler fra filen er skrevet her: kun kolonnernes navne og spørgeskemaværktøjets svarord.",
-            "#",
-            "# constructs: de påvirkninger og ressourcer, skemaet måler, med grænsen på 0–100:",
-            "#   exposed_from: fra denne score tæller en besvarelse som udsat (påvirkninger)",
-            "#   low_below:    under denne score tæller en ressource som lav",
-            "#   rule: any     ét spørgsmål over grænsen er nok (fx vold)",
-            f"# Påvirkninger: {exposures}.",
-            f"# Ressourcer: {resources}.",
-            "# items: construct siger, hvad spørgsmålet måler (TODO for hvert). reverse: true, hvis et højt tal",
-            "#   på skalaen betyder mindre af det, spørgsmålet måler (fx «Har du tid nok?» under arbejdsmængde).",
-            "#   Hvor skalaens ord siger retningen, står reverse: false; validate advarer, hvis et spørgsmål går",
-            "#   den modsatte vej af de andre om det samme. Står der reverse: TODO, ved stresskit ikke, om 1 er",
-            "#   det mindste eller det meste: se spørgeskemaet."]
+    return [
+        f"# Udkast til mapping.yaml, skrevet af «stresskit mapping draft» ud fra {source}"
+        + (f" og etiketfilen {label_file}." if label_file else "."),
+        "# Ret alle steder, der står TODO, og kør så «stresskit validate», der siger, hvad der mangler.",
+        "# Ingen celler fra filen er skrevet her: kun kolonnernes navne og spørgeskemaværktøjets svarord.",
+        "#",
+        "# constructs: de påvirkninger og ressourcer, skemaet måler, med grænsen på 0–100:",
+        "#   exposed_from: fra denne score tæller en besvarelse som udsat (påvirkninger)",
+        "#   low_below:    under denne score tæller en ressource som lav",
+        "#   rule: any     ét spørgsmål over grænsen er nok (fx vold)",
+        f"# Påvirkninger: {exposures}.",
+        f"# Ressourcer: {resources}.",
+        "# items: construct siger, hvad spørgsmålet måler (TODO for hvert). reverse: true, hvis et højt tal",
+        "#   på skalaen betyder mindre af det, spørgsmålet måler (fx «Har du tid nok?» under arbejdsmængde).",
+        "#   Hvor skalaens ord siger retningen, står reverse: false; validate advarer, hvis et spørgsmål går",
+        "#   den modsatte vej af de andre om det samme. Står der reverse: TODO, ved stresskit ikke, om 1 er",
+        "#   det mindste eller det meste: se spørgeskemaet.",
+    ]
 
 
 def _unit_lines(frame: pd.DataFrame, unit: str | None, labels: value_labels.ValueLabels) -> list[str]:
@@ -193,8 +270,10 @@ def _unit_lines(frame: pd.DataFrame, unit: str | None, labels: value_labels.Valu
         return ["unit_column: TODO  # navnet på kolonnen med enhedens id, navn eller kode"]
     out = [f"unit_column: {_q(unit)}"]
     if labels.get(unit):
-        out.append(f"# Kolonnen {_q(unit)} har koder, som etiketfilen giver navne; et navn skal være en enheds navn i "
-                   "institution.yaml (eller stå under dens previous_names). Ellers: unit_codes: {kode: enhedens id}.")
+        out.append(
+            f"# Kolonnen {_q(unit)} har koder, som etiketfilen giver navne; et navn skal være en enheds navn i "
+            "institution.yaml (eller stå under dens previous_names). Ellers: unit_codes: {kode: enhedens id}."
+        )
     elif tables.numbers(pd.Series([v for v in frame[unit].unique() if str(v).strip()], dtype=str)).notna().all():
         out.append(f"unit_codes: TODO  # kolonnen {_q(unit)} har tal: giv hver kode sin enhed, fx {{1: hum, 2: nat}}")
     return out
@@ -207,24 +286,37 @@ def _completed_lines(frame: pd.DataFrame, labels: value_labels.ValueLabels) -> l
     if done is not None:
         values = {value_labels.code_key(v) for v in frame[done].unique()}
         if values <= {"0", "1", ""}:
-            return [f"completed: {{column: {done}, equals: 1}}  # SurveyXact: {done} = 1 er en gennemført besvarelse; "
-                    "andre rækker tæller ikke"]
-    status = [c for c in frame.columns if STATUS_WORDS.match(c.strip().casefold()) or c in SURVEYXACT_COMPLETED
-              or c.casefold().startswith(("statoverall_", "statinternal_", "stato_"))]
+            return [
+                f"completed: {{column: {done}, equals: 1}}  # SurveyXact: {done} = 1 er en gennemført besvarelse; "
+                "andre rækker tæller ikke"
+            ]
+    status = [
+        c
+        for c in frame.columns
+        if STATUS_WORDS.match(c.strip().casefold())
+        or c in SURVEYXACT_COMPLETED
+        or c.casefold().startswith(("statoverall_", "statinternal_", "stato_"))
+    ]
     for column in status:
         codes = [c for c, w in labels.get(column, {}).items() if normalise(w) in DONE_WORDS]
         if len(codes) == 1:
             word = labels[column][codes[0]]
-            return [f"completed: {{column: {_q(column)}, equals: {_q(codes[0])}}}  # {codes[0]} = «{word}» i "
-                    "værdietiketterne; andre rækker tæller ikke"]
+            return [
+                f"completed: {{column: {_q(column)}, equals: {_q(codes[0])}}}  # {codes[0]} = «{word}» i "
+                "værdietiketterne; andre rækker tæller ikke"
+            ]
     if status:
-        return [f"completed: TODO  # fx {{column: {status[0]}, equals: <værdien for gennemført>}}: hvilke rækker er "
-                f"gennemførte besvarelser? (statuskolonner: {', '.join(status[:6])})"]
+        return [
+            f"completed: TODO  # fx {{column: {status[0]}, equals: <værdien for gennemført>}}: hvilke rækker er "
+            f"gennemførte besvarelser? (statuskolonner: {', '.join(status[:6])})"
+        ]
     return ["# completed: ingen statuskolonne fundet, så alle rækker tæller som gennemførte besvarelser."]
 
 
 def _scale_lines(kinds: dict) -> list[str]:
-    used = sorted({v for k, v in kinds.values() if k == "known"} | {v[0] for k, v in kinds.values() if k == "coded" and v[0]})
+    used = sorted(
+        {v for k, v in kinds.values() if k == "known"} | {v[0] for k, v in kinds.values() if k == "coded" and v[0]}
+    )
     unknown = _unknown_coded(kinds)
     if not used and not unknown:
         return []
@@ -233,8 +325,10 @@ def _scale_lines(kinds: dict) -> list[str]:
         out.append(f"  {name}:  # {DIRECTION[name]}")
         out.append("    labels: {" + ", ".join(f"{_q(lab)}: {value}" for lab, value in KNOWN_SCALES[name]) + "}")
     for name, (columns, words) in unknown.items():
-        out.append(f"  {name}:  # TODO: ordene i etiketfilen for {', '.join(columns[:4])}{' …' if len(columns) > 4 else ''} "
-                   "er ikke en kendt skala; giv hvert ord et tal (højt = mere af det, spørgsmålet spørger om)")
+        out.append(
+            f"  {name}:  # TODO: ordene i etiketfilen for {', '.join(columns[:4])}{' …' if len(columns) > 4 else ''} "
+            "er ikke en kendt skala; giv hvert ord et tal (højt = mere af det, spørgsmålet spørger om)"
+        )
         out.append("    labels: {" + ", ".join(f"{_q(w)}: TODO" for w in words) + "}")
     return out
 
@@ -256,17 +350,21 @@ def _item_lines(kinds: dict) -> list[str]:
         if kind == "numbers":
             low, high = value
             scale = next(([a, b] for a, b in COMMON_RANGES if a <= low and high <= b), [low, high])
-            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: [{_num_text(scale[0])}, {_num_text(scale[1])}], "
-                       f"reverse: TODO}}  # tal fra {_num_text(low)} til {_num_text(high)} set; tjek skalaen og om "
-                       f"{_num_text(scale[1])} er det meste")
+            out.append(
+                f"  - {{item: {_q(column)}, construct: TODO, scale: [{_num_text(scale[0])}, {_num_text(scale[1])}], "
+                f"reverse: TODO}}  # tal fra {_num_text(low)} til {_num_text(high)} set; tjek skalaen og om "
+                f"{_num_text(scale[1])} er det meste"
+            )
         elif kind == "known" or (kind == "coded" and value[0]):
             name = value if kind == "known" else value[0]
             out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: {name}, reverse: false}}")
         elif kind == "coded" and value[1]:
             out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: {scale_of[column]}, reverse: TODO}}")
         elif kind == "words":
-            out.append(f"  - {{item: {_q(column)}, construct: TODO, scale: TODO, reverse: TODO}}  # svar i ord, der ikke "
-                       "er en kendt skala: skriv en skala under scales med ordene fra spørgeskemaet og hvert sit tal")
+            out.append(
+                f"  - {{item: {_q(column)}, construct: TODO, scale: TODO, reverse: TODO}}  # svar i ord, der ikke "
+                "er en kendt skala: skriv en skala under scales med ordene fra spørgeskemaet og hvert sit tal"
+            )
     return out
 
 
@@ -280,7 +378,8 @@ def _left_out(metadata: list[str], kinds: dict) -> list[str]:
         out.append("# Kolonner, der ikke ligner svar på en skala, og derfor ikke står under items:")
         for column, kind in skipped:
             why = {"empty": "tom", "coded": "kun svar, der betyder «ikke besvaret»"}.get(
-                kind, "fritekst, id'er eller mange forskellige værdier (indholdet er ikke skrevet her)")
+                kind, "fritekst, id'er eller mange forskellige værdier (indholdet er ikke skrevet her)"
+            )
             out.append(f"#   {_q(column)}: {why}")
     return out
 
@@ -301,8 +400,9 @@ def label_file_for(path: Path) -> Path | None:
     return siblings[0] if len(siblings) == 1 else None
 
 
-def draft_file(path: Path | str, sheet: str | None = None, header_row: int = 1,
-               labels: Path | str | None = None) -> str:
+def draft_file(
+    path: Path | str, sheet: str | None = None, header_row: int = 1, labels: Path | str | None = None
+) -> str:
     """Read a survey file (and its value labels) and return its draft mapping; raise InputError
     when it cannot be read."""
     path = Path(path)

@@ -11,6 +11,7 @@ Codes are compared as numbers written plainly ("6", "6.0" and "6,0" are the same
 with their whitespace collapsed. A label file is the survey tool's, not a respondent's, so its
 words may be shown in messages and drafts; the data's cells never are.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,13 +65,19 @@ def read_label_file(path: Path, name: str) -> ValueLabels:
     try:
         text = _decode(path.read_bytes())
     except OSError as exc:
-        raise InputError(Problem(name, expected=f"etiketfilen kunne ikke læses ({exc.strerror or type(exc).__name__}).")) from None
+        raise InputError(
+            Problem(name, expected=f"etiketfilen kunne ikke læses ({exc.strerror or type(exc).__name__}).")
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(Problem(name, expected="etiketfilen er hverken UTF-8, UTF-16 eller Windows-tegnsæt.")) from None
+        raise InputError(
+            Problem(name, expected="etiketfilen er hverken UTF-8, UTF-16 eller Windows-tegnsæt.")
+        ) from None
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        raise InputError(Problem(name, expected="etiketfilen er tom; der forventes én linje pr. kode: variabel;værdi;etiket."))
+        raise InputError(
+            Problem(name, expected="etiketfilen er tom; der forventes én linje pr. kode: variabel;værdi;etiket.")
+        )
     return _parse(list(csv.reader(io.StringIO(text), delimiter=tables.separator(first))), name)
 
 
@@ -80,13 +87,23 @@ def _sheet_rows(path: Path, name: str) -> list[list[str]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises its own zoo for damaged workbooks
-        raise InputError(Problem(name, expected=f"filen kunne ikke læses som regneark ({type(exc).__name__}).")) from None
+        raise InputError(
+            Problem(name, expected=f"filen kunne ikke læses som regneark ({type(exc).__name__}).")
+        ) from None
     try:
         if LABELS_SHEET not in book.sheetnames:
-            raise InputError(Problem(name, column="sheet", expected=f"arket «{LABELS_SHEET}» med etiketterne findes ikke; "
-                                                                     f"filen har arkene {', '.join(book.sheetnames)}."))
-        return [["" if v is None else code_key(v) if isinstance(v, float) else str(v) for v in row]
-                for row in book[LABELS_SHEET].iter_rows(values_only=True)]
+            raise InputError(
+                Problem(
+                    name,
+                    column="sheet",
+                    expected=f"arket «{LABELS_SHEET}» med etiketterne findes ikke; "
+                    f"filen har arkene {', '.join(book.sheetnames)}.",
+                )
+            )
+        return [
+            ["" if v is None else code_key(v) if isinstance(v, float) else str(v) for v in row]
+            for row in book[LABELS_SHEET].iter_rows(values_only=True)
+        ]
     finally:
         book.close()
 
@@ -100,15 +117,22 @@ def _parse(rows: list[list[str]], name: str) -> ValueLabels:
         if n == 1 and len(row) >= 3 and row[0].strip().casefold() in HEADER_WORDS:
             continue  # a header row, as some exports write one
         if len(row) < 3 or not row[0].strip() or not row[1].strip():
-            problems.append(Problem(name, row=n, expected="forventede tre felter: variabel;værdi;etiket "
-                                                          "(fx s_1;6;Ved ikke)."))
+            problems.append(
+                Problem(name, row=n, expected="forventede tre felter: variabel;værdi;etiket (fx s_1;6;Ved ikke).")
+            )
             continue
         variable, code = row[0].strip(), code_key(row[1])
         label = label_text(";".join(row[2:]) if len(row) > 3 else row[2])
         known = out.setdefault(variable, {})
         if code in known and known[code] != label:
-            problems.append(Problem(name, row=n, column=variable,
-                                    expected=f"koden {code} har to forskellige etiketter; hver kode skal have én."))
+            problems.append(
+                Problem(
+                    name,
+                    row=n,
+                    column=variable,
+                    expected=f"koden {code} har to forskellige etiketter; hver kode skal have én.",
+                )
+            )
             continue
         known[code] = label
         if len(problems) >= 25:
@@ -130,8 +154,10 @@ def read_sav(path: Path, name: str) -> tuple[pd.DataFrame, ValueLabels]:
         raise InputError(Problem(name, expected=f"filen kunne ikke læses som SPSS-fil (.sav) ({reason}).")) from None
     cells = pd.DataFrame({str(c): [_cell(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=object)
     cells.attrs["header_row"] = 1
-    labels = {str(var): {code_key(code): label_text(text) for code, text in codes.items()}
-              for var, codes in (meta.variable_value_labels or {}).items()}
+    labels = {
+        str(var): {code_key(code): label_text(text) for code, text in codes.items()}
+        for var, codes in (meta.variable_value_labels or {}).items()
+    }
     return cells, labels
 
 
@@ -145,8 +171,14 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def read_survey(path: Path, name: str, sheet: str | None = None, header_row: int = 1,
-                want_column: str | None = None, strip: bool = True) -> tuple[pd.DataFrame, ValueLabels]:
+def read_survey(
+    path: Path,
+    name: str,
+    sheet: str | None = None,
+    header_row: int = 1,
+    want_column: str | None = None,
+    strip: bool = True,
+) -> tuple[pd.DataFrame, ValueLabels]:
     """A survey file's cells as text, and the value labels it carries (only an SPSS file has them)."""
     if path.suffix.lower() == SPSS:
         return read_sav(path, name)

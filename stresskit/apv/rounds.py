@@ -6,6 +6,7 @@ reported for a round only when the round asked all its items. Answers are number
 item's ``scale: [low, high]`` or labels of a named scale (``scales:``), matched case- and
 whitespace-insensitively (see scoring).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ MAX_LISTED = 25  # problems listed per file before summing up the rest
 @dataclass
 class Round:
     """One survey round. Respondent-level frames are private to the apv package."""
+
     name: str
     file: str
     _units: pd.Series = field(repr=False)
@@ -57,8 +59,9 @@ def round_files(book: Workbook) -> list[Path]:
     """Every survey file in apv/, by name (a `rounds:` list in mapping.yaml may order them otherwise)."""
     if not book.apv_dir.is_dir():
         return []
-    return sorted(p for p in book.apv_dir.iterdir()
-                  if p.suffix.lower() in SURVEY_SUFFIXES and not p.name.startswith(("~$", ".")))
+    return sorted(
+        p for p in book.apv_dir.iterdir() if p.suffix.lower() in SURVEY_SUFFIXES and not p.name.startswith(("~$", "."))
+    )
 
 
 def round_specs(book: Workbook, mapping: Mapping) -> tuple[list[tuple[Path, RoundSpec]], list[Problem]]:
@@ -70,40 +73,73 @@ def round_specs(book: Workbook, mapping: Mapping) -> tuple[list[tuple[Path, Roun
         return [(p, RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)) for p in files], []
     file = display_name(book.apv_dir / MAPPING, book.root)
     listed = {r.file for r in mapping.rounds}
-    problems = [Problem(file, column="rounds", value=p.name,
-                        expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen."
-                        + (" Er det en etiketfil, så skriv den under labels (for runden eller for hele mapping.yaml)."
-                           if "label" in p.name.casefold() else ""))
-                for p in files if p.name not in listed]
+    problems = [
+        Problem(
+            file,
+            column="rounds",
+            value=p.name,
+            expected="filen ligger i apv/, men står ikke under rounds; tilføj den, eller flyt den ud af mappen."
+            + (
+                " Er det en etiketfil, så skriv den under labels (for runden eller for hele mapping.yaml)."
+                if "label" in p.name.casefold()
+                else ""
+            ),
+        )
+        for p in files
+        if p.name not in listed
+    ]
     out = []
-    for spec in [*mapping.rounds, *(RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row)
-                                    for p in files if p.name not in listed)]:
+    for spec in [
+        *mapping.rounds,
+        *(RoundSpec(p.stem, p.name, None, mapping.sheet, mapping.header_row) for p in files if p.name not in listed),
+    ]:
         # an unlisted file is read too, so validate also tells what else is wrong with it
         path = book.apv_dir / spec.file
         if not path.is_file():
-            problems.append(Problem(file, column="rounds", value=spec.file, expected="filen står under rounds, men findes ikke i apv/."))
+            problems.append(
+                Problem(
+                    file, column="rounds", value=spec.file, expected="filen står under rounds, men findes ikke i apv/."
+                )
+            )
             continue
         out.append((path, spec))
     return out, problems
 
 
-def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | None = None) -> tuple[Round | None, list[Problem]]:
+def read_round(
+    book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | None = None
+) -> tuple[Round | None, list[Problem]]:
     spec = spec or RoundSpec(path.stem, path.name, None, mapping.sheet, mapping.header_row)
     file = display_name(path, book.root)
     try:
-        frame, carried = value_labels.read_survey(path, file, spec.sheet, spec.header_row, mapping.unit_column, strip=False)
+        frame, carried = value_labels.read_survey(
+            path, file, spec.sheet, spec.header_row, mapping.unit_column, strip=False
+        )
     except InputError as exc:
         return None, exc.problems
     if frame.empty:
-        return None, [Problem(file, expected="filen har ingen besvarelser; der forventes én række pr. besvarelse under overskriften.")]
+        return None, [
+            Problem(
+                file, expected="filen har ingen besvarelser; der forventes én række pr. besvarelse under overskriften."
+            )
+        ]
     header = spec.header_row
     columns = list(frame.columns)
     if mapping.unit_column not in columns:
-        hint = (" Er filen en etiketfil, så skriv den under labels i mapping.yaml, så læses den ikke som en runde."
-                if "label" in path.name.casefold() else "")
-        return None, [Problem(file, row=header, column=mapping.unit_column,
-                              expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne "
-                                       f"{', '.join(columns[:12])}.{hint}")]
+        hint = (
+            " Er filen en etiketfil, så skriv den under labels i mapping.yaml, så læses den ikke som en runde."
+            if "label" in path.name.casefold()
+            else ""
+        )
+        return None, [
+            Problem(
+                file,
+                row=header,
+                column=mapping.unit_column,
+                expected=f"kolonnen med enheden mangler (mapping.yaml: unit_column); fandt kolonnerne "
+                f"{', '.join(columns[:12])}.{hint}",
+            )
+        ]
     labels, label_name, problems = _round_labels(book, mapping, spec, carried, file, columns)
     if problems:
         return None, problems
@@ -120,9 +156,15 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
 
     for item in mapping.items:
         if item.column not in columns and item.column not in spec.not_asked:
-            problems.append(Problem(file, row=header, column=item.column,
-                                    expected="spørgsmålet står i mapping.yaml, men kolonnen findes ikke i filen. Havde runden ikke "
-                                             "spørgsmålet, så skriv det under not_asked for runden under rounds."))
+            problems.append(
+                Problem(
+                    file,
+                    row=header,
+                    column=item.column,
+                    expected="spørgsmålet står i mapping.yaml, men kolonnen findes ikke i filen. Havde runden ikke "
+                    "spørgsmålet, så skriv det under not_asked for runden under rounds.",
+                )
+            )
     present = [i for i in mapping.items if i.column in columns and i.column not in spec.not_asked]
     scaled = {}
     bad_total = 0
@@ -132,8 +174,18 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
         for pos in np.flatnonzero(bad.to_numpy()):
             if bad_total < MAX_LISTED:
                 cell = frame[item.column].iat[pos]
-                problems.append(_bad_answer(mapping, item, file, int(frame.index[pos]) + header + 1, where(item.column),
-                                            codes, label_name, str(cell).strip()))
+                problems.append(
+                    _bad_answer(
+                        mapping,
+                        item,
+                        file,
+                        int(frame.index[pos]) + header + 1,
+                        where(item.column),
+                        codes,
+                        label_name,
+                        str(cell).strip(),
+                    )
+                )
             bad_total += 1
         score = (values - item.low) / (item.high - item.low) * 100
         scaled[item.column] = 100 - score if item.reverse else score
@@ -143,18 +195,34 @@ def read_round(book: Workbook, mapping: Mapping, path: Path, spec: RoundSpec | N
 
     # A construct is reported for a round only when every one of its items was asked in it.
     asked = {i.column for i in present}
-    measured = {cid for cid, c in mapping.constructs.items() if c.kind != "combination"
-                and all(i.column in asked for i in mapping.items if i.construct == cid)}
-    constructs = {cid: c for cid, c in mapping.constructs.items()
-                  if cid in measured or (c.kind == "combination" and set(c.parts) <= measured)}
+    measured = {
+        cid
+        for cid, c in mapping.constructs.items()
+        if c.kind != "combination" and all(i.column in asked for i in mapping.items if i.construct == cid)
+    }
+    constructs = {
+        cid: c
+        for cid, c in mapping.constructs.items()
+        if cid in measured or (c.kind == "combination" and set(c.parts) <= measured)
+    }
     items = pd.DataFrame(scaled, index=frame.index)
     scores, flags = _score(constructs, mapping.items, items)
-    return Round(spec.name, file, units.reset_index(drop=True), scores, flags, spec.date, constructs,
-                 items.reset_index(drop=True), rows), []
+    return Round(
+        spec.name,
+        file,
+        units.reset_index(drop=True),
+        scores,
+        flags,
+        spec.date,
+        constructs,
+        items.reset_index(drop=True),
+        rows,
+    ), []
 
 
-def _round_labels(book: Workbook, mapping: Mapping, spec: RoundSpec, carried: value_labels.ValueLabels, file: str,
-                  columns: list[str]) -> tuple[value_labels.ValueLabels, str | None, list[Problem]]:
+def _round_labels(
+    book: Workbook, mapping: Mapping, spec: RoundSpec, carried: value_labels.ValueLabels, file: str, columns: list[str]
+) -> tuple[value_labels.ValueLabels, str | None, list[Problem]]:
     """The round's value labels: those an SPSS file carries, and the label file the mapping names."""
     name = spec.labels or mapping.labels
     if name is None:
@@ -162,29 +230,57 @@ def _round_labels(book: Workbook, mapping: Mapping, spec: RoundSpec, carried: va
     path = book.apv_dir / name
     shown = display_name(path, book.root)
     if not path.is_file():
-        return {}, name, [Problem(display_name(book.apv_dir / MAPPING, book.root), column="labels", value=name,
-                                  expected="etiketfilen står i mapping.yaml, men findes ikke i apv/.")]
+        return (
+            {},
+            name,
+            [
+                Problem(
+                    display_name(book.apv_dir / MAPPING, book.root),
+                    column="labels",
+                    value=name,
+                    expected="etiketfilen står i mapping.yaml, men findes ikke i apv/.",
+                )
+            ],
+        )
     try:
-        found = memo.once("labels", (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size),
-                          lambda: value_labels.read_label_file(path, shown))
+        found = memo.once(
+            "labels",
+            (str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size),
+            lambda: value_labels.read_label_file(path, shown),
+        )
     except InputError as exc:
         return {}, name, exc.problems
     if not set(found) & set(columns):
-        return {}, name, [Problem(shown, expected=f"etiketfilen passer ikke til {file}: ingen af dens variabler "
-                                                  f"({', '.join(sorted(found)[:6])}) er en kolonne i den fil. "
-                                                  "Hører etiketfilen til en anden runde?")]
+        return (
+            {},
+            name,
+            [
+                Problem(
+                    shown,
+                    expected=f"etiketfilen passer ikke til {file}: ingen af dens variabler "
+                    f"({', '.join(sorted(found)[:6])}) er en kolonne i den fil. "
+                    "Hører etiketfilen til en anden runde?",
+                )
+            ],
+        )
     return {**carried, **found}, name, []
 
 
-def _completed_rows(rule: Completion | None, frame: pd.DataFrame, labels: value_labels.ValueLabels, file: str,
-                    header: int, where) -> tuple[np.ndarray, list[Problem]]:
+def _completed_rows(
+    rule: Completion | None, frame: pd.DataFrame, labels: value_labels.ValueLabels, file: str, header: int, where
+) -> tuple[np.ndarray, list[Problem]]:
     """Which rows are completed responses (``completed:`` in mapping.yaml); every row without a rule."""
     if rule is None:
         return np.ones(len(frame), dtype=bool), []
     if rule.column not in frame.columns:
-        return np.zeros(len(frame), dtype=bool), [Problem(
-            file, row=header, column=rule.column,
-            expected="statuskolonnen, som completed i mapping.yaml nævner, findes ikke i filen.")]
+        return np.zeros(len(frame), dtype=bool), [
+            Problem(
+                file,
+                row=header,
+                column=rule.column,
+                expected="statuskolonnen, som completed i mapping.yaml nævner, findes ikke i filen.",
+            )
+        ]
     codes, uniques = pd.factorize(frame[rule.column].to_numpy(dtype=object))
     keys = np.array([normalise(value_labels.code_key(u)) for u in uniques] + [""], dtype=object)[codes]
     others = rule.others
@@ -193,22 +289,42 @@ def _completed_rows(rule: Completion | None, frame: pd.DataFrame, labels: value_
         others = frozenset(known) - {rule.equals} if known else frozenset({"0", ""} if rule.equals == "1" else {""})
     done = keys == normalise(rule.equals)  # «Gennemført» and «gennemført» alike
     odd = ~done & ~np.isin(keys, [normalise(x) for x in others])
-    expected = (f"{rule.equals} betyder gennemført, {', '.join(sorted(others - {''})) or 'intet'}"
-                f"{' eller tomt felt' if '' in others else ''} ikke gennemført")
+    expected = (
+        f"{rule.equals} betyder gennemført, {', '.join(sorted(others - {''})) or 'intet'}"
+        f"{' eller tomt felt' if '' in others else ''} ikke gennemført"
+    )
     if odd.any():
         first = int(np.flatnonzero(odd)[0])
-        return done, [Problem(file, row=int(frame.index[first]) + header + 1, column=where(rule.column),
-                              expected=f"{int(odd.sum())} rækker har en anden værdi i statuskolonnen end forventet "
-                                       f"({expected}). Betyder værdien «ikke gennemført», så skriv den under "
-                                       "completed.others i mapping.yaml.")]
+        return done, [
+            Problem(
+                file,
+                row=int(frame.index[first]) + header + 1,
+                column=where(rule.column),
+                expected=f"{int(odd.sum())} rækker har en anden værdi i statuskolonnen end forventet "
+                f"({expected}). Betyder værdien «ikke gennemført», så skriv den under "
+                "completed.others i mapping.yaml.",
+            )
+        ]
     if not done.any():
-        return done, [Problem(file, column=where(rule.column),
-                              expected=f"ingen række er en gennemført besvarelse ({expected}); tjek completed i mapping.yaml.")]
+        return done, [
+            Problem(
+                file,
+                column=where(rule.column),
+                expected=f"ingen række er en gennemført besvarelse ({expected}); tjek completed i mapping.yaml.",
+            )
+        ]
     return done, []
 
 
-def _unit_ids(book: Workbook, mapping: Mapping, frame: pd.DataFrame, labels: value_labels.ValueLabels, file: str,
-              header: int, where) -> tuple[pd.Series, list[Problem]]:
+def _unit_ids(
+    book: Workbook,
+    mapping: Mapping,
+    frame: pd.DataFrame,
+    labels: value_labels.ValueLabels,
+    file: str,
+    header: int,
+    where,
+) -> tuple[pd.Series, list[Problem]]:
     """Each row's unit id. The unit column may hold unit ids or names (current or earlier ones),
     or codes: named by ``unit_codes:`` in mapping.yaml, or by the label file's words for them.
     An unknown value is one problem, naming it and how many rows hold it."""
@@ -225,13 +341,17 @@ def _unit_ids(book: Workbook, mapping: Mapping, frame: pd.DataFrame, labels: val
             reason = f"unit_codes i mapping.yaml giver koden enheden «{mapping.unit_codes[key]}», som ikke findes i institution.yaml."
         elif key in coded:
             unit = lookup.get(coded[key].casefold())
-            reason = (f"etiketfilen kalder koden «{coded[key]}», men ingen enhed i institution.yaml hedder sådan. Skriv navnet "
-                      "under previous_names for enheden, eller giv koden en enhed under unit_codes i mapping.yaml.")
+            reason = (
+                f"etiketfilen kalder koden «{coded[key]}», men ingen enhed i institution.yaml hedder sådan. Skriv navnet "
+                "under previous_names for enheden, eller giv koden en enhed under unit_codes i mapping.yaml."
+            )
         else:
             unit = lookup.get(text.casefold())
-            reason = ("forventede id eller navn på en enhed i institution.yaml. Hed enheden sådan i en tidligere runde, så "
-                      "skriv navnet under previous_names for enheden, den hedder nu. Er det en kode, så giv den en enhed "
-                      "under unit_codes i mapping.yaml.")
+            reason = (
+                "forventede id eller navn på en enhed i institution.yaml. Hed enheden sådan i en tidligere runde, så "
+                "skriv navnet under previous_names for enheden, den hedder nu. Er det en kode, så giv den en enhed "
+                "under unit_codes i mapping.yaml."
+            )
         ids.append(unit)
         if unit is None:
             why[len(ids) - 1] = reason
@@ -239,10 +359,16 @@ def _unit_ids(book: Workbook, mapping: Mapping, frame: pd.DataFrame, labels: val
     problems = []
     for k, reason in list(why.items())[:MAX_LISTED]:
         rows = np.flatnonzero(codes == k)
-        problems.append(Problem(file, row=int(raw.index[rows[0]]) + header + 1, column=where(mapping.unit_column),
-                                value=str(names[k]).strip() or None,
-                                expected=("enheden mangler" if not str(names[k]).strip() else reason)
-                                + f" ({len(rows)} {'række' if len(rows) == 1 else 'rækker'})"))
+        problems.append(
+            Problem(
+                file,
+                row=int(raw.index[rows[0]]) + header + 1,
+                column=where(mapping.unit_column),
+                value=str(names[k]).strip() or None,
+                expected=("enheden mangler" if not str(names[k]).strip() else reason)
+                + f" ({len(rows)} {'række' if len(rows) == 1 else 'rækker'})",
+            )
+        )
     problems += _more(file, len(why), "ukendte enheder")
     return units, problems
 

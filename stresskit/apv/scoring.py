@@ -8,6 +8,7 @@ scores the highest answered item, so one reported incident counts. A respondent 
 exposed when the score is at or above ``exposed_from``; for a resource, the respondent
 has a low resource when the score is below ``low_below``.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,13 +23,31 @@ from .mapping import Construct, Item, Mapping, normalise
 
 # Answers that say «no answer» in other words. They never become a score, whatever number a
 # survey tool gave them (SurveyXact codes «Ved ikke» as the scale's next number, e.g. 6 on 1–5).
-DONT_KNOW = ("Ved ikke", "Ved ikke / ikke relevant", "Ikke relevant", "Vil ikke svare", "Ønsker ikke at svare",
-             "Jeg har ingen leder", "Jeg har ingen nærmeste leder", "Har ingen leder", "Ikke aktuelt",
-             "Don't know", "Do not know", "Not applicable", "N/A", "Prefer not to say", "Prefer not to answer",
-             "I do not have a supervisor", "I don't have a supervisor", "I have no supervisor")
+DONT_KNOW = (
+    "Ved ikke",
+    "Ved ikke / ikke relevant",
+    "Ikke relevant",
+    "Vil ikke svare",
+    "Ønsker ikke at svare",
+    "Jeg har ingen leder",
+    "Jeg har ingen nærmeste leder",
+    "Har ingen leder",
+    "Ikke aktuelt",
+    "Don't know",
+    "Do not know",
+    "Not applicable",
+    "N/A",
+    "Prefer not to say",
+    "Prefer not to answer",
+    "I do not have a supervisor",
+    "I don't have a supervisor",
+    "I have no supervisor",
+)
 
 
-def _values(mapping: Mapping, item: Item, text: pd.Series, codes: dict[str, str] | None = None) -> tuple[pd.Series, pd.Series]:
+def _values(
+    mapping: Mapping, item: Item, text: pd.Series, codes: dict[str, str] | None = None
+) -> tuple[pd.Series, pd.Series]:
     """An item's answers as numbers (NaN when not answered), and where an answer is invalid.
     With value labels (``codes``: code -> words), a code stands for its words: words that mean
     «don't know» are not answered, and a named scale scores the words."""
@@ -42,11 +61,13 @@ def _values(mapping: Mapping, item: Item, text: pd.Series, codes: dict[str, str]
     def missing(key: str) -> bool:
         return key in mapping.missing or key in dont_know or (scale is not None and key in scale.missing)
 
-    blank = np.array([k == "" or missing(k) or (w is not None and missing(normalise(w))) for k, w in zip(keys, words)],
-                     dtype=bool)
+    blank = np.array(
+        [k == "" or missing(k) or (w is not None and missing(normalise(w))) for k, w in zip(keys, words)], dtype=bool
+    )
     if scale is not None:
-        number = np.array([scale.labels.get(normalise(w) if w is not None else k, np.nan) for k, w in zip(keys, words)],
-                          dtype=float)
+        number = np.array(
+            [scale.labels.get(normalise(w) if w is not None else k, np.nan) for k, w in zip(keys, words)], dtype=float
+        )
     else:
         number = tables.numbers(pd.Series(keys, dtype=object)).to_numpy(dtype=float)
         number = np.where((number < item.low) | (number > item.high), np.nan, number)
@@ -62,36 +83,69 @@ def _values(mapping: Mapping, item: Item, text: pd.Series, codes: dict[str, str]
 _DONT_KNOW = frozenset(normalise(x) for x in DONT_KNOW)
 
 
-def _bad_answer(mapping: Mapping, item: Item, file: str, row: int, column: str, codes: dict[str, str] | None,
-                label_file: str | None, cell: str) -> Problem:
+def _bad_answer(
+    mapping: Mapping,
+    item: Item,
+    file: str,
+    row: int,
+    column: str,
+    codes: dict[str, str] | None,
+    label_file: str | None,
+    cell: str,
+) -> Problem:
     # A cell is not quoted where it may hold what someone typed; the label file's words may be.
     if codes:
         word = codes.get(value_labels.code_key(cell))
         if word is None:
             known = ", ".join(f"{c} = {w}" for c, w in list(codes.items())[:8])
             source = f"etiketfilen «{label_file}»" if label_file else "filens værdietiketter"
-            return Problem(file, row=row, column=column, expected=f"koden har ingen etiket i {source}; den kender {known}.")
+            return Problem(
+                file, row=row, column=column, expected=f"koden har ingen etiket i {source}; den kender {known}."
+            )
         if item.scale is None:
-            return Problem(file, row=row, column=column,
-                           expected=f"svaret betyder «{word}» i etiketfilen, og koden ligger uden for skalaen "
-                                    f"{_num(item.low)}–{_num(item.high)}. Betyder det «ikke besvaret», så skriv "
-                                    "ordet under missing_values.")
+            return Problem(
+                file,
+                row=row,
+                column=column,
+                expected=f"svaret betyder «{word}» i etiketfilen, og koden ligger uden for skalaen "
+                f"{_num(item.low)}–{_num(item.high)}. Betyder det «ikke besvaret», så skriv "
+                "ordet under missing_values.",
+            )
         scale = mapping.scales[item.scale]
-        return Problem(file, row=row, column=column,
-                       expected=f"svaret betyder «{word}» i etiketfilen, men skalaen «{scale.name}» kender "
-                                f"{', '.join(scale.shown)}. Tilføj ordet til skalaen, eller under missing.")
+        return Problem(
+            file,
+            row=row,
+            column=column,
+            expected=f"svaret betyder «{word}» i etiketfilen, men skalaen «{scale.name}» kender "
+            f"{', '.join(scale.shown)}. Tilføj ordet til skalaen, eller under missing.",
+        )
     if item.scale is None:  # as before label files: a numeric column's cell is named, as the analyst sees it
-        return Problem(file, row=row, column=column, value=cell,
-                       expected=f"forventede et tal fra {_num(item.low)} til {_num(item.high)} eller et tomt felt.")
+        return Problem(
+            file,
+            row=row,
+            column=column,
+            value=cell,
+            expected=f"forventede et tal fra {_num(item.low)} til {_num(item.high)} eller et tomt felt.",
+        )
     scale = mapping.scales[item.scale]
     note = f" Etiketfilen «{label_file}» har ingen etiketter for variablen." if label_file else ""
-    return Problem(file, row=row, column=column,
-                   expected=f"ukendt svar; skalaen «{scale.name}» kender {', '.join(scale.shown)}"
-                            + (" (og tomt felt som ikke besvaret)." if not scale.missing else
-                               f", og {', '.join(sorted(scale.missing))} som ikke besvaret.") + note)
+    return Problem(
+        file,
+        row=row,
+        column=column,
+        expected=f"ukendt svar; skalaen «{scale.name}» kender {', '.join(scale.shown)}"
+        + (
+            " (og tomt felt som ikke besvaret)."
+            if not scale.missing
+            else f", og {', '.join(sorted(scale.missing))} som ikke besvaret."
+        )
+        + note,
+    )
 
 
-def _score(constructs: dict[str, Construct], items: list[Item], scaled: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _score(
+    constructs: dict[str, Construct], items: list[Item], scaled: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     scores, flags = {}, {}
     for cid, construct in constructs.items():
         if construct.kind == "combination":
@@ -111,8 +165,10 @@ def _score(constructs: dict[str, Construct], items: list[Item], scaled: pd.DataF
             a, b = (flags[p] for p in construct.parts)
             flags[cid] = (a * b).where(a.notna() & b.notna())
             scores[cid] = pd.Series(np.nan, index=scaled.index)
-    return (pd.DataFrame(scores, index=scaled.index).reset_index(drop=True),
-            pd.DataFrame(flags, index=scaled.index).reset_index(drop=True))
+    return (
+        pd.DataFrame(scores, index=scaled.index).reset_index(drop=True),
+        pd.DataFrame(flags, index=scaled.index).reset_index(drop=True),
+    )
 
 
 def _num(x: float) -> str:

@@ -14,6 +14,7 @@ notable that the exact test puts at p = 0.06–0.17. A fixed number of percentag
 rejected too: in a group of 6 one person moves the share 17 points, in a group of 200 a 5-point
 move is solid, and a test weighs exactly that.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,14 +25,18 @@ from .aggregates import SHOWN, Results
 
 LEVEL = 0.05  # two-sided
 
-RULE_TEXT = ("En ændring kaldes «tydeligt bedre» eller «tydeligt værre», når forskellen mellem de to runders andele "
-             "er så stor, at den kun sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange "
-             "svar, som der er i hver runde (Fishers eksakte test). En mindre ændring kan være tilfældig og kaldes ikke "
-             "tydelig; jo færre svar, jo større skal ændringen være.")
+RULE_TEXT = (
+    "En ændring kaldes «tydeligt bedre» eller «tydeligt værre», når forskellen mellem de to runders andele "
+    "er så stor, at den kun sjældent (under 5\u00a0% af gangene) ville opstå af tilfældigheder alene med så mange "
+    "svar, som der er i hver runde (Fishers eksakte test). En mindre ændring kan være tilfældig og kaldes ikke "
+    "tydelig; jo færre svar, jo større skal ændringen være."
+)
 
-RULE_HIGHER = ("«Markant højere»: enhedens andel er højere end i resten af institutionen (uden enheden selv), og "
-               "forskellen ville kun sjældent (under 5\u00a0% af gangene) opstå af tilfældigheder med så mange svar "
-               "(Fishers eksakte test); kun hvor begge tal vises.")
+RULE_HIGHER = (
+    "«Markant højere»: enhedens andel er højere end i resten af institutionen (uden enheden selv), og "
+    "forskellen ville kun sjældent (under 5\u00a0% af gangene) opstå af tilfældigheder med så mange svar "
+    "(Fishers eksakte test); kun hvor begge tal vises."
+)
 
 BETTER, WORSE, SAME = "better", "worse", "same"
 
@@ -89,8 +94,9 @@ def change(previous: Results, latest: Results, unit: str, construct: str) -> Cha
     if a["status"] != SHOWN or b["status"] != SHOWN:
         return None
     n1, n2 = int(a["n"]), int(b["n"])
-    return Change(construct, float(a["share"]), float(b["share"]), n1, n2,
-                  notable(float(a["share"]), n1, float(b["share"]), n2))
+    return Change(
+        construct, float(a["share"]), float(b["share"]), n1, n2, notable(float(a["share"]), n1, float(b["share"]), n2)
+    )
 
 
 def changes(previous: Results, latest: Results, unit: str, constructs: list[str]) -> dict[str, Change]:
@@ -102,8 +108,9 @@ def changes(previous: Results, latest: Results, unit: str, constructs: list[str]
     return out
 
 
-def units_by_direction(previous: Results, latest: Results, units: list[str], constructs: list[str]
-                       ) -> tuple[dict[str, list[Change]], dict[str, list[Change]]]:
+def units_by_direction(
+    previous: Results, latest: Results, units: list[str], constructs: list[str]
+) -> tuple[dict[str, list[Change]], dict[str, list[Change]]]:
     """The units with a notable improvement and those with a notable worsening, with the changes."""
     better, worse = {}, {}
     for u in units:

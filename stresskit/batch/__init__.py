@@ -15,6 +15,7 @@
 The names below are imported from their modules on first use, so importing the package (as
 papermill and nbconvert do for the entry points) costs nothing until a name is asked for.
 """
+
 from __future__ import annotations
 
 import importlib

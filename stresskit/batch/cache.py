@@ -1,5 +1,6 @@
 """Once per batch: the institution-wide work every unit shares (every APV round's anonymised
 results, the action list), kept in OUT/.stresskit-cache/<key>.json and used only when it verifies."""
+
 from __future__ import annotations
 
 import hmac
@@ -14,7 +15,7 @@ from ..workbook import Workbook
 from .files import write_atomic
 from .keys import institution_key, secret, signed
 
-CACHE = ".stresskit-cache"   # OUT/<this>/<key>.json: the institution-wide work of the last batch
+CACHE = ".stresskit-cache"  # OUT/<this>/<key>.json: the institution-wide work of the last batch
 
 
 def institution_cache(book: Workbook, out: Path, key: bytes | None = None) -> Path | None:
@@ -60,4 +61,3 @@ def verified_cache(path: Path, name: str, key: bytes) -> dict | None:
     if not hmac.compare_digest(mac, signed(key, data)) or data.get("key") != name:
         return None
     return data
-

@@ -28,6 +28,7 @@ path is checked to stay inside OUT (see files). Stopping the run (Ctrl+C, SIGTER
 and their units' processes; a worker whose parent disappears (kill -9) stops its unit's
 process and exits, and a unit's process dies with its worker.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -50,9 +51,17 @@ from .state import Run, Summary, load_state, save_state, unchanged
 REPORTS = PACKAGE.parent / "reports"
 
 
-def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | None = None,
-        numbers: list[int] | None = None, jobs: int = 2, force: bool = False, folder: Path | str = NOTEBOOKS,
-        progress=None, pdf: bool = False) -> Summary:
+def run(
+    workbook: Path | str,
+    out: Path | str | None = None,
+    units: list[str] | None = None,
+    numbers: list[int] | None = None,
+    jobs: int = 2,
+    force: bool = False,
+    folder: Path | str = NOTEBOOKS,
+    progress=None,
+    pdf: bool = False,
+) -> Summary:
     """Run the batch; `progress(run)` is called as each (unit, notebook) finishes.
 
     Raises InputError when institution.yaml, the store or the workbook folder can't be used
@@ -78,7 +87,11 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     for unit in units:
         pending = []
         for stem in stems:
-            if not broken and not force and unchanged(state.get(f"{unit}/{stem}", {}), keys[(unit, stem)], out, unit, stem):
+            if (
+                not broken
+                and not force
+                and unchanged(state.get(f"{unit}/{stem}", {}), keys[(unit, stem)], out, unit, stem)
+            ):
                 summary.runs.append(Run(unit, stem, "unchanged", key=keys[(unit, stem)]))
             else:
                 pending.append(stem)
@@ -107,7 +120,10 @@ def run(workbook: Path | str, out: Path | str | None = None, units: list[str] | 
     pages.write_index(book, summary, stems, units, state)
     if pdf:  # after every page is written: the PDFs print them (see pdf)
         from . import pdf as pdf_module
-        summary.pdf_seconds = pdf_module.write_unit_pdfs(out, [(u, book.name if u == book.root_unit else f"{book.unit_name(u)} · {book.name}") for u in units])
+
+        summary.pdf_seconds = pdf_module.write_unit_pdfs(
+            out, [(u, book.name if u == book.root_unit else f"{book.unit_name(u)} · {book.name}") for u in units]
+        )
     return summary
 
 
@@ -132,4 +148,3 @@ def _refuse(book: Workbook, out: Path, todo: list, line: str):
             page = pages.page("refused.html.j2", heading=title(stem), unit=book.unit_name(unit), line=line)
             write_atomic(target(out, unit, f"{stem}.html"), page)
             yield Run(unit, stem, "failed", line, key=keys[stem])
-

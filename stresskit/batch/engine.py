@@ -15,6 +15,7 @@ kernel) and never fails for that: inside a running kernel or another IPython (ge
 not stresskit's shell), off the main thread (a cell's time limit needs SIGALRM), or for a
 notebook in another language.
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,12 +57,26 @@ class StresskitEngine(Engine):
     """Runs the cells in this process's stresskit shell; falls back to NBClientEngine."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                         autosave_cell_every=30, keep: list | None = None, **kwargs):
+    def execute_notebook(
+        cls,
+        nb,
+        kernel_name,
+        output_path=None,
+        progress_bar=True,
+        log_output=False,
+        autosave_cell_every=30,
+        keep: list | None = None,
+        **kwargs,
+    ):
         """As Engine.execute_notebook. `keep`, when given, receives the executed notebook also
         when a cell fails (papermill then raises, and its exception carries no notebook)."""
-        manager = _Manager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                           autosave_cell_every=autosave_cell_every)
+        manager = _Manager(
+            nb,
+            output_path=output_path,
+            progress_bar=progress_bar,
+            log_output=log_output,
+            autosave_cell_every=autosave_cell_every,
+        )
         if keep is not None:
             keep.append(manager.nb)
         manager.notebook_start()
@@ -77,8 +92,9 @@ class StresskitEngine(Engine):
         reason = why_not_here(nb_man.nb)
         if reason:
             log.info("stresskit: %s; notesbogen køres i en kerne (papermills egen motor).", reason)
-            return NBClientEngine.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
-                                                           execution_timeout=execution_timeout, **kwargs)
+            return NBClientEngine.execute_managed_notebook(
+                nb_man, kernel_name, log_output=log_output, execution_timeout=execution_timeout, **kwargs
+            )
         shell = executor.shell()
         shell.start_notebook()
         nb = nb_man.nb

@@ -11,6 +11,7 @@ It behaves as nbclient does for a report run: cells in order, the first error st
 the notebook and raises CellError; the error output carries ename, evalue and the
 traceback (an exception's ``_render_traceback_`` wins, as in IPython).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -73,7 +74,7 @@ class _Hook(DisplayHook):
 class _Stream(io.TextIOBase):
     """print() and warnings become stream outputs, consecutive writes merged (as nbclient does)."""
 
-    def __init__(self, shell: "Shell", name: str):
+    def __init__(self, shell: Shell, name: str):
         self.shell, self.name = shell, name
 
     def writable(self) -> bool:
@@ -125,8 +126,11 @@ class Shell(InteractiveShell):
             return
         self.used = True
         cell.outputs = self.outputs = []
-        with _deadline(timeout), contextlib.redirect_stdout(_Stream(self, "stdout")), \
-                contextlib.redirect_stderr(_Stream(self, "stderr")):
+        with (
+            _deadline(timeout),
+            contextlib.redirect_stdout(_Stream(self, "stdout")),
+            contextlib.redirect_stderr(_Stream(self, "stderr")),
+        ):
             result = self.run_cell(cell.source, store_history=True)
         cell.execution_count = result.execution_count
         for output in cell.outputs:

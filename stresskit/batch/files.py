@@ -1,5 +1,6 @@
 """The files a batch writes under OUT: every path checked to stay inside it, every file written
 beside its target and renamed into place, and what a stopped run or a removed unit leaves behind."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,7 @@ from pathlib import Path
 from ..problems import InputError, Problem
 from ..workbook import INSTITUTION, UNIT_ID, Workbook
 
-TMP = ".tmp"             # suffix of files being written; a stopped run may leave one behind
+TMP = ".tmp"  # suffix of files being written; a stopped run may leave one behind
 REPORT_FILES = ("*.html", "*.ipynb", "*.pdf", f".*{TMP}")  # what stresskit writes in a unit's folder
 
 
@@ -21,8 +22,14 @@ def target(out: Path, unit: str, name: str) -> Path:
     base = Path(out).resolve()
     path = (base / unit / name).resolve()
     if base not in path.parents:
-        raise InputError(Problem(INSTITUTION, column="units", value=unit,
-                                 expected="enhedens id ville skrive uden for rapportmappen; brug kun bogstaver, cifre, _ og -."))
+        raise InputError(
+            Problem(
+                INSTITUTION,
+                column="units",
+                value=unit,
+                expected="enhedens id ville skrive uden for rapportmappen; brug kun bogstaver, cifre, _ og -.",
+            )
+        )
     return path
 
 

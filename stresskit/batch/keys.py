@@ -1,5 +1,6 @@
 """What a run depends on: a signed key per (unit, notebook) and one for the institution-wide work,
 each of which changes whenever anything the run reads changes, and the secret they are signed with."""
+
 from __future__ import annotations
 
 import contextlib
@@ -70,21 +71,33 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def run_keys(book: Workbook, units: list[str], books: list[Path], key: bytes | None = None) -> dict[tuple[str, str], str]:
+def run_keys(
+    book: Workbook, units: list[str], books: list[Path], key: bytes | None = None
+) -> dict[tuple[str, str], str]:
     """A key per (unit, notebook) that changes whenever anything the run reads changes:
     the notebook, its parameters, the workbook's files, the answers it reads (the unit's
     subtree, the units above it — their actions and institution-wide answers show in it —
     and the AMO groups covering any of them; everything for the institution), stresskit
     itself, and the date (reports are dated). Signed (see secret): it goes into OUT."""
     key = key or secret(book)
-    shared = {"files": book.checksums(), "code": code_hash(), "version": __version__, "date": actions.today().isoformat()}
+    shared = {
+        "files": book.checksums(),
+        "code": code_hash(),
+        "version": __version__,
+        "date": actions.today().isoformat(),
+    }
     nb_hash = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in books}
     with Store(book.store_path) as store:
         answers = {u: store.fingerprint(None if u == book.root_unit else _answer_keys(book, u)) for u in units}
     keys = {}
     for unit in units:
         for p in books:
-            payload = {**shared, "notebook": nb_hash[p.stem], "parameters": parameters(book, unit), "answers": answers[unit]}
+            payload = {
+                **shared,
+                "notebook": nb_hash[p.stem],
+                "parameters": parameters(book, unit),
+                "answers": answers[unit],
+            }
             keys[(unit, p.stem)] = signed(key, payload)
     return keys
 
@@ -110,7 +123,11 @@ def institution_key(book: Workbook, key: bytes | None = None) -> str:
     actions, stresskit, and today's date (overdue tasks and «nu» depend on it). Signed."""
     with Store(book.store_path) as store:
         answers = store.fingerprint()
-    payload = {"files": book.checksums(), "code": code_hash(), "version": __version__, "answers": answers,
-               "date": actions.today().isoformat()}
+    payload = {
+        "files": book.checksums(),
+        "code": code_hash(),
+        "version": __version__,
+        "answers": answers,
+        "date": actions.today().isoformat(),
+    }
     return signed(key or secret(book), payload)
-

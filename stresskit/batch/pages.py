@@ -5,6 +5,7 @@ each unit's overblik (OUT/<unit>/overblik.html), its combined report with the ov
 Every template is rendered with autoescape; the only markup passed in as safe is the CSP, the
 stylesheets and the bodies of exported reports (escaped when they were exported).
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,7 +36,13 @@ BODY = re.compile(r"<main>(.*)<footer", re.S)
 MASTHEAD = re.compile(r"<header class=[\"']sk-masthead[\"'][^>]*>.*?</header>", re.S)
 # Share exposed → one of five steps of one colour scale, darker and warmer = more exposed.
 ATTENTION_STEPS = ((0.10, "a0"), (0.20, "a1"), (0.35, "a2"), (0.50, "a3"), (float("inf"), "a4"))
-ATTENTION_KEY = ("under 10\u00a0%", "10–19\u00a0%", "20–34\u00a0%", "35–49\u00a0%", "50\u00a0% og derover")  # no-break spaces
+ATTENTION_KEY = (
+    "under 10\u00a0%",
+    "10–19\u00a0%",
+    "20–34\u00a0%",
+    "35–49\u00a0%",
+    "50\u00a0% og derover",
+)  # no-break spaces
 PROGRESS_MARK = {state: word[0] for state, word in overblik.PROGRESS_WORDS.items()}  # ○ ◐ ●
 
 
@@ -73,7 +80,9 @@ def _marked(kind: str) -> re.Pattern:
 
 MARKED = {kind: _marked(kind) for kind in ("guide", "detail")}
 CELL = re.compile(r"<!--sk-cell-->(.*?)<!--/sk-cell-->", re.S)  # every cell (templates/stresskit/index.html.j2)
-EMPTY_FORM = re.compile(r"<section class=[\"']sk-form-report sk-form-empty[\"']><p>(?:<b>(.*?)</b>)?.*?</p></section>", re.S)
+EMPTY_FORM = re.compile(
+    r"<section class=[\"']sk-form-report sk-form-empty[\"']><p>(?:<b>(.*?)</b>)?.*?</p></section>", re.S
+)
 HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
 
 
@@ -105,7 +114,7 @@ def fold_unanswered(body: str) -> str:
         if not HEADING.search(parts[i]) or _visible(HEADING.sub("", parts[i])):
             continue  # not a heading, or a heading with its own text (the guideline's «Hvorfor …?»)
         below = []
-        for j in cells[n + 1:]:
+        for j in cells[n + 1 :]:
             if HEADING.search(parts[j]):
                 break
             below.append(j)
@@ -153,16 +162,16 @@ class Row:
     overblik: str
     report: str
     respondents: str
-    exposures: list[tuple[str, str]]      # (text, css): «64» with a colour step, or «skjult» / «–»
+    exposures: list[tuple[str, str]]  # (text, css): «64» with a colour step, or «skjult» / «–»
     better: int = 0
     worse: int = 0
     compared: int = 0
-    progress: str = ""                    # six marks, one per recommendation (the legend says them in words)
-    open: int = 0                         # the unit's own open tasks (the institution's are in its own row)
-    overdue: int = 0                      # of them, past their deadline
-    followup: int = 0                     # of them, whose follow-up date has come
-    agreements: int = 0                   # the unit's own IGLO agreements in force
-    review_due: int = 0                   # of them, past their review date
+    progress: str = ""  # six marks, one per recommendation (the legend says them in words)
+    open: int = 0  # the unit's own open tasks (the institution's are in its own row)
+    overdue: int = 0  # of them, past their deadline
+    followup: int = 0  # of them, whose follow-up date has come
+    agreements: int = 0  # the unit's own IGLO agreements in force
+    review_due: int = 0  # of them, past their review date
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recommendations, the fixed line)
 
 
@@ -222,13 +231,21 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
     # the five exposure columns whenever there is a round; one the APV doesn't measure says so in every row
     exposures = [e for e in guide.exposures if e.get("apv_area") and latest is not None]
     constructs = [c.id for c in exposures if apv.measured(latest, c.id)] + [
-        r.id for r in guide.resources if apv.measured(latest, r.id)]
+        r.id for r in guide.resources if apv.measured(latest, r.id)
+    ]
     rows, cache, failed = [], {}, failures(runs)
     with Store(book.store_path) as store:
         everything = actions_module.for_unit(store)
         for unit in units:
-            row = Row(unit, book.unit_name(unit), book.depth(unit), href(unit, "overblik.html"), href(unit, "index.html"),
-                      respondents(book, latest, unit), [])
+            row = Row(
+                unit,
+                book.unit_name(unit),
+                book.depth(unit),
+                href(unit, "overblik.html"),
+                href(unit, "index.html"),
+                respondents(book, latest, unit),
+                [],
+            )
             for e in exposures:
                 if not apv.measured(latest, e.id):
                     row.exposures.append(("ikke målt", "w"))
@@ -245,7 +262,9 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            counts = overblik.task_counts(overblik.own(unit, everything), today)  # the unit's own, never the institution's
+            counts = overblik.task_counts(
+                overblik.own(unit, everything), today
+            )  # the unit's own, never the institution's
             row.open, row.overdue, row.followup = counts["tasks"], counts["overdue"], counts["followup"]
             row.agreements, row.review_due = counts["agreements"], counts["review_due"]
             row.failed = failed.get(unit, [])
@@ -266,20 +285,40 @@ def groups(book: Workbook, rows: list[Row], open_all: bool) -> tuple[Row | None,
             first = row
         else:
             by_top.setdefault(book.ancestors(row.unit)[-2], []).append(row)  # the unit just below the root
-    return first, [Group(book.unit_name(head), members, open_all or any(r.failed for r in members))
-                   for head, members in by_top.items()]
+    return first, [
+        Group(book.unit_name(head), members, open_all or any(r.failed for r in members))
+        for head, members in by_top.items()
+    ]
 
 
-def index_page(book: Workbook, units: list[str], runs: list, stems: list[str], run_seconds: float, made: str,
-               today: date | None = None) -> str:
+def index_page(
+    book: Workbook,
+    units: list[str],
+    runs: list,
+    stems: list[str],
+    run_seconds: float,
+    made: str,
+    today: date | None = None,
+) -> str:
     today = today or actions_module.today()
     rows, exposures, note = index_rows(book, units, runs, today)
     first, grouped = groups(book, rows, open_all=len(rows) <= 60)
     failed = [r for r in runs if r.status == "failed"]
-    return page("index.html.j2", institution=book.name, made=made, today=danish.day(today), first=first,
-                groups=grouped, exposures=[e.short for e in exposures], note=note, banner=banner(book, units, failed),
-                stats=run_figures(runs, units, stems, run_seconds), k=book.min_group,
-                k_sensitive=book.min_group_sensitive, key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)))
+    return page(
+        "index.html.j2",
+        institution=book.name,
+        made=made,
+        today=danish.day(today),
+        first=first,
+        groups=grouped,
+        exposures=[e.short for e in exposures],
+        note=note,
+        banner=banner(book, units, failed),
+        stats=run_figures(runs, units, stems, run_seconds),
+        k=book.min_group,
+        k_sensitive=book.min_group_sensitive,
+        key=list(zip([css for _, css in ATTENTION_STEPS], ATTENTION_KEY)),
+    )
 
 
 def banner(book: Workbook, units: list[str], failed: list, listed: int = 12) -> list[dict]:
@@ -297,14 +336,27 @@ def banner(book: Workbook, units: list[str], failed: list, listed: int = 12) -> 
 
 
 def run_figures(runs: list, units: list[str], stems: list[str], run_seconds: float) -> dict:
-    return {"total": len(runs), "ran": sum(r.status in ("ok", "failed") for r in runs),
-            "unchanged": sum(r.status == "unchanged" for r in runs), "failed": sum(r.status == "failed" for r in runs),
-            "seconds": seconds(run_seconds), "units": len(units), "notebooks": len(stems)}
+    return {
+        "total": len(runs),
+        "ran": sum(r.status in ("ok", "failed") for r in runs),
+        "unchanged": sum(r.status == "unchanged" for r in runs),
+        "failed": sum(r.status == "failed" for r in runs),
+        "seconds": seconds(run_seconds),
+        "units": len(units),
+        "notebooks": len(stems),
+    }
 
 
 # --- the pages a batch writes -----------------------------------------------------------
-def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str], store: Store | None = None,
-                      history: list | None = None, everything: list | None = None) -> Path:
+def write_unit_report(
+    book: Workbook,
+    out: Path,
+    unit: str,
+    stems: list[str],
+    store: Store | None = None,
+    history: list | None = None,
+    everything: list | None = None,
+) -> Path:
     """The unit's overblik (OUT/<unit>/overblik.html) and its combined report: the overblik as
     page 1, then every recommendation, each without its own masthead."""
     summary = overblik.summarize(book, unit, store, history=history, everything=everything)
@@ -312,8 +364,14 @@ def write_unit_report(book: Workbook, out: Path, unit: str, stems: list[str], st
     for stem in stems:
         path = out / unit / f"{stem}.html"
         if path.exists():
-            sections.append({"number": int(stem[:2]) if stem[:2].isdigit() else "", "title": report.title(stem, numbered=False),
-                             "anchor": f"anbefaling-{stem[:2]}", "html": path.read_text(encoding="utf-8")})
+            sections.append(
+                {
+                    "number": int(stem[:2]) if stem[:2].isdigit() else "",
+                    "title": report.title(stem, numbered=False),
+                    "anchor": f"anbefaling-{stem[:2]}",
+                    "html": path.read_text(encoding="utf-8"),
+                }
+            )
     folder = target(out, unit, "")
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(target(out, unit, "overblik.html"), overblik_page(summary))

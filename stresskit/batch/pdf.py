@@ -6,6 +6,7 @@ keep charts and tables whole and make the overblik page 1. One browser prints ev
 Chromium is looked for at STRESSKIT_CHROMIUM (when set, only there) or where Debian and
 others install it; without it `stresskit run --pdf` stops with a Danish message before it runs.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,14 +19,29 @@ from pathlib import Path
 from ..views import render
 
 CHROMIUM_ENV = "STRESSKIT_CHROMIUM"
-CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "chromium", "chromium-browser")
+CANDIDATES = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "chromium",
+    "chromium-browser",
+)
 # No sandbox (containers), no GPU, and nothing that talks to the network by itself.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "13mm", "right": "13mm"}
-FOOTER = ("<div style='font-family: DejaVu Sans, Arial, sans-serif; font-size: 8px; color: #555; width: 100%; "
-          "margin: 0 13mm; display: flex; justify-content: space-between;'><span>{name}</span>"
-          "<span>Side <span class='pageNumber'></span> af <span class='totalPages'></span></span></div>")
+FOOTER = (
+    "<div style='font-family: DejaVu Sans, Arial, sans-serif; font-size: 8px; color: #555; width: 100%; "
+    "margin: 0 13mm; display: flex; justify-content: space-between;'><span>{name}</span>"
+    "<span>Side <span class='pageNumber'></span> af <span class='totalPages'></span></span></div>"
+)
 REPORT, OVERBLIK = "rapport.pdf", "overblik.pdf"
 
 
@@ -41,9 +57,11 @@ def chromium() -> str:
         if found and os.path.isfile(found) and os.access(found, os.X_OK):
             return found
     where = f"i {wanted}" if wanted else "(fx /usr/bin/chromium)"
-    raise PdfUnavailable(f"PDF kræver browseren Chromium, og den blev ikke fundet {where}. Installér den "
-                         f"(på Debian/Ubuntu: apt install chromium), eller sæt {CHROMIUM_ENV} til stien til den. "
-                         "Rapporterne i HTML laves også uden.")
+    raise PdfUnavailable(
+        f"PDF kræver browseren Chromium, og den blev ikke fundet {where}. Installér den "
+        f"(på Debian/Ubuntu: apt install chromium), eller sæt {CHROMIUM_ENV} til stien til den. "
+        "Rapporterne i HTML laves også uden."
+    )
 
 
 def check() -> str:
@@ -52,8 +70,9 @@ def check() -> str:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        raise PdfUnavailable("PDF kræver Python-pakken playwright (pip install 'stresskit[pdf]'). "
-                             "Rapporterne i HTML laves også uden.") from None
+        raise PdfUnavailable(
+            "PDF kræver Python-pakken playwright (pip install 'stresskit[pdf]'). Rapporterne i HTML laves også uden."
+        ) from None
     return path
 
 
@@ -92,9 +111,14 @@ class Printer:
         page = self._browser.new_page()
         try:
             page.goto(Path(html).resolve().as_uri(), wait_until="load")
-            data = page.pdf(format="A4", print_background=True, display_header_footer=True,
-                            header_template="<span></span>", footer_template=FOOTER.format(name=render.text(footer)),
-                            margin=MARGIN)
+            data = page.pdf(
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER.format(name=render.text(footer)),
+                margin=MARGIN,
+            )
         finally:
             page.close()
         _write(Path(pdf), data)

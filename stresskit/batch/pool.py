@@ -1,6 +1,7 @@
 """The worker pool: N spawned workers, each a warm template (see unit) taking units from a queue,
 and the parent's side of it: starting them deaf to Ctrl+C, collecting their runs, and never
 letting one outlive the parent (nor a worker its parent, even after kill -9)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -19,10 +20,12 @@ from ..workbook import Workbook
 from .state import Run
 from .unit import PR_SET_PDEATHSIG, UnitRunner
 
-PARENT_POLL = 0.5        # seconds between a worker's checks that its parent still lives
+PARENT_POLL = 0.5  # seconds between a worker's checks that its parent still lives
 
 
-def pool_worker(workbook: str, out: str, folder: str, cache: str | None, tasks, results, key: bytes | None = None) -> None:
+def pool_worker(
+    workbook: str, out: str, folder: str, cache: str | None, tasks, results, key: bytes | None = None
+) -> None:
     """Become a warm template, then take units from the shared queue until it says stop."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder), Path(cache) if cache else None, key)
@@ -56,9 +59,9 @@ def watch_parent(stop) -> None:
     threading.Thread(target=poll, name="stresskit-parent-watch", daemon=True).start()
 
 
-
-def execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None,
-             key: bytes | None = None):
+def execute(
+    book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None, key: bytes | None = None
+):
     if not todo:
         return
     workers = max(1, min(jobs, len(todo)))
@@ -68,9 +71,14 @@ def execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cach
         tasks.put(job)
     for _ in range(workers):
         tasks.put(None)
-    procs = [ctx.Process(target=pool_worker, args=(str(book.root.resolve()), str(out), str(folder),
-                                                     str(cache) if cache else None, tasks, results, key), daemon=True)
-             for _ in range(workers)]
+    procs = [
+        ctx.Process(
+            target=pool_worker,
+            args=(str(book.root.resolve()), str(out), str(folder), str(cache) if cache else None, tasks, results, key),
+            daemon=True,
+        )
+        for _ in range(workers)
+    ]
     expected = sum(len(stems) for _, stems, _ in todo)
     seen: set[tuple[str, str]] = set()
     finished = 0
@@ -95,7 +103,9 @@ def execute(book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cach
     for unit, stems, keys in todo:  # a worker that died takes its runs with it: say so
         for stem in stems:
             if (unit, stem) not in seen:
-                yield Run(unit, stem, "failed", "Kørslen blev afbrudt: arbejdsprocessen stoppede uventet.", key=keys[stem])
+                yield Run(
+                    unit, stem, "failed", "Kørslen blev afbrudt: arbejdsprocessen stoppede uventet.", key=keys[stem]
+                )
 
 
 @contextlib.contextmanager
@@ -134,4 +144,3 @@ def _start_ignoring_ctrl_c(proc) -> None:
         proc.start()
     finally:
         signal.signal(signal.SIGINT, before)
-

@@ -2,6 +2,7 @@
 
 The exporter is nbconvert's own kind (StresskitExporter, `jupyter nbconvert --to stresskit`);
 `stresskit run` writes every report with it, so the two give the same page."""
+
 from __future__ import annotations
 
 import copy
@@ -18,12 +19,16 @@ TEMPLATES = Path(__file__).parent.parent / "templates"
 CSS = TEMPLATES / "stresskit" / "static" / "stresskit.css"
 # Every report and the index carry this policy, so a missed escape can neither run script nor
 # call out: no script, no connection, no font or frame; images only as data: URIs, inline styles.
-CSP = ("default-src 'none'; script-src 'none'; connect-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-       "font-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'none'; connect-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "font-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'"
+)
 
 
-LIVE_NOTE = ("Denne notesbog er kørt i live-tilstand, hvor felterne er formularer til at udfylde, og de kan "
-             "ikke vises i en rapport. Kør den med -p mode report for at få rapporten med jeres svar.")
+LIVE_NOTE = (
+    "Denne notesbog er kørt i live-tilstand, hvor felterne er formularer til at udfylde, og de kan "
+    "ikke vises i en rapport. Kør den med -p mode report for at få rapporten med jeres svar."
+)
 WIDGET_NOTE = "Her står en formular i live-tilstand; den vises ikke i en rapport (kør med -p mode report)."
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ERROR_MARKER = "papermill-error-cell-tag"  # papermill's English banner cells over a failed notebook
@@ -85,8 +90,13 @@ def for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if WIDGET_VIEW in output.get("data", {}):
-                    output["data"] = {"text/html": f"<p class='sk-live-note'>{WIDGET_NOTE}</p>", "text/plain": WIDGET_NOTE}
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"<div class='sk-live-note'><strong>Bemærk:</strong> {LIVE_NOTE}</div>"))
+                    output["data"] = {
+                        "text/html": f"<p class='sk-live-note'>{WIDGET_NOTE}</p>",
+                        "text/plain": WIDGET_NOTE,
+                    }
+        nb.cells.insert(
+            0, nbformat.v4.new_markdown_cell(f"<div class='sk-live-note'><strong>Bemærk:</strong> {LIVE_NOTE}</div>")
+        )
     return nb
 
 
@@ -105,7 +115,13 @@ def papermill_title(nb: nbformat.NotebookNode) -> str | None:
     papermill ran by hand: from the notebook's name and the unit's name in the workbook."""
     meta = nb.metadata.get("papermill", {})
     params, source = meta.get("parameters") or {}, meta.get("input_path") or ""
-    if not (isinstance(params, dict) and params.get("unit") and params.get("workbook") and isinstance(source, str) and source):
+    if not (
+        isinstance(params, dict)
+        and params.get("unit")
+        and params.get("workbook")
+        and isinstance(source, str)
+        and source
+    ):
         return None
     from ..workbook import Workbook
 
@@ -138,11 +154,14 @@ def exporter() -> StresskitExporter:
 
 
 # The guideline names both committees; a state institution has a samarbejdsudvalg (SU), not MED.
-STATE_WORDS = (("Samarbejdsudvalget eller MED-udvalget", "Samarbejdsudvalget (SU)"),
-               ("samarbejdsudvalget eller MED-udvalget", "samarbejdsudvalget (SU)"),
-               ("SU/MED-udvalget", "samarbejdsudvalget (SU)"),
-               ("samarbejdsudvalg og arbejdsmiljøorganisation eller MED", "samarbejdsudvalg og arbejdsmiljøorganisation"),
-               ("SU/MED", "SU"), ("SU-MED", "SU"))
+STATE_WORDS = (
+    ("Samarbejdsudvalget eller MED-udvalget", "Samarbejdsudvalget (SU)"),
+    ("samarbejdsudvalget eller MED-udvalget", "samarbejdsudvalget (SU)"),
+    ("SU/MED-udvalget", "samarbejdsudvalget (SU)"),
+    ("samarbejdsudvalg og arbejdsmiljøorganisation eller MED", "samarbejdsudvalg og arbejdsmiljøorganisation"),
+    ("SU/MED", "SU"),
+    ("SU-MED", "SU"),
+)
 
 
 def for_sector(html: str, sector: str) -> str:
@@ -189,7 +208,8 @@ def without_images(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     data.setdefault("text/plain", f"[{kind} fjernet, sha256 {_digest(payload)}]")
             if isinstance(data.get("text/html"), str):
                 data["text/html"] = _EMBEDDED.sub(
-                    lambda m: f"src={m[1]}data:,{m[1]} data-sha256={m[1]}{_digest(m[3])}{m[1]}", data["text/html"])
+                    lambda m: f"src={m[1]}data:,{m[1]} data-sha256={m[1]}{_digest(m[3])}{m[1]}", data["text/html"]
+                )
     return nb
 
 

@@ -1,5 +1,6 @@
 """What a batch knows about its runs: each (unit, notebook) run and the batch's summary, and the
 state file OUT/.stresskit-state.json that lets a re-run skip what is unchanged."""
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,11 @@ def seconds(value: float) -> str:
 class Run:
     unit: str
     notebook: str
-    status: str = "pending"   # ok | failed | unchanged
-    reason: str = ""          # one Danish line when failed
+    status: str = "pending"  # ok | failed | unchanged
+    reason: str = ""  # one Danish line when failed
     seconds: float = 0.0
     key: str = ""
-    sha256: str = ""          # of the report written, when ok
+    sha256: str = ""  # of the report written, when ok
 
     @property
     def ok(self) -> bool:
@@ -59,8 +60,10 @@ class Summary:
         return self.out / run.unit / f"{run.notebook}.html"
 
     def line(self) -> str:
-        return (f"{len(self.executed)} kørt, {len(self.failed)} fejlede, {len(self.skipped)} sprunget over "
-                f"(uændrede), på {seconds(self.seconds)}.")
+        return (
+            f"{len(self.executed)} kørt, {len(self.failed)} fejlede, {len(self.skipped)} sprunget over "
+            f"(uændrede), på {seconds(self.seconds)}."
+        )
 
     def failure_lines(self) -> list[str]:
         """The failed runs, one line each; a reason shared by more than three runs (one broken input

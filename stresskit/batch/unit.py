@@ -1,5 +1,6 @@
 """The worker side of a batch: a warm template process, forked once per unit, that runs the unit's
 notebooks by papermill on the stresskit engine and writes their reports (see command)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -33,7 +34,7 @@ from .state import Run
 
 UNIT_PROCESS = "stresskit-unit"  # a unit's process, as ps and top name it
 CELL_TIMEOUT = 600
-PR_SET_PDEATHSIG = 1     # linux/prctl.h
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PR_SET_NAME = 15
 
 
@@ -74,19 +75,32 @@ class UnitRunner:
         from ..views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401
         from ..views import apv as _view  # noqa: F401
         from . import engine, executor
+
         signals.read(self.book)
         signals.withheld(self.book, self.book.root_unit)
         engine.register()
         warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
         warm.cells[0].metadata["tags"] = ["parameters"]
-        papermill.execute_notebook(warm, None, {"x": 2}, engine_name=engine.NAME, kernel_name="python3", language="python",
-                                   progress_bar=False, request_save_on_cell_execute=False)
+        papermill.execute_notebook(
+            warm,
+            None,
+            {"x": 2},
+            engine_name=engine.NAME,
+            kernel_name="python3",
+            language="python",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+        )
         executor.shell().start_notebook()  # each unit's first notebook starts from a clean namespace
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
         chart = charts.comparison_bars(["a"], [("b", [0.5], [""])], "c", "d")
-        nb.cells = [nbformat.v4.new_markdown_cell("# *varm*"), nbformat.v4.new_code_cell("", outputs=[
-            nbformat.v4.new_output("display_data", data={"text/html": chart, "text/plain": ""})])]
+        nb.cells = [
+            nbformat.v4.new_markdown_cell("# *varm*"),
+            nbformat.v4.new_code_cell(
+                "", outputs=[nbformat.v4.new_output("display_data", data={"text/html": chart, "text/plain": ""})]
+            ),
+        ]
         report.to_html(nb, self.exporter)
         nbformat.writes(nb)
         gc.collect()
@@ -128,7 +142,9 @@ class UnitRunner:
             self.child = None
         for stem in stems:  # the unit's process died (killed, out of memory): say so
             if stem not in seen:
-                yield Run(unit, stem, "failed", "Kørslen blev afbrudt: enhedens proces stoppede uventet.", key=keys[stem])
+                yield Run(
+                    unit, stem, "failed", "Kørslen blev afbrudt: enhedens proces stoppede uventet.", key=keys[stem]
+                )
 
     def _unit(self, unit: str, stems: list[str], keys: dict):
         """In the unit's process: its notebooks in turn, each run by papermill on the stresskit
@@ -168,9 +184,18 @@ class UnitRunner:
 
         kept: list = []
         try:
-            papermill.execute_notebook(str(self.folder / f"{stem}.ipynb"), None, parameters(self.book, unit),
-                                       engine_name=engine.NAME, kernel_name="python3", language="python", progress_bar=False,
-                                       request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT, keep=kept)
+            papermill.execute_notebook(
+                str(self.folder / f"{stem}.ipynb"),
+                None,
+                parameters(self.book, unit),
+                engine_name=engine.NAME,
+                kernel_name="python3",
+                language="python",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=CELL_TIMEOUT,
+                keep=kept,
+            )
             run.status = "ok"
         except Exception as exc:  # recorded; the unit's other notebooks and other units go on
             nb = remove_error_markers(kept[0]) if kept else nbformat.v4.new_notebook()
@@ -183,10 +208,15 @@ def _private_paths(book: Workbook, out: Path, folder: Path) -> list[tuple[str, s
     folder, where Python and stresskit are installed), longest first, each with what stands in
     for it in what OUT keeps: the executed notebooks (their parameters, a traceback) and the
     failure lines of the index and the state file."""
-    places = [(book.root.resolve(), book.root.resolve().name), (Path(out).resolve(), "OUT"),
-              (Path(folder).resolve(), "notebooks"), (PACKAGE.parent, "stresskit"),
-              (Path(sys.prefix).resolve(), "python"), (Path(sys.base_prefix).resolve(), "python"),
-              (Path.home().resolve(), "~")]
+    places = [
+        (book.root.resolve(), book.root.resolve().name),
+        (Path(out).resolve(), "OUT"),
+        (Path(folder).resolve(), "notebooks"),
+        (PACKAGE.parent, "stresskit"),
+        (Path(sys.prefix).resolve(), "python"),
+        (Path(sys.base_prefix).resolve(), "python"),
+        (Path.home().resolve(), "~"),
+    ]
     pairs = {str(p): name for p, name in places if str(p) not in ("/", "")}
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
 
@@ -229,4 +259,3 @@ def failure_line(nb, exc: Exception) -> str:
                 return f"Fejl i celle {position}: {output.get('ename')}: {value}".rstrip(": ")
     text = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
     return f"Kørslen fejlede: {type(exc).__name__}: {text}".rstrip(": ")
-

@@ -1,5 +1,6 @@
 """Access to the `stresskit present` server: every page and file needs the token (from the
 printed address); the kernels' query socket takes their own secret."""
+
 from __future__ import annotations
 
 import hmac
@@ -40,6 +41,7 @@ def token_required(handler: type, cache_seconds: int = 0) -> type:
     bases = (handler,) if issubclass(handler, JupyterHandler) else (JupyterHandler, handler)
     extra = {}
     if cache_seconds:
+
         def get_cache_time(self, *_args) -> int:
             return cache_seconds
 
@@ -58,8 +60,11 @@ def token_required(handler: type, cache_seconds: int = 0) -> type:
     async def prepare(self):
         return await JupyterHandler.prepare(self, _redirect_to_login=False)
 
-    return type(f"TokenRequired{handler.__name__}", bases,
-                {"get": get, "head": head, "prepare": prepare, "write_error": refused, **extra})
+    return type(
+        f"TokenRequired{handler.__name__}",
+        bases,
+        {"get": get, "head": head, "prepare": prepare, "write_error": refused, **extra},
+    )
 
 
 def open_to_anyone(handler: type) -> bool:

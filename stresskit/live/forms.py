@@ -4,19 +4,19 @@ Live: ipywidgets that save every change at once (typing is debounced), each ques
 with a small «Gemt kl. 14:32» line, or the reason a save failed. Report: the same
 questions as a static, read-only HTML table, written by `stresskit.views.form_report`.
 """
+
 from __future__ import annotations
 
 import threading
-from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
-from .. import danish
-from ..danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
 from .. import actions as actions_module
+from ..danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
 from ..guide import Form, Question
 from ..store import UNKNOWN_USER, Answer, Store, current_user, local_time
 from ..views import render
 from ..views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
+
 
 class _LazyWidgets:
     """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
@@ -32,7 +32,7 @@ DEBOUNCE_SECONDS = 0.8
 DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
-_waiting: list["Field"] = []  # fields whose save waits for a name
+_waiting: list[Field] = []  # fields whose save waits for a name
 _name_field = None  # the page's name field, marked while a save waits for it
 
 
@@ -58,16 +58,17 @@ def name_given() -> None:
         _waiting.pop(0).save()
 
 
-def full_width(**layout) -> "w.Layout":
+def full_width(**layout) -> w.Layout:
     """As wide as its box, and no wider: a side margin on a 100 % wide widget makes its box scroll sideways."""
     return w.Layout(width="100%", margin="2px 0", **layout)
 
 
-def date_input(iso: str | None = None, description: str = "") -> "w.Text":
+def date_input(iso: str | None = None, description: str = "") -> w.Text:
     """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
     follows the browser's locale)."""
-    return w.Text(value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description,
-                  layout=w.Layout(width="14em"))
+    return w.Text(
+        value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description, layout=w.Layout(width="14em")
+    )
 
 
 def saved_text(answer: Answer) -> str:
@@ -77,7 +78,7 @@ def saved_text(answer: Answer) -> str:
 class Field:
     """One question: its input widget, its status line, and how it saves."""
 
-    def __init__(self, question: Question, view: "FormView", compact: bool = False):
+    def __init__(self, question: Question, view: FormView, compact: bool = False):
         self.question = question
         self.view = view
         self.status = w.HTML(layout=w.Layout(min_height="1.2em"))
@@ -96,10 +97,13 @@ class Field:
         q = self.question
         current = self.view.current(q.id)
         if q.kind == "choice" and self.compact:
-            widget = w.Dropdown(options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current,
-                                layout=full_width())
+            widget = w.Dropdown(
+                options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current, layout=full_width()
+            )
         elif q.kind == "choice":
-            widget = w.ToggleButtons(options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"})
+            widget = w.ToggleButtons(
+                options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"}
+            )
         elif q.kind == "check":
             widget = w.Checkbox(value=bool(current), description="Ja" if not q.column else "", indent=False)
         elif q.kind == "checklist":
@@ -111,14 +115,26 @@ class Field:
         elif q.kind == "date":
             widget = date_input(current)
         elif q.kind == "number":
-            widget = w.Text(value=format_value(q, current) if current is not None else "", placeholder="Skriv et tal",
-                            continuous_update=True, layout=w.Layout(width="12em"))
+            widget = w.Text(
+                value=format_value(q, current) if current is not None else "",
+                placeholder="Skriv et tal",
+                continuous_update=True,
+                layout=w.Layout(width="12em"),
+            )
         elif q.kind == "text":
-            widget = w.Textarea(value=current or "", placeholder="Skriv her …", continuous_update=True,
-                                layout=full_width(height="3.2em" if q.column else "5em"))
+            widget = w.Textarea(
+                value=current or "",
+                placeholder="Skriv her …",
+                continuous_update=True,
+                layout=full_width(height="3.2em" if q.column else "5em"),
+            )
         else:
             raise ValueError(q.kind)
-        if self.compact and q.kind in ("date", "number", "check"):  # a grid cell may be narrower than the widget's own width
+        if self.compact and q.kind in (
+            "date",
+            "number",
+            "check",
+        ):  # a grid cell may be narrower than the widget's own width
             widget.layout.width, widget.layout.max_width, widget.layout.margin = "100%", widget.layout.width, "2px 0"
         widget.observe(lambda _change: self.changed(), names="value")
         return widget
@@ -158,8 +174,10 @@ class Field:
         try:
             value = self.value()
         except ValueError:
-            self.show_error(("Skriv et tal, fx 3 eller 2,5." if self.question.kind == "number" else DATE_HELP)
-                            + " Svaret er ikke gemt.")
+            self.show_error(
+                ("Skriv et tal, fx 3 eller 2,5." if self.question.kind == "number" else DATE_HELP)
+                + " Svaret er ikke gemt."
+            )
             return None
         if not named():
             if self not in _waiting:
@@ -184,7 +202,7 @@ class Field:
 class ActionField:
     """An action item (hvad, hvem, hvornår) that becomes an action in the store."""
 
-    def __init__(self, question: Question, view: "FormView", compact: bool = False):
+    def __init__(self, question: Question, view: FormView, compact: bool = False):
         self.question, self.view = question, view
         self.what = w.Text(placeholder="Hvad skal gøres?", layout=full_width())
         self.who = w.Text(placeholder="Hvem har ansvaret?")
@@ -194,8 +212,10 @@ class ActionField:
         self.status = w.HTML()
         self.listing = w.HTML(self._listing())
         label = w.HTML(render.macro("forms", "label", text=question.label))
-        self.box = w.VBox([label, self.listing, self.what, w.HBox([self.who, self.when, self.add]), self.status],
-                          layout=w.Layout(margin="0 0 12px 0"))
+        self.box = w.VBox(
+            [label, self.listing, self.what, w.HBox([self.who, self.when, self.add]), self.status],
+            layout=w.Layout(margin="0 0 12px 0"),
+        )
 
     def _listing(self) -> str:
         return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.", names=self.view.names)
@@ -206,9 +226,13 @@ class ActionField:
             self.status.value = render.macro("forms", "error", text=problem)
             return None
         action = actions_module.Action(
-            unit=self.view.unit, measure=self.what.value.strip(), responsible=self.who.value.strip(),
+            unit=self.view.unit,
+            measure=self.what.value.strip(),
+            responsible=self.who.value.strip(),
             deadline=parse_date(self.when.value),
-            recommendation=self.view.form.recommendation, question=self.question.id)
+            recommendation=self.view.form.recommendation,
+            question=self.question.id,
+        )
         try:
             saved = actions_module.save(self.view.store, action)
         except Exception as exc:
@@ -224,9 +248,18 @@ class ActionField:
 class FormView:
     """A live form for one unit. ``prefill`` supplies values shown until someone answers."""
 
-    def __init__(self, form: Form, store: Store, unit: str, prefill: dict | None = None,
-                 debounce: float = DEBOUNCE_SECONDS, on_change: Callable | None = None, row_label: str | None = None,
-                 names: dict[str, str] | None = None, shared_label: str = ""):
+    def __init__(
+        self,
+        form: Form,
+        store: Store,
+        unit: str,
+        prefill: dict | None = None,
+        debounce: float = DEBOUNCE_SECONDS,
+        on_change: Callable | None = None,
+        row_label: str | None = None,
+        names: dict[str, str] | None = None,
+        shared_label: str = "",
+    ):
         self.form, self.store, self.unit = form, store, unit
         self.names = names or {}  # unit id -> name, for the units whose actions a listing shows
         self.prefill = prefill or {}
@@ -235,14 +268,19 @@ class FormView:
         self._latest = store.latest(unit)
         if row_label is not None:  # the whole form as one row of a table, e.g. one unit's contact
             self.fields = {q.id: Field(q, self, compact=True) for q in form.questions}
-            cells = [w.HTML(render.macro("forms", "text", value=row_label), layout=w.Layout(width="32%"))] + [f.box for f in self.fields.values()]
+            cells = [w.HTML(render.macro("forms", "text", value=row_label), layout=w.Layout(width="32%"))] + [
+                f.box for f in self.fields.values()
+            ]
             self.widget = w.HBox(cells, layout=w.Layout(align_items="flex-start", border_bottom="1px solid #eee"))
             return
         grid = form.layout == "grid"
         self.fields: dict[str, Field | ActionField] = {
             q.id: (ActionField if q.kind == "action" else Field)(q, self, compact=grid and bool(q.item))
-            for q in form.questions}
-        header = [w.HTML(render.macro("forms", "header", title=form.title, intro=form.intro or "", shared_label=shared_label))]
+            for q in form.questions
+        }
+        header = [
+            w.HTML(render.macro("forms", "header", title=form.title, intro=form.intro or "", shared_label=shared_label))
+        ]
         body = self._grid() if grid else [f.box for f in self.fields.values()]
         self.widget = w.VBox(header + body)
         self.widget.add_class("sk-form")
@@ -258,13 +296,25 @@ class FormView:
             labels = [q.column for q in rows]
             if first.group != group or labels != columns:
                 group, columns = first.group, labels
-                head = [w.HTML(render.macro("forms", "label", text=group) if group else "", layout=w.Layout(width="32%"))]
-                head += [w.HTML(render.macro("forms", "small_label", text=c), layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
-                         for c in labels]
+                head = [
+                    w.HTML(render.macro("forms", "label", text=group) if group else "", layout=w.Layout(width="32%"))
+                ]
+                head += [
+                    w.HTML(
+                        render.macro("forms", "small_label", text=c),
+                        layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"),
+                    )
+                    for c in labels
+                ]
                 boxes.append(w.HBox(head, layout=w.Layout(margin="10px 0 2px 0", border_bottom="1px solid #ccc")))
-            cells = [w.HTML(render.macro("forms", "text", value=first.row), layout=w.Layout(width="32%"))] + [self.fields[q.id].box for q in rows]
-            boxes.append(w.HBox(cells, layout=w.Layout(align_items="flex-start", padding="4px 0",
-                                                       border_bottom="1px solid #eee")))
+            cells = [w.HTML(render.macro("forms", "text", value=first.row), layout=w.Layout(width="32%"))] + [
+                self.fields[q.id].box for q in rows
+            ]
+            boxes.append(
+                w.HBox(
+                    cells, layout=w.Layout(align_items="flex-start", padding="4px 0", border_bottom="1px solid #eee")
+                )
+            )
         return boxes
 
     def current(self, question_id: str):
@@ -304,24 +354,53 @@ def _action_problem(measure: str, dates: list) -> str | None:
 class ActionEditor:
     """Add, edit and close actions in the IGLO plan: every field of the action model."""
 
-    def __init__(self, store: Store, guide, units: dict[str, str], unit: str, recommendation: str = "handleplan",
-                 on_change: Callable | None = None):
+    def __init__(
+        self,
+        store: Store,
+        guide,
+        units: dict[str, str],
+        unit: str,
+        recommendation: str = "handleplan",
+        on_change: Callable | None = None,
+    ):
         self.store, self.units, self.unit, self.recommendation = store, units, unit, recommendation
         self.on_change = on_change
         self.pick = w.Dropdown(description="Opgave", layout=full_width())
         self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=full_width())
-        self.problem = w.Text(description="Problem", placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
-                              layout=full_width())
-        self.level = w.Dropdown(description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels])
-        self.phase = w.Dropdown(description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases])
+        self.problem = w.Text(
+            description="Problem",
+            placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
+            layout=full_width(),
+        )
+        self.level = w.Dropdown(
+            description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels]
+        )
+        self.phase = w.Dropdown(
+            description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases]
+        )
         self.responsible = w.Text(description="Hvem")
         self.deadline = date_input(description="Frist")
         self.followup = date_input(description="Drøftes igen")
-        self.priority = w.Dropdown(description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel")
-        self.status = w.Dropdown(description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt")
+        self.priority = w.Dropdown(
+            description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel"
+        )
+        self.status = w.Dropdown(
+            description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt"
+        )
         self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
-        for widget in (self.pick, self.measure, self.problem, self.level, self.phase, self.responsible, self.deadline,
-                       self.followup, self.priority, self.status, self.owner):
+        for widget in (
+            self.pick,
+            self.measure,
+            self.problem,
+            self.level,
+            self.phase,
+            self.responsible,
+            self.deadline,
+            self.followup,
+            self.priority,
+            self.status,
+            self.owner,
+        ):
             widget.style = {"description_width": "7em"}
             widget.layout.margin = "4px 0" if widget.layout.width == "100%" else "4px 8px 4px 0"
         self.save_button = w.Button(description="Gem opgave", button_style="primary")
@@ -329,9 +408,16 @@ class ActionEditor:
         self.message = w.HTML()
         self.pick.observe(lambda change: self.load(change["new"]), names="value")
         self.refresh()
-        rows = [self.pick, self.measure, self.problem, w.HBox([self.level, self.phase]),
-                w.HBox([self.responsible, self.priority]), w.HBox([self.deadline, self.followup]),
-                w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]), w.HBox([self.save_button, self.message])]
+        rows = [
+            self.pick,
+            self.measure,
+            self.problem,
+            w.HBox([self.level, self.phase]),
+            w.HBox([self.responsible, self.priority]),
+            w.HBox([self.deadline, self.followup]),
+            w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]),
+            w.HBox([self.save_button, self.message]),
+        ]
         self.widget = w.VBox([w.HTML(render.macro("forms", "editor_intro"))] + rows)
         self.widget.add_class("sk-form")
 
@@ -340,8 +426,9 @@ class ActionEditor:
 
     def refresh(self) -> None:
         self._actions = {a.id: a for a in self.current()}
-        self.pick.options = [("Ny opgave", "")] + [(f"{a.measure[:60]} ({self.units[a.unit]})", a.id)
-                                                    for a in self._actions.values()]
+        self.pick.options = [("Ny opgave", "")] + [
+            (f"{a.measure[:60]} ({self.units[a.unit]})", a.id) for a in self._actions.values()
+        ]
         self.pick.value = ""
 
     def load(self, action_id) -> None:
@@ -360,12 +447,20 @@ class ActionEditor:
             return None
         old = self._actions.get(self.pick.value)
         action = actions_module.Action(
-            unit=self.owner.value, measure=self.measure.value.strip(), responsible=self.responsible.value.strip(),
+            unit=self.owner.value,
+            measure=self.measure.value.strip(),
+            responsible=self.responsible.value.strip(),
             deadline=parse_date(self.deadline.value),
-            recommendation=old.recommendation if old else self.recommendation, question=old.question if old else "",
-            level=self.level.value, phase=self.phase.value, problem=self.problem.value.strip(), priority=self.priority.value,
-            followup=parse_date(self.followup.value), status=self.status.value,
-            id=old.id if old else None)
+            recommendation=old.recommendation if old else self.recommendation,
+            question=old.question if old else "",
+            level=self.level.value,
+            phase=self.phase.value,
+            problem=self.problem.value.strip(),
+            priority=self.priority.value,
+            followup=parse_date(self.followup.value),
+            status=self.status.value,
+            id=old.id if old else None,
+        )
         try:
             saved = actions_module.save(self.store, action)
         except Exception as exc:
@@ -373,7 +468,9 @@ class ActionEditor:
             return None
         self.refresh()
         self.load("")
-        self.message.value = render.macro("forms", "saved", text=f"«{saved.measure[:40]}» gemt kl. {local_time(saved.at):%H:%M}")
+        self.message.value = render.macro(
+            "forms", "saved", text=f"«{saved.measure[:40]}» gemt kl. {local_time(saved.at):%H:%M}"
+        )
         if self.on_change:
             self.on_change(None, saved)
         return saved

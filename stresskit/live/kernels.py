@@ -6,11 +6,12 @@ interactive at once; they heat in turn, the
 page the printed address opens first, and never while a page is being drawn; `present.on_request`
 lets them read the store only when the request arrives, so a page always shows the answers saved before.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -59,7 +60,6 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self.log.info("Kernel cap %s reached: stopping kernel %s", self.max_kernels, victim)
             await self.shutdown_kernel(victim)
         return await super().start_kernel(*args, **kwargs)
-
 
 
 class HeatedPools:
@@ -125,7 +125,7 @@ class HeatedPools:
                 held = True
                 try:
                     await asyncio.wait_for(self._taken.wait(), HOLD_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 at_once = max(1, (os.cpu_count() or 1) - 1)
             if not self._wanted:
@@ -195,7 +195,9 @@ class HeatedPools:
         silent for `recent` seconds is not waited for (a tab closed early, a stuck cell)."""
         manager = self.kernel_manager
         kernel = manager.get_kernel(kernel_id)
-        if (datetime.now(timezone.utc) - kernel.last_activity).total_seconds() > recent:
+        if (datetime.now(UTC) - kernel.last_activity).total_seconds() > recent:
             return False
-        return (kernel_id not in manager._connected_once
-                or getattr(kernel, "execution_state", "idle") in ("starting", "busy"))
+        return kernel_id not in manager._connected_once or getattr(kernel, "execution_state", "idle") in (
+            "starting",
+            "busy",
+        )

@@ -13,6 +13,7 @@ a form lives in the kernel that drew it, so a saved one reopens as «model not f
 its widget state saved, as a form that saves nothing). In its place stands a line saying to run
 the notebook, which draws the form again with the stored answers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,15 +34,18 @@ MANIFEST = ".stresskit-lab.json"
 WORKBOOK_FROM_COPY = ".."  # the kernel runs in the notebook's folder, one below the workbook's
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 LAB_TAG = "stresskit-lab"  # the note cell stresskit adds at the top of each copy
-NOTE = ("**Workshop i JupyterLab.** Kør alle celler (menuen *Run › Run All Cells*), så vises formularerne med "
-        "de svar, der er gemt. Skriv dit navn i feltet «Dit navn», og tryk Enter. Hvert svar gemmes i arbejdsbogen, "
-        "når det gives; formularerne selv gemmes ikke i notesbogen, så kør den igen, når du åbner den.")
+NOTE = (
+    "**Workshop i JupyterLab.** Kør alle celler (menuen *Run › Run All Cells*), så vises formularerne med "
+    "de svar, der er gemt. Skriv dit navn i feltet «Dit navn», og tryk Enter. Hvert svar gemmes i arbejdsbogen, "
+    "når det gives; formularerne selv gemmes ikke i notesbogen, så kør den igen, når du åbner den."
+)
 RERUN = "Formularen vises, når notesbogen køres (Run › Run All Cells). Svarene er gemt i arbejdsbogen."
 
 
 @dataclass
 class Copies:
     """What `prepare` did with each notebook of the workbook's folder."""
+
     folder: Path
     written: list[str] = field(default_factory=list)  # new, or replaced by a newer version nobody had edited
     kept: list[str] = field(default_factory=list)  # already there: opened as they are
@@ -127,9 +131,16 @@ def command(folder: Path, port: int | None = None, browser: bool = True) -> list
     """The JupyterLab command for a workbook's notebook folder: 127.0.0.1 with a token, forms
     left out when a notebook is saved, the first recommendation open."""
     first = notebooks(None, folder)
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder.resolve()}",
-           "--ServerApp.ip=127.0.0.1", f"--ContentsManager.pre_save_hook={__name__}.without_live_forms",
-           f"--ServerApp.open_browser={browser}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={folder.resolve()}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ContentsManager.pre_save_hook={__name__}.without_live_forms",
+        f"--ServerApp.open_browser={browser}",
+    ]
     if first:
         cmd.append(f"--LabApp.default_url=/lab/tree/{first[0].name}")
     if port:

@@ -1,5 +1,6 @@
 """Pages of the `stresskit present` server: the landing page (pick unit and recommendation), the
 navigation API for the bar on every page, and the readiness answer the launcher waits for."""
+
 from __future__ import annotations
 
 import json
@@ -21,16 +22,20 @@ TEMPLATES = Path(__file__).parent.parent / "templates"  # holds voila/templates/
 
 def templates() -> jinja2.Environment:
     """The present template's own pages (start, the phones' vote page)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "voila" / "templates" / TEMPLATE),
-                              autoescape=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES / "voila" / "templates" / TEMPLATE), autoescape=True
+    )
 
 
 def navigation(book: Workbook) -> dict:
     """What the landing page and the bar offer: the unit tree and the six recommendations."""
     folder = Path(os.environ.get(NOTEBOOKS_ENV, "."))
     files = {p.stem: p.name for p in folder.glob("[0-9][0-9]_*.ipynb")}
-    recs = [{"number": r.number, "title": r.title, "file": files[r.notebook]}
-            for r in guide_module.default().recommendations if r.notebook in files]
+    recs = [
+        {"number": r.number, "title": r.title, "file": files[r.notebook]}
+        for r in guide_module.default().recommendations
+        if r.notebook in files
+    ]
     units = [{"id": u, "name": book.unit_name(u), "depth": book.depth(u)} for u in book.ordered()]
     return {"institution": book.name, "units": units, "recommendations": recs}
 
@@ -61,7 +66,11 @@ class StartHandler(_Workbook, JupyterHandler):
                 return
         env = templates()
         self.set_header("Cache-Control", "no-store")
-        self.finish(env.get_template("start.html.j2").render(nav=nav, base_url=self.base_url, static=f"{self.base_url}voila/templates/{TEMPLATE}/static/"))
+        self.finish(
+            env.get_template("start.html.j2").render(
+                nav=nav, base_url=self.base_url, static=f"{self.base_url}voila/templates/{TEMPLATE}/static/"
+            )
+        )
 
 
 class NavHandler(_Workbook, APIHandler):

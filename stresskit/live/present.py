@@ -7,6 +7,7 @@ token in the printed address; its log goes to a file in a private temporary fold
 workbook's `.stresskit-tmp/`, or the system's when the workbook is read-only), so a full
 pipe can never stall the server. The server process itself is `server`.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,11 @@ POOL_SIZE = 1  # pre-heated kernels per notebook
 MAX_KERNELS = 6  # kernels in use at once, besides the pool
 WARM_SECONDS = 60  # the launcher waits at most this long for the first page's kernels to heat
 CULL_IDLE_SECONDS = 900  # a kernel no page is connected to is stopped after this long idle
-REQUEST_CELL = ("# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
-                "import stresskit.live.present as _present\n"
-                "unit = _present.on_request(workbook, unit)")
+REQUEST_CELL = (
+    "# stresskit present: prepare in the pre-heated kernel, then wait for the page's request\n"
+    "import stresskit.live.present as _present\n"
+    "unit = _present.on_request(workbook, unit)"
+)
 
 
 def parameterised(path: Path, workbook: str, unit: str, on_request: bool = False):
@@ -137,8 +140,10 @@ def _wait_for_request() -> None:
     import websockets
 
     base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
-    url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:{os.environ.get('VOILA_APP_PORT', '8866')}"
-           f"{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}?{urlencode({'token': os.environ.get(QUERY_TOKEN_ENV, '')})}")
+    url = (
+        f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:{os.environ.get('VOILA_APP_PORT', '8866')}"
+        f"{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}?{urlencode({'token': os.environ.get(QUERY_TOKEN_ENV, '')})}"
+    )
     found: dict = {}
 
     async def receive() -> None:
@@ -165,15 +170,19 @@ def lan_address(address: str) -> str:
     try:
         ip = ipaddress.IPv4Address(address.strip())
     except ValueError:
-        raise UsageError(f"--lan: «{address.strip()[:40]}» er ikke en IPv4-adresse; skriv fx 192.168.1.20 "
-                         "(maskinens adresse på netværket, som telefonerne er på).") from None
+        raise UsageError(
+            f"--lan: «{address.strip()[:40]}» er ikke en IPv4-adresse; skriv fx 192.168.1.20 "
+            "(maskinens adresse på netværket, som telefonerne er på)."
+        ) from None
     if ip.is_unspecified or ip.is_multicast:
         raise UsageError("--lan: skriv maskinens egen adresse på netværket, ikke 0.0.0.0.")
     with socket.socket() as s:
         try:
             s.bind((str(ip), 0))
         except OSError:
-            raise UsageError(f"--lan: {ip} er ikke en af denne maskines adresser; se maskinens netværksindstillinger.") from None
+            raise UsageError(
+                f"--lan: {ip} er ikke en af denne maskines adresser; se maskinens netværksindstillinger."
+            ) from None
     return str(ip)
 
 
@@ -203,9 +212,18 @@ class Server:
     log: Path
 
 
-def serve(workbook: Path | str, unit: str | None = None, number: int | None = None, port: int | None = None,
-          folder: Path | None = None, who: str | None = None, env: dict | None = None,
-          pool_size: int = POOL_SIZE, max_kernels: int = MAX_KERNELS, lan: str | None = None) -> Server:
+def serve(
+    workbook: Path | str,
+    unit: str | None = None,
+    number: int | None = None,
+    port: int | None = None,
+    folder: Path | None = None,
+    who: str | None = None,
+    env: dict | None = None,
+    pool_size: int = POOL_SIZE,
+    max_kernels: int = MAX_KERNELS,
+    lan: str | None = None,
+) -> Server:
     """Start one Voilà server for the whole workbook on 127.0.0.1; the address opens the landing
     page, or with `unit`/`number` that recommendation for that unit. With `lan` (an address of
     this machine) it listens there too, so phones in the room can reach a vote's page."""
@@ -220,26 +238,52 @@ def serve(workbook: Path | str, unit: str | None = None, number: int | None = No
     pages.mkdir()
     port = port or free_port()
     token = secrets.token_urlsafe(24)
-    kernel_env = {**os.environ, **(env or {}), PRESENT_ENV: "1", NOTEBOOKS_ENV: str(pages),
-                  "JUPYTER_PATH": os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")]))}
+    kernel_env = {
+        **os.environ,
+        **(env or {}),
+        PRESENT_ENV: "1",
+        NOTEBOOKS_ENV: str(pages),
+        "JUPYTER_PATH": os.pathsep.join(filter(None, [str(TEMPLATES), os.environ.get("JUPYTER_PATH")])),
+    }
     kernel_env.pop(USER_ENV, None)  # only a name given here or in the page is saved as who answered
     if who and who.strip():
         kernel_env[USER_ENV] = who.strip()
-    cmd = [sys.executable, "-m", "stresskit.live.server", str(pages), f"--port={port}", "--Voila.ip=127.0.0.1",
-           "--Voila.port_retries=0", f"--PresentApp.workbook={book.root.resolve()}",
-           f"--PresentApp.source={Path(folder).resolve()}",
-           *([f"--PresentApp.lan={lan}"] if lan and lan != "127.0.0.1" else []),
-           "--template=stresskit-present", "--theme=light", "--strip_sources=True", "--show_tracebacks=False",
-           "--preheat_kernel=True", f"--PresentApp.heated={pool_size}",
-           *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),
-           "--VoilaConfiguration.multi_kernel_manager_class=stresskit.live.kernels.CappedKernelManager",
-           f"--CappedKernelManager.max_kernels={max_kernels}",
-           f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}", "--MappingKernelManager.cull_interval=60",
-           "--MappingKernelManager.cull_connected=False", "--Voila.open_browser=False"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "stresskit.live.server",
+        str(pages),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        f"--PresentApp.workbook={book.root.resolve()}",
+        f"--PresentApp.source={Path(folder).resolve()}",
+        *([f"--PresentApp.lan={lan}"] if lan and lan != "127.0.0.1" else []),
+        "--template=stresskit-present",
+        "--theme=light",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--preheat_kernel=True",
+        f"--PresentApp.heated={pool_size}",
+        *([f"--PresentApp.first={notebooks([number], folder)[0].name}"] if number else []),
+        "--VoilaConfiguration.multi_kernel_manager_class=stresskit.live.kernels.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
+        "--Voila.open_browser=False",
+    ]
     log = work / "voila.log"
     with open(log, "ab") as out:  # the child writes to the file itself: nothing to drain, nothing to block
-        proc = subprocess.Popen(cmd, env={**kernel_env, TOKEN_ENV: token}, cwd=work,
-                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd,
+            env={**kernel_env, TOKEN_ENV: token},
+            cwd=work,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}/"
     query = {"token": token}
     if number:

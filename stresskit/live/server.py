@@ -7,6 +7,7 @@ environment (never on a command line, where other users could read it) required 
 (`access`), and a kernel manager that caps the number of kernels and pools that heat one kernel
 at a time (`kernels`). It writes its own parameterised copies of the notebooks as it starts.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,14 +63,18 @@ class PresentApp(HeatedPools, Voila):
         only the login page (where a token is typed in) is open."""
         extra = {"workbook": Path(self.workbook)}
         root = self.server_url.rstrip("/")
-        votes = {"board": vote_module.Board(self.workbook, guide_module.default()),
-                 "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/"}
-        ours = [(root + "/", StartHandler, extra),
-                (root + "/stresskit/nav", NavHandler, extra),
-                (root + "/stresskit/ready", ReadyHandler, {"warm": self.warm}),
-                (root + "/stresskit/vote/qr.svg", QrHandler, votes),
-                (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
-                (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes)]
+        votes = {
+            "board": vote_module.Board(self.workbook, guide_module.default()),
+            "phones": f"http://{self.lan or '127.0.0.1'}:{self.port}/",
+        }
+        ours = [
+            (root + "/", StartHandler, extra),
+            (root + "/stresskit/nav", NavHandler, extra),
+            (root + "/stresskit/ready", ReadyHandler, {"warm": self.warm}),
+            (root + "/stresskit/vote/qr.svg", QrHandler, votes),
+            (root + r"/stresskit/vote/?([a-z]*)", VoteHandler, votes),
+            (root + f"/{PHONE_PATH}/?([A-Za-z0-9]{{0,32}})", PhoneHandler, votes),
+        ]
         login = {pattern for pattern, *_ in self.identity_provider.get_handlers()}
         handlers = []
         for pattern, handler, *rest in super().init_handlers():
@@ -84,8 +89,9 @@ class PresentApp(HeatedPools, Voila):
     def initialize(self, argv=None):
         os.environ[QUERY_TOKEN_ENV] = secrets.token_urlsafe(24)  # before any kernel starts: they inherit it
         super().initialize(argv)
-        prepared(Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir),
-                 on_request=True)
+        prepared(
+            Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir), on_request=True
+        )
 
     def listen(self):
         """Voilà's listen, with a connection that sends no request closed after IDLE_SECONDS

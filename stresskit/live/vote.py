@@ -10,6 +10,7 @@ sensitive one for questions about harassment or violence); below that only the n
 answers is kept. `Board` holds the one vote of a server; the server's routes are in
 `vote_routes`.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -74,12 +75,12 @@ def label(question: Question) -> str:
 
 @dataclass
 class Vote:
-    unit: str      # the page's unit
-    holder: str    # whom the answer is saved for (the unit, its AMO group or the institution)
+    unit: str  # the page's unit
+    holder: str  # whom the answer is saved for (the unit, its AMO group or the institution)
     question: Question
     k: int
     code: str
-    who: str       # who ran the vote
+    who: str  # who ran the vote
     opened: str = field(default_factory=now)
     answers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # phone cookie → its answer; only while open
     closed: str | None = None
@@ -125,12 +126,22 @@ class Vote:
 
     def status(self) -> dict:
         titles = dict(self.options)
-        out = {"state": "closed" if self.closed else "open", "unit": self.unit, "question": self.question.id,
-               "label": label(self.question), "code": self.code, "k": self.k, "multiple": self.multiple,
-               "answered": self.answered if self.closed else len(self.answers)}
+        out = {
+            "state": "closed" if self.closed else "open",
+            "unit": self.unit,
+            "question": self.question.id,
+            "label": label(self.question),
+            "code": self.code,
+            "k": self.k,
+            "multiple": self.multiple,
+            "answered": self.answered if self.closed else len(self.answers),
+        }
         if self.closed:
-            out["result"] = ([{"id": i, "title": titles[i], "count": n} for i, n in self.counts.items()]
-                             if self.counts is not None else None)
+            out["result"] = (
+                [{"id": i, "title": titles[i], "count": n} for i, n in self.counts.items()]
+                if self.counts is not None
+                else None
+            )
             out["message"] = "" if self.counts is not None else TOO_FEW
             out["saved"], out["save_error"] = self.saved, self.save_error
         return out
@@ -150,7 +161,9 @@ class Board:
         try:
             return Workbook.open(self.workbook)  # read again: institution.yaml may have changed
         except InputError:
-            raise VoteError("institution.yaml har fejl, så der kan ikke stemmes; kør stresskit validate.", 500) from None
+            raise VoteError(
+                "institution.yaml har fejl, så der kan ikke stemmes; kør stresskit validate.", 500
+            ) from None
 
     def open(self, unit: str, question_id: str, who: str = "") -> Vote:
         book = self.book()

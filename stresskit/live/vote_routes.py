@@ -1,5 +1,6 @@
 """Routes of votes from the room (`stresskit.live.vote`) in the `stresskit present` server:
 the facilitator's API (status, open, close, questions), the QR code, and the phones' page."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,10 @@ from .pages import templates
 
 PHONE_PATH = "s"  # the phones' page: /s (type the code) and /s/CODE; the only route a code opens
 PHONE_BODY = 4096  # bytes: an answer is a few option ids
-PHONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; "
-             "frame-ancestors 'none'")
+PHONE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 class _Votes:
@@ -49,9 +52,20 @@ class VoteHandler(_Votes, APIHandler):
                 return
             unit = self.get_argument("unit", "")
             found = vote_module.questions_for(self.board.guide, self.get_argument("notebook", ""))
-            self.answer_json({"questions": [
-                {"id": q.id, "label": vote_module.label(q), "kind": q.kind,
-                 "k": vote_module.threshold(book, self.board.guide, q)} for q in found], "unit": unit})
+            self.answer_json(
+                {
+                    "questions": [
+                        {
+                            "id": q.id,
+                            "label": vote_module.label(q),
+                            "kind": q.kind,
+                            "k": vote_module.threshold(book, self.board.guide, q),
+                        }
+                        for q in found
+                    ],
+                    "unit": unit,
+                }
+            )
         elif action == "":
             self.answer_json(self.status())
         else:
@@ -137,8 +151,9 @@ class PhoneHandler(_Votes, web.RequestHandler):
         phone = self.get_cookie(vote_module.PHONE_COOKIE, "")
         if (not phone or len(phone) > 64) and create:
             phone = vote_module.new_phone()
-            self.set_cookie(vote_module.PHONE_COOKIE, phone, path=f"/{PHONE_PATH}", httponly=True, samesite="Lax",
-                            expires_days=1)
+            self.set_cookie(
+                vote_module.PHONE_COOKIE, phone, path=f"/{PHONE_PATH}", httponly=True, samesite="Lax", expires_days=1
+            )
         return phone
 
     def page(self, status: int = 200, **values) -> None:
@@ -151,7 +166,9 @@ class PhoneHandler(_Votes, web.RequestHandler):
             typed = self.get_argument("kode", "").strip().lower()
             if typed:
                 if not typed.isalnum() or len(typed) > 32:
-                    return self.page(404, error="Koden passer ikke til en åben afstemning. Tjek koden på skærmen, og prøv igen.")
+                    return self.page(
+                        404, error="Koden passer ikke til en åben afstemning. Tjek koden på skærmen, og prøv igen."
+                    )
                 return self.redirect(f"/{PHONE_PATH}/{typed}")
             return self.page(ask=True)
         self.show(code, self._phone(create=True))
@@ -162,10 +179,21 @@ class PhoneHandler(_Votes, web.RequestHandler):
         except vote_module.VoteError as refused:
             return self.page(refused.status, error=refused.message, ask=True)
         if vote.closed:
-            return self.page(410, error="Afstemningen er lukket. Svar, der kommer nu, bliver ikke talt med.",
-                             label=vote_module.label(vote.question))
-        self.page(status, vote=vote, label=vote_module.label(vote.question), options=vote.options,
-                  mine=vote.answers.get(phone, ()), sent=sent, error=error, code=vote.code)
+            return self.page(
+                410,
+                error="Afstemningen er lukket. Svar, der kommer nu, bliver ikke talt med.",
+                label=vote_module.label(vote.question),
+            )
+        self.page(
+            status,
+            vote=vote,
+            label=vote_module.label(vote.question),
+            options=vote.options,
+            mine=vote.answers.get(phone, ()),
+            sent=sent,
+            error=error,
+            code=vote.code,
+        )
 
     def post(self, code: str = ""):
         phone = self._phone(create=False)

@@ -1,4 +1,5 @@
 """Recommendation 2, the agreements as a common ground: central agreements by sector, the executive order's five areas."""
+
 from __future__ import annotations
 
 from . import base, render
@@ -16,24 +17,37 @@ class Page(base.Page):
         if self.institution_only:
             names = "; ".join(a.title for a in applies) or "ingen af de centrale aftaler; bekendtgørelsen gælder"
             show(render.macro("aftaler", "sector_line", sector=sector.title.lower(), names=names))
-            self.refer_to_institution("Hvad arbejdsmiljøorganisationen kender og bruger af aftalerne og bekendtgørelsens "
-                                      "fem områder")
+            self.refer_to_institution(
+                "Hvad arbejdsmiljøorganisationen kender og bruger af aftalerne og bekendtgørelsens fem områder"
+            )
             return
         cards = []
         for a in applies:
             names = []
             if a.get("implemented_by"):
-                names = [self.guide.item("agreements", x).title for x in a.implemented_by if x in {y.id for y in applies}]
+                names = [
+                    self.guide.item("agreements", x).title for x in a.implemented_by if x in {y.id for y in applies}
+                ]
             cards.append((a, names))
         note_html, other_names = "", ""
         if self.book.sector == "privat":
             names = "; ".join(a.title for a in others)
-            note_html = note(f"De centrale aftaler gælder ikke for en privat institution: {names}. "
-                             f"{self.guide.executive_order.applies_to} Brug den som jeres fælles afsæt.")
+            note_html = note(
+                f"De centrale aftaler gælder ikke for en privat institution: {names}. "
+                f"{self.guide.executive_order.applies_to} Brug den som jeres fælles afsæt."
+            )
         elif others:
             other_names = "; ".join(f"{a.title} ({', '.join(a.sectors)})" for a in others)
-        show(render.macro("aftaler", "agreements", sector=sector.title.lower(), cards=cards, note_html=note_html,
-                          others=other_names))
+        show(
+            render.macro(
+                "aftaler",
+                "agreements",
+                sector=sector.title.lower(),
+                cards=cards,
+                note_html=note_html,
+                others=other_names,
+            )
+        )
         if applies:
             self.form("aftaler", items=[a.id for a in applies])
 

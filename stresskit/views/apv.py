@@ -1,6 +1,7 @@
 """Recommendation 1, start in the APV: signals, the APV results and their trend, the APV phases.
 
 Also the APV tables that recommendations 3 and 4 show again (`results_table`, `shares`)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,13 +61,25 @@ def results_table(page, results: apv.Results, items, kind: str, flagged: str) ->
         row = results.table.loc[(unit, item.id)]
         other = results.table.loc[(root, item.id)]
         shown = row["status"] == apv.SHOWN
-        cells = ([charts.percent(row["share"])] + ([_mean_text(row["mean"])] if any_mean else []) + [f"{int(row['n'])}"]
-                 if shown else ["skjult" if row["status"] != apv.NO_ANSWERS else "–"] * (3 if any_mean else 2))
+        cells = (
+            [charts.percent(row["share"])] + ([_mean_text(row["mean"])] if any_mean else []) + [f"{int(row['n'])}"]
+            if shown
+            else ["skjult" if row["status"] != apv.NO_ANSWERS else "–"] * (3 if any_mean else 2)
+        )
         other_share = charts.percent(other["share"]) if other["status"] == apv.SHOWN else None
         remark = results.status_text(unit, item.id) if remarks else ""
         rows.append((item.title, cells, not shown, other_share, remark))
-    return render.macro("apv", "results_table", kind=kind, flagged=flagged, any_mean=any_mean, compare=compare,
-                        remarks=remarks, rows=rows, not_measured=apv.NOT_MEASURED)
+    return render.macro(
+        "apv",
+        "results_table",
+        kind=kind,
+        flagged=flagged,
+        any_mean=any_mean,
+        compare=compare,
+        remarks=remarks,
+        rows=rows,
+        not_measured=apv.NOT_MEASURED,
+    )
 
 
 def not_measured_note(results: apv.Results | None, items, then: str = "") -> str:
@@ -106,17 +119,30 @@ class Page(base.Page):
         figures = signals.for_unit(self.book, self.unit)
         prefill = {f"apv.signal.{k}": v for k, v in figures.items()}
         if figures and self.unit not in signals.read(self.book)[0]:
-            show(note("Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."))
+            show(
+                note(
+                    "Tallene er lagt sammen fra enhederne nedenunder (antal summeret, satser vægtet med antal ansatte)."
+                )
+            )
         periods = [p for p in signals.periods(self.book) if p]
         if self.mode == "report" and len(periods) >= 2:
             # one table: the previous period beside the latest (a figure given in the workshop wins)
             latest = self.store.latest(self.unit, "apv.signal.")
-            now = {**figures, **{m["id"]: latest[f"apv.signal.{m['id']}"].value for m in self.guide.signal_measures
-                                 if f"apv.signal.{m['id']}" in latest}}
+            now = {
+                **figures,
+                **{
+                    m["id"]: latest[f"apv.signal.{m['id']}"].value
+                    for m in self.guide.signal_measures
+                    if f"apv.signal.{m['id']}" in latest
+                },
+            }
             show(self._signal_table(periods[-2], periods[-1], signals.for_unit(self.book, self.unit, periods[-2]), now))
             measured = {f"apv.signal.{m['id']}" for m in self.guide.signal_measures}
-            self.form("signaler", prefill, questions=[q for q in self.guide.forms["signaler"].questions
-                                                                  if q.id not in measured])
+            self.form(
+                "signaler",
+                prefill,
+                questions=[q for q in self.guide.forms["signaler"].questions if q.id not in measured],
+            )
             return
         self.form("signaler", prefill)
 
@@ -136,7 +162,11 @@ class Page(base.Page):
     def apv_results(self) -> None:
         results = self.results()
         if results is None:
-            hint = " Læg en runde i arbejdsbogens APV-mappe (CSV eller Excel) med dens kortlægning." if self.mode == "live" else ""
+            hint = (
+                " Læg en runde i arbejdsbogens APV-mappe (CSV eller Excel) med dens kortlægning."
+                if self.mode == "live"
+                else ""
+            )
             show(note("Der er endnu ingen APV-besvarelser at vise." + hint))
             return
         book, unit, root = self.book, self.unit, self.book.root_unit
@@ -154,25 +184,44 @@ class Page(base.Page):
         if exposures:
             tables.append(results_table(self, results, exposures, "Påvirkning", "udsat"))
         if resources:
-            tables.append(render.macro("apv", "resources_heading")
-                          + results_table(self, results, resources, "Ressource", "med for lidt"))
+            tables.append(
+                render.macro("apv", "resources_heading")
+                + results_table(self, results, resources, "Ressource", "med for lidt")
+            )
         if tables:
-            show(full_report_only("".join(tables), "Andelene står ved siden af institutionen og forrige runde i "
-                                  "overblikket på første side."))
+            show(
+                full_report_only(
+                    "".join(tables),
+                    "Andelene står ved siden af institutionen og forrige runde i overblikket på første side.",
+                )
+            )
         if exposures and self.mode == "live":  # a report has the table, and the overblik the same shares drawn
             labels = [e.short for e in exposures]
             series = [(book.unit_name(unit), *shares(results, unit, exposures))]
             if not self.is_institution:
                 series.append(("Hele institutionen", *shares(results, root, exposures)))
-            show(charts.comparison_bars(
-                labels, series, f"Andel udsat i {book.unit_name(unit)}",
-                f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}"))
-        withheld = [c.id for c in exposures + resources if apv.measured(results, c.id) and results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)]
+            show(
+                charts.comparison_bars(
+                    labels,
+                    series,
+                    f"Andel udsat i {book.unit_name(unit)}",
+                    f"Søjlediagram over andelen af besvarelser, der tæller som udsat, pr. påvirkning i APV-runde {results.round}",
+                )
+            )
+        withheld = [
+            c.id
+            for c in exposures + resources
+            if apv.measured(results, c.id) and results.table.at[(unit, c.id), "status"] in (apv.SMALL, apv.COMPLEMENT)
+        ]
         if withheld:
-            show(note(f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
-                      f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
-                      "hvis den ellers kunne regnes ud ved at trække de viste grupper fra det samlede tal. Ved krænkende "
-                      "handlinger og vold skjules en gruppe også, hvis tallet ville vise hver enkelts svar."))
+            show(
+                note(
+                    f"Nogle tal vises ikke for at beskytte de svarende: en gruppe med færre end {book.min_group} svar "
+                    f"(ved krænkende handlinger og vold {book.min_group_sensitive}) vises aldrig, og en gruppe skjules også, "
+                    "hvis den ellers kunne regnes ud ved at trække de viste grupper fra det samlede tal. Ved krænkende "
+                    "handlinger og vold skjules en gruppe også, hvis tallet ville vise hver enkelts svar."
+                )
+            )
 
     @_guarded
     def apv_phases(self) -> None:
@@ -217,7 +266,7 @@ class Page(base.Page):
         return None, "–" if row["status"] == apv.NO_ANSWERS else "skjult"
 
     @staticmethod
-    def _change_text(c: "trend.Change | None") -> tuple[str, str]:
+    def _change_text(c: trend.Change | None) -> tuple[str, str]:
         """The change in words and its css class; up is worse for exposures and low resources alike."""
         if c is None:
             return "–", "sk-withheld"
@@ -250,23 +299,35 @@ class Page(base.Page):
                 series.append(("Hele institutionen", [self._round_share(r, root, item.id)[0] for r in history]))
             panels.append((item.short, series))
         if self.mode == "live":  # a report keeps the table, which holds every figure of the chart
-            show(charts.trend_lines(panels, rounds, f"Udviklingen i {book.unit_name(unit)}, runde for runde",
-                                    "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med "
-                                    "for lidt af ressourcen i hver APV-runde; et skjult tal er udeladt af linjen"))
-        show(full_report_only(
-            self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
-            + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
-            + self._never_measured(history)
-            + render.macro("apv", "trend_rule", rule=trend.RULE_TEXT),
-            "Ændringen siden forrige runde står for hver påvirkning og ressource i overblikket på første side, "
-            "med reglen for, hvornår en ændring er tydelig."))
+            show(
+                charts.trend_lines(
+                    panels,
+                    rounds,
+                    f"Udviklingen i {book.unit_name(unit)}, runde for runde",
+                    "Små linjediagrammer, ét pr. påvirkning og ressource, over andelen udsat eller med "
+                    "for lidt af ressourcen i hver APV-runde; et skjult tal er udeladt af linjen",
+                )
+            )
+        show(
+            full_report_only(
+                self._trend_table(history, unit, exposures, "Påvirkning (andel udsat)")
+                + self._trend_table(history, unit, resources, "Ressource (andel med for lidt)")
+                + self._never_measured(history)
+                + render.macro("apv", "trend_rule", rule=trend.RULE_TEXT),
+                "Ændringen siden forrige runde står for hver påvirkning og ressource i overblikket på første side, "
+                "med reglen for, hvornår en ændring er tydelig.",
+            )
+        )
         if self.is_institution:
             show(self._units_by_direction(previous, latest, [i.id for i in items]))
 
     def _never_measured(self, history: list[apv.Results]) -> str:
         """The exposures and resources no round measures, named once under the trend tables."""
-        never = [i.short for i in (*[e for e in self.guide.exposures if e.apv_area], *self.guide.resources)
-                 if not any(apv.measured(r, i.id) for r in history)]
+        never = [
+            i.short
+            for i in (*[e for e in self.guide.exposures if e.apv_area], *self.guide.resources)
+            if not any(apv.measured(r, i.id) for r in history)
+        ]
         if not never:
             return ""
         return render.macro("apv", "not_measured", lead=apv.NOT_MEASURED_LEAD, missing=never, then="")
@@ -283,8 +344,9 @@ class Page(base.Page):
                 cells.append((charts.percent(value), True) if value is not None else (why, False))
             text, css = self._change_text(trend.change(previous, latest, unit, item.id))
             rows.append((item.title, cells, text, css))
-        return render.macro("apv", "trend_table", kind=kind, rounds=[r.round for r in history], previous=previous.round,
-                            rows=rows)
+        return render.macro(
+            "apv", "trend_table", kind=kind, rounds=[r.round for r in history], previous=previous.round, rows=rows
+        )
 
     def _units_by_direction(self, previous: apv.Results, latest: apv.Results, constructs: list[str]) -> str:
         titles = {c.id: c.short for c in [*self.guide.exposures, *self.guide.resources]}
@@ -293,12 +355,26 @@ class Page(base.Page):
         better, worse = trend.units_by_direction(previous, latest, units, constructs)
 
         def listing(found: dict) -> list[tuple[str, str]]:
-            return [(self.book.unit_name(u),
-                     "; ".join(f"{titles.get(c.construct, c.construct)}: {charts.percent(c.previous)} → {charts.percent(c.latest)} "
-                               f"{what.get(c.construct, '')}" for c in changes)) for u, changes in found.items()]
+            return [
+                (
+                    self.book.unit_name(u),
+                    "; ".join(
+                        f"{titles.get(c.construct, c.construct)}: {charts.percent(c.previous)} → {charts.percent(c.latest)} "
+                        f"{what.get(c.construct, '')}"
+                        for c in changes
+                    ),
+                )
+                for u, changes in found.items()
+            ]
 
-        return render.macro("apv", "units_by_direction", better=listing(better), worse=listing(worse),
-                            previous=previous.round, latest=latest.round)
+        return render.macro(
+            "apv",
+            "units_by_direction",
+            better=listing(better),
+            worse=listing(worse),
+            previous=previous.round,
+            latest=latest.round,
+        )
 
     @_guarded
     def signals_trend(self) -> None:
@@ -311,5 +387,6 @@ class Page(base.Page):
         before, now = signals.for_unit(self.book, self.unit, prev), signals.for_unit(self.book, self.unit, last)
         if before or now:
             show(self._signal_table(prev, last, before, now))
+
 
 open = base.opener(Page)  # noqa: A001

@@ -7,6 +7,7 @@ ipywidgets forms bound to the store; in ``report`` mode the same content as stat
 Bad input is never a traceback: one fixed Danish line naming the broken file, shown in a live
 page and failing a report run (see `_bad_input`); the details are for «stresskit validate».
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,12 +16,11 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from .. import danish
 from .. import actions as actions_module
-from .. import apv, shared
-from ..live import forms
+from .. import apv, danish, shared
 from .. import guide as guide_module
 from ..errors import unknown_unit
+from ..live import forms
 from ..problems import InputError
 from ..store import UNKNOWN_USER, Store, current_user, set_user
 from ..validate import BrokenInput, broken_line
@@ -144,12 +144,26 @@ class Page:
             round_name = results.round if results else "ingen endnu"
         except InputError:
             round_name = "kan ikke læses"
-        meta = [("Institution", self.book.name), ("Enhed", self.unit_path()), ("APV-runde", round_name),
-                ("Dato", danish.day(actions_module.today()))]
+        meta = [
+            ("Institution", self.book.name),
+            ("Enhed", self.unit_path()),
+            ("APV-runde", round_name),
+            ("Dato", danish.day(actions_module.today())),
+        ]
         # live: the style inline (a report's style, and the projector's, come with its page template)
         css = CSS.read_text(encoding="utf-8") if self.mode == "live" else ""
-        show(render.macro("base", "header", number=rec.number, guide_title=self.guide.meta.title, title=rec.title,
-                          meta=meta, purpose=rec.purpose, css=css))
+        show(
+            render.macro(
+                "base",
+                "header",
+                number=rec.number,
+                guide_title=self.guide.meta.title,
+                title=rec.title,
+                meta=meta,
+                purpose=rec.purpose,
+                css=css,
+            )
+        )
         if self.mode == "live":
             display(self._who())
 
@@ -158,8 +172,13 @@ class Page:
         import ipywidgets as w
 
         given = current_user() if current_user() != UNKNOWN_USER else ""
-        name = w.Text(value=given, placeholder="Skriv dit navn, så svarene viser, hvem der gav dem", description="Dit navn",
-                      style={"description_width": "initial"}, layout=w.Layout(width="36em"))
+        name = w.Text(
+            value=given,
+            placeholder="Skriv dit navn, så svarene viser, hvem der gav dem",
+            description="Dit navn",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="36em"),
+        )
         name.add_class("sk-who")
 
         def named(change) -> None:
@@ -172,8 +191,7 @@ class Page:
         return name
 
     @_guarded
-    def form(self, form_id: str, prefill: dict | None = None, items=None,
-             on_change=None, questions=None) -> None:
+    def form(self, form_id: str, prefill: dict | None = None, items=None, on_change=None, questions=None) -> None:
         """Show a form: widgets in live mode (kept in ``self.views``), a static table in report mode.
         ``items`` limits a grid form to the rows of these content items, ``questions`` to these questions."""
         form = self.guide.forms[form_id]
@@ -186,9 +204,15 @@ class Page:
             show(form_report.report_html(form, self.store, self.unit, prefill, names, heading=False, book=self.book))
             return
         key = shared.holder_of(self.book, self.unit, form)  # the rule of shared and own: who answers it
-        view = forms.FormView(form, self.store, key, prefill if key == self.unit else None, on_change=on_change,
-                              names=names if key == self.unit else None,
-                              shared_label=shared.shared_label(self.book, self.unit, form.scope))
+        view = forms.FormView(
+            form,
+            self.store,
+            key,
+            prefill if key == self.unit else None,
+            on_change=on_change,
+            names=names if key == self.unit else None,
+            shared_label=shared.shared_label(self.book, self.unit, form.scope),
+        )
         self.views[form_id] = view
         display(view.widget)
 
@@ -228,8 +252,9 @@ class Page:
 
 def opener(cls):
     """The module-level ``open`` of a recommendation's view: the entry point its notebook calls first."""
+
     def open(workbook: str | Path, unit: str | None = None, mode: str = "live"):  # noqa: A001
         return cls(workbook, unit, mode)
+
     open.__doc__ = f"Open a workbook for one unit with the view of {cls.__module__}."
     return open
-

@@ -1,6 +1,7 @@
 """A form's answers in a report: a static, read-only HTML table of the latest answers (who and
 when stay in the store), unanswered questions folded into one line; and an answer in words, as the
 live widgets (`stresskit.live.forms`) show it too."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -54,18 +55,34 @@ def actions_table(items: list[actions_module.Action], empty: str, names: dict[st
     by_unit = bool(names) and len(names) > 1  # the listing covers several units: say whose
     today = actions_module.today()
 
-    def flags(a: actions_module.Action) -> list[str]:  # a passed deadline or a due follow-up in words, not by colour alone
-        return (["Forsinket"] if a.overdue(today) else []) + (
-            [f"Opfølgning nu (aftalt {danish.day(date.fromisoformat(a.followup))})"] if actions_module.followup_due(a, today) else []) + (
-            [f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
+    def flags(
+        a: actions_module.Action,
+    ) -> list[str]:  # a passed deadline or a due follow-up in words, not by colour alone
+        return (
+            (["Forsinket"] if a.overdue(today) else [])
+            + (
+                [f"Opfølgning nu (aftalt {danish.day(date.fromisoformat(a.followup))})"]
+                if actions_module.followup_due(a, today)
+                else []
+            )
+            + ([f"Skal drøftes igen (aftalt til {format_date(a.review)})"] if a.review_due(today) else [])
+        )
 
     def when(a: actions_module.Action) -> str:  # an agreement has a date to discuss it again, a task a deadline
         if a.is_agreement:
             return f"drøftes igen {format_date(a.review)}" if a.review else "–"
         return format_date(a.deadline) if a.deadline else "–"
 
-    rows = [(a, names.get(a.unit, a.unit) if by_unit else None, actions_module.STATUSES.get(a.status, a.status), flags(a), when(a))
-            for a in items]
+    rows = [
+        (
+            a,
+            names.get(a.unit, a.unit) if by_unit else None,
+            actions_module.STATUSES.get(a.status, a.status),
+            flags(a),
+            when(a),
+        )
+        for a in items
+    ]
     return render.macro("form_report", "actions_table", rows=rows, empty=empty, by_unit=by_unit)
 
 
@@ -90,8 +107,15 @@ def unanswered_line(count: int) -> str:
     return render.macro("form_report", "unanswered", count=count)
 
 
-def report_html(form: Form, store: Store, unit: str, prefill: dict | None = None,
-                names: dict[str, str] | None = None, heading: bool = True, book=None) -> str:
+def report_html(
+    form: Form,
+    store: Store,
+    unit: str,
+    prefill: dict | None = None,
+    names: dict[str, str] | None = None,
+    heading: bool = True,
+    book=None,
+) -> str:
     """The form's answered questions as static HTML (report mode), unanswered ones folded into one line
     and a form with no answer at all into one line. Who gave an answer, and when, stays in the store,
     the live view and `answers export`; action lists also cover the units in ``names`` (units below).
@@ -114,8 +138,9 @@ def _with_votes(prefill: dict, store: Store, unit: str) -> dict:
     return {**prefill, VOTES_KEY: lines} if lines else prefill
 
 
-def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None,
-                 heading: bool, label: str = "") -> str:
+def _report_html(
+    form: Form, store: Store, unit: str, prefill: dict, names: dict[str, str] | None, heading: bool, label: str = ""
+) -> str:
     latest = store.latest(unit)
     prefill = _with_votes(prefill, store, unit)
     rows, after, grids, missing = [], [], [], 0
@@ -139,9 +164,19 @@ def _report_html(form: Form, store: Store, unit: str, prefill: dict, names: dict
     if not rows and not grid_html and not after:
         ends = form.title.endswith(("?", "."))  # a question is not followed by a colon: «…? Ingen svar endnu.»
         title, none = (form.title, "Ingen svar endnu") if ends else (f"{form.title}:", "ingen svar endnu")
-        return render.macro("form_report", "empty_form", title=title, ending=none, label=label)  # label: who was to answer it
-    return render.macro("form_report", "form", title=form.title if heading else "", grid_html=grid_html, rows=rows,
-                        missing=missing, actions=after, shared_label=label)
+        return render.macro(
+            "form_report", "empty_form", title=title, ending=none, label=label
+        )  # label: who was to answer it
+    return render.macro(
+        "form_report",
+        "form",
+        title=form.title if heading else "",
+        grid_html=grid_html,
+        rows=rows,
+        missing=missing,
+        actions=after,
+        shared_label=label,
+    )
 
 
 def _grid_table(groups: list[list[Question]], latest: dict, prefill: dict) -> tuple[str, int]:

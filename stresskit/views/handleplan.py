@@ -1,13 +1,13 @@
 """Recommendation 6, the IGLO action plan: actions by level and phase, follow-up, the APV plan, materials, the checklist."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from IPython.display import display
 
-from .. import danish
 from .. import actions as actions_module
-from .. import overblik, shared
+from .. import danish, overblik, shared
 from ..live import forms
 from . import base, form_report, render
 from .base import _guarded, full_report_only, show
@@ -36,8 +36,9 @@ class Page(base.Page):
         """The unit's actions and its sub-units', and the open actions of the units above it:
         the institution's tasks apply to the unit too (as in the overblik)."""
         scope, everything = self._scope(), actions_module.for_unit(self.store)
-        return ([a for a in everything if a.unit in scope]
-                + [a for a in overblik.concerning(self.book, self.unit, everything) if a.unit not in scope])
+        return [a for a in everything if a.unit in scope] + [
+            a for a in overblik.concerning(self.book, self.unit, everything) if a.unit not in scope
+        ]
 
     def _pyramid(self) -> str:
         """The IGLO pyramid: organisation at the base, each level with who acts and what marks it there."""
@@ -70,8 +71,12 @@ class Page(base.Page):
                 continue
             lines = []
             for a in actions_module.by_priority(items):
-                bits = [level_title.get(a.level, "intet niveau endnu"), a.responsible or "ingen ansvarlig",
-                        _when(a), actions_module.STATUSES.get(a.status, str(a.status))]
+                bits = [
+                    level_title.get(a.level, "intet niveau endnu"),
+                    a.responsible or "ingen ansvarlig",
+                    _when(a),
+                    actions_module.STATUSES.get(a.status, str(a.status)),
+                ]
                 lines.append((a, self._whose(a, scope), bits, actions_module.flags(a, today)))
             blocks.append((label, lines))
         return render.macro("handleplan", "iglo_lists", blocks=blocks, empty=empty)
@@ -80,7 +85,9 @@ class Page(base.Page):
     def iglo(self) -> None:
         today = actions_module.today()
         show(self._pyramid())
-        if self.mode == "report":  # on paper: one list per phase, each action with its level (the grid is for the screen)
+        if (
+            self.mode == "report"
+        ):  # on paper: one list per phase, each action with its level (the grid is for the screen)
             show(self._iglo_lists(today))
             return
         if self.mode == "live":
@@ -98,9 +105,15 @@ class Page(base.Page):
             flagged = [(a, f) for a, f in flagged if f]  # the unit's own first, then the units above it
             if not flagged:
                 return render.macro("handleplan", "nothing_flagged", today=danish.day(today))
-            rows = [(self.book.unit_name(a.unit),
-                     shared.FOR_INSTITUTION if a.unit == self.book.root_unit and not self.is_institution else "", a, f)
-                    for a, f in flagged]
+            rows = [
+                (
+                    self.book.unit_name(a.unit),
+                    shared.FOR_INSTITUTION if a.unit == self.book.root_unit and not self.is_institution else "",
+                    a,
+                    f,
+                )
+                for a, f in flagged
+            ]
             html = render.macro("handleplan", "flagged", rows=rows, today=danish.day(today))
             # a unit's combined report opens with its overblik, which lists every one of these with its flag
             return full_report_only(html) if self._all_in_overblik([a for a, _f in flagged]) else html
@@ -116,8 +129,11 @@ class Page(base.Page):
         above = set(self.book.ancestors(self.unit)[1:])
         own = [a for a in flagged if a.unit == self.unit]
         theirs = [a for a in flagged if a.unit in above]
-        return (len(own) + len(theirs) == len(flagged) and len(own) <= overblik.MAX_ACTIONS
-                and len(theirs) <= overblik.MAX_INSTITUTION)
+        return (
+            len(own) + len(theirs) == len(flagged)
+            and len(own) <= overblik.MAX_ACTIONS
+            and len(theirs) <= overblik.MAX_INSTITUTION
+        )
 
     @_guarded
     def apv_plan(self) -> None:
@@ -142,7 +158,11 @@ class Page(base.Page):
             if first.id not in latest:
                 show(render.macro("handleplan", "no_answers"))
                 return
-            shown = form if over else forms.Form(form.id, form.title, form.recommendation, form.intro, form.layout, (first,))
+            shown = (
+                form
+                if over
+                else forms.Form(form.id, form.title, form.recommendation, form.intro, form.layout, (first,))
+            )
             show(form_report.report_html(shown, self.store, self.unit, heading=False))
             return
         view = forms.FormView(form, self.store, self.unit, on_change=self._changed)
@@ -167,16 +187,37 @@ class Page(base.Page):
 
         def render_html() -> str:
             # the unit's own actions and those of the units above it, which apply here too
-            items = [a for a in self._actions() + [a for a in actions_module.for_unit(self.store) if a.unit in ancestors]
-                     if a.status != "opgivet"]
+            items = [
+                a
+                for a in self._actions() + [a for a in actions_module.for_unit(self.store) if a.unit in ancestors]
+                if a.status != "opgivet"
+            ]
             phases = []
             for phase in self.guide.iglo_phases:
                 mine = [a for a in actions_module.by_priority(items) if a.phase == phase.id]
-                phases.append((phase, [(a, self.book.unit_name(a.unit) if a.unit != self.unit else "",
-                                        danish.day(date.fromisoformat(a.deadline)) if a.deadline else "") for a in mine]))
+                phases.append(
+                    (
+                        phase,
+                        [
+                            (
+                                a,
+                                self.book.unit_name(a.unit) if a.unit != self.unit else "",
+                                danish.day(date.fromisoformat(a.deadline)) if a.deadline else "",
+                            )
+                            for a in mine
+                        ],
+                    )
+                )
             rest = [a for a in items if a.phase not in {p.id for p in self.guide.iglo_phases}]
-            return render.macro("handleplan", "one_page", unit=self.book.unit_name(self.unit), institution=self.book.name,
-                                today=danish.day(actions_module.today()), phases=phases, rest=len(rest))
+            return render.macro(
+                "handleplan",
+                "one_page",
+                unit=self.book.unit_name(self.unit),
+                institution=self.book.name,
+                today=danish.day(actions_module.today()),
+                phases=phases,
+                rest=len(rest),
+            )
 
         self.live_html(render_html)
 
@@ -192,14 +233,24 @@ class Page(base.Page):
         for u in units:
             cells = []
             for p in overblik.progress(self.book, u, self.store, everything, today, cache):
-                css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none", overblik.SHARED: "sk-shared"}.get(p.state, "")
+                css = {overblik.DONE: "sk-done", overblik.NOT_STARTED: "sk-none", overblik.SHARED: "sk-shared"}.get(
+                    p.state, ""
+                )
                 opened = ("1 åben opgave" if p.open == 1 else f"{p.open} åbne opgaver") if p.open else ""
                 cells.append((css, p.answered_text, opened, p.overdue))
             rows.append((self.book.depth(u) - depth, self.book.unit_name(u), cells))
-        html = render.macro("handleplan", "checklist", recommendations=self.guide.recommendations, rows=rows,
-                            today=danish.day(today), rule=overblik.RULES["progress"])
+        html = render.macro(
+            "handleplan",
+            "checklist",
+            recommendations=self.guide.recommendations,
+            rows=rows,
+            today=danish.day(today),
+            rule=overblik.RULES["progress"],
+        )
         if len(units) == 1:  # one unit: its line per recommendation is the overblik's
-            html = full_report_only(html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side.")
+            html = full_report_only(
+                html, "Hvor langt enheden er med hver anbefaling, står i overblikket på første side."
+            )
         show(html)
 
     @_guarded
@@ -212,13 +263,25 @@ class Page(base.Page):
                 continue
             level = self.guide.item("iglo_levels", material.for_level)
             questions = " ".join(material.get("questions", []))
-            more = render.macro("handleplan", "material_more", questions=questions,
-                                reflection=material.reflection if material.get("reflection") else "")
-            if not self.is_institution:  # a unit's combined report names the materials; their questions stand in the institution's
+            more = render.macro(
+                "handleplan",
+                "material_more",
+                questions=questions,
+                reflection=material.reflection if material.get("reflection") else "",
+            )
+            if (
+                not self.is_institution
+            ):  # a unit's combined report names the materials; their questions stand in the institution's
                 more = full_report_only(more)
             cards.append((material, level.title, more))
-        pointer = "" if self.is_institution else full_report_only(
-            "", "Spørgsmålene til hvert materiale står i institutionens rapport.")
-        show(render.macro("handleplan", "materials", cards=cards, pointer_html=pointer, address=self.guide.meta.address))
+        pointer = (
+            ""
+            if self.is_institution
+            else full_report_only("", "Spørgsmålene til hvert materiale står i institutionens rapport.")
+        )
+        show(
+            render.macro("handleplan", "materials", cards=cards, pointer_html=pointer, address=self.guide.meta.address)
+        )
+
 
 open = base.opener(Page)  # noqa: A001

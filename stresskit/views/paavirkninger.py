@@ -1,4 +1,5 @@
 """Recommendation 3, the five exposures: definitions, the dialogue beside the APV, combinations, the units' heatmap."""
+
 from __future__ import annotations
 
 from .. import apv, charts, danish
@@ -30,7 +31,11 @@ class Page(base.Page):
         order = self.guide.executive_order
         # the paragraph above says which are always a strain and when the others become one: here only a mark
         which = "exposure_list" if self.institution_only else "exposure_table"
-        show(render.macro("paavirkninger", which, exposures=self.guide.exposures, order=order, tools_html=self.tools_html()))
+        show(
+            render.macro(
+                "paavirkninger", which, exposures=self.guide.exposures, order=order, tools_html=self.tools_html()
+            )
+        )
 
     @_guarded
     def exposure_dialogue(self) -> None:
@@ -48,11 +53,16 @@ class Page(base.Page):
                     series.append(("Hele institutionen", *shares(results, self.book.root_unit, exposures)))
             else:
                 series.append(("APV", [None] * len(exposures), ["ingen APV-data"] * len(exposures)))
-            ratings = [("Afdækker", mapped, ["ikke vurderet"] * len(exposures)),
-                       ("Forebygger", prevented, ["ikke vurderet"] * len(exposures))]
+            ratings = [
+                ("Afdækker", mapped, ["ikke vurderet"] * len(exposures)),
+                ("Forebygger", prevented, ["ikke vurderet"] * len(exposures)),
+            ]
             # every figure of the chart is in the dialogue table above and the overblik's APV table
-            return full_report_only(charts.dialogue_and_apv(labels, series, ratings,
-                                                         f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}"))
+            return full_report_only(
+                charts.dialogue_and_apv(
+                    labels, series, ratings, f"Dialogen og APV'en side om side · {self.book.unit_name(self.unit)}"
+                )
+            )
 
         self.live_html(render_html)
 
@@ -62,13 +72,28 @@ class Page(base.Page):
         order = self.guide.executive_order
         results = self.results()
         rows = []
-        measured = [f"kombination.{c.id}" for c in self.guide.combinations
-                    if results is not None and f"kombination.{c.id}" in results.constructs]
-        if (results is not None and measured and not self.is_institution
-                and all(results.table.at[(self.unit, cid), "status"] != apv.SHOWN for cid in measured)):
+        measured = [
+            f"kombination.{c.id}"
+            for c in self.guide.combinations
+            if results is not None and f"kombination.{c.id}" in results.constructs
+        ]
+        if (
+            results is not None
+            and measured
+            and not self.is_institution
+            and all(results.table.at[(self.unit, cid), "status"] != apv.SHOWN for cid in measured)
+        ):
             why = sorted({results.status_text(self.unit, cid) for cid in measured})
-            show(render.macro("paavirkninger", "none_shown", order=order, study=study, unit=self.book.unit_name(self.unit),
-                              why="; ".join(w[0].lower() + w[1:] for w in why)))
+            show(
+                render.macro(
+                    "paavirkninger",
+                    "none_shown",
+                    order=order,
+                    study=study,
+                    unit=self.book.unit_name(self.unit),
+                    why="; ".join(w[0].lower() + w[1:] for w in why),
+                )
+            )
             return
         for combo in self.guide.combinations:
             a, b = (self.guide.item("exposures", x).short for x in combo.exposures)
@@ -78,31 +103,53 @@ class Page(base.Page):
             if results is None or missing or not apv.measured(results, cid):
                 cells = withheld_cell("–") * (1 if self.is_institution else 2)
                 names = [self.guide.item("exposures", x).short.lower() for x in missing]
-                remark = ("Ingen APV-data" if results is None else
-                          f"Kræver {danish.listing(names)}, som ikke er målt i jeres APV" if names else apv.NOT_MEASURED)
+                remark = (
+                    "Ingen APV-data"
+                    if results is None
+                    else f"Kræver {danish.listing(names)}, som ikke er målt i jeres APV"
+                    if names
+                    else apv.NOT_MEASURED
+                )
             else:
                 cells = share_cell(results, self.unit, cid)
                 remark = results.status_text(self.unit, cid)
                 if not self.is_institution:
                     cells += share_cell(results, self.book.root_unit, cid)
                     theirs = results.status_text(self.book.root_unit, cid)
-                    remark = "; ".join(x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x)
+                    remark = "; ".join(
+                        x for x in (remark, theirs and f"Hele institutionen: {theirs[0].lower()}{theirs[1:]}") if x
+                    )
             rows.append(((a, b, cells, hr), remark))
         # each distinct remark once, under the table, numbered in the rows (the same reason repeated in
         # every row made each row four lines tall in print)
         notes = list(dict.fromkeys(remark for _row, remark in rows if remark))
         rows = [(*row, notes.index(remark) + 1 if remark else "") for row, remark in rows]
-        show(render.macro("paavirkninger", "combinations", order=order, study=study, rows=rows, notes=notes,
-                          compare=not self.is_institution, min_sensitive=self.book.min_group_sensitive,
-                          reference=study.reference if self.is_institution else study.short_reference))
+        show(
+            render.macro(
+                "paavirkninger",
+                "combinations",
+                order=order,
+                study=study,
+                rows=rows,
+                notes=notes,
+                compare=not self.is_institution,
+                min_sensitive=self.book.min_group_sensitive,
+                reference=study.reference if self.is_institution else study.short_reference,
+            )
+        )
 
     @_guarded
     def heatmap(self) -> None:
         """Units × exposures for the unit's part of the tree (the whole institution at the root)."""
         units = self.book.subtree(self.unit)
         if len(units) == 1:
-            show(render.macro("paavirkninger", "muted", text="Enheden har ingen underenheder; se institutionens rapport for "
-                                                             "oversigten over alle enheder."))
+            show(
+                render.macro(
+                    "paavirkninger",
+                    "muted",
+                    text="Enheden har ingen underenheder; se institutionens rapport for oversigten over alle enheder.",
+                )
+            )
             return
         results = self.results()
         if results is None:
@@ -121,19 +168,31 @@ class Page(base.Page):
                     continue
                 r = results.table.loc[(u, e.id)]
                 row_v.append(float(r["share"]) if r["status"] == apv.SHOWN else None)
-                row_n.append("" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult")
+                row_n.append(
+                    "" if r["status"] == apv.SHOWN else "ingen svar" if r["status"] == apv.NO_ANSWERS else "skjult"
+                )
             values.append(row_v)
             notes_.append(row_n)
         depth = self.book.depth(self.unit)
-        labels = ["    " * (self.book.depth(u) - depth) + self.book.unit_name(u) if apv.owner(u) is None
-                  else "    " * (self.book.depth(apv.owner(u)) + 1 - depth) + apv.OWN_NAME.capitalize() for u in ordered]
-        show(charts.heatmap(labels, [e.short for e in exposures], values, notes_,
-                            f"Andel udsat pr. enhed · APV-runde {results.round}",
-                            "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»"))
+        labels = [
+            "    " * (self.book.depth(u) - depth) + self.book.unit_name(u)
+            if apv.owner(u) is None
+            else "    " * (self.book.depth(apv.owner(u)) + 1 - depth) + apv.OWN_NAME.capitalize()
+            for u in ordered
+        ]
+        show(
+            charts.heatmap(
+                labels,
+                [e.short for e in exposures],
+                values,
+                notes_,
+                f"Andel udsat pr. enhed · APV-runde {results.round}",
+                "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»",
+            )
+        )
         show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
         if not_measured_note(results, exposures):
             show(not_measured_note(results, exposures))
-
 
 
 open = base.opener(Page)  # noqa: A001

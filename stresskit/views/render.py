@@ -4,13 +4,13 @@ The only place that escapes text or marks HTML as safe. A view calls a macro of 
 with plain values (``render.macro("aftaler", "card", agreement=a)``); HTML that a macro takes
 from elsewhere (a chart's figure, another macro's output) comes in as an argument the template
 prints with ``|safe``, named ``html`` or ``*_html``."""
+
 from __future__ import annotations
 
 import functools
 import html
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from jinja2.ext import Extension
@@ -30,8 +30,9 @@ class JoinLines(Extension):
 
 @functools.cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      extensions=[JoinLines])
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, extensions=[JoinLines]
+    )
     from .. import danish
 
     env.filters.update(day=danish.day, decimal=danish.decimal, percent=danish.percent, listing=danish.listing)

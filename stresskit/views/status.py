@@ -1,24 +1,29 @@
 """Recommendation 4, taking stock of prevention: the five greb, exposures against greb, the contact overview."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from IPython.display import display
 
 from .. import apv, charts, danish, overblik
 from ..live import forms
 from . import base, form_report, render
-from .base import _guarded, full_report_only, note, show
 from .apv import not_measured_note
+from .base import _guarded, full_report_only, note, show
 from .paavirkninger import exposure_ratings
 
-
-HIGH_RULE = ("Regel: mindst halvdelen er udsat i APV'en, andelen er markant højere end i resten af "
-             "institutionen (samme test som i overblikket) eller dialogen vurderer forebyggelsen til 1 eller 2 af 5.")
-ROLLUP_RULE = ("Et greb halter i en enhed, når mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede "
-               "delspørgsmål lykkes (delvist tæller halvt); det lykkes helt, når alle vurderede delspørgsmål lykkes. "
-               "Enhederne er dem under {name}; hver tæller for sig.")
-WEAK_RULE = ("Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede delspørgsmål lykkes "
-             "(delvist tæller halvt), talt over enheden og enhederne under den.")
+HIGH_RULE = (
+    "Regel: mindst halvdelen er udsat i APV'en, andelen er markant højere end i resten af "
+    "institutionen (samme test som i overblikket) eller dialogen vurderer forebyggelsen til 1 eller 2 af 5."
+)
+ROLLUP_RULE = (
+    "Et greb halter i en enhed, når mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede "
+    "delspørgsmål lykkes (delvist tæller halvt); det lykkes helt, når alle vurderede delspørgsmål lykkes. "
+    "Enhederne er dem under {name}; hver tæller for sig."
+)
+WEAK_RULE = (
+    "Regel: mindst ét delspørgsmål lykkes ikke eller under halvdelen af de vurderede delspørgsmål lykkes "
+    "(delvist tæller halvt), talt over enheden og enhederne under den."
+)
 
 
 LOOK_WORDS = {"god": "god kontakt", "mangler": "mangler kontakt", "ved_ikke": "«ved ikke»"}
@@ -75,11 +80,16 @@ class Page(base.Page):
         """Per greb over the units below: how many rated it, in how many it halts, in how many it fully succeeds."""
         units = self.below()
         scores = {u: overblik.greb_scores(self.store, u) for u in units}
-        out = {"units": len(units), "rated_any": sum(1 for u in units if any(s is not None or bad for s, bad in scores[u].values())),
-               "greb": []}
+        out = {
+            "units": len(units),
+            "rated_any": sum(1 for u in units if any(s is not None or bad for s, bad in scores[u].values())),
+            "greb": [],
+        }
         for g in self.guide.greb:
             rated = [u for u in units if scores[u][g.id][0] is not None or scores[u][g.id][1]]
-            weak = [u for u in rated if scores[u][g.id][1] or (scores[u][g.id][0] is not None and scores[u][g.id][0] < 0.5)]
+            weak = [
+                u for u in rated if scores[u][g.id][1] or (scores[u][g.id][0] is not None and scores[u][g.id][0] < 0.5)
+            ]
             strong = [u for u in rated if scores[u][g.id][0] == 1.0 and not scores[u][g.id][1]]
             out["greb"].append((g, rated, weak, strong))
         return out
@@ -90,11 +100,19 @@ class Page(base.Page):
         looks = [(key, name.lower()) for key, name, *_ in charts.RATING_LOOK if key is not None]
         tally = [", ".join(f"{name} {c[key]}" for key, name in looks if c.get(key)) or "ingen vurderet" for c in counts]
         names = lambda us: [self.book.unit_name(u) for u in us]  # noqa: E731
-        rows = [(n, g, len(rated), names(weak), names(strong), tally[n - 1])
-                for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1)]
-        return render.macro("status", "greb_rollup", rated_any=r["rated_any"], units=_units(r["units"]),
-                            unit=self.book.unit_name(self.unit), rows=rows,
-                            rule=ROLLUP_RULE.format(name=self.book.unit_name(self.unit)))
+        rows = [
+            (n, g, len(rated), names(weak), names(strong), tally[n - 1])
+            for n, (g, rated, weak, strong) in enumerate(r["greb"], start=1)
+        ]
+        return render.macro(
+            "status",
+            "greb_rollup",
+            rated_any=r["rated_any"],
+            units=_units(r["units"]),
+            unit=self.book.unit_name(self.unit),
+            rows=rows,
+            rule=ROLLUP_RULE.format(name=self.book.unit_name(self.unit)),
+        )
 
     def contact_rollup(self) -> dict:
         """The contact over the units below: per answer, the units; None for those not yet assessed."""
@@ -110,10 +128,21 @@ class Page(base.Page):
         total = sum(len(v) for v in r.values())
         names = lambda us: [self.book.unit_name(u) for u in us]  # noqa: E731
         own = self.store.latest(self.unit, "status.kontakt").get("status.kontakt")
-        own_word = LOOK_WORDS[own.value] if own is not None and own.value in LOOK_WORDS else ""  # as the drawing shows it
-        return render.macro("status", "contact_rollup", assessed=total - len(r[None]), units=_units(total),
-                            unit=self.book.unit_name(self.unit), good=names(r["god"]), missing=names(r["mangler"]),
-                            unknown=names(r["ved_ikke"]), silent=names(r[None]), own=own_word)
+        own_word = (
+            LOOK_WORDS[own.value] if own is not None and own.value in LOOK_WORDS else ""
+        )  # as the drawing shows it
+        return render.macro(
+            "status",
+            "contact_rollup",
+            assessed=total - len(r[None]),
+            units=_units(total),
+            unit=self.book.unit_name(self.unit),
+            good=names(r["god"]),
+            missing=names(r["mangler"]),
+            unknown=names(r["ved_ikke"]),
+            silent=names(r[None]),
+            own=own_word,
+        )
 
     @_guarded
     def greb(self) -> None:
@@ -127,10 +156,16 @@ class Page(base.Page):
         def render_html() -> str:
             counts, behind = self._greb_counts()
             several = len(self.book.subtree(self.unit)) > 1
-            labels = [f"{n}. {g.title}" + (f" ({_units(k)})" if several else "")
-                      for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)]
-            chart = charts.rating_bars(labels, counts, f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
-                                       + (" og enhederne under den" if several else ""))
+            labels = [
+                f"{n}. {g.title}" + (f" ({_units(k)})" if several else "")
+                for n, (g, k) in enumerate(zip(self.guide.greb, behind), start=1)
+            ]
+            chart = charts.rating_bars(
+                labels,
+                counts,
+                f"Forebyggelsesgrebene i {self.book.unit_name(self.unit)}"
+                + (" og enhederne under den" if several else ""),
+            )
             if not several:  # a unit's own ratings: the table above has them all
                 return full_report_only(chart)
             # with the roll-up table (its last column counts the same ratings) the chart is for the screen only
@@ -177,14 +212,21 @@ class Page(base.Page):
         labels = ["    " * (self.book.depth(units[i]) - depth) + self.book.unit_name(units[i]) for i in keep]
         columns = [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)]
         if self.mode == "report":  # on paper the figures as a table; the coloured map is for the screen
-            rows = [(self.book.unit_name(units[i]), [charts.percent(v) if v is not None else None for v in values[i]])
-                    for i in keep]
+            rows = [
+                (self.book.unit_name(units[i]), [charts.percent(v) if v is not None else None for v in values[i]])
+                for i in keep
+            ]
             show(render.macro("status", "greb_table", columns=columns, rows=rows))
-        heatmap = charts.heatmap(labels, [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
-                                 [values[i] for i in keep], [notes_[i] for i in keep],
-                                 "Hvor meget halter grebene i enhederne?",
-                                 "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
-                                 "(delvist tæller halvt)", key="andel, der ikke lykkes (delvist tæller halvt)")
+        heatmap = charts.heatmap(
+            labels,
+            [f"{n}. {g.short}" for n, g in enumerate(self.guide.greb, start=1)],
+            [values[i] for i in keep],
+            [notes_[i] for i in keep],
+            "Hvor meget halter grebene i enhederne?",
+            "Varmekort over, hvor stor en andel af hvert grebs delspørgsmål der ikke lykkes i hver enhed "
+            "(delvist tæller halvt)",
+            key="andel, der ikke lykkes (delvist tæller halvt)",
+        )
         show(render.macro("status", "wrap", html=heatmap, css="sk-screen-only" if self.mode == "report" else ""))
         silent = [self.book.unit_name(u) for u in units if u not in rated]
         if silent:
@@ -200,8 +242,10 @@ class Page(base.Page):
             if apv.measured(results, e.id):
                 row = results.table.loc[(self.unit, e.id)]
                 # markedly_higher is never true for the institution itself
-                if row["status"] == apv.SHOWN and (row["share"] >= overblik.HIGH_SHARE
-                                                   or overblik.markedly_higher(results, self.unit, self.book.root_unit, e.id)):
+                if row["status"] == apv.SHOWN and (
+                    row["share"] >= overblik.HIGH_SHARE
+                    or overblik.markedly_higher(results, self.unit, self.book.root_unit, e.id)
+                ):
                     reasons.append(f"APV: {charts.percent(row['share'])} udsat")
             if prevent is not None and prevent <= 2:
                 reasons.append(f"dialogen: forebygges {prevent:.0f} af 5")
@@ -224,15 +268,26 @@ class Page(base.Page):
     @_guarded
     def exposures_and_greb(self) -> None:
         """The exposures that weigh beside the greb that halt, each by its stated rule; the AMO decides the pairs."""
+
         def render_html() -> str:
             weak, any_rated = self._weak_greb()
             return render.macro(
-                "status", "exposures_and_greb", high_rule=HIGH_RULE, high=self._high_exposures(),
+                "status",
+                "exposures_and_greb",
+                high_rule=HIGH_RULE,
+                high=self._high_exposures(),
                 high_empty="Ingen påvirkning opfylder reglen lige nu.",
-                not_measured_html=not_measured_note(self.results(), [e for e in self.guide.exposures if e.apv_area],
-                                                    "For dem bygger listen kun på dialogens vurdering."),
-                weak_rule=WEAK_RULE, weak=weak,
-                weak_empty="Ingen greb er vurderet endnu." if not any_rated else "Ingen af de vurderede greb halter efter reglen.")
+                not_measured_html=not_measured_note(
+                    self.results(),
+                    [e for e in self.guide.exposures if e.apv_area],
+                    "For dem bygger listen kun på dialogens vurdering.",
+                ),
+                weak_rule=WEAK_RULE,
+                weak=weak,
+                weak_empty="Ingen greb er vurderet endnu."
+                if not any_rated
+                else "Ingen af de vurderede greb halter efter reglen.",
+            )
 
         self.live_html(render_html)
         show(self.tools_html())
@@ -254,8 +309,10 @@ class Page(base.Page):
             else:
                 show(form_report.rows_report_html(form, self.store, [(u, names[u]) for u in units]))
         elif self.mode == "report":  # the drawing below shows every part's contact; here only the notes
-            notes = [(self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
-                     for u in units]
+            notes = [
+                (self.book.unit_name(u), self.store.latest(u, "status.kontakt.noter").get("status.kontakt.noter"))
+                for u in units
+            ]
             lines = [(name, str(a.value)) for name, a in notes if a is not None and a.value not in (None, "")]
             if lines:
                 show(render.macro("status", "contact_notes", notes=lines))
@@ -270,16 +327,26 @@ class Page(base.Page):
             for u in units:
                 answer = self.store.latest(u, "status.kontakt").get("status.kontakt")
                 status[u] = answer.value if answer else None
-            tree = [(u, self.book.unit_name(u), self.book.depth(u) - depth,
-                     self.book.units[u].parent if u != self.unit else None) for u in units]
+            tree = [
+                (
+                    u,
+                    self.book.unit_name(u),
+                    self.book.depth(u) - depth,
+                    self.book.units[u].parent if u != self.unit else None,
+                )
+                for u in units
+            ]
             missing = [self.book.unit_name(u) for u in units if status[u] == "mangler"]
             text = render.macro("status", "contact_missing", missing=missing)
             if self.mode == "report" and len(units) == 1:  # one part: the table above says it all
                 return ""
             drawing = charts.contact_tree(tree, status, f"Vores kontakt med {self.book.unit_name(self.unit)}") + text
             # on paper the roll-up above names every unit with its contact: the drawing is for the screen
-            return (render.macro("status", "wrap", html=drawing, css="sk-screen-only") if self.below() and self.mode == "report"
-                    else drawing)
+            return (
+                render.macro("status", "wrap", html=drawing, css="sk-screen-only")
+                if self.below() and self.mode == "report"
+                else drawing
+            )
 
         self.live_html(render_html)
         self.form("kontakt_plan")
