@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := data/example
 
-.PHONY: demo test lint lab present bench browser clean example
+.PHONY: demo test test-fast lint lab present bench browser clean example
 
 # constraints.txt: the versions the tests passed with; setuptools from it builds the wheel offline (tests/test_wheel.py).
 $(STAMP): pyproject.toml constraints.txt
@@ -33,6 +33,10 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# the edit–test loop: no browser, no slow test (markers set in tests/conftest.py)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
 
 lab: $(STAMP)
 	$(BIN)/stresskit lab $(EXAMPLE)

@@ -146,3 +146,38 @@ class _PlainDumper(yaml.SafeDumper):
 def plain_yaml(data, **options) -> str:
     options.setdefault("allow_unicode", True)
     return yaml.dump(data, Dumper=_PlainDumper, **options)
+
+
+# `make test-fast` leaves these out (-m "not browser and not slow"): the edit–test loop.
+# slow: a real batch, many notebooks, a wheel or a long random search (seconds to minutes each,
+# measured with --durations); browser: Chromium drives a page.
+SLOW_MODULES = {
+    "test_pdf",
+    "test_scale",
+    "test_faults",
+    "test_wheel",
+    "test_batch",
+    "test_trust",
+    "test_xss",
+    "test_measures",
+    "test_jupyter_way",
+    "test_exports",
+    "test_presets",
+}
+SLOW_TESTS = {
+    "test_random_trees_leak_nothing",
+    "test_random_institutions_leak_nothing_across_measures",
+    "test_a_group_where_everyone_is_exposed_to_violence_is_never_given_away",
+    "test_small_groups_are_never_shown_and_reasons_are_true",
+}
+BROWSER_FIXTURES = {"browser", "page"}
+SLOW_FIXTURES = {"example_batch", "server"}  # the shared batch; a live Voilà server
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if item.module.__name__ in SLOW_MODULES or item.originalname in SLOW_TESTS or fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
