@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from stresskit import answers, charts
+from stresskit import answers, charts, guide
 from stresskit.store import Store
 from stresskit.views import base, paavirkninger, status
 from stresskit.workbook import Workbook
@@ -124,3 +124,24 @@ def test_institution_level_forms_print_in_full_only_in_the_institutions_report(m
             assert unit.count("står i institutionens rapport") == 1, call
         live = shown(monkeypatch, module, book, "hum", call, mode="live")
         assert "står i institutionens rapport" not in live  # the workshop still fills the form at any unit
+
+
+def test_the_live_cooperation_form_heads_and_sums_up_each_amo_it_is_about(monkeypatch, book):
+    """At the institution the workshop fills in «Kan vi sætte flueben?» once per AMO: each gets its
+    heading and the summary of its own ticks, counted here from the store."""
+    from stresskit.views import samarbejde
+
+    seen = []
+    monkeypatch.setattr(base, "display", lambda obj: seen.append(getattr(obj, "data", getattr(obj, "value", ""))))
+    samarbejde.open(book.root, "fjordby", "live").cooperation()
+    html = "".join(x for x in seen if isinstance(x, str))
+    assert "<h3>Arbejdsmiljøorganisationen på Fjordby Gymnasium</h3>" in html
+    first = guide.default().cooperation_questions[0]
+    with Store(book.store_path) as store:
+        for key in ["fjordby"] + [f"amg:{g.id}" for g in book.amo_groups]:
+            ticks = store.latest(key, "samarbejde.")
+            done = [p for p in first.points if (a := ticks.get(f"samarbejde.{first.id}.{p.id}.flueben")) and a.value]
+            missing = len(first.points) - len(done)
+            assert (f"✗ Mangler {missing} af {len(first.points)}" if missing else "✓ Ja") in html, key
+    for group in book.amo_groups:
+        assert f"<h3>{group.name}</h3>" in html
