@@ -21,16 +21,10 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import sync_playwright
 
+from stresskit.batch import pdf
+
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = pdf.ARGS  # the flags stresskit prints PDFs with
 READY = {
     1: ".sk-form .widget-toggle-buttons",
     2: ".sk-form .widget-checkbox",

@@ -34,15 +34,9 @@ os.environ["STRESSKIT_USER"] = "Testbruger"
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "example"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from stresskit.batch import pdf  # noqa: E402  (after the folders above are set)
+
+CHROMIUM_ARGS = pdf.ARGS  # the flags stresskit prints PDFs with
 
 
 def copy_example(target: Path) -> Path:
