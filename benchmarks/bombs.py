@@ -3,7 +3,7 @@
 Each bomb is built on the fly (none is committed) and read with `tables.read` in a fresh
 process of its own, whose time and peak memory (ru_maxrss, the whole process: Python, pandas
 and openpyxl imported are about 100 MB of it) are printed. stresskit refuses each before
-reading it (see tables.guard); the aim is under 5 s and under 300 MB each.
+reading it (see limits.guard); the aim is under 5 s and under 300 MB each.
 
     python benchmarks/bombs.py            # the bombs at full size (a 5 GB zip bomb, ...)
     SMALL=1 python benchmarks/bombs.py    # the sizes the tests use

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import yamlfile
 from .problems import InputError, Problem
+from .yamlcheck import one_of
 
 CONTENT = Path(__file__).parent / "content" / "guide.yaml"
 
@@ -247,6 +248,8 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
             if name not in ("forms", "scales")
         }
     )
+    kinds = f"forventede en af {', '.join(sorted(QUESTION_KINDS))}."
+    who = f"forventede hvem der svarer: {', '.join(SCOPES)}."
     for form in guide.sections["forms"]:
         built = []
         for n, spec in enumerate(form.get("questions") or [], start=1):
@@ -275,32 +278,14 @@ def _build_forms(guide: Guide, file: str) -> list[Problem]:
                 templates.append(t)
             for item, template in ((i, t) for i in sources for t in templates):
                 q = {k: _fill(v, item) if isinstance(v, str) else v for k, v in template.items()}
-                if q.get("kind") not in QUESTION_KINDS:
-                    problems.append(
-                        Problem(
-                            file,
-                            column=f"{where}.kind",
-                            value=q.get("kind"),
-                            expected=f"forventede en af {', '.join(sorted(QUESTION_KINDS))}.",
-                        )
-                    )
+                if not one_of(q.get("kind"), QUESTION_KINDS, file, f"{where}.kind", kinds, problems):
                     continue
-                if q.get("scale") and q["scale"] not in scales:
-                    problems.append(
-                        Problem(
-                            file, column=f"{where}.scale", value=q["scale"], expected="forventede et id fra «scales»."
-                        )
-                    )
+                scale = q.get("scale")
+                if scale and not one_of(
+                    scale, scales, file, f"{where}.scale", "forventede et id fra «scales».", problems
+                ):
                     continue
-                if q.get("scope") not in SCOPES:
-                    problems.append(
-                        Problem(
-                            file,
-                            column=f"{where}.scope",
-                            value=q.get("scope", ""),
-                            expected=f"forventede hvem der svarer: {', '.join(SCOPES)}.",
-                        )
-                    )
+                if not one_of(q.get("scope", ""), SCOPES, file, f"{where}.scope", who, problems):
                     continue
                 if "{" in q.get("id", "") or "{" in q.get("label", ""):
                     problems.append(

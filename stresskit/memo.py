@@ -32,8 +32,8 @@ def put(slot: str, key: object, value: object) -> None:
 
 def file_digest(path: Path) -> str:
     """A file's sha256, read a block at a time. A file larger than stresskit reads (see
-    tables.guard, which refuses it) is told by its size and time instead of hashed whole."""
-    from .tables import MAX_BYTES
+    limits.guard, which refuses it) is told by its size and time instead of hashed whole."""
+    from .limits import MAX_BYTES
 
     stat = path.stat()
     if stat.st_size > MAX_BYTES:

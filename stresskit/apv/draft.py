@@ -17,12 +17,13 @@ words, not a respondent's) and from the answer scales stresskit knows.
 - What only a person can know (which exposure or resource an item measures) is TODO, so
   `stresskit validate` then says what is still missing; validate also warns when an item runs
   against the rest of its measure.
+
+What a column holds is read in columns, against the answer scales in known_scales.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -30,177 +31,19 @@ import pandas as pd
 from .. import guide as guide_module
 from .. import tables
 from . import labels as value_labels
+from .columns import STATUS_WORDS, classify, is_metadata
+from .known_scales import DIRECTION, KNOWN_MISSING, KNOWN_SCALES, MISSING
 from .mapping import normalise
-from .scoring import DONT_KNOW
 
-# Known answer scales, highest first, each answer with the spellings tools use for it. The
-# number says the direction: a high number is more of what the words say (more often, to a
-# higher degree, more agreement, more incidents).
-KNOWN_SCALES = {
-    "hyppighed": [
-        ("Altid", 5),
-        ("Ofte", 4),
-        ("Somme tider", 3),
-        ("Sommetider", 3),
-        ("Nogle gange", 3),
-        ("Sjældent", 2),
-        ("Aldrig/næsten aldrig", 1),
-        ("Aldrig / næsten aldrig", 1),
-        ("Aldrig eller næsten aldrig", 1),
-        ("Næsten aldrig", 1),
-        ("Aldrig", 1),
-    ],
-    "grad": [
-        ("I meget høj grad", 5),
-        ("I høj grad", 4),
-        ("Delvis", 3),
-        ("Delvist", 3),
-        ("I nogen grad", 3),
-        ("I ringe grad", 2),
-        ("I lille grad", 2),
-        ("I meget ringe grad", 1),
-        ("I meget lille grad", 1),
-    ],
-    "enighed": [
-        ("Helt enig", 5),
-        ("Delvist enig", 4),
-        ("Enig", 4),
-        ("Hverken enig eller uenig", 3),
-        ("Hverken/eller", 3),
-        ("Delvist uenig", 2),
-        ("Uenig", 2),
-        ("Helt uenig", 1),
-    ],
-    "tilfredshed": [
-        ("Meget tilfreds", 5),
-        ("Tilfreds", 4),
-        ("Hverken tilfreds eller utilfreds", 3),
-        ("Utilfreds", 2),
-        ("Meget utilfreds", 1),
-    ],
-    "haendelser": [
-        ("Ja, dagligt", 5),
-        ("Ja, ugentligt", 4),
-        ("Ja, månedligt", 3),
-        ("Ja, et par gange", 2),
-        ("Ja, enkelte gange", 2),
-        ("Nej", 1),
-    ],
-    "frequency": [
-        ("Always", 5),
-        ("Often", 4),
-        ("Sometimes", 3),
-        ("Seldom", 2),
-        ("Rarely", 2),
-        ("Never/hardly ever", 1),
-        ("Never / hardly ever", 1),
-        ("Never", 1),
-    ],
-    "agreement": [
-        ("Strongly agree", 5),
-        ("Agree", 4),
-        ("Neutral", 3),
-        ("Neither agree nor disagree", 3),
-        ("Disagree", 2),
-        ("Strongly disagree", 1),
-    ],
-    "extent": [
-        ("To a very large extent", 5),
-        ("To a large extent", 4),
-        ("Somewhat", 3),
-        ("To a small extent", 2),
-        ("To a very small extent", 1),
-    ],
-    "incidents": [("Yes, daily", 5), ("Yes, weekly", 4), ("Yes, monthly", 3), ("Yes, a few times", 2), ("No", 1)],
-}
-DIRECTION = {
-    "hyppighed": "højt tal = oftere («Altid» = 5)",
-    "grad": "højt tal = i højere grad («I meget høj grad» = 5)",
-    "enighed": "højt tal = mere enig («Helt enig» = 5)",
-    "tilfredshed": "højt tal = mere tilfreds",
-    "haendelser": "højt tal = oftere udsat («Ja, dagligt» = 5)",
-    "frequency": "højt tal = oftere («Always» = 5)",
-    "agreement": "højt tal = mere enig («Strongly agree» = 5)",
-    "extent": "højt tal = i højere grad («To a very large extent» = 5)",
-    "incidents": "højt tal = oftere udsat («Yes, daily» = 5)",
-}
-KNOWN_MISSING = list(DONT_KNOW)
-_MISSING = {normalise(m) for m in KNOWN_MISSING}
 UNIT_WORDS = ("afdeling", "enhed", "unit", "team", "område", "arbejdssted", "department")
-TEXT_WORDS = ("kommentar", "fritekst", "bemærk", "uddyb", "andet", "tekst", "comment")
-# Columns a survey tool adds about the response, not answers: left out of the draft, named only.
-METADATA = [
-    re.compile(p)
-    for p in (
-        r"^(respondent_?id|respondent|id|svar-?id|respondentnummer|løbenummer|externalkey|collecturl|token)$",
-        r"^stat[a-z]*_\d+$",  # SurveyXact's statinternal_*, statoverall_*, statcompletion_*, stato_* …
-        r"^(created|modified|closetime|starttime|endtime|difftime|submitdate|startdate|datestamp|lastpage|"
-        r"responsecollectsessions|sessioncount|numberofreturnedmail|importgroup|distributionschedule|"
-        r"digitaldistribution\w*|oprettet|afsluttet|besvaret|varighed|duration)$",
-        r"(^|_)(date|time|dato|tidspunkt|timestamp)$",
-        r"^(e-?mail|mail|e-?mailadresse|emailaddress)$",
-        r"^(ip|ipaddress|ip_address|ip-adresse|useragent|user_agent|browser)$",
-        r"^(lang|language|sprog|startlanguage)$",
-        r"^(name|navn|fornavn|efternavn|telefon|phone|cpr)$",
-    )
-]
-STATUS_WORDS = re.compile(r"^(status|completed|complete|gennemført|fuldført|state|finished)$")
 SURVEYXACT_COMPLETED = ("statoverall_4", "stato_4")  # 1 = completed (SurveyXact's overall status 4)
 # Numeric answer scales in common use; a column gets the smallest that holds every answer seen.
 COMMON_RANGES = [(1, 5), (1, 7), (0, 10), (1, 10), (0, 100)]
-MAX_LABELS = 12  # more distinct texts than this is free text, not an answer scale
-MAX_NUMBERS = 20  # more distinct numbers than this is an id or a count, not an answer scale
+DONE_WORDS = {"gennemført", "fuldført", "besvaret", "completed", "complete", "finished"}
 
 
 def _q(text: str) -> str:
     return json.dumps(str(text), ensure_ascii=False)
-
-
-def _known(labels: set[str]) -> str | None:
-    """The known scale whose words hold all these (normalised) answers, spanning at least two numbers."""
-    for name, scale in KNOWN_SCALES.items():
-        words = {normalise(x): v for x, v in scale}
-        if labels <= set(words) and len({words[x] for x in labels}) >= 2:
-            return name
-    return None
-
-
-DONE_WORDS = {"gennemført", "fuldført", "besvaret", "completed", "complete", "finished"}
-
-
-def is_metadata(name: str) -> bool:
-    key = name.strip().casefold()
-    return any(p.search(key) for p in METADATA) or bool(STATUS_WORDS.match(key))
-
-
-def classify(
-    column: pd.Series, name: str = "", codes: dict[str, str] | None = None, labelled: bool = False
-) -> tuple[str, object]:
-    """What a column holds: ("numbers", (low, high)), ("known", scale name), ("coded", (scale name
-    or None, labels)), ("words", None) for short words of no known scale, ("text", None) for free
-    text or ids, ("empty", None). ``codes`` are the column's value labels; ``labelled`` says the
-    export has value labels, so a column without them that holds words is free text."""
-    if any(w in name.casefold() for w in TEXT_WORDS):
-        return "text", None
-    seen = [v for v in column.unique() if str(v).strip() != ""]
-    if codes:
-        answers = {c: w for c, w in codes.items() if normalise(w) not in _MISSING}
-        return "coded", (_known({normalise(w) for w in answers.values()}), answers)
-    answers = [v for v in seen if normalise(v) not in _MISSING]
-    if not answers:
-        return "empty", None
-    numbers = tables.numbers(pd.Series(answers, dtype=str))
-    if numbers.notna().all():
-        if len(answers) > MAX_NUMBERS or numbers.min() == numbers.max():
-            return "text", None
-        return "numbers", (float(numbers.min()), float(numbers.max()))
-    keys = {normalise(v) for v in answers}
-    known = _known(keys)
-    if known is not None:
-        return "known", known
-    if labelled or len(keys) > MAX_LABELS or max(len(str(v)) for v in answers) > 40:
-        return "text", None
-    return "words", None
 
 
 def draft(
@@ -229,8 +72,8 @@ def draft(
     out += _completed_lines(frame, labels)
     canonical = {normalise(m): m for m in KNOWN_MISSING}  # a cell's own spelling is not copied either
     seen_missing = sorted(
-        {w for codes in labels.values() for w in codes.values() if normalise(w) in _MISSING}
-        | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in _MISSING},
+        {w for codes in labels.values() for w in codes.values() if normalise(w) in MISSING}
+        | {canonical[normalise(v)] for c in rest for v in frame[c].unique() if normalise(v) in MISSING},
         key=str.casefold,
     )
     out.append(f"missing_values: [{', '.join(_q(m) for m in seen_missing)}]  # svar, der betyder «ikke besvaret»")
@@ -408,7 +251,7 @@ def draft_file(
     path = Path(path)
     if path.suffix.lower() == ".xlsx" and sheet is None and labels is None and _surveyxact_workbook(path):
         sheet, labels = "Dataset", path  # SurveyXact's Excel export: answers and labels in one file
-    frame, carried = value_labels.read_survey(path, path.name, sheet, header_row)
+    frame, carried = value_labels.read_survey(path, path.name, sheet=sheet, header_row=header_row)
     label_path = Path(labels) if labels else (label_file_for(path) if path.suffix.lower() == ".csv" else None)
     found = value_labels.read_label_file(label_path, label_path.name) if label_path else {}
     return draft(frame, path.name, sheet, header_row, {**carried, **found}, label_path.name if label_path else None)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import tables
+from .. import csvtext, limits, tables
 from ..problems import InputError, Problem
 
 ValueLabels = dict[str, dict[str, str]]  # variable -> code -> label
@@ -50,7 +50,7 @@ def label_text(text: object) -> str:
 def _decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
-    return tables.decode(raw)
+    return csvtext.decode(raw)
 
 
 LABELS_SHEET = "Labels"  # SurveyXact's Excel export: sheets Dataset, Labels, Variables, Structure
@@ -59,7 +59,7 @@ LABELS_SHEET = "Labels"  # SurveyXact's Excel export: sheets Dataset, Labels, Va
 def read_label_file(path: Path, name: str) -> ValueLabels:
     """Read a ``variable;value;label`` file, or the «Labels» sheet of SurveyXact's Excel export;
     raise InputError (file, row, what is expected)."""
-    tables.guard(path, name)  # size, rows and columns before anything is read
+    limits.guard(path, name)  # size, rows and columns before anything is read
     if path.suffix.lower() == ".xlsx":
         return _parse(_sheet_rows(path, name), f"{name}, ark «{LABELS_SHEET}»")
     try:
@@ -78,7 +78,7 @@ def read_label_file(path: Path, name: str) -> ValueLabels:
         raise InputError(
             Problem(name, expected="etiketfilen er tom; der forventes én linje pr. kode: variabel;værdi;etiket.")
         )
-    return _parse(list(csv.reader(io.StringIO(text), delimiter=tables.separator(first))), name)
+    return _parse(list(csv.reader(io.StringIO(text), delimiter=csvtext.separator(first))), name)
 
 
 def _sheet_rows(path: Path, name: str) -> list[list[str]]:
@@ -146,7 +146,7 @@ def read_sav(path: Path, name: str) -> tuple[pd.DataFrame, ValueLabels]:
     """An SPSS file's answers as text cells ('' for empty or SPSS missing) and its value labels."""
     import pyreadstat
 
-    tables.guard(path, name)  # size, and the rows and columns the header declares, before reading
+    limits.guard(path, name)  # size, and the rows and columns the header declares, before reading
     try:
         frame, meta = pyreadstat.read_sav(str(path))
     except Exception as exc:  # pyreadstat raises its own errors for damaged files
@@ -171,15 +171,9 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def read_survey(
-    path: Path,
-    name: str,
-    sheet: str | None = None,
-    header_row: int = 1,
-    want_column: str | None = None,
-    strip: bool = True,
-) -> tuple[pd.DataFrame, ValueLabels]:
-    """A survey file's cells as text, and the value labels it carries (only an SPSS file has them)."""
+def read_survey(path: Path, name: str, **layout) -> tuple[pd.DataFrame, ValueLabels]:
+    """A survey file's cells as text, and the value labels it carries (only an SPSS file has them).
+    ``layout`` is tables.read's (sheet, header_row, want_column, strip), for a .csv or .xlsx."""
     if path.suffix.lower() == SPSS:
         return read_sav(path, name)
-    return tables.read(path, name, sheet, header_row, want_column, strip), {}
+    return tables.read(path, name, **layout), {}
