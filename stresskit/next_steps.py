@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from . import actions as actions_module
 from . import danish, shared
 from . import guide as guide_module
+from .comparison import Apv
 from .progress import NOT_STARTED, Progress, institutions, own
 from .store import Store
 from .workbook import Workbook
-
-if TYPE_CHECKING:  # overblik imports this module
-    from .overblik import Apv
 
 MAX_TEXT = 140  # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
