@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from . import actions as actions_module
 from . import danish, shared
 from . import guide as guide_module
+from .comparison import Apv
 from .progress import NOT_STARTED, Progress, institutions, own
 from .store import Store
 from .workbook import Workbook
-
-if TYPE_CHECKING:  # overblik imports this module
-    from .overblik import Apv
 
 MAX_TEXT = 140  # characters of a measure on the page (a responsible: half)
 MAX_STEPS = 3
@@ -64,18 +61,27 @@ def next_steps(
     return steps[:MAX_STEPS]
 
 
+def _oldest_due(book: Workbook, unit: str, items: list, is_due, when) -> tuple[int, object, str, str]:
+    """Of the items due, oldest first by ``when``: how many, the oldest, its measure as the page quotes it
+    (with whose it is, see _whose) and who is responsible; (0, None, "", "") when none is due."""
+    due = sorted((a for a in items if is_due(a)), key=when)
+    if not due:
+        return 0, None, "", ""
+    a = due[0]
+    measure = f"«{danish.short(a.measure, MAX_TEXT)}»{_whose(book, unit, a)}"
+    return len(due), a, measure, danish.short(a.responsible, MAX_TEXT // 2) or "ikke aftalt"
+
+
 def _overdue_step(book: Workbook, unit: str, items: list, today: date) -> str:
-    late = sorted((a for a in items if a.overdue(today)), key=lambda a: a.deadline)
+    late, a, measure, responsible = _oldest_due(book, unit, items, lambda x: x.overdue(today), lambda x: x.deadline)
     if not late:
         return ""
-    a = late[0]
-    whose = _whose(book, unit, a)
-    what = "den ældste," if len(late) > 1 else "den forsinkede opgave"
+    what = "den ældste," if late > 1 else "den forsinkede opgave"
     text = (
-        f"Følg op på {what} «{danish.short(a.measure, MAX_TEXT)}»{whose}: fristen var {day(a.deadline)}, ansvarlig er "
-        f"{danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}. Aftal en ny frist eller markér den som gennemført."
+        f"Følg op på {what} {measure}: fristen var {day(a.deadline)}, ansvarlig er {responsible}. "
+        "Aftal en ny frist eller markér den som gennemført."
     )
-    return f"{len(late)} opgaver er forsinkede. {text}" if len(late) > 1 else text
+    return f"{late} opgaver er forsinkede. {text}" if late > 1 else text
 
 
 def _whose(book: Workbook, unit: str, a) -> str:
@@ -86,16 +92,13 @@ def _whose(book: Workbook, unit: str, a) -> str:
 
 
 def _review_step(book: Workbook, unit: str, items: list, today: date) -> str:
-    due = sorted((a for a in items if a.review_due(today)), key=lambda a: a.review)
+    due, a, measure, responsible = _oldest_due(book, unit, items, lambda x: x.review_due(today), lambda x: x.review)
     if not due:
         return ""
-    a = due[0]
-    whose = _whose(book, unit, a)
-    more = f" ({len(due)} aftaler skal drøftes igen; dette er den ældste.)" if len(due) > 1 else ""
+    more = f" ({due} aftaler skal drøftes igen; dette er den ældste.)" if due > 1 else ""
     return (
-        f"Drøft aftalen «{danish.short(a.measure, MAX_TEXT)}»{whose} igen: den skulle drøftes {day(a.review)} "
-        f"(ansvarlig: {danish.short(a.responsible, MAX_TEXT // 2) or 'ikke aftalt'}). Bekræft den, ret den "
-        f"eller afslut den.{more}"
+        f"Drøft aftalen {measure} igen: den skulle drøftes {day(a.review)} (ansvarlig: {responsible}). "
+        f"Bekræft den, ret den eller afslut den.{more}"
     )
 
 

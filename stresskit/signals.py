@@ -93,28 +93,9 @@ def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]
             problems.append(Problem(file, row=row, column=PERIOD_COLUMN, expected="forventede perioden, fx 2026."))
             continue
         rows = by_period.setdefault(period, {})
-        if unit not in book.units:
-            problems.append(
-                Problem(
-                    file,
-                    row=row,
-                    column=UNIT_COLUMN,
-                    value=unit,
-                    expected="forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names).",
-                )
-            )
-            continue
-        if (period, unit) in seen:  # two rows for one unit: neither may silently win
-            problems.append(
-                Problem(
-                    file,
-                    row=row,
-                    column=UNIT_COLUMN,
-                    value=unit,
-                    expected=f"enheden har allerede en række (række {seen[period, unit]}); "
-                    "hver enhed må kun have én række pr. periode.",
-                )
-            )
+        wrong = _wrong_unit(book, unit, seen.get((period, unit)))
+        if wrong:
+            problems.append(Problem(file, row=row, column=UNIT_COLUMN, value=unit, expected=wrong))
             continue
         seen[period, unit] = row
         values = {}
@@ -138,6 +119,16 @@ def _read_periods(book: Workbook) -> tuple[dict[str, dict[str, dict[str, float]]
             values[m["id"]] = float(number)
         rows[unit] = values
     return by_period, problems
+
+
+def _wrong_unit(book: Workbook, unit: str, earlier_row: int | None) -> str:
+    """Why a row's unit can't take the row ('' when it can): it is no unit of the tree, or it has a row
+    in the period already (two rows for one unit: neither may silently win)."""
+    if unit not in book.units:
+        return "forventede id'et på en enhed i institution.yaml (eller et tidligere id under previous_names)."
+    if earlier_row is not None:
+        return f"enheden har allerede en række (række {earlier_row}); hver enhed må kun have én række pr. periode."
+    return ""
 
 
 def check(book: Workbook) -> list[Problem]:

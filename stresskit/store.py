@@ -8,6 +8,7 @@ is a new row (who, when, value); nothing is updated or deleted; the latest row w
 Every SQLite failure (a damaged file, a read-only folder, a full disk, a lock held too
 long) reaches callers as `StoreError`, an `InputError` with a Danish message, so no
 command or notebook shows a traceback for it; a failed write is rolled back whole.
+The tables' SQL and their rows as records are in store_tables.
 """
 
 from __future__ import annotations
@@ -18,50 +19,12 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .problems import InputError, Problem
+from .store_tables import COLUMNS, SCHEMA, ActionVersion, Answer, VoteResult, action_from, answer_from
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-    unit     TEXT NOT NULL,
-    question TEXT NOT NULL,
-    value    TEXT NOT NULL,          -- JSON, null means the answer was cleared
-    who      TEXT NOT NULL,
-    at       TEXT NOT NULL,          -- UTC, ISO 8601 with microseconds: sorts as text
-    note     TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS answers_key ON answers (unit, question, at, seq);
-CREATE TABLE IF NOT EXISTS actions (
-    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-    action_id TEXT NOT NULL,
-    unit      TEXT NOT NULL,
-    data      TEXT NOT NULL,         -- JSON object: the action's fields at this version
-    who       TEXT NOT NULL,
-    at        TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS actions_key ON actions (action_id, at, seq);
-CREATE INDEX IF NOT EXISTS actions_unit ON actions (unit);
-CREATE TABLE IF NOT EXISTS votes (
-    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-    unit     TEXT NOT NULL,          -- who the answer is for (the unit, or the holder of a shared question)
-    question TEXT NOT NULL,
-    result   TEXT NOT NULL,          -- JSON: {"answered": n, "counts": {option: n} or null below k, "k": k}
-    who      TEXT NOT NULL,          -- who ran the vote
-    opened   TEXT NOT NULL,
-    at       TEXT NOT NULL           -- when it closed
-);
-CREATE INDEX IF NOT EXISTS votes_key ON votes (unit, question, at, seq);
-"""
-
-COLUMNS = {
-    "answers": {"seq", "unit", "question", "value", "who", "at", "note"},
-    "actions": {"seq", "action_id", "unit", "data", "who", "at"},
-    "votes": {"seq", "unit", "question", "result", "who", "opened", "at"},
-}
 DAMAGED = (
     "lageret er beskadiget; stresskit har ikke ændret det. Gendan filen fra en sikkerhedskopi, "
     "eller flyt den væk for at begynde med et tomt lager."
@@ -173,38 +136,6 @@ def local_time(at: str) -> datetime:
     return datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).astimezone()
 
 
-@dataclass(frozen=True)
-class Answer:
-    seq: int
-    unit: str
-    question: str
-    value: object
-    who: str
-    at: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ActionVersion:
-    seq: int
-    action_id: str
-    unit: str
-    data: dict
-    who: str
-    at: str
-
-
-@dataclass(frozen=True)
-class VoteResult:
-    seq: int
-    unit: str
-    question: str
-    result: dict  # {"answered": n, "counts": {option id: n} or None, "k": k}
-    who: str
-    opened: str
-    at: str
-
-
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
@@ -261,22 +192,22 @@ class Store:
                    ORDER BY b.at DESC, b.seq DESC LIMIT 1)""",
             (unit, prefix, prefix + "\uffff"),
         )
-        return {r[2]: _answer(r) for r in rows}
+        return {r[2]: answer_from(r) for r in rows}
 
     def history(self, unit: str, question: str | None = None) -> list[Answer]:
         sql = "SELECT * FROM answers WHERE unit = ?" + (" AND question = ?" if question else "") + " ORDER BY at, seq"
-        return [_answer(r) for r in self._rows(sql, (unit, question) if question else (unit,))]
+        return [answer_from(r) for r in self._rows(sql, (unit, question) if question else (unit,))]
 
     def restore(self, seq: int, who: str | None = None) -> Answer:
         """Make an earlier value current again, as a new row that says where it came from."""
         rows = self._rows("SELECT * FROM answers WHERE seq = ?", (seq,))
         if not rows:
             raise KeyError(seq)
-        old = _answer(rows[0])
+        old = answer_from(rows[0])
         return self.save(old.unit, old.question, old.value, who=who, note=f"gendannet fra svar nr. {seq}")
 
     def all_answers(self) -> list[Answer]:
-        return [_answer(r) for r in self._rows("SELECT * FROM answers ORDER BY at, seq")]
+        return [answer_from(r) for r in self._rows("SELECT * FROM answers ORDER BY at, seq")]
 
     # --- actions ---------------------------------------------------------------
     def save_action(
@@ -297,17 +228,18 @@ class Store:
         if unit is not None:
             sql += " AND a.unit = ?"
             args = (unit,)
-        rows = [_action(r) for r in self._rows(sql, args)]
+        rows = [action_from(r) for r in self._rows(sql, args)]
         first = {r[0]: r[1] for r in self._rows("SELECT action_id, MIN(seq) FROM actions GROUP BY action_id")}
         return sorted(rows, key=lambda a: first[a.action_id])
 
     def action_history(self, action_id: str) -> list[ActionVersion]:
         return [
-            _action(r) for r in self._rows("SELECT * FROM actions WHERE action_id = ? ORDER BY at, seq", (action_id,))
+            action_from(r)
+            for r in self._rows("SELECT * FROM actions WHERE action_id = ? ORDER BY at, seq", (action_id,))
         ]
 
     def all_action_versions(self) -> list[ActionVersion]:
-        return [_action(r) for r in self._rows("SELECT * FROM actions ORDER BY at, seq")]
+        return [action_from(r) for r in self._rows("SELECT * FROM actions ORDER BY at, seq")]
 
     def append_many(self, answers: list[Answer], versions: list[ActionVersion]) -> tuple[int, int]:
         """Add rows from an export in one transaction, skipping rows already present."""
@@ -404,11 +336,3 @@ class _Transaction:
                 self.db.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # the failure that brought us here is the one to report
-
-
-def _answer(row) -> Answer:
-    return Answer(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6])
-
-
-def _action(row) -> ActionVersion:
-    return ActionVersion(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5])

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import signals, store
 from .apv import diagnostics, rounds
+from .institution import read_institution
 from .problems import Problem, os_reason
-from .workbook import APV, INSTITUTION, SIGNALS, STORE, Workbook, read_institution
+from .workbook import APV, INSTITUTION, SIGNALS, STORE, Workbook
 
 VALIDATE = "kør stresskit validate"
 
