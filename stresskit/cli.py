@@ -8,8 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import unknown_unit
-from .problems import InputError, os_reason
+from .errors import InputError, os_reason, unknown_unit
 
 # argparse's own words, in Danish. Only stresskit's parsers (Parser below) use them: argparse itself
 # is left as it is for every other parser in the process.

@@ -48,8 +48,8 @@ from .apv import anonymity, trend
 
 # the overblik's parts, each in its own module; the names stay importable from here
 from .danish import short  # noqa: F401
+from .errors import InputError
 from .next_steps import GREB_SCORE, HIGH_SHARE, MAX_STEPS, MAX_TEXT, greb_scores, next_steps  # noqa: F401
-from .problems import InputError
 from .progress import (  # noqa: F401
     DONE,
     NOT_STARTED,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

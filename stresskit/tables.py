@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 
 try:
     from defusedxml import DefusedXmlException

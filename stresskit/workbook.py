@@ -13,9 +13,8 @@ from pathlib import Path
 
 from . import guide as guide_module
 from . import memo, yamlfile
-from .errors import unknown_unit
+from .errors import InputError, Problem, unknown_unit
 from .memo import file_digest
-from .problems import InputError, Problem
 
 INSTITUTION = "institution.yaml"
 SIGNALS = "signals.csv"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import guide as guide_module
 from .. import tables, yamlfile
-from ..problems import InputError, Problem, display_name
+from ..errors import InputError, Problem, display_name
 from ..workbook import Workbook
 from . import labels as value_labels
 

@@ -19,8 +19,8 @@ import threading
 from dataclasses import dataclass, field
 
 from .. import danish, shared
+from ..errors import InputError, StresskitError
 from ..guide import Guide, Question
-from ..problems import InputError
 from ..store import Store, VoteResult, current_user, local_time, now
 from ..workbook import Workbook
 
@@ -33,7 +33,7 @@ YES_NO = (("ja", "Ja"), ("nej", "Nej"))
 TOO_FEW = "for få svar til at vise"
 
 
-class VoteError(Exception):
+class VoteError(StresskitError):
     """Why a phone's or the facilitator's request is refused, in Danish (`message`)."""
 
     def __init__(self, message: str, status: int = 400):
