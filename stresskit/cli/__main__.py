@@ -1,0 +1,7 @@
+"""`python -m stresskit.cli`: the `stresskit` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
