@@ -31,6 +31,12 @@ def _command(sub, name: str, summary: str, description: str, folder: str = "arbe
     return s
 
 
+def _server(s: Parser, port: str) -> None:
+    """The options of a command that starts a Jupyter server (present, lab)."""
+    s.add_argument("--port", metavar="P", type=int, help=port)
+    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+
+
 def parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="stresskit",
@@ -128,8 +134,7 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--unit", metavar="ID", help="åbn direkte på denne enhed (standard: forsiden)")
     s.add_argument("--notebook", metavar="N", type=int, help="åbn direkte på anbefaling nr. N, 1–6")
-    s.add_argument("--port", metavar="P", type=int, help="porten (standard: en ledig port)")
-    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+    _server(s, "porten (standard: en ledig port)")
     s.add_argument("--who", metavar="NAVN", help="navnet, der gemmes ved svarene (ellers spørger siden)")
     s.add_argument(
         "--lan",
@@ -146,8 +151,7 @@ def parser() -> argparse.ArgumentParser:
         "kopieres de dér; siden åbnes de, som de er, med jeres ændringer. Serveren lytter kun "
         "på 127.0.0.1, og adressen, der skrives ud, indeholder en adgangsnøgle.",
     )
-    s.add_argument("--port", metavar="P", type=int, help="porten (standard: 8888 eller den første ledige efter den)")
-    s.add_argument("--no-browser", action="store_true", help="åbn ikke en browser")
+    _server(s, "porten (standard: 8888 eller den første ledige efter den)")
     s.add_argument(
         "--refresh",
         action="store_true",

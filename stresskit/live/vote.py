@@ -202,7 +202,7 @@ class Board:
                 store.save_vote(vote.holder, vote.question.id, vote.record(), vote.who, vote.opened, vote.closed)
             vote.saved = True
         except Exception as exc:  # a read-only or damaged store: the room still sees the result
-            vote.save_error = str(getattr(exc, "message", "") or exc) or "lageret kunne ikke bruges"
+            vote.save_error = str(exc) or "lageret kunne ikke bruges"  # a StresskitError's str() is its Danish message
         return vote
 
     def find(self, code: str) -> Vote:
