@@ -218,7 +218,7 @@ import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from stresskit import tables
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 out = []
 for file in sys.argv[2:]:
     path = Path(file)

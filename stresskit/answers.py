@@ -21,8 +21,8 @@ import yaml
 from . import actions as actions_module
 from . import guide as guide_module
 from . import yamlfile
+from .errors import InputError, Problem
 from .guide import Question
-from .problems import InputError, Problem
 from .store import ActionVersion, Answer, Store
 from .workbook import Workbook
 

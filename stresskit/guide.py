@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import yamlfile
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 from .yamlcheck import one_of
 
 CONTENT = Path(__file__).parent / "content" / "guide.yaml"

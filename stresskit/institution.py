@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import guide as guide_module
 from . import yamlfile
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 from .workbook import (
     INSTITUTION,
     MIN_GROUP,

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from .csvtext import separator
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 
 try:
     from defusedxml import DefusedXmlException

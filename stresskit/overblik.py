@@ -50,8 +50,8 @@ from .action_lines import MAX_ACTIONS, MAX_INSTITUTION, ActionLine, day, open_be
 from .apv import trend
 from .comparison import Apv, Figure, apv_section, change_text, markedly_higher, withheld_text  # noqa: F401
 from .danish import short  # noqa: F401
+from .errors import InputError
 from .next_steps import GREB_SCORE, HIGH_SHARE, MAX_STEPS, MAX_TEXT, greb_scores, next_steps  # noqa: F401
-from .problems import InputError
 from .progress import (  # noqa: F401
     DONE,
     NOT_STARTED,

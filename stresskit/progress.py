@@ -14,7 +14,7 @@ from datetime import date
 from . import actions as actions_module
 from . import guide as guide_module
 from . import shared, signals
-from .problems import InputError
+from .errors import InputError
 from .store import Store
 from .workbook import Workbook
 

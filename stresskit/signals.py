@@ -23,7 +23,7 @@ import numpy as np
 from . import guide as guide_module
 from . import memo, tables
 from .apv import anonymity
-from .problems import InputError, Problem, display_name
+from .errors import InputError, Problem, display_name
 from .workbook import INSTITUTION, Workbook
 
 UNIT_COLUMN = "enhed"

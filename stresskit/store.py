@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .problems import InputError, Problem
+from .errors import InputError, Problem
 from .store_tables import COLUMNS, SCHEMA, ActionVersion, Answer, VoteResult, action_from, answer_from
 
 DAMAGED = (

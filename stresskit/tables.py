@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .csvtext import read_csv
+from .errors import InputError, Problem
 from .limits import guard, refuse_xml_trick
-from .problems import InputError, Problem
 from .xlsx import read_xlsx
 
 SUFFIXES = (".csv", ".xlsx")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from . import signals, store
 from .apv import diagnostics, rounds
+from .errors import Problem, StresskitError, os_reason
 from .institution import read_institution
-from .problems import Problem, os_reason
 from .workbook import APV, INSTITUTION, SIGNALS, STORE, Workbook
 
 VALIDATE = "kør stresskit validate"
@@ -50,7 +50,7 @@ def _writable(root: Path) -> list[Problem]:
         ]
 
 
-class BrokenInput(Exception):
+class BrokenInput(StresskitError):
     """A report run refused because an input file is broken. Its text is one fixed Danish line
     that quotes nothing from the files (no cell, no row), so it may reach a report and the index;
     the details are for «stresskit validate» on the user's own terminal."""

@@ -13,9 +13,8 @@ from functools import cached_property
 from pathlib import Path
 
 from . import memo
-from .errors import unknown_unit
+from .errors import InputError, Problem, unknown_unit
 from .memo import file_digest
-from .problems import InputError, Problem
 
 INSTITUTION = "institution.yaml"
 SIGNALS = "signals.csv"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import InputError, Problem
 from .limits import CHUNK, bounded
-from .problems import InputError, Problem
 
 
 def read_xlsx(path: Path, name: str, sheet: str | None, header_row: int, want_column: str | None) -> pd.DataFrame:

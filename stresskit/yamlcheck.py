@@ -5,7 +5,7 @@ every problem instead of stopping at the first.
 
 from __future__ import annotations
 
-from .problems import Problem
+from .errors import Problem
 
 
 def section(data: dict, key: str, kind: type, file: str, expected: str, problems: list[Problem]):

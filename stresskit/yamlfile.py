@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .problems import InputError, Problem
+from .errors import InputError, Problem, StresskitError
 
 # 16 MiB: an answers export takes about 160 bytes per answer, so this holds some 100,000 answers,
 # far beyond a real institution's full history (the example's is 18 KB; 16 units × every question
@@ -46,7 +46,7 @@ _TAGS = {
 _ALLOWED = {_CORE + name for name in _TAGS} | {_CORE + "merge", "!", None}
 
 
-class _Refused(Exception):
+class _Refused(StresskitError):
     def __init__(self, mark, expected: str, value: object = None):
         super().__init__(expected)
         self.line = mark.line + 1 if mark is not None else None

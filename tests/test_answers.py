@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from stresskit import answers, cli
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 

@@ -9,7 +9,7 @@ import yaml
 
 from stresskit import apv, cli, signals
 from stresskit.apv import trend
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 from stresskit.views import apv as view
 from stresskit.views import base
 from stresskit.workbook import Workbook

@@ -23,7 +23,7 @@ import pytest
 from test_corpus import DROP_DAC, read_only
 
 from stresskit import batch, cli
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 from stresskit.store import Store, StoreError
 from stresskit.validate import BrokenInput
 from stresskit.views import apv as apv_view

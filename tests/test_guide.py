@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from stresskit import guide
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 
 
 def test_shipped_content_has_everything_the_six_notebooks_read():

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from stresskit import actions, answers, cli, guide, sheets, yamlfile
-from stresskit.problems import InputError
+from stresskit.errors import InputError
 from stresskit.store import Store
 from stresskit.workbook import Workbook
 

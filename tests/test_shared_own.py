@@ -43,7 +43,7 @@ def test_every_question_in_the_content_says_who_answers_it():
 
 def test_a_question_without_scope_is_refused_with_the_field_named(tmp_path):
     from stresskit import guide
-    from stresskit.problems import InputError
+    from stresskit.errors import InputError
 
     text = CONTENT.read_text(encoding="utf-8").replace(
         "- id: aftaler.grundlag\n        scope: institution\n", "- id: aftaler.grundlag\n", 1

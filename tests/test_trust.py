@@ -271,7 +271,7 @@ def test_an_spss_file_declaring_millions_of_rows_is_refused_before_reading(tmp_p
     import pyreadstat
 
     from stresskit.apv import labels
-    from stresskit.problems import InputError
+    from stresskit.errors import InputError
 
     path = tmp_path / "2026.sav"
     pyreadstat.write_sav(pd.DataFrame({"Afdeling": ["Humaniora", "Naturvidenskab"], "q01": [3.0, 4.0]}), str(path))

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import csvtext, limits, tables
-from ..problems import InputError, Problem
+from ..errors import InputError, Problem
 
 ValueLabels = dict[str, dict[str, str]]  # variable -> code -> label
 SPSS = ".sav"

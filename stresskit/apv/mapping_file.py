@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import guide as guide_module
 from .. import yamlfile
-from ..problems import InputError, Problem, display_name
+from ..errors import InputError, Problem, display_name
 from ..workbook import Workbook
 from ..yamlcheck import one_of, section
 from . import labels as value_labels

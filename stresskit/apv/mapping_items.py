@@ -4,7 +4,7 @@ which construct, on which scale) checked into Scales and Items.
 
 from __future__ import annotations
 
-from ..problems import Problem
+from ..errors import Problem
 from ..yamlcheck import flag, listed, one_of
 from .mapping import Item, Scale, normalise
 

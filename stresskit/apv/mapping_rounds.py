@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date as _date
 from pathlib import Path
 
-from ..problems import Problem
+from ..errors import Problem
 from ..yamlcheck import listed
 from . import labels as value_labels
 from .mapping import SURVEY_SUFFIXES, Completion, RoundSpec

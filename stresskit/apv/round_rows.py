@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..problems import Problem
+from ..errors import Problem
 from ..workbook import Workbook
 from . import labels as value_labels
 from .mapping import Completion, Mapping, normalise

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import memo, tables
-from ..problems import InputError, Problem, display_name
+from ..errors import InputError, Problem, display_name
 from ..workbook import Workbook
 from . import labels as value_labels
 from .mapping import MAPPING, SURVEY_SUFFIXES, Construct, Mapping, RoundSpec

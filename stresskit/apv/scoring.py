@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import tables
-from ..problems import Problem
+from ..errors import Problem
 from . import labels as value_labels
 from .mapping import Construct, Item, Mapping, normalise
 

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .. import apv
-from ..problems import InputError
+from ..errors import InputError
 from ..store import Store
 from ..workbook import Workbook
 from .files import write_atomic

@@ -35,9 +35,8 @@ import contextlib
 import time
 from pathlib import Path
 
-from ..errors import UsageError, unknown_unit
+from ..errors import InputError, UsageError, unknown_unit
 from ..notebooks import NOTEBOOKS, notebooks
-from ..problems import InputError
 from ..validate import broken_line, check_files, input_kind
 from ..workbook import Workbook
 from . import pages

@@ -25,6 +25,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from traitlets import Type
 from traitlets.config import Config
 
+from ..errors import StresskitError
+
 
 def _output(output_type: str, **fields) -> nbformat.NotebookNode:
     """An output as nbformat.v4.new_output makes it, without validating each one against the
@@ -36,7 +38,7 @@ def _output(output_type: str, **fields) -> nbformat.NotebookNode:
     return nbformat.from_dict({"output_type": output_type, **fields})
 
 
-class CellError(Exception):
+class CellError(StresskitError):
     """A cell raised; the notebook keeps the error output."""
 
     def __init__(self, index: int, ename: str, evalue: str):
@@ -44,7 +46,7 @@ class CellError(Exception):
         self.index, self.ename, self.evalue = index, ename, evalue
 
 
-class CellTimeout(Exception):
+class CellTimeout(StresskitError):
     """A cell ran longer than the batch allows."""
 
 

@@ -9,7 +9,7 @@ import os
 import uuid
 from pathlib import Path
 
-from ..problems import InputError, Problem
+from ..errors import InputError, Problem
 from ..workbook import INSTITUTION, UNIT_ID, Workbook
 
 TMP = ".tmp"  # suffix of files being written; a stopped run may leave one behind

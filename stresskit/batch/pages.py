@@ -21,7 +21,7 @@ from .. import actions as actions_module
 from .. import apv, danish, overblik
 from .. import guide as guide_module
 from ..apv import trend
-from ..problems import InputError
+from ..errors import InputError
 from ..store import Store
 from ..validate import broken_line
 from ..workbook import Workbook

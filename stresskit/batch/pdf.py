@@ -16,6 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
+from ..errors import UsageError
 from ..views import render
 
 CHROMIUM_ENV = "STRESSKIT_CHROMIUM"
@@ -45,7 +46,7 @@ FOOTER = (
 REPORT, OVERBLIK = "rapport.pdf", "overblik.pdf"
 
 
-class PdfUnavailable(Exception):
+class PdfUnavailable(UsageError):
     """PDF can't be made here (no Chromium, or Playwright is not installed); told in Danish."""
 
 

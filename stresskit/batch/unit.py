@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from .. import __version__, actions, apv
-from ..problems import os_reason
+from ..errors import os_reason
 from ..store import ActionVersion, Store
 from ..validate import BrokenInput
 from ..views import render

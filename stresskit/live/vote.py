@@ -19,8 +19,8 @@ import threading
 from dataclasses import dataclass, field
 
 from .. import danish, shared
+from ..errors import InputError, StresskitError
 from ..guide import Guide, Question
-from ..problems import InputError
 from ..store import Store, VoteResult, current_user, local_time, now
 from ..workbook import Workbook
 
@@ -33,7 +33,7 @@ YES_NO = (("ja", "Ja"), ("nej", "Nej"))
 TOO_FEW = "for få svar til at vise"
 
 
-class VoteError(Exception):
+class VoteError(StresskitError):
     """Why a phone's or the facilitator's request is refused, in Danish (`message`)."""
 
     def __init__(self, message: str, status: int = 400):
@@ -202,7 +202,7 @@ class Board:
                 store.save_vote(vote.holder, vote.question.id, vote.record(), vote.who, vote.opened, vote.closed)
             vote.saved = True
         except Exception as exc:  # a read-only or damaged store: the room still sees the result
-            vote.save_error = str(getattr(exc, "message", "") or exc) or "lageret kunne ikke bruges"
+            vote.save_error = str(exc) or "lageret kunne ikke bruges"  # a StresskitError's str() is its Danish message
         return vote
 
     def find(self, code: str) -> Vote:

@@ -19,9 +19,8 @@ from IPython.display import HTML, display
 from .. import actions as actions_module
 from .. import apv, danish, shared
 from .. import guide as guide_module
-from ..errors import unknown_unit
+from ..errors import InputError, unknown_unit
 from ..live import forms
-from ..problems import InputError
 from ..store import UNKNOWN_USER, Store, current_user, set_user
 from ..validate import BrokenInput, broken_line
 from ..workbook import UnknownUnit, Workbook
