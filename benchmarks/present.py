@@ -58,8 +58,15 @@ def cpu(pid: int) -> dict:
     """CPU seconds so far (user + system) of each process of the server (its kernels among them) and
     of each Chromium process under this one: on a loaded machine these compare where seconds of the
     clock do not."""
+
+    def chromium(proc) -> bool:
+        try:
+            return "chrom" in proc.name().lower()
+        except psutil.Error:  # gone just now
+            return False
+
     root = psutil.Process(pid)
-    mine = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
+    mine = [p for p in psutil.Process().children(recursive=True) if chromium(p)]
     seconds = {}
     for proc in [root, *root.children(recursive=True), *mine]:
         try:
