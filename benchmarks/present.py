@@ -54,6 +54,43 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+def cpu(pid: int) -> dict:
+    """CPU seconds so far (user + system) of each process of the server (its kernels among them) and
+    of each Chromium process under this one: on a loaded machine these compare where seconds of the
+    clock do not."""
+
+    def chromium(proc) -> bool:
+        try:
+            return "chrom" in proc.name().lower()
+        except psutil.Error:  # gone just now
+            return False
+
+    root = psutil.Process(pid)
+    mine = [p for p in psutil.Process().children(recursive=True) if chromium(p)]
+    seconds = {}
+    for proc in [root, *root.children(recursive=True), *mine]:
+        try:
+            times = proc.cpu_times()
+            kind = "browser" if proc in mine else "kernels" if "ipykernel" in " ".join(proc.cmdline()) else "server"
+            seconds[proc.pid] = (kind, times.user + times.system)
+        except psutil.Error:  # gone just now
+            pass
+    return seconds
+
+
+def spent(before: dict, after: dict) -> str:
+    """CPU seconds between two `cpu` snapshots by kind (a process that ended between them is left out)."""
+    kinds = {"server": 0.0, "kernels": 0.0, "browser": 0.0}
+    for pid, (kind, total) in after.items():
+        kinds[kind] += total - before.get(pid, (kind, 0.0))[1]
+    return ", ".join(f"{kind} {value:.2f}" for kind, value in kinds.items())
+
+
+def sent(page) -> float:
+    """Seconds from the request to the page's last byte: the kernel has run every cell."""
+    return page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd") / 1000
+
+
 def timed(page, url: str, number: int) -> float:
     t = time.perf_counter()
     page.goto(url)
@@ -98,17 +135,24 @@ def main() -> None:
             served = time.perf_counter() - t0
             base = url.split("?")[0]
             page = browser.new_page(viewport={"width": 1280, "height": 720})
+            before = cpu(proc.pid)
             opened = time.perf_counter()
             page.goto(url)
             page.wait_for_selector(READY[3], timeout=120_000)
             first = time.perf_counter() - t0
+            middle, first_sent = cpu(proc.pid), sent(page)
             t = time.perf_counter()
             page.reload()
             page.wait_for_selector(READY[3], timeout=120_000)
             again = time.perf_counter() - t
+            after, again_sent = cpu(proc.pid), sent(page)
             print(
                 f"start → address printed {served:.1f} s, first interactive page (3, Humaniora) {first:.1f} s; "
                 f"from opening the address {first - (opened - t0):.2f} s, its reload right after {again:.2f} s ({load()})"
+            )
+            print(
+                f"  page sent (kernel done) after {first_sent:.2f} s / {again_sent:.2f} s; CPU s of the first page: "
+                f"{spent(before, middle)}; of the reload: {spent(middle, after)}"
             )
             if "--quick" in sys.argv:
                 return

@@ -180,6 +180,24 @@ def test_the_section_menu_jumps_and_sections_fold(server, page):
     assert table.is_visible()
 
 
+def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(server, page):
+    """The browser fetches and runs Voilà's scripts from the first cell on, while the kernel runs
+    the rest (not after the last cell), and once only: twice would start the app, and draw every
+    widget, twice."""
+    page.goto(server.url)
+    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+    open_page(page, ".sk-form .widget-dropdown select")
+    timing = page.evaluate("""() => ({
+        tags: document.querySelectorAll('script[src$="/voila.js"]').length,
+        fetched: performance.getEntriesByType('resource').filter(e => e.name.endsWith('/voila.js')).map(e => e.startTime),
+        end: performance.getEntriesByType('navigation')[0].responseEnd,
+    })""")
+    assert timing["tags"] == 1 and len(timing["fetched"]) == 1
+    assert timing["fetched"][0] < timing["end"]  # asked for before the page's last byte came
+    assert page.locator(".sk-form", has_text="Dialog om de fem påvirkninger").count() == 1
+    assert page.evaluate("() => typeof window.jupyterapp") == "object"
+
+
 def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned(server, page):
     page.goto(server.url)
     page.goto(f"{server.base}voila/render/04_status.ipynb?unit=hum")

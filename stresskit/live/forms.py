@@ -3,6 +3,8 @@
 Live: ipywidgets that save every change at once (typing is debounced), each question
 with a small «Gemt kl. 14:32» line, or the reason a save failed. Report: the same
 questions as a static, read-only HTML table, written by `stresskit.views.form_report`.
+The widgets' building blocks are in `widgets`, the IGLO plan's action editor in `action_editor`
+(importable from here too).
 """
 
 from __future__ import annotations
@@ -13,32 +15,16 @@ from collections.abc import Callable
 from .. import actions as actions_module
 from ..danish import parse_date, parse_number  # noqa: F401  (read here, importable as before)
 from ..guide import Form, Question
-from ..store import UNKNOWN_USER, Answer, Store, current_user, local_time
+from ..store import Answer, Store, local_time
 from ..views import render
 from ..views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
+from .action_editor import ActionEditor  # noqa: F401  (the IGLO plan's editor, importable here as before)
+from .widgets import DATE_HELP, DATE_PLACEHOLDER, action_problem, date_input, full_width, named, w  # noqa: F401
 
-
-class _LazyWidgets:
-    """ipywidgets, imported on first use: report mode never needs it (0.2 s per kernel)."""
-
-    def __getattr__(self, name):
-        import ipywidgets
-
-        return getattr(ipywidgets, name)
-
-
-w = _LazyWidgets()
 DEBOUNCE_SECONDS = 0.8
-DATE_PLACEHOLDER = "dd.mm.åååå"
-DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
 _waiting: list[Field] = []  # fields whose save waits for a name
 _name_field = None  # the page's name field, marked while a save waits for it
-
-
-def named() -> bool:
-    """Whether someone has said who is answering; live forms save nothing before that."""
-    return current_user() != UNKNOWN_USER
 
 
 def ask_name_with(field) -> None:
@@ -56,19 +42,6 @@ def name_given() -> None:
         _name_field.remove_class("sk-who-needed")
     while _waiting:
         _waiting.pop(0).save()
-
-
-def full_width(**layout) -> w.Layout:
-    """As wide as its box, and no wider: a side margin on a 100 % wide widget makes its box scroll sideways."""
-    return w.Layout(width="100%", margin="2px 0", **layout)
-
-
-def date_input(iso: str | None = None, description: str = "") -> w.Text:
-    """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
-    follows the browser's locale)."""
-    return w.Text(
-        value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description, layout=w.Layout(width="14em")
-    )
 
 
 def saved_text(answer: Answer) -> str:
@@ -221,7 +194,7 @@ class ActionField:
         return actions_table(self.view.actions(self.question.id), empty="Ingen opgaver endnu.", names=self.view.names)
 
     def save(self) -> actions_module.Action | None:
-        problem = _action_problem(self.what.value, [self.when])
+        problem = action_problem(self.what.value, [self.when])
         if problem:
             self.status.value = render.macro("forms", "error", text=problem)
             return None
@@ -335,142 +308,3 @@ class FormView:
         for field in self.fields.values():
             if isinstance(field, Field):
                 field.flush()
-
-
-def _action_problem(measure: str, dates: list) -> str | None:
-    """Why an action cannot be saved yet, in Danish (None: it can)."""
-    if not measure.strip():
-        return "Skriv, hvad der skal gøres."
-    for field in dates:
-        try:
-            parse_date(field.value)
-        except ValueError:
-            return f"{field.description or 'Datoen'}: {DATE_HELP}"
-    if not named():
-        return "Skriv dit navn øverst på siden, før du gemmer."
-    return None
-
-
-class ActionEditor:
-    """Add, edit and close actions in the IGLO plan: every field of the action model."""
-
-    def __init__(
-        self,
-        store: Store,
-        guide,
-        units: dict[str, str],
-        unit: str,
-        recommendation: str = "handleplan",
-        on_change: Callable | None = None,
-    ):
-        self.store, self.units, self.unit, self.recommendation = store, units, unit, recommendation
-        self.on_change = on_change
-        self.pick = w.Dropdown(description="Opgave", layout=full_width())
-        self.measure = w.Text(description="Hvad", placeholder="Tiltaget, der skal gennemføres", layout=full_width())
-        self.problem = w.Text(
-            description="Problem",
-            placeholder="Hvilket problem eller hvilken påvirkning svarer det på?",
-            layout=full_width(),
-        )
-        self.level = w.Dropdown(
-            description="Niveau", options=[("Intet endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_levels]
-        )
-        self.phase = w.Dropdown(
-            description="Fase", options=[("Ingen endnu", "")] + [(x["title"], x["id"]) for x in guide.iglo_phases]
-        )
-        self.responsible = w.Text(description="Hvem")
-        self.deadline = date_input(description="Frist")
-        self.followup = date_input(description="Drøftes igen")
-        self.priority = w.Dropdown(
-            description="Prioritet", options=[(v, k) for k, v in actions_module.PRIORITIES.items()], value="middel"
-        )
-        self.status = w.Dropdown(
-            description="Status", options=[(v, k) for k, v in actions_module.STATUSES.items()], value="planlagt"
-        )
-        self.owner = w.Dropdown(description="Enhed", options=[(v, k) for k, v in units.items()], value=unit)
-        for widget in (
-            self.pick,
-            self.measure,
-            self.problem,
-            self.level,
-            self.phase,
-            self.responsible,
-            self.deadline,
-            self.followup,
-            self.priority,
-            self.status,
-            self.owner,
-        ):
-            widget.style = {"description_width": "7em"}
-            widget.layout.margin = "4px 0" if widget.layout.width == "100%" else "4px 8px 4px 0"
-        self.save_button = w.Button(description="Gem opgave", button_style="primary")
-        self.save_button.on_click(lambda _b: self.save())
-        self.message = w.HTML()
-        self.pick.observe(lambda change: self.load(change["new"]), names="value")
-        self.refresh()
-        rows = [
-            self.pick,
-            self.measure,
-            self.problem,
-            w.HBox([self.level, self.phase]),
-            w.HBox([self.responsible, self.priority]),
-            w.HBox([self.deadline, self.followup]),
-            w.HBox([self.status, self.owner] if len(units) > 1 else [self.status]),
-            w.HBox([self.save_button, self.message]),
-        ]
-        self.widget = w.VBox([w.HTML(render.macro("forms", "editor_intro"))] + rows)
-        self.widget.add_class("sk-form")
-
-    def current(self) -> list[actions_module.Action]:
-        return [a for a in actions_module.for_unit(self.store) if a.unit in self.units]
-
-    def refresh(self) -> None:
-        self._actions = {a.id: a for a in self.current()}
-        self.pick.options = [("Ny opgave", "")] + [
-            (f"{a.measure[:60]} ({self.units[a.unit]})", a.id) for a in self._actions.values()
-        ]
-        self.pick.value = ""
-
-    def load(self, action_id) -> None:
-        a = self._actions.get(action_id) or actions_module.Action(self.unit, "")
-        self.measure.value, self.problem.value, self.responsible.value = a.measure, a.problem, a.responsible
-        self.level.value = a.level if a.level in dict((v, k) for k, v in self.level.options) else ""
-        self.phase.value = a.phase if a.phase in dict((v, k) for k, v in self.phase.options) else ""
-        self.deadline.value = format_date(a.deadline)
-        self.followup.value = format_date(a.followup)
-        self.priority.value, self.status.value, self.owner.value = a.priority, a.status, a.unit
-
-    def save(self) -> actions_module.Action | None:
-        problem = _action_problem(self.measure.value, [self.deadline, self.followup])
-        if problem:
-            self.message.value = render.macro("forms", "error", text=problem)
-            return None
-        old = self._actions.get(self.pick.value)
-        action = actions_module.Action(
-            unit=self.owner.value,
-            measure=self.measure.value.strip(),
-            responsible=self.responsible.value.strip(),
-            deadline=parse_date(self.deadline.value),
-            recommendation=old.recommendation if old else self.recommendation,
-            question=old.question if old else "",
-            level=self.level.value,
-            phase=self.phase.value,
-            problem=self.problem.value.strip(),
-            priority=self.priority.value,
-            followup=parse_date(self.followup.value),
-            status=self.status.value,
-            id=old.id if old else None,
-        )
-        try:
-            saved = actions_module.save(self.store, action)
-        except Exception as exc:
-            self.message.value = render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
-            return None
-        self.refresh()
-        self.load("")
-        self.message.value = render.macro(
-            "forms", "saved", text=f"«{saved.measure[:40]}» gemt kl. {local_time(saved.at):%H:%M}"
-        )
-        if self.on_change:
-            self.on_change(None, saved)
-        return saved
