@@ -172,7 +172,8 @@ SLOW_FIXTURES = {"example_batch", "server"}  # the shared batch; a live Voilà s
 # `make test` runs the test files on two processes, a file at a time (--dist loadfile --no-loadscope-reorder):
 # the longest files first, so that neither process is left with a long file at the end, and the shared
 # batch's first users apart from each other, so that one process builds it while the other works on.
-# CPU-seconds of each file on its own (--durations, 2026-12-06, rounded); the files not named are short.
+# Seconds per file, rounded, from --durations of `make test` on the loaded 2-core machine (2026-12-06): only
+# their order matters. The files not named are short.
 FILE_SECONDS = {
     "test_live": 200,
     "test_faults": 170,
