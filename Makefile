@@ -27,7 +27,7 @@ browser:
 	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; } || echo "Chromium mangler: browsertestene springes over."
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # ruff: lint and formatting ([tool.ruff] in pyproject.toml); CI runs it before the tests.
 lint: $(STAMP)
@@ -36,7 +36,7 @@ lint: $(STAMP)
 
 # the edit–test loop: no browser, no slow test (markers set in tests/conftest.py)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser and not slow"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not browser and not slow"
 
 lab: $(STAMP)
 	$(BIN)/stresskit lab $(EXAMPLE)

@@ -10,6 +10,7 @@ algebra which 0/1 combinations of respondents lie in the span of those equations
 
 import csv
 import random
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -77,13 +78,14 @@ def audit(
     ``exposed`` (per sensitive construct, the exposed per coded unit), also every derivable
     group in which everyone is exposed."""
     leaks = []
-    table = results.table.reset_index()
+    t = results.table.reset_index()
+    table = list(zip(t["unit"], t["construct"], t["n"].notna(), t["status"], t["share"].notna(), strict=True))
     for cid, k in k_of.items():
-        rows = table[table["construct"] == cid]
-        shown = set(rows.loc[rows["n"].notna(), "unit"]) | set(rows.loc[rows["status"] == apv.NO_ANSWERS, "unit"])
+        rows = [(u, has_n, status, has_share) for u, c, has_n, status, has_share in table if c == cid]
+        shown = {u for u, has_n, status, _ in rows if has_n or status == apv.NO_ANSWERS}
         leaks += [(cid, g) for g in derivable_small_groups(parents, answered[cid], shown, k)]
         if exposed and cid in exposed:
-            with_share = set(rows.loc[rows["share"].notna(), "unit"])
+            with_share = {u for u, _, _, has_share in rows if has_share}
             leaks += [
                 (cid, "alle udsat", g) for g in derivable_all_exposed(parents, answered[cid], exposed[cid], with_share)
             ]
@@ -138,13 +140,16 @@ def publish(
     flags = (scores >= 50).astype(float).where(scores.notna())
     both = flags["vold"] * flags["arbejdsmaengde"]
     flags[COMBO], scores[COMBO] = both.where(flags["vold"].notna() & flags["arbejdsmaengde"].notna()), np.nan
-    answered = {
-        cid: {u: int(((pd.Series(units) == u) & flags[cid].notna()).sum()) for u in parents} for cid in CONSTRUCTS
-    }
+
+    def per_unit(rows) -> dict[str, int]:  # how many of the rows (one a respondent) are coded to each unit
+        counts = Counter(u for u, row in zip(units, rows, strict=True) if row)
+        return {u: counts[u] for u in parents}
+
+    answered = {cid: per_unit(flags[cid].notna()) for cid in CONSTRUCTS}
     answered["*"] = {u: coded.get(u, 0) for u in parents}
     if exposed_out is not None:
         for cid in CONSTRUCTS:
-            exposed_out[cid] = {u: int(((pd.Series(units) == u) & (flags[cid] == 1)).sum()) for u in parents}
+            exposed_out[cid] = per_unit(flags[cid] == 1)
     mapping = apv.Mapping("enhed", [], dict(CONSTRUCTS))
     rnd = apv.Round("r", "r.csv", pd.Series(units, dtype=object), scores, flags, constructs=dict(CONSTRUCTS))
     results = apv.aggregate(book, apv.Survey(mapping, [rnd]))
@@ -242,13 +247,13 @@ def linked_withheld(parents, results) -> list:
     """Figures linked to a withheld one: a construct's n beside a withheld respondent count, or a
     combination («exposed to both») beside a withheld part, where one gives the other away."""
     bad = []
-    t = results.table
+    status = results.table["status"].to_dict()  # (unit, construct) → status
     for u in parents:
         for cid in CONSTRUCTS:
-            if t.at[(u, cid), "status"] == apv.SHOWN and results.respondents[u] is None:
+            if status[(u, cid)] == apv.SHOWN and results.respondents[u] is None:
                 bad.append((u, cid, "besvarelser skjult"))
-        if t.at[(u, COMBO), "status"] == apv.SHOWN:
-            bad += [(u, COMBO, part) for part in ("vold", "arbejdsmaengde") if t.at[(u, part), "status"] != apv.SHOWN]
+        if status[(u, COMBO)] == apv.SHOWN:
+            bad += [(u, COMBO, part) for part in ("vold", "arbejdsmaengde") if status[(u, part)] != apv.SHOWN]
     return bad
 
 

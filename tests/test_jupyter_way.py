@@ -14,6 +14,7 @@ import nbformat
 import papermill
 import pytest
 from bs4 import BeautifulSoup
+from test_readme import jupyter_lines
 
 from stresskit import batch
 from stresskit.batch import report
@@ -46,35 +47,16 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def by_hand(tmp_path_factory, env):
-    """One unit's report three ways: `stresskit run`, and papermill's CLI then nbconvert's CLI."""
+    """One unit's report three ways: `stresskit run`, and papermill's CLI then nbconvert's CLI, the two
+    lines as the README shows them (read from it), run in a folder laid out as the checkout."""
     base = tmp_path_factory.mktemp("jupyter")
-    book = copy_example(base / "example")
+    book = copy_example(base / "data" / "example")
+    (base / "notebooks").symlink_to(ROOT / "notebooks")
     summary = batch.run(book, base / "out", ["hum"], numbers=[3], jobs=1)
     assert [r.status for r in summary.runs] == ["ok"]
     executed = base / "hum.ipynb"
-    subprocess.run(
-        [
-            f"{BIN}/papermill",
-            str(NOTEBOOK),
-            str(executed),
-            "--engine",
-            "stresskit",
-            "-p",
-            "workbook",
-            str(book),
-            "-p",
-            "unit",
-            "hum",
-            "-p",
-            "mode",
-            "report",
-            "--no-progress-bar",
-        ],
-        env=env,
-        check=True,
-        cwd=base,
-    )
-    subprocess.run([f"{BIN}/jupyter", "nbconvert", "--to", "stresskit", str(executed)], env=env, check=True, cwd=base)
+    for words in jupyter_lines():
+        subprocess.run([f"{BIN}/{words[0]}", *words[1:]], env=env, check=True, cwd=base)
     return book, summary.report(summary.runs[0]), executed, base / "hum.html"
 
 
@@ -105,9 +87,9 @@ def test_the_engine_records_what_papermills_own_engine_records(by_hand, tmp_path
         str(NOTEBOOK),
         str(tmp_path / "kernel.ipynb"),
         kernel_name="python3",
-        parameters={"workbook": str(book), "unit": "hum", "mode": "report"},
+        parameters={"workbook": "data/example", "unit": "hum", "mode": "report"},  # as the README's line
         progress_bar=False,
-        cwd=str(NOTEBOOK.parent),
+        cwd=str(book.parent.parent),
     )
     ours = nbformat.read(executed, as_version=4)
 

@@ -12,9 +12,9 @@ import pytest
 
 from stresskit.workbook import Workbook
 
-from conftest import CHROMIUM, copy_example
+from conftest import CHROMIUM, EXAMPLE_TODAY, copy_example
 
-TODAY = "2026-11-21"
+TODAY = EXAMPLE_TODAY  # the shared batch's date: its reports are reused
 FORBIDDEN = ("mapping.yaml", "institution.yaml", "signals.csv", "stresskit ")
 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext, pdfinfo) mangler")
@@ -32,15 +32,17 @@ def stresskit(*args, env=None):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(example_batch, tmp_path_factory):
+    """The shared example batch (conftest: answers imported, run dated TODAY) with its reports copied, and
+    `stresskit run --pdf` on it into the copy: every report is unchanged (the run keys name the workbook's
+    folder, which is the shared one, only read), so the run prints the PDFs and writes nothing else new."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debians Chromium er ikke installeret")
-    base = tmp_path_factory.mktemp("pdf")
-    book = copy_example(base / "example")
-    assert stresskit("answers", "import", book, book / "answers.yaml").returncode == 0
-    out = base / "out"
+    book, summary = example_batch
+    out = shutil.copytree(summary.out, tmp_path_factory.mktemp("pdf") / "out")
     run = stresskit("run", book, "--out", out, "--pdf", env={"STRESSKIT_CHROMIUM": CHROMIUM})
     assert run.returncode == 0, run.stdout + run.stderr
+    assert f"0 kørt, 0 fejlede, {len(summary.runs)} sprunget over" in run.stdout
     return Workbook.open(book), out, run.stdout
 
 

@@ -93,27 +93,30 @@ def test_reports_make_no_network_request_in_a_browser(built, browser):
         + [summary.report(r) for r in summary.runs]
         + [summary.out / u / "index.html" for u in {r.unit for r in summary.runs}]
     )
+    page = browser.new_page()  # one page, each report loaded in turn: its requests are counted from its goto on
+    requests = []
+    page.on("request", lambda req: requests.append(req.url))
     for path in pages:
-        page = browser.new_page()
-        requests = []
-        page.on("request", lambda req: requests.append(req.url))  # noqa: B023  (this page only)
-        page.goto(path.as_uri())
-        page.wait_for_load_state("load")
+        requests.clear()
+        page.goto(path.as_uri(), wait_until="load")
         outside = [u for u in requests if not u.startswith(("file:", "data:"))]
         assert outside == [], f"{path}: {outside}"
         assert page.locator(".jp-CodeMirrorEditor, .jp-InputPrompt, .highlight, pre").count() == 0, path
         assert "Traceback" not in page.inner_text("body"), path
-        assert all(img.get_attribute("alt") for img in page.locator("img").all()), path
-        page.close()
+        assert page.eval_on_selector_all("img", "imgs => imgs.filter(i => !i.getAttribute('alt')).length") == 0, path
+    page.close()
 
 
-def run(tmp_path, folder, unit, mode, notebook=NOTEBOOK):
+def run(tmp_path, folder, unit, mode, notebook=NOTEBOOK, engine=None):
+    """The notebook executed by papermill: in a Jupyter kernel, or with engine="stresskit" in this
+    process (what `stresskit run` uses; test_jupyter_way holds its outputs equal to a kernel's)."""
     out = tmp_path / f"{notebook.stem}-{unit or 'root'}-{mode}.ipynb"
     papermill.execute_notebook(
         str(notebook),
         str(out),
         parameters={"workbook": str(folder), "unit": unit, "mode": mode},
         kernel_name="python3",
+        engine_name=engine,
         progress_bar=False,
         cwd=str(notebook.parent),
     )
@@ -171,7 +174,9 @@ def test_unknown_unit_and_broken_survey_give_danish_messages(example, tmp_path):
     ],
 )
 def test_notebooks_run_live_with_forms(example, tmp_path, stem, unit):
-    nb = run(tmp_path, example, unit, "live", ROOT / "notebooks" / f"{stem}.ipynb")
+    """Each notebook's live forms (01's in a kernel above): the notebook is what is tested, so it runs in
+    this process, which starts no kernel per case."""
+    nb = run(tmp_path, example, unit, "live", ROOT / "notebooks" / f"{stem}.ipynb", engine="stresskit")
     outs = outputs(nb)
     assert not [o for o in outs if o.output_type == "error"]
     assert len([o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]) >= 3
