@@ -96,11 +96,11 @@ class Peak:
         while todo:
             pid = todo.pop()
             pids.append(pid)
-            for task in Path(f"/proc/{pid}/task").glob("*/children"):
-                try:
+            try:  # a process may end while it is read (a unit's fork, a kernel)
+                for task in Path(f"/proc/{pid}/task").glob("*/children"):
                     todo += [int(c) for c in task.read_text().split()]
-                except OSError:
-                    pass
+            except OSError:
+                pass
         return pids
 
     @staticmethod

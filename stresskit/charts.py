@@ -1,5 +1,6 @@
 """Charts as self-contained HTML figures (PNG as data: URI) with alt text.
 
+Matplotlib's settings and the PNG a figure becomes are in chart_png.
 Colours are Okabe–Ito, safe for colour-blind readers, and every series differs by
 pattern as well as colour; a withheld figure is written out, never drawn as zero. One
 colour meaning across all reports: darker and warmer needs attention (the heatmaps' scale,
@@ -8,59 +9,16 @@ colour meaning across all reports: darker and warmer needs attention (the heatma
 
 from __future__ import annotations
 
-import base64
-import io
 import math
-import os
 
-import matplotlib
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
-from .views import render
+from .chart_png import DPI, PNG_COLOURS, compact_png, figure_html  # noqa: F401 (the look, the PNG)
 
 UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
-# text.parse_math off: a name such as «$\frac{a}$» is drawn as typed, never parsed as mathtext (which
-# would fail the whole figure) — names, rounds and notes in a chart come from the user.
-matplotlib.rcParams.update(
-    {
-        "font.family": "DejaVu Sans",
-        "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "svg.fonttype": "none",
-        "text.parse_math": False,
-    }
-)
-
-
-PNG_COLOURS = 64  # a chart has a few flat colours plus anti-aliasing: 64 keep both, at a third of the bytes
-DPI = 120  # sharp on screen and in print at the width a report shows a chart
-
-
-def compact_png(fig) -> bytes:
-    """The figure as a palette PNG: sharp for print, small enough to embed.
-    No dithering: flat colours stay flat, so the patterns that tell series apart stay crisp."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", facecolor="white", pil_kwargs={"compress_level": 0})
-    # octree: a third of median cut's time, as small; optimize=True would cost more than it saves
-    image = (
-        Image.open(buffer)
-        .convert("RGB")
-        .quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    )
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
-def figure_html(fig, alt: str, caption: str = "") -> str:
-    data = base64.b64encode(compact_png(fig)).decode("ascii")
-    return render.macro("macros", "figure", png=data, alt=alt, caption=caption)  # alt and caption escaped there
 
 
 def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, str]], fmt, styles) -> None:

@@ -78,6 +78,9 @@ class UnitRunner:
 
         signals.read(self.book)
         signals.withheld(self.book, self.book.root_unit)
+        views = render.environment()  # every view's macros compiled here, not once per unit's process
+        for name in views.list_templates():
+            _ = views.get_template(name).module
         engine.register()
         warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
         warm.cells[0].metadata["tags"] = ["parameters"]
@@ -94,7 +97,10 @@ class UnitRunner:
         executor.shell().start_notebook()  # each unit's first notebook starts from a clean namespace
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
-        chart = charts.comparison_bars(["a"], [("b", [0.5], [""])], "c", "d")
+        # both panels' styles: bold titles, italic notes, hatches (each font found once, here)
+        chart = charts.dialogue_and_apv(
+            ["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t"
+        )
         nb.cells = [
             nbformat.v4.new_markdown_cell("# *varm*"),
             nbformat.v4.new_code_cell(
