@@ -1,4 +1,4 @@
-"""The package's shape: no import circle among stresskit's modules (issue 23).
+"""The package's shape: no import circle among stresskit's modules, none over 400 lines (issue 23).
 
 Read from the source, not from a running import: every module-level `import`/`from … import` in
 stresskit/**/*.py, relative ones resolved, gives an edge; a circle is a path back to where it began.
@@ -73,3 +73,15 @@ def test_no_stresskit_module_imports_one_that_imports_it_back():
     assert "stresskit.apv" not in edges["stresskit.workbook"]  # the model imports neither apv nor signals
     assert "stresskit.signals" not in edges["stresskit.workbook"]
     assert circles(edges) == []
+
+
+LIMIT = 400  # lines per module: more usually means two concepts in one file (issue 23)
+
+
+def test_no_stresskit_module_is_over_the_limit():
+    long = {
+        str(p.relative_to(PACKAGE.parent)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > LIMIT
+    }
+    assert long == {}

@@ -325,3 +325,11 @@ def test_a_stored_action_or_date_answer_of_any_shape_reads_safely():
     question = guide.default().questions[question_of("date")]
     assert forms.format_value(question, "i morgen") == "i morgen"
     assert forms.format_value(question, "2026-11-15") == "15.11.2026"
+
+
+def test_a_stresskit_process_skips_jsonschemas_grammar_compile():
+    """`stresskit run` and the live view import nbformat (via papermill), whose jsonschema would
+    compile rfc3987_syntax's grammar for 1.4 CPU s per process; importing stresskit first skips it."""
+    code = "import stresskit, papermill, sys; print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
