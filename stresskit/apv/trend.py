@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy.stats import fisher_exact
-
 from .aggregates import SHOWN, Results
 
 LEVEL = 0.05  # two-sided
@@ -43,6 +41,10 @@ BETTER, WORSE, SAME = "better", "worse", "same"
 
 def p_value(x1: int, n1: int, x2: int, n2: int) -> float:
     """Fisher's exact test, two-sided, of x1 of n1 against x2 of n2."""
+    # imported here: scipy.stats costs about 0.9 CPU s, and most processes that import this
+    # module (the CLI, a run's parent) never test; the batch's workers and the live kernels import it warm
+    from scipy.stats import fisher_exact
+
     return float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]], alternative="two-sided").pvalue)
 
 
