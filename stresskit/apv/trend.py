@@ -18,6 +18,7 @@ move is solid, and a test weighs exactly that.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .aggregates import SHOWN, Results
 
@@ -39,6 +40,7 @@ RULE_HIGHER = (
 BETTER, WORSE, SAME = "better", "worse", "same"
 
 
+@lru_cache(maxsize=65536)  # a pure function of four counts; an index of many small units repeats them
 def p_value(x1: int, n1: int, x2: int, n2: int) -> float:
     """Fisher's exact test, two-sided, of x1 of n1 against x2 of n2."""
     # imported here: scipy.stats costs about 0.9 CPU s, and most processes that import this
