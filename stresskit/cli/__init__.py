@@ -21,14 +21,7 @@ def told(exc: StresskitError, prog: str) -> str:
     return f"{prog}: fejl: {exc}"
 
 
-def skip_slow_optional_imports() -> None:
-    """jsonschema (under nbformat and jupyter_server) imports rfc3987_syntax when it is installed,
-    which compiles a grammar for 0.7 s; nothing here checks the IRI format it adds."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # None: `import` raises ImportError, which jsonschema skips
-
-
 def main(argv: list[str] | None = None) -> int:
-    skip_slow_optional_imports()
     p = parser()
     args = p.parse_args(argv)
     action = getattr(args, "action", None)

@@ -15,23 +15,19 @@ import secrets
 import sys
 from pathlib import Path
 
-from ..cli import skip_slow_optional_imports
+from traitlets import Integer, Unicode
+from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
 
-skip_slow_optional_imports()  # before jupyter_server imports jsonschema
-
-from traitlets import Integer, Unicode  # noqa: E402
-from voila.app import Voila  # noqa: E402
-from voila.request_info_handler import RequestInfoSocketHandler  # noqa: E402
-
-from .. import guide as guide_module  # noqa: E402
-from ..notebooks import notebooks  # noqa: E402
-from ..workbook import Workbook  # noqa: E402
-from . import vote as vote_module  # noqa: E402
-from .access import QueryHandler, open_to_anyone, token_required  # noqa: E402
-from .kernels import CappedKernelManager, HeatedPools  # noqa: E402,F401  (the manager is named on the command line)
-from .pages import NavHandler, ReadyHandler, StartHandler  # noqa: E402
-from .present import QUERY_TOKEN_ENV, TOKEN_ENV, prepared  # noqa: E402
-from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler  # noqa: E402
+from .. import guide as guide_module
+from ..notebooks import notebooks
+from ..workbook import Workbook
+from . import vote as vote_module
+from .access import QueryHandler, open_to_anyone, token_required
+from .kernels import CappedKernelManager, HeatedPools  # noqa: F401 (the manager is named on the command line)
+from .pages import NavHandler, ReadyHandler, StartHandler
+from .present import QUERY_TOKEN_ENV, TOKEN_ENV, prepared
+from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler
 
 IDLE_SECONDS = 10  # a connection that sends no (complete) request for this long is closed
 STATIC_CACHE_SECONDS = 3600  # Voilà's and the lab extensions' scripts: kept by the browser without asking again
