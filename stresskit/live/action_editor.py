@@ -10,7 +10,7 @@ from ..danish import parse_date
 from ..store import Store, local_time
 from ..views import render
 from ..views.form_report import format_date
-from .widgets import action_problem, date_input, full_width, w
+from .widgets import action_problem, date_input, full_width, save_failed, w
 
 
 class ActionEditor:
@@ -126,7 +126,7 @@ class ActionEditor:
         try:
             saved = actions_module.save(self.store, action)
         except Exception as exc:
-            self.message.value = render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
+            self.message.value = save_failed(exc)
             return None
         self.refresh()
         self.load("")

@@ -19,7 +19,7 @@ from ..store import Answer, Store, local_time
 from ..views import render
 from ..views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
 from .action_editor import ActionEditor  # noqa: F401  (the IGLO plan's editor, importable here as before)
-from .widgets import DATE_HELP, DATE_PLACEHOLDER, action_problem, date_input, full_width, named, w  # noqa: F401
+from .widgets import DATE_HELP, DATE_PLACEHOLDER, action_problem, date_input, full_width, named, save_failed, w  # noqa: F401
 
 DEBOUNCE_SECONDS = 0.8
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
@@ -162,7 +162,7 @@ class Field:
         try:
             answer = self.view.store.save(self.view.unit, self.question.id, value)
         except Exception as exc:  # a failed save is shown, never swallowed
-            self.show_error(f"Kunne ikke gemme: {exc}")
+            self.status.value = save_failed(exc)
             return None
         self.status.value = render.macro("forms", "saved", text=saved_text(answer))
         self.view.notify(self.question, answer)
@@ -209,7 +209,7 @@ class ActionField:
         try:
             saved = actions_module.save(self.view.store, action)
         except Exception as exc:
-            self.status.value = render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
+            self.status.value = save_failed(exc)
             return None
         self.what.value = self.who.value = self.when.value = ""
         self.listing.value = self._listing()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..danish import parse_date
 from ..store import UNKNOWN_USER, current_user
+from ..views import render
 from ..views.form_report import format_date
 
 
@@ -52,3 +53,9 @@ def action_problem(measure: str, dates: list) -> str | None:
     if not named():
         return "Skriv dit navn øverst på siden, før du gemmer."
     return None
+
+
+def save_failed(exc: Exception) -> str:
+    """The live view's one way to tell a failed save, in the form's error line and never as a
+    traceback: a StresskitError's message is already the Danish sentence the user should read."""
+    return render.macro("forms", "error", text=f"Kunne ikke gemme: {exc}")
