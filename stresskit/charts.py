@@ -120,6 +120,13 @@ def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
 ATTENTION_MAP = "YlOrBr"
 
 
+def warm_up() -> str:
+    """One small chart of both panels' styles (bold titles, italic notes, hatches), thrown away by
+    the caller: matplotlib finds its fonts and builds its canvas once in a warm process (the batch's
+    template, a live kernel) rather than on the way to a unit's or a page's first chart."""
+    return dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
+
+
 def heatmap(
     rows: list[str],
     columns: list[str],

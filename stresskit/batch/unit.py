@@ -98,10 +98,7 @@ class UnitRunner:
         executor.shell().start_notebook()  # each unit's first notebook starts from a clean namespace
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
-        # both panels' styles: bold titles, italic notes, hatches (each font found once, here)
-        chart = charts.dialogue_and_apv(
-            ["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t"
-        )
+        chart = charts.warm_up()
         nb.cells = [
             nbformat.v4.new_markdown_cell("# *varm*"),
             nbformat.v4.new_code_cell(

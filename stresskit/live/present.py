@@ -124,7 +124,7 @@ def _draw_one_chart() -> None:
     try:
         from .. import charts
 
-        charts.dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
+        charts.warm_up()
     except Exception:
         pass  # only a warm-up: the page draws its own
 
