@@ -19,10 +19,25 @@ from ..store import Answer, Store, local_time
 from ..views import render
 from ..views.form_report import NOT_ANSWERED, actions_table, format_date, format_value, item_rows  # noqa: F401
 from .action_editor import ActionEditor  # noqa: F401  (the IGLO plan's editor, importable here as before)
-from .widgets import DATE_HELP, DATE_PLACEHOLDER, action_problem, date_input, full_width, named, save_failed, w  # noqa: F401
+from .widgets import (  # noqa: F401
+    DATE_HELP,
+    DATE_PLACEHOLDER,
+    action_problem,
+    date_input,
+    full_width,
+    look,
+    named,
+    save_failed,
+    w,
+)
 
 DEBOUNCE_SECONDS = 0.8
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
+# Layouts that every form's widgets of one kind share (`widgets.look`): a grid of 30 questions had
+# 78 Layout and 52 Style models, each sent by the kernel and made by the browser.
+FULL = {"width": "100%", "margin": "2px 0"}  # as wide as its box (`widgets.full_width`)
+CELL = {"flex": "1 1 0", "min_width": "8em", "margin": "0 6px"}  # a column of a grid row
+ROW_LABEL = {"width": "32%"}
 _waiting: list[Field] = []  # fields whose save waits for a name
 _name_field = None  # the page's name field, marked while a save waits for it
 
@@ -54,61 +69,74 @@ class Field:
     def __init__(self, question: Question, view: FormView, compact: bool = False):
         self.question = question
         self.view = view
-        self.status = w.HTML(layout=w.Layout(min_height="1.2em"))
+        self.status = w.HTML(**look({"min_height": "1.2em"}, "HTML"))
         self.status.add_class("sk-status")
         self.compact = compact
         self.input = self._make_input()
         self._timer: threading.Timer | None = None
         self._pending = False
         if compact:  # a cell in a grid: the row and column say what it is
-            self.box = w.VBox([self.input, self.status], layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"))
+            self.box = w.VBox([self.input, self.status], **look(CELL))
             return
-        label = w.HTML(render.macro("forms", "label", text=question.label, help=question.help or ""))
+        label = w.HTML(
+            render.macro("forms", "label", text=question.label, help=question.help or ""), **look(style="HTML")
+        )
+        # a layout of its own: a page may hide the question (handleplan's follow-up questions)
         self.box = w.VBox([label, self.input, self.status], layout=w.Layout(margin="0 0 12px 0"))
 
     def _make_input(self) -> w.Widget:
-        q = self.question
+        q, compact = self.question, self.compact
         current = self.view.current(q.id)
-        if q.kind == "choice" and self.compact:
+
+        def sized(width: str) -> dict:  # a grid cell may be narrower than the widget's own width
+            return {**FULL, "max_width": width} if compact else {"width": width}
+
+        if q.kind == "choice" and compact:
             widget = w.Dropdown(
-                options=[("Vælg …", None)] + [(t, o) for o, t in q.options], value=current, layout=full_width()
+                options=[("Vælg …", None)] + [(t, o) for o, t in q.options],
+                value=current,
+                **look(FULL, "Dropdown"),
             )
         elif q.kind == "choice":
             widget = w.ToggleButtons(
-                options=[(t, o) for o, t in q.options], value=current, style={"button_width": "auto"}
+                options=[(t, o) for o, t in q.options],
+                value=current,
+                **look({}, "ToggleButtons", button_width="auto"),
             )
         elif q.kind == "check":
-            widget = w.Checkbox(value=bool(current), description="Ja" if not q.column else "", indent=False)
+            widget = w.Checkbox(
+                value=bool(current),
+                description="Ja" if not q.column else "",
+                indent=False,
+                **look(FULL if compact else {}, "Checkbox"),
+            )
         elif q.kind == "checklist":
             chosen = set(current or [])
-            self.checks = {o: w.Checkbox(value=o in chosen, description=t, indent=False) for o, t in q.options}
+            self.checks = {
+                o: w.Checkbox(value=o in chosen, description=t, indent=False, **look({}, "Checkbox"))
+                for o, t in q.options
+            }
             for box in self.checks.values():
                 box.observe(lambda _change: self.changed(), names="value")
-            return w.VBox(list(self.checks.values()))
+            return w.VBox(list(self.checks.values()), **look())
         elif q.kind == "date":
-            widget = date_input(current)
+            widget = date_input(current, **look(sized("14em"), "Text"))
         elif q.kind == "number":
             widget = w.Text(
                 value=format_value(q, current) if current is not None else "",
                 placeholder="Skriv et tal",
                 continuous_update=True,
-                layout=w.Layout(width="12em"),
+                **look(sized("12em"), "Text"),
             )
         elif q.kind == "text":
             widget = w.Textarea(
                 value=current or "",
                 placeholder="Skriv her …",
                 continuous_update=True,
-                layout=full_width(height="3.2em" if q.column else "5em"),
+                **look({**FULL, "height": "3.2em" if q.column else "5em"}, "Textarea"),
             )
         else:
             raise ValueError(q.kind)
-        if self.compact and q.kind in (
-            "date",
-            "number",
-            "check",
-        ):  # a grid cell may be narrower than the widget's own width
-            widget.layout.width, widget.layout.max_width, widget.layout.margin = "100%", widget.layout.width, "2px 0"
         widget.observe(lambda _change: self.changed(), names="value")
         return widget
 
@@ -241,10 +269,10 @@ class FormView:
         self._latest = store.latest(unit)
         if row_label is not None:  # the whole form as one row of a table, e.g. one unit's contact
             self.fields = {q.id: Field(q, self, compact=True) for q in form.questions}
-            cells = [w.HTML(render.macro("forms", "text", value=row_label), layout=w.Layout(width="32%"))] + [
+            cells = [w.HTML(render.macro("forms", "text", value=row_label), **look(ROW_LABEL, "HTML"))] + [
                 f.box for f in self.fields.values()
             ]
-            self.widget = w.HBox(cells, layout=w.Layout(align_items="flex-start", border_bottom="1px solid #eee"))
+            self.widget = w.HBox(cells, **look({"align_items": "flex-start", "border_bottom": "1px solid #eee"}))
             return
         grid = form.layout == "grid"
         self.fields: dict[str, Field | ActionField] = {
@@ -252,10 +280,13 @@ class FormView:
             for q in form.questions
         }
         header = [
-            w.HTML(render.macro("forms", "header", title=form.title, intro=form.intro or "", shared_label=shared_label))
+            w.HTML(
+                render.macro("forms", "header", title=form.title, intro=form.intro or "", shared_label=shared_label),
+                **look(style="HTML"),
+            )
         ]
         body = self._grid() if grid else [f.box for f in self.fields.values()]
-        self.widget = w.VBox(header + body)
+        self.widget = w.VBox(header + body, **look())
         self.widget.add_class("sk-form")
 
     def _grid(self) -> list:
@@ -269,25 +300,14 @@ class FormView:
             labels = [q.column for q in rows]
             if first.group != group or labels != columns:
                 group, columns = first.group, labels
-                head = [
-                    w.HTML(render.macro("forms", "label", text=group) if group else "", layout=w.Layout(width="32%"))
-                ]
-                head += [
-                    w.HTML(
-                        render.macro("forms", "small_label", text=c),
-                        layout=w.Layout(flex="1 1 0", min_width="8em", margin="0 6px"),
-                    )
-                    for c in labels
-                ]
-                boxes.append(w.HBox(head, layout=w.Layout(margin="10px 0 2px 0", border_bottom="1px solid #ccc")))
-            cells = [w.HTML(render.macro("forms", "text", value=first.row), layout=w.Layout(width="32%"))] + [
+                head = [w.HTML(render.macro("forms", "label", text=group) if group else "", **look(ROW_LABEL, "HTML"))]
+                head += [w.HTML(render.macro("forms", "small_label", text=c), **look(CELL, "HTML")) for c in labels]
+                boxes.append(w.HBox(head, **look({"margin": "10px 0 2px 0", "border_bottom": "1px solid #ccc"})))
+            cells = [w.HTML(render.macro("forms", "text", value=first.row), **look(ROW_LABEL, "HTML"))] + [
                 self.fields[q.id].box for q in rows
             ]
-            boxes.append(
-                w.HBox(
-                    cells, layout=w.Layout(align_items="flex-start", padding="4px 0", border_bottom="1px solid #eee")
-                )
-            )
+            row = {"align_items": "flex-start", "padding": "4px 0", "border_bottom": "1px solid #eee"}
+            boxes.append(w.HBox(cells, **look(row)))
         return boxes
 
     def current(self, question_id: str):

@@ -19,6 +19,31 @@ class _LazyWidgets:
 
 
 w = _LazyWidgets()
+_shared: dict = {}  # (class name, settings) -> one Layout or Style model for every widget that looks alike
+
+
+def shared(kind: str, **settings):
+    """One `w.Layout` (kind "Layout") or one style of widget class `kind` (its Style model, e.g. "HTML")
+    per distinct setting, for every widget in this kernel that looks alike (ipywidgets lets widgets
+    share them): each distinct one is a model the kernel sends and the browser creates. Only for
+    settings nobody changes afterwards; a closed one is made anew."""
+    key = (kind, tuple(sorted(settings.items())))
+    made = _shared.get(key)
+    if made is None or made.comm is None:
+        make = w.Layout if kind == "Layout" else getattr(w, kind).class_traits()["style"].klass
+        made = _shared[key] = make(**settings)
+    return made
+
+
+def look(layout: dict | None = None, style: str = "", **style_settings) -> dict:
+    """The keyword arguments that give a widget a shared layout, and with `style` (the widget's class
+    name, e.g. "HTML") a shared style."""
+    found = {"layout": shared("Layout", **(layout or {}))}
+    if style:
+        found["style"] = shared(style, **style_settings)
+    return found
+
+
 DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 
@@ -33,12 +58,11 @@ def full_width(**layout) -> w.Layout:
     return w.Layout(width="100%", margin="2px 0", **layout)
 
 
-def date_input(iso: str | None = None, description: str = "") -> w.Text:
+def date_input(iso: str | None = None, description: str = "", **looks) -> w.Text:
     """A date typed and shown as dd.mm.yyyy whatever the browser's language (a date picker
-    follows the browser's locale)."""
-    return w.Text(
-        value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description, layout=w.Layout(width="14em")
-    )
+    follows the browser's locale); `looks` may give it a shared layout and style (see `look`)."""
+    looks.setdefault("layout", w.Layout(width="14em"))
+    return w.Text(value=format_date(iso), placeholder=DATE_PLACEHOLDER, description=description, **looks)
 
 
 def action_problem(measure: str, dates: list) -> str | None:
