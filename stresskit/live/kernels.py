@@ -3,7 +3,8 @@ one kernel at a time (`HeatedPools`, mixed into `server.PresentApp`).
 
 Pre-heated kernels (one per notebook, two for the page the printed address opens) make a page
 interactive at once; they heat in turn, the
-page the printed address opens first, and never while a page is being drawn; `present.on_request`
+page the printed address opens first, and never while a page is being drawn: one still heating
+when a page is asked for is stopped (SIGSTOP) until the page is drawn; `present.on_request`
 lets them read the store only when the request arrives, so a page always shows the answers saved before.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from ..notebooks import notebooks
 
 HOLD_SECONDS = 20  # once the first page is warm, other pools wait this long for it to be opened
+QUIET_SECONDS = 1.0  # a page's kernel silent this long: its page is drawn (the browser draws the widgets meanwhile)
+PAUSE_SECONDS = 10  # a kernel heating in a pool is stopped at most this long while a page is drawn
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
@@ -33,6 +37,37 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._connected_once: set[str] = set()
+        self._paused: dict[str, int] = {}  # kernel id -> process id, stopped while a page is drawn
+
+    def pause(self, kernel_id: str) -> None:
+        """Stop a kernel's process (SIGSTOP) until `resume`: one heating in a pool while a page is drawn."""
+        if kernel_id in self._paused:
+            return
+        try:
+            pid = self.get_kernel(kernel_id).provisioner.pid
+            if pid:
+                os.kill(pid, signal.SIGSTOP)
+                self._paused[kernel_id] = pid
+        except (KeyError, AttributeError, OSError):
+            pass  # gone, or not a local process: it heats on
+
+    def resume(self, kernel_id: str | None = None) -> None:
+        """Let a stopped kernel (without `kernel_id`: every one) go on (SIGCONT)."""
+        for kid in [kernel_id] if kernel_id else list(self._paused):
+            pid = self._paused.pop(kid, None)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except OSError:
+                    pass
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self.resume(kernel_id)  # a stopped process would hold its shutdown up
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    async def shutdown_all(self, *args, **kwargs):
+        self.resume()
+        return await super().shutdown_all(*args, **kwargs)
 
     def notify_connect(self, kernel_id):
         self._connected_once.add(kernel_id)
@@ -72,7 +107,8 @@ class HeatedPools:
         self._env = manager.default_env_variables
         manager.kernel_pools_config = {"default": {"pool_size": self.heated, "kernel_env_variables": self._env}}
         self._fill = manager.fill_if_needed
-        manager.fill_if_needed = self._want  # Voilà calls it on itself to refill a pool
+        manager.fill_if_needed = self._page_took  # Voilà calls it on itself to refill a pool a page took from
+        self._resuming: asyncio.Future | None = None  # until the pages are drawn, heating kernels are stopped
         self._wanted: list[str] = []
         self._asked = asyncio.Event()
         self._refilling = False
@@ -112,6 +148,28 @@ class HeatedPools:
         if notebook_name and notebook_name not in self._wanted:
             self._wanted.insert(0 if self._refilling else len(self._wanted), notebook_name)
             self._asked.set()
+
+    def _page_took(self, *args, **kwargs) -> None:
+        """A page took a kernel from a pool (Voilà then asks to refill it): the page's kernel goes on
+        if it was stopped; every kernel still heating in a pool stops until the pages are drawn."""
+        manager = self.kernel_manager
+        pooled = manager._pooled()
+        for kernel_id in manager.list_kernel_ids():
+            if kernel_id not in pooled and kernel_id not in manager._connected_once:  # this page's
+                manager.resume(kernel_id)  # if it was stopped: it renders now
+                manager.get_kernel(kernel_id).last_activity = datetime.now(UTC)  # it waited in the pool
+        for kernel_id in pooled:
+            if kernel_id not in RequestInfoSocketHandler._waiters:
+                manager.pause(kernel_id)
+        if self._resuming is None or self._resuming.done():
+            self._resuming = asyncio.ensure_future(self._resume_when_drawn())
+        self._want(*args, **kwargs)
+
+    async def _resume_when_drawn(self) -> None:
+        try:
+            await self._while_a_page_renders(PAUSE_SECONDS)
+        finally:
+            self.kernel_manager.resume()
 
     async def _heat_in_turn(self) -> None:
         """Heat the wanted pools one kernel per turn: one at a time until the page the address
@@ -164,6 +222,8 @@ class HeatedPools:
             kernel_id = (await pooled)["kernel_id"]
         except Exception:  # Voilà logs it; a page asking for this notebook starts its own kernel
             return
+        if self._resuming is not None and not self._resuming.done():
+            self.kernel_manager.pause(kernel_id)  # started as a page was asked for: it waits for the page
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline and kernel_id in self.kernel_manager._pooled():
@@ -172,32 +232,33 @@ class HeatedPools:
             await asyncio.sleep(0.05)
 
     async def _while_a_page_renders(self, seconds: float = 15) -> None:
-        """Until every kernel outside the pools has run its notebook and its page has connected
-        to it (the browser then draws the widgets). With pages open this is checked twice, as a
-        kernel is idle for a moment between cells; with none, it returns without waiting, so the
-        first pool is filling before the server answers its first request."""
+        """Until every kernel outside the pools has run its notebook, its page has connected to it
+        and taken its widgets, and it has been silent for QUIET_SECONDS (it is idle for a moment
+        between cells; the browser draws the widgets after the last message). With no page open it
+        returns without waiting, so the first pool is filling before the server answers its first request."""
         manager = self.kernel_manager
         loop = asyncio.get_running_loop()
-        deadline, quiet = loop.time() + seconds, False
+        deadline = loop.time() + seconds
         while loop.time() < deadline:
             pooled = manager._pooled()
-            pages = [k for k in manager.list_kernel_ids() if k not in pooled]
-            if not any(self._drawing(k) for k in pages):
-                if quiet or not pages:
-                    return
-                quiet = True
-            else:
-                quiet = False
+            if not any(self._drawing(k) for k in manager.list_kernel_ids() if k not in pooled):
+                return
             await asyncio.sleep(0.1)
 
     def _drawing(self, kernel_id: str, recent: float = 20) -> bool:
-        """A page's kernel runs its notebook, or no browser has connected to it yet. A kernel
-        silent for `recent` seconds is not waited for (a tab closed early, a stuck cell)."""
+        """A page's kernel runs its notebook or sends its widgets (it was active less than QUIET_SECONDS
+        ago), or no browser has connected to it yet. A kernel silent for `recent` seconds is not waited
+        for (a tab closed early, a stuck cell)."""
         manager = self.kernel_manager
-        kernel = manager.get_kernel(kernel_id)
-        if (datetime.now(UTC) - kernel.last_activity).total_seconds() > recent:
+        try:
+            kernel = manager.get_kernel(kernel_id)
+        except KeyError:  # stopped just now
             return False
-        return kernel_id not in manager._connected_once or getattr(kernel, "execution_state", "idle") in (
-            "starting",
-            "busy",
+        silent = (datetime.now(UTC) - kernel.last_activity).total_seconds()
+        if silent > recent:
+            return False
+        return (
+            silent < QUIET_SECONDS
+            or kernel_id not in manager._connected_once
+            or getattr(kernel, "execution_state", "idle") in ("starting", "busy")
         )
