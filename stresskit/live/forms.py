@@ -33,8 +33,9 @@ from .widgets import (  # noqa: F401
 
 DEBOUNCE_SECONDS = 0.8
 NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
-# Layouts that every form's widgets of one kind share (`widgets.look`): a grid of 30 questions had
-# 78 Layout and 52 Style models, each sent by the kernel and made by the browser.
+# Layouts that the forms' widgets of one kind share (`widgets.look`), with their styles: notebook 3's
+# page had 208 widget models, 130 of them Layouts and Styles, each sent by the kernel and made by the
+# browser; 97 with 19.
 FULL = {"width": "100%", "margin": "2px 0"}  # as wide as its box (`widgets.full_width`)
 CELL = {"flex": "1 1 0", "min_width": "8em", "margin": "0 6px"}  # a column of a grid row
 ROW_LABEL = {"width": "32%"}
