@@ -143,8 +143,6 @@ class HeatedPools:
     def _want(self, delay=None, notebook_name=None, **_ignored) -> None:
         """A pool to fill: at start in heat order; a refill first (the page just opened is the
         likeliest to be opened again, by a reload)."""
-        if self._refilling:
-            self._taken.set()
         if notebook_name and notebook_name not in self._wanted:
             self._wanted.insert(0 if self._refilling else len(self._wanted), notebook_name)
             self._asked.set()
@@ -163,6 +161,7 @@ class HeatedPools:
                 manager.pause(kernel_id)
         if self._resuming is None or self._resuming.done():
             self._resuming = asyncio.ensure_future(self._resume_when_drawn())
+        self._taken.set()  # only a page ends the hold (the heater's own `_want` once ended it at once)
         self._want(*args, **kwargs)
 
     async def _resume_when_drawn(self) -> None:
