@@ -109,6 +109,7 @@ class HeatedPools:
         self._fill = manager.fill_if_needed
         manager.fill_if_needed = self._page_took  # Voilà calls it on itself to refill a pool a page took from
         self._resuming: asyncio.Future | None = None  # until the pages are drawn, heating kernels are stopped
+        self._seen_taken: set[str] = set()  # kernels seen outside the pools (a page's)
         self._wanted: list[str] = []
         self._asked = asyncio.Event()
         self._refilling = False
@@ -152,9 +153,12 @@ class HeatedPools:
         if it was stopped; every kernel still heating in a pool stops until the pages are drawn."""
         manager = self.kernel_manager
         pooled = manager._pooled()
+        for kernel_id in list(manager._paused):
+            if kernel_id not in pooled:  # taken by this page: it renders now
+                manager.resume(kernel_id)
         for kernel_id in manager.list_kernel_ids():
-            if kernel_id not in pooled and kernel_id not in manager._connected_once:  # this page's
-                manager.resume(kernel_id)  # if it was stopped: it renders now
+            if kernel_id not in pooled and kernel_id not in self._seen_taken:  # this page's
+                self._seen_taken.add(kernel_id)
                 manager.get_kernel(kernel_id).last_activity = datetime.now(UTC)  # it waited in the pool
         for kernel_id in pooled:
             if kernel_id not in RequestInfoSocketHandler._waiters:
