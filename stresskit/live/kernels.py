@@ -18,6 +18,7 @@ from pathlib import Path
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import IOLoop
+from tornado.web import HTTPError
 from traitlets import Integer
 from voila.request_info_handler import RequestInfoSocketHandler
 
@@ -48,8 +49,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
             if pid:
                 os.kill(pid, signal.SIGSTOP)
                 self._paused[kernel_id] = pid
-        except (KeyError, AttributeError, OSError):
-            pass  # gone, or not a local process: it heats on
+        except (KeyError, HTTPError, AttributeError, OSError):
+            pass  # gone (the manager says so with a 404), or not a local process: it heats on
 
     def resume(self, kernel_id: str | None = None) -> None:
         """Let a stopped kernel (without `kernel_id`: every one) go on (SIGCONT)."""
