@@ -1,9 +1,11 @@
 """How a chart looks in every report (matplotlib's settings) and how a drawn figure becomes the
-compact PNG a report embeds (see charts for the charts themselves).
+SVG a report embeds (see charts for the charts themselves).
 
-A figure is drawn once: its tight box (the figure cropped to what is drawn, as
-``bbox_inches="tight"`` crops it) is measured without drawing, then the picture within it is
-drawn straight into a buffer, never encoded as PNG only to be read back.
+A chart is an SVG whose text stays text (``svg.fonttype: none``): crisp in print at any size,
+selectable, no glyphs rasterised, no palette to quantise, no PNG to encode. It is drawn once,
+by one renderer: the tight box (the figure cropped to what is drawn, as ``bbox_inches="tight"``
+crops it) is measured with the renderer that then draws the whole figure, so each text is
+measured once (matplotlib caches text metrics per renderer), and the crop is the SVG's viewBox.
 """
 
 from __future__ import annotations
@@ -11,52 +13,66 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 
 import matplotlib
-import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import RendererSVG
 
 from .views import render
 
 # text.parse_math off: a name such as «$\frac{a}$» is drawn as typed, never parsed as mathtext (which
 # would fail the whole figure) — names, rounds and notes in a chart come from the user.
+# The font family ends in the generic sans-serif, so a reader without DejaVu Sans sees the text in
+# their own sans font (the SVG names «'DejaVu Sans', sans-serif»); matplotlib measures with DejaVu Sans.
+# svg.hashsalt: the ids of clip paths and hatches are the same on every run, so the same chart is
+# the same bytes (a report's checksum changes only when what it shows changes).
 matplotlib.rcParams.update(
     {
-        "font.family": "DejaVu Sans",
+        "font.family": ["DejaVu Sans", "sans-serif"],
+        "font.sans-serif": ["DejaVu Sans"],
         "font.size": 12 if os.environ.get("STRESSKIT_PRESENT") else 10,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "svg.fonttype": "none",
+        "svg.hashsalt": "stresskit",
         "text.parse_math": False,
     }
 )
 
+SVG_DPI = 72  # matplotlib's SVG unit: one point
+DPI = 120  # the size a chart is shown at: as many CSS pixels per inch as the PNG charts had pixels
+NO_METADATA = {"Format": None, "Type": None, "Creator": None}  # no RDF block: nothing a reader sees
+_SIZE = re.compile(r'width="[^"]*" height="[^"]*" viewBox="[^"]*"')
+_PATH = re.compile(r'<path d="([^"]*)"')  # text is escaped («<» never in it), so this is only ever a path
+_DIGITS = re.compile(r"(\.\d\d)\d+")
 
-PNG_COLOURS = 64  # a chart has a few flat colours plus anti-aliasing: 64 keep both, at a third of the bytes
-DPI = 120  # sharp on screen and in print at the width a report shows a chart
+
+def _round_path(match: re.Match) -> str:
+    """A path's coordinates to 1/100 point (invisible even in print): a dotted hatch is a third smaller."""
+    return '<path d="' + _DIGITS.sub(r"\1", match[1]) + '"'
 
 
-def compact_png(fig) -> bytes:
-    """The figure as a palette PNG: sharp for print, small enough to embed.
-    No dithering: flat colours stay flat, so the patterns that tell series apart stay crisp."""
-    from PIL import Image
-
-    canvas = FigureCanvasAgg(fig)
-    fig.dpi = DPI  # measured at the resolution it is drawn at, as savefig would
-    box = fig.get_tightbbox(canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
-    # bbox_inches="tight" would draw the figure twice (once only to measure it); the box is known
-    fig.savefig(io.BytesIO(), format="raw", dpi=DPI, bbox_inches=box, facecolor="white")
-    # octree: a third of median cut's time, as small; optimize=True would cost more than it saves
-    image = (
-        Image.fromarray(np.asarray(canvas.buffer_rgba()))
-        .convert("RGB")
-        .quantize(PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    )
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+def compact_svg(fig) -> bytes:
+    """The figure as an SVG cropped to what is drawn, as ``savefig(bbox_inches="tight")`` crops it."""
+    fig.dpi = SVG_DPI
+    width, height = (x * SVG_DPI for x in fig.get_size_inches())
+    out = io.StringIO()
+    renderer = RendererSVG(width, height, out, metadata=NO_METADATA)
+    header = len(out.getvalue())
+    box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+    fig_w, fig_h = fig.get_size_inches()  # the white ground under exactly the crop, as savefig lays it
+    fig.patch.set(facecolor="white", bounds=(box.x0 / fig_w, box.y0 / fig_h, box.width / fig_w, box.height / fig_h))
+    fig.draw(renderer)
+    renderer.finalize()
+    svg = out.getvalue()
+    # The crop: the SVG's own box (y runs downwards in SVG), in the header the renderer wrote first.
+    x0, y0, w, h = (v * SVG_DPI for v in (box.x0, box.y0, box.width, box.height))
+    scale = DPI / SVG_DPI
+    size = f'width="{w * scale:.1f}" height="{h * scale:.1f}" viewBox="{x0:.2f} {height - y0 - h:.2f} {w:.2f} {h:.2f}"'
+    svg = _SIZE.sub(size, svg[:header], count=1) + _PATH.sub(_round_path, svg[header:])
+    return svg.encode("utf-8")
 
 
 def figure_html(fig, alt: str, caption: str = "") -> str:
-    data = base64.b64encode(compact_png(fig)).decode("ascii")
-    return render.macro("macros", "figure", png=data, alt=alt, caption=caption)  # alt and caption escaped there
+    data = base64.b64encode(compact_svg(fig)).decode("ascii")
+    return render.macro("macros", "figure", svg=data, alt=alt, caption=caption)  # alt and caption escaped there
