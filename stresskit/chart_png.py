@@ -41,15 +41,23 @@ matplotlib.rcParams.update(
 
 SVG_DPI = 72  # matplotlib's SVG unit: one point
 DPI = 120  # the size a chart is shown at: as many CSS pixels per inch as the PNG charts had pixels
-NO_METADATA = {"Format": None, "Type": None, "Creator": None}  # no RDF block: nothing a reader sees
+NO_METADATA = {"Format": None, "Type": None, "Creator": None, "Date": None}  # no RDF block, no date: same bytes
 _SIZE = re.compile(r'width="[^"]*" height="[^"]*" viewBox="[^"]*"')
 _PATH = re.compile(r'<path d="([^"]*)"')  # text is escaped («<» never in it), so this is only ever a path
 _DIGITS = re.compile(r"(\.\d\d)\d+")
+_TEXT = re.compile(r"(<text[^>]*>)([^<]*)</text>")
+_SPACES = re.compile(r"^ +| {2,}")
 
 
 def _round_path(match: re.Match) -> str:
     """A path's coordinates to 1/100 point (invisible even in print): a dotted hatch is a third smaller."""
     return '<path d="' + _DIGITS.sub(r"\1", match[1]) + '"'
+
+
+def _keep_spaces(match: re.Match) -> str:
+    """A text's leading and repeated spaces as no-break spaces, which SVG keeps (it collapses spaces,
+    and a browser ignores xml:space in an <img>): the heatmap indents its rows to show the unit tree."""
+    return match[1] + _SPACES.sub(lambda m: "\u00a0" * len(m[0]), match[2]) + "</text>"
 
 
 def compact_svg(fig) -> bytes:
@@ -69,7 +77,7 @@ def compact_svg(fig) -> bytes:
     x0, y0, w, h = (v * SVG_DPI for v in (box.x0, box.y0, box.width, box.height))
     scale = DPI / SVG_DPI
     size = f'width="{w * scale:.1f}" height="{h * scale:.1f}" viewBox="{x0:.2f} {height - y0 - h:.2f} {w:.2f} {h:.2f}"'
-    svg = _SIZE.sub(size, svg[:header], count=1) + _PATH.sub(_round_path, svg[header:])
+    svg = _SIZE.sub(size, svg[:header], count=1) + _TEXT.sub(_keep_spaces, _PATH.sub(_round_path, svg[header:]))
     return svg.encode("utf-8")
 
 

@@ -202,6 +202,7 @@ def heatmap(
         ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]), orientation="horizontal"
     )
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1], labels=[lab for _, lab in PERCENT_TICKS])
+    bar.solids.set(rasterized=False, edgecolor="face")  # a vector gradient, each step edged in its own colour: no seams
     bar.set_label(f"Farve: {key} — lys = lidt, mørk = meget (kræver opmærksomhed); skraveret grå = skjult", fontsize=9)
     cells = []
     for r, row in enumerate(rows):
