@@ -223,7 +223,7 @@ def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     return body
 
 
-# A chart inside an HTML output: <img src='data:image/png;base64,…'> (see charts.figure_html).
+# A chart inside an HTML output: <img src='data:image/svg+xml;base64,…'> (see charts.figure_html).
 _EMBEDDED = re.compile(r"src=(['\"])data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=]+)\1")
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
