@@ -103,7 +103,7 @@ def fold_unanswered(body: str) -> str:
     for i in range(1, len(parts), 2):
         found = HEADING.search(parts[i])
         if found:
-            heading = re.sub(r"<[^>]+>", "", found[1]).replace("¶", "").replace("&#182;", "").strip()  # the anchor
+            heading = re.sub(r"<[^>]+>", "", found[1]).replace("¶", "").strip()
         for title in (m[1] for m in EMPTY_FORM.finditer(parts[i])):
             name = re.sub(r"<[^>]+>", "", title or heading).strip().rstrip(":")
             if name and name not in missing:
