@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import re
 
@@ -80,6 +81,107 @@ def _keep_spaces(match: re.Match) -> str:
     return match[1] + _SPACES.sub(lambda m: "\u00a0" * len(m[0]), match[2]) + "</text>"
 
 
+# A hatch as matplotlib writes it: a pattern (its ground, then its strokes) and each shape filled with it.
+_PATTERN = re.compile(
+    r'<pattern id="(?P<id>[^"]+)" patternUnits="userSpaceOnUse" x="0" y="0" width="(?P<size>[\d.]+)" '
+    r'height="[\d.]+">\s*<rect [^>]*fill="(?P<ground>[^"]+)"/>\s*<path d="(?P<d>[^"]*)" style="(?P<style>[^"]*)"/>'
+    r"\s*</pattern>"
+)
+_HATCHED = re.compile(
+    r'<path d="(?P<d>[^"]*)"(?P<clip> clip-path="[^"]*")? style="fill: url\(#(?P<id>[^)]+)\);(?P<rest>[^"]*)"/>'
+)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def _box(numbers: list[float]) -> tuple[float, float, float, float]:
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _piece(sub: str):
+    """One piece of a hatch: a line (its two ends) or a circle written as arcs (see _arcs), as the
+    test whether it reaches a box when moved by (dx, dy)."""
+    numbers = [float(n) for n in _NUMBER.findall(sub)]
+    if "A" in sub:  # M cx+r cy A r r 0 1 s …: the circle's box
+        x, y, r = numbers[0], numbers[1], numbers[2]
+        return _reaches_box((x - 2 * r, y - r, x, y + r))
+    if len(numbers) == 4 and "L" in sub:
+        return _reaches_line(*numbers)
+    return _reaches_box(_box(numbers))
+
+
+def _reaches_box(piece):
+    a, b, c, d = piece
+    return lambda dx, dy, x0, y0, x1, y1: a + dx <= x1 and c + dx >= x0 and b + dy <= y1 and d + dy >= y0
+
+
+def _reaches_line(ax, ay, bx, by):
+    def test(dx, dy, x0, y0, x1, y1):  # the segment clipped to the box (Liang–Barsky): anything left?
+        lo, hi = 0.0, 1.0
+        for p, q in (
+            (ax - bx, ax + dx - x0),
+            (bx - ax, x1 - ax - dx),
+            (ay - by, ay + dy - y0),
+            (by - ay, y1 - ay - dy),
+        ):
+            if p == 0:
+                if q < 0:
+                    return False
+            elif p < 0:
+                lo = max(lo, q / p)
+            else:
+                hi = min(hi, q / p)
+        return lo <= hi
+
+    return test
+
+
+def _hatches_drawn(svg: str) -> str:
+    """Each hatched shape drawn out: its ground, the hatch's pieces that reach it (each tile's, clipped
+    to the tile as the pattern clips it, and to the shape), its outline. A browser shows a <pattern>
+    well, but Chromium prints one as a blurred picture; drawn out, a hatch stays lines and dots."""
+    patterns = {m["id"]: m for m in _PATTERN.finditer(svg)}
+    if not patterns:
+        return svg
+    pieces = {
+        k: [(sub, _piece(sub)) for sub in re.split(r"(?=M )", p["d"]) if sub.strip()] for k, p in patterns.items()
+    }
+    clips: list[str] = []
+
+    def draw(m: re.Match) -> str:
+        pattern = patterns.get(m["id"])
+        if pattern is None:
+            return m[0]
+        size = float(pattern["size"])
+        x0, y0, x1, y1 = _box([float(n) for n in _NUMBER.findall(m["d"])])
+        clip = f"hc{len(clips)}"
+        clips.append(f'<clipPath id="{clip}"><path d="{m["d"]}"/></clipPath>')
+        tiles = []
+        for i in range(math.floor(x0 / size), math.floor(x1 / size) + 1):
+            for j in range(math.floor(y0 / size), math.floor(y1 / size) + 1):
+                dx, dy = i * size, j * size
+                near = [sub for sub, reaches in pieces[m["id"]] if reaches(dx, dy, x0 - 1, y0 - 1, x1 + 1, y1 + 1)]
+                if near:
+                    tiles.append(
+                        f'<path transform="translate({dx:g} {dy:g})" clip-path="url(#tc{m["id"]})" '
+                        f'd="{"".join(near)}" style="{pattern["style"]}"/>'
+                    )
+        hatch = f'<g clip-path="url(#{clip})">{"".join(tiles)}</g>'
+        if m["clip"]:
+            hatch = f"<g{m['clip']}>{hatch}</g>"
+        return (
+            f'<path d="{m["d"]}"{m["clip"] or ""} style="fill: {pattern["ground"]}"/>{hatch}'
+            f'<path d="{m["d"]}"{m["clip"] or ""} style="fill: none;{m["rest"]}"/>'
+        )
+
+    svg = _HATCHED.sub(draw, svg)
+    tile_clips = "".join(
+        f'<clipPath id="tc{k}"><rect width="{p["size"]}" height="{p["size"]}"/></clipPath>' for k, p in patterns.items()
+    )
+    end = svg.rindex("</svg>")
+    return svg[:end] + f"<defs>{tile_clips}{''.join(clips)}</defs>\n" + svg[end:]
+
+
 def compact_svg(fig) -> bytes:
     """The figure as an SVG cropped to what is drawn, as ``savefig(bbox_inches="tight")`` crops it."""
     fig.dpi = SVG_DPI
@@ -97,7 +199,8 @@ def compact_svg(fig) -> bytes:
     x0, y0, w, h = (v * SVG_DPI for v in (box.x0, box.y0, box.width, box.height))
     scale = DPI / SVG_DPI
     size = f'width="{w * scale:.1f}" height="{h * scale:.1f}" viewBox="{x0:.2f} {height - y0 - h:.2f} {w:.2f} {h:.2f}"'
-    svg = _SIZE.sub(size, svg[:header], count=1) + _TEXT.sub(_keep_spaces, _PATH.sub(_round_path, svg[header:]))
+    body = _hatches_drawn(_TEXT.sub(_keep_spaces, _PATH.sub(_round_path, svg[header:])))
+    svg = _SIZE.sub(size, svg[:header], count=1) + body
     return svg.encode("utf-8")
 
 
