@@ -175,6 +175,8 @@ def _hatches_drawn(svg: str) -> str:
         )
 
     svg = _HATCHED.sub(draw, svg)
+    # a pattern no shape is filled with any more is left out
+    svg = _PATTERN.sub(lambda m: "" if f"url(#{m['id']})" not in svg else m[0], svg)
     tile_clips = "".join(
         f'<clipPath id="tc{k}"><rect width="{p["size"]}" height="{p["size"]}"/></clipPath>' for k, p in patterns.items()
     )
