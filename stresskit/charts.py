@@ -1,6 +1,6 @@
-"""Charts as self-contained HTML figures (PNG as data: URI) with alt text.
+"""Charts as self-contained HTML figures (SVG as data: URI) with alt text.
 
-Matplotlib's settings and the PNG a figure becomes are in chart_png.
+Matplotlib's settings and the SVG a figure becomes are in chart_png.
 Colours are Okabe–Ito, safe for colour-blind readers, and every series differs by
 pattern as well as colour; a withheld figure is written out, never drawn as zero. One
 colour meaning across all reports: darker and warmer needs attention (the heatmaps' scale,
@@ -14,7 +14,7 @@ import math
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
-from .chart_png import DPI, PNG_COLOURS, compact_png, figure_html  # noqa: F401 (the look, the PNG)
+from .chart_png import DPI, compact_svg, figure_html  # noqa: F401 (the look, the SVG)
 
 UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
@@ -202,6 +202,7 @@ def heatmap(
         ScalarMappable(Normalize(0, 1), cmap), cax=key_ax.inset_axes([0.2, 0.1, 0.6, 0.1]), orientation="horizontal"
     )
     bar.set_ticks([0, 0.25, 0.5, 0.75, 1], labels=[lab for _, lab in PERCENT_TICKS])
+    bar.solids.set(rasterized=False, edgecolor="face")  # a vector gradient, each step edged in its own colour: no seams
     bar.set_label(f"Farve: {key} — lys = lidt, mørk = meget (kræver opmærksomhed); skraveret grå = skjult", fontsize=9)
     cells = []
     for r, row in enumerate(rows):

@@ -67,4 +67,4 @@ def test_templates_escape_what_they_are_given():
 
     html = render.macro("base", "note", text="<script>alert('x')</script> & «fælles»")
     assert html == "<p class='sk-note'>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; «fælles»</p>"
-    assert render.macro("macros", "figure", png="AAAA", alt="'><img src=x>").count("<img") == 1
+    assert render.macro("macros", "figure", svg="AAAA", alt="'><img src=x>").count("<img") == 1

@@ -98,5 +98,5 @@ def test_executed_notebooks_keep_every_output_but_no_image_payload(example, tmp_
     batch.run(example, out, [unit], numbers=[3], jobs=1)
     notebook = (out / unit / "03_paavirkninger.ipynb").read_text(encoding="utf-8")
     report = (out / unit / "03_paavirkninger.html").read_text(encoding="utf-8")
-    assert "data:image/png;base64," in report and "data:image/png;base64," not in notebook
+    assert "data:image/svg+xml;base64," in report and "data:image/svg+xml;base64," not in notebook
     assert "data-sha256=" in notebook and "To søjlediagrammer side om side" in notebook  # the chart's alt text stays

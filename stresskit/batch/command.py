@@ -18,7 +18,7 @@ fork's own IPython shell, no kernel to start), each in a clean namespace, and ex
 nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
 is still the one the last successful run wrote (its sha256).
 
-What is written: the reports embed their charts as compact palette PNGs; the executed
+What is written: the reports embed their charts as SVGs whose text stays text; the executed
 notebooks are the audit trail (parameters, inputs, every output) without image payloads.
 
 How it fails safely: the workbook's files are checked before any unit runs; broken

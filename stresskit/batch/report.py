@@ -12,7 +12,10 @@ import re
 from pathlib import Path
 
 import nbformat
-from nbconvert import HTMLExporter
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from traitlets import default
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -32,6 +35,10 @@ LIVE_NOTE = (
 WIDGET_NOTE = "Her står en formular i live-tilstand; den vises ikke i en rapport (kør med -p mode report)."
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ERROR_MARKER = "papermill-error-cell-tag"  # papermill's English banner cells over a failed notebook
+
+
+# An element whose class is jp-Notebook, however quoted (a false match only costs the selectors' time).
+_NOTEBOOK = re.compile(r"""class\s*=\s*["']?(?:[^"'>]*\s)?jp-Notebook(?:[\s"'>]|$)""")
 
 
 class StresskitExporter(HTMLExporter):
@@ -70,8 +77,37 @@ class StresskitExporter(HTMLExporter):
         resources = dict(resources or {})
         resources.setdefault("stresskit_css", _css())
         resources.setdefault("stresskit_csp", CSP)
-        body, resources = super().from_notebook_node(for_report(nb), resources, **kw)
+        body, resources = self._render(for_report(nb), resources, **kw)
         return for_sector(body, _sector(nb)), resources
+
+    def _render(self, nb, resources, **kw):
+        """HTMLExporter.from_notebook_node with its BeautifulSoup pass made cheaper: the same page
+        (the soup writes it out in its own quoting, which the tests and pages read), but the images
+        without alt text found by name rather than by CSS selector, and the selectors that give
+        `.jp-Notebook` cells a tabindex run only on a page that has such a cell (a report has none)."""
+        lang = nb.metadata.get("language_info", {})
+        lexer = lang.get("pygments_lexer", lang.get("name", None))
+        self.register_filter(
+            "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        )
+        resources = self._init_resources(resources)
+        self.register_filter(
+            "filter_data_type",
+            WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+        )
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        soup = BeautifulSoup(html, features="html.parser")
+        missing = [img for img in soup.find_all("img") if "alt" not in img.attrs]
+        for img in missing:
+            img.attrs["alt"] = "No description has been provided for this image"
+        if missing:
+            self.log.warning("Alternative text is missing on %s image(s).", len(missing))
+        if _NOTEBOOK.search(html):
+            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+                elem.attrs["tabindex"] = "0"
+            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+                elem.attrs["tabindex"] = "0"
+        return str(soup), resources
 
 
 def for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -189,7 +225,7 @@ def to_html(nb: nbformat.NotebookNode, exp: HTMLExporter | None = None) -> str:
     return body
 
 
-# A chart inside an HTML output: <img src='data:image/png;base64,…'> (see charts.figure_html).
+# A chart inside an HTML output: <img src='data:image/svg+xml;base64,…'> (see charts.figure_html).
 _EMBEDDED = re.compile(r"src=(['\"])data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=]+)\1")
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
