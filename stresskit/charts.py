@@ -1,6 +1,6 @@
 """Charts as self-contained HTML figures (SVG as data: URI) with alt text.
 
-Matplotlib's settings and the SVG a figure becomes are in chart_png.
+Matplotlib's settings and the SVG a figure becomes are in chart_svg.
 Colours are Okabe–Ito, safe for colour-blind readers, and every series differs by
 pattern as well as colour; a withheld figure is written out, never drawn as zero. One
 colour meaning across all reports: darker and warmer needs attention (the heatmaps' scale,
@@ -14,7 +14,7 @@ import math
 from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
 
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
-from .chart_png import DPI, compact_svg, figure_html  # noqa: F401 (the look, the SVG)
+from .chart_svg import DPI, compact_svg, figure_html  # noqa: F401 (the look, the SVG)
 
 UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange

@@ -79,9 +79,7 @@ class UnitRunner:
 
         signals.read(self.book)
         signals.withheld(self.book, self.book.root_unit)
-        views = render.environment()  # every view's macros compiled here, not once per unit's process
-        for name in views.list_templates():
-            _ = views.get_template(name).module
+        render.compile_all()  # here, not once per unit's process
         engine.register()
         warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
         warm.cells[0].metadata["tags"] = ["parameters"]

@@ -125,16 +125,14 @@ def _compile_templates() -> None:
     try:
         from ..views import render
 
-        env = render.environment()
-        for path in sorted(render.TEMPLATES.glob("*.html.j2")):
-            env.get_template(path.name).module  # noqa: B018 (compiles and caches the module)
+        render.compile_all()
     except Exception:
         pass  # only a warm-up: the page compiles what it uses
 
 
 def _draw_one_chart() -> None:
-    """One small chart drawn to PNG and thrown away: matplotlib's first figure (fonts, the Agg
-    canvas, the PNG writer) took 1 s after the request on the first page with a chart."""
+    """One small chart drawn and thrown away: matplotlib's first figure (its fonts, the SVG
+    writer) took 1 s after the request on the first page with a chart, when it was drawn there."""
     try:
         from .. import charts
 
