@@ -1,11 +1,12 @@
 """Live facilitation in a real browser: `stresskit present`, one Voilà server for the workbook
 (`stresskit lab`, JupyterLab, is in test_lab.py).
 
-The present server is started once for the module, on its own copy of the example with a
-payload as a unit name and as an answer; it is stopped by its PID (its whole session), also
-when a test fails. A failing test saves a screenshot (the `page` fixture).
+The present server is started once for the module and every test uses it (a server and each
+page it opens cost kernels), on its own copy of the example with a payload as a unit name and as
+an answer; it is stopped by its PID (its whole session), also when a test fails. A failing test saves a screenshot (the `page` fixture).
 """
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -40,12 +41,20 @@ def workbook(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(workbook):
-    started = present.serve(workbook)
+    """`stresskit present BOOK --unit hum --notebook 3` (as `make present`): its address opens that page, and
+    its kernel pools heat from there (the module's first test checks the order, before any other page is
+    opened); the landing page is `home(server)`. One server for every test: each one costs kernels."""
+    started = present.serve(workbook, "hum", 3)
     try:
         present.wait_until_up(started)
         yield started
     finally:
         present.stop(started.proc)
+
+
+def home(server) -> str:
+    """The landing page, with the token (the address `stresskit present BOOK` prints)."""
+    return f"{server.base}?token={server.token}"
 
 
 def no_code_and_no_error(page):
@@ -66,10 +75,37 @@ def status_of(page, text):
     page.locator(".sk-status", has_text=text).first.wait_for(timeout=20_000)
 
 
+def test_the_page_the_address_opens_is_heated_first_and_the_neighbours_next(server, page):
+    """On a laptop's few cores the kernels heat in turn: the page the printed address opens gets
+    two pre-heated kernels (not a fresh one started on request), then the recommendations around it.
+    The module's first test: no other page has taken a kernel yet."""
+    page.goto(server.url)
+    open_page(page, ".sk-form .widget-dropdown select")
+    assert "unit=hum" in page.url and "03_paavirkninger" in page.url
+    log = ""
+    for _ in range(300):  # all six pools, and the refill of the one the page took
+        log = server.log.read_text(encoding="utf-8", errors="replace")
+        if log.count("Kernel pool of") >= 8:
+            break
+        page.wait_for_timeout(200)
+    assert "Using pre-heated kernel" in log and "for 03_paavirkninger.ipynb" in log
+    filled = [
+        line.split("Kernel pool of ")[1].split(".ipynb")[0][:2] for line in log.splitlines() if "Kernel pool of" in line
+    ]
+    # the page's two kernels (its reload finds the second), then the neighbours; the refill of 03 among them
+    assert filled[:2] == ["03", "03"] and [f for f in filled[2:] if f != "03"][:5] == [
+        "04",
+        "02",
+        "05",
+        "01",
+        "06",
+    ], filled
+
+
 def test_a_workshop_from_the_landing_page_through_two_recommendations_and_two_units(server, workbook, page):
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(server.url)
+    page.goto(home(server))
     page.get_by_label("Humaniora").check()
     page.locator("a.sk-rec", has_text="Tal om påvirkningerne").click()
     open_page(page, ".sk-form .widget-dropdown select")
@@ -126,42 +162,23 @@ def test_a_workshop_from_the_landing_page_through_two_recommendations_and_two_un
     assert outside == []
 
 
-def test_the_page_the_address_opens_is_heated_first_and_the_neighbours_next(workbook, page):
-    """On a laptop's few cores the kernels heat in turn: the page the printed address opens gets
-    two pre-heated kernels (not a fresh one started on request), then the recommendations around it."""
-    started = present.serve(workbook, "hum", 3)
-    try:
-        present.wait_until_up(started)
-        page.goto(started.url)
-        open_page(page, ".sk-form .widget-dropdown select")
-        log = ""
-        for _ in range(300):  # all six pools, and the refill of the one the page took
-            log = started.log.read_text(encoding="utf-8", errors="replace")
-            if log.count("Kernel pool of") >= 8:
-                break
-            page.wait_for_timeout(200)
-        assert "Using pre-heated kernel" in log and "for 03_paavirkninger.ipynb" in log
-        filled = [
-            line.split("Kernel pool of ")[1].split(".ipynb")[0][:2]
-            for line in log.splitlines()
-            if "Kernel pool of" in line
-        ]
-        # the page's two kernels (its reload finds the second), then the neighbours; the refill of 03 among them
-        assert filled[:2] == ["03", "03"] and [f for f in filled[2:] if f != "03"][:5] == [
-            "04",
-            "02",
-            "05",
-            "01",
-            "06",
-        ], filled
-    finally:
-        present.stop(started.proc)
-
-
-def test_the_section_menu_jumps_and_sections_fold(server, page):
-    page.goto(server.url)
+@pytest.fixture(scope="module")
+def hum_03(server, browser):
+    """03 for hum, opened once in a page of its own that several tests read (each page opened
+    costs a kernel): the section menu, Voilà's scripts, markup that stays text. Gives the page and
+    the dialogs it has shown; the markup test, which then switches unit, uses it last."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(home(server))
     page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
     open_page(page, ".sk-form .widget-dropdown select")
+    yield page, dialogs
+    page.close()
+
+
+def test_the_section_menu_jumps_and_sections_fold(hum_03):
+    page, _dialogs = hum_03
     menu = page.locator("#sk-sections a")
     assert menu.count() >= 4 and "Overblik over enhederne" in page.inner_text("#sk-sections")
     menu.filter(has_text="Når påvirkningerne kommer samtidig").click()
@@ -178,13 +195,11 @@ def test_the_section_menu_jumps_and_sections_fold(server, page):
     assert table.is_visible()
 
 
-def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(server, page):
+def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(hum_03):
     """The browser fetches and runs Voilà's scripts from the first cell on, while the kernel runs
     the rest (not after the last cell), and once only: twice would start the app, and draw every
-    widget, twice."""
-    page.goto(server.url)
-    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
-    open_page(page, ".sk-form .widget-dropdown select")
+    widget, twice. (The page's timings stay as loaded: the section menu only scrolls and folds.)"""
+    page, _dialogs = hum_03
     timing = page.evaluate("""() => ({
         tags: document.querySelectorAll('script[src$="/voila.js"]').length,
         fetched: performance.getEntriesByType('resource').filter(e => e.name.endsWith('/voila.js')).map(e => e.startTime),
@@ -197,7 +212,7 @@ def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(server, page):
 
 
 def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned(server, page):
-    page.goto(server.url)
+    page.goto(home(server))
     page.goto(f"{server.base}voila/render/04_status.ipynb?unit=hum")
     open_page(page, ".sk-form .widget-checkbox, .sk-form .widget-toggle-buttons")
     sizes = page.evaluate("""() => Array.from(document.querySelectorAll(
@@ -228,12 +243,12 @@ def test_a_request_without_the_token_is_refused(server, browser):
         assert refused.value.code == 403
 
 
-def test_markup_in_a_unit_name_and_an_answer_stays_text(server, page):
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server.url)
+def test_markup_in_a_unit_name_and_an_answer_stays_text(server, hum_03, page):
+    landing = []
+    page.on("dialog", lambda d: (landing.append(d.message), d.dismiss()))
+    page.goto(home(server))
     assert "Kantine" in page.inner_text("#sk-start")
-    page.goto(f"{server.base}voila/render/03_paavirkninger.ipynb?unit=hum")
+    page, dialogs = hum_03  # 03 for hum, and then the canteen's page, in one page: every dialog since it opened
     open_page(page, ".sk-form textarea")
     page.wait_for_timeout(1000)
     assert PAYLOAD in [t.input_value() for t in page.locator(".sk-form textarea").all()]
@@ -241,7 +256,7 @@ def test_markup_in_a_unit_name_and_an_answer_stays_text(server, page):
     page.select_option("#sk-unit", "kantine")
     open_page(page, ".sk-form")
     page.wait_for_timeout(1000)
-    assert dialogs == []
+    assert dialogs == [] and landing == []
     assert page.evaluate("document.body.dataset.pwned") is None
     assert page.locator("img[src='x']").count() == 0
     assert not page.evaluate("Array.from(document.scripts).some(s => !s.type && s.textContent.includes('alert(1)'))")
@@ -252,7 +267,7 @@ def test_two_browsers_on_one_unit_both_save_and_see_each_other(server, workbook,
     try:
         mo = other.new_page()
         for p, name in ((page, "Fie Første"), (mo, "Mo Medfacilitator")):
-            p.goto(server.url)
+            p.goto(home(server))
             p.goto(f"{server.base}voila/render/05_samarbejde.ipynb?unit=hum")
             open_page(p, ".sk-form .widget-checkbox")
             p.get_by_placeholder("Skriv dit navn").fill(name)
@@ -330,35 +345,42 @@ def test_the_query_socket_answers_only_with_the_token(server):
     assert run(f"{socket_url}?token={server.token}")
 
 
-@pytest.mark.parametrize("sent", [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"])
-def test_a_connection_that_sends_nothing_or_half_a_request_is_closed(server, sent):
+def test_a_connection_that_sends_nothing_or_half_a_request_is_closed(server):
+    """One connection sends nothing, another half a request; both are closed by the server (both
+    held open at once: each waits the idle time out)."""
     import socket
     import time
 
     from stresskit.live.server import IDLE_SECONDS
 
     port = int(server.base.rstrip("/").rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=IDLE_SECONDS + 15) as conn:
-        conn.sendall(sent)
+    with contextlib.ExitStack() as stack:
         started = time.monotonic()
-        assert conn.recv(100) == b""  # closed by the server; a held connection times out here instead
+        conns = []
+        for sent in (b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"):
+            conn = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=IDLE_SECONDS + 15))
+            conn.sendall(sent)
+            conns.append(conn)
+        for conn in conns:
+            assert conn.recv(100) == b""  # closed by the server; a held connection times out here instead
         assert time.monotonic() - started < IDLE_SECONDS + 10
 
 
-def test_a_broken_survey_on_the_projector_shows_the_line_and_no_cell(tmp_path, page):
+def test_a_broken_survey_on_the_projector_shows_the_line_and_no_cell(server, workbook, page):
     """A person's free-text answer in a cell that breaks the APV file must not reach a wall
-    screen: the live page shows the fixed line; the details are for stresskit validate."""
-    from corpus import FREE_TEXT, cell
+    screen: the live page shows the fixed line; the details are for stresskit validate. The
+    running server's survey is broken and then put back (a page reads the files when it opens)."""
+    from corpus import APV_ROWS, FREE_TEXT, cell
 
-    book = copy_example(tmp_path / "example")
-    cell(3, 2, FREE_TEXT)(book)
-    started = present.serve(book, "hum", 1)
+    survey = workbook / APV_ROWS
+    kept = survey.read_bytes()
+    cell(3, 2, FREE_TEXT)(workbook)
     try:
-        present.wait_until_up(started)
-        page.goto(started.url)
+        page.goto(home(server))
+        page.goto(f"{server.base}voila/render/01_apv.ipynb?unit=hum")
         page.wait_for_selector(".sk-message", timeout=SLOW)
         body = page.inner_text("body")
         assert "APV-filen har fejl – kør stresskit validate" in body
         assert FREE_TEXT not in body and "række" not in body and "2026.csv" not in body and "Traceback" not in body
     finally:
-        present.stop(started.proc)
+        survey.write_bytes(kept)

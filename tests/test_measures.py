@@ -52,7 +52,7 @@ def built(tmp_path_factory):
         store.save("hum", "paavirkning.vold.forebyggelse", "2")
         store.save("hum", "paavirkning.vold.afdaekning", "4")
     out = root / "out"
-    summary = batch.run(book_dir, out=out, units=UNITS, jobs=2)
+    summary = batch.run(book_dir, out=out, units=UNITS, jobs=1)
     figures = root / "tal.csv"
     assert main(["export-figures", str(book_dir), "--out", str(figures)]) == 0
     full = copy_example(root / "full")

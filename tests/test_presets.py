@@ -269,7 +269,7 @@ def copsoq_built(tmp_path_factory):
     root = tmp_path_factory.mktemp("copsoq")
     folder = shutil.copytree(COPSOQ, root / "cq", ignore=shutil.ignore_patterns("*.py", "stresskit.sqlite*"))
     out = root / "out"
-    summary = batch.run(folder, out=out, jobs=2)
+    summary = batch.run(folder, out=out, jobs=1)
     return folder, out, summary
 
 
