@@ -4,6 +4,7 @@ go on afterwards, and never leaves one stopped at shutdown (a stopped kernel wou
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
 import time
 from pathlib import Path
@@ -49,7 +50,9 @@ def test_a_paused_kernel_is_stopped_resumed_and_shut_down_running(tmp_path):
         assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z"
         assert manager._paused == {}
 
-    asyncio.run(run())
+    # in a thread of its own: a browser test in this worker may have left its event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 def test_pausing_a_kernel_that_is_gone_does_nothing(tmp_path):
