@@ -169,7 +169,8 @@ class UnitRunner:
             }
             try:
                 html = scrubbed(report.to_html(nb, self.exporter), self.scrub)
-                audit = scrubbed(nbformat.writes(report.without_images(nb)), self.scrub)
+                # nbformat.writes without its schema validation (which only logs): the exporter validated it
+                audit = scrubbed(nbformat.v4.writes(report.without_images(nb)), self.scrub)
                 write_atomic(target(self.out, unit, f"{stem}.ipynb"), audit)
                 run.sha256 = write_atomic(target(self.out, unit, f"{stem}.html"), html)
             except OSError as exc:  # a full disk fails this run; the report already there stays whole
