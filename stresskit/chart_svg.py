@@ -19,6 +19,7 @@ import re
 
 import matplotlib
 from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
 from matplotlib.textpath import TextToPath
 
@@ -215,7 +216,7 @@ class _Renderer(RendererSVG):
     """matplotlib's SVG renderer, with the size of a text and a font's line metrics kept for the whole
     process instead of per renderer (per chart): they depend only on the text and its font, since SVG
     measures at one resolution. A batch's template process measures the texts every report shares
-    (see measure_ahead), and each unit's process starts with them measured. Same numbers, same bytes."""
+    (see ahead), and each unit's process starts with them measured. Same numbers, same bytes."""
 
     metrics_dpi = SVG_DPI  # the figure's (compact_svg sets it to SVG_DPI before anything is measured)
 
@@ -228,21 +229,50 @@ class _Renderer(RendererSVG):
 
 def measure(text, strings) -> None:
     """Measure each string in the font of a matplotlib Text (and the font's line metrics), ahead of
-    drawing (see measure_ahead)."""
+    drawing (see ahead)."""
     prop = text.get_fontproperties()
     _height_metrics(prop.copy(), SVG_DPI)
     for s in strings:
         _text_metrics(s, prop.copy(), False)
 
 
-def measure_ahead(guide) -> None:
-    """Measure the texts that every unit's charts share (the guide's labels at their tick size, shares
-    and counts as the bars write them, the keys' names), so a batch's template process holds their
-    sizes and each unit's fork starts with them measured (see _Renderer). Only time is saved:
-    a text not measured here is measured when drawn, to the same size."""
+# Figures made ahead (see ahead), by the call that asks for them; each is taken once.
+_AHEAD: dict[str, tuple] = {}
+
+
+def _figure_key(figsize, subplots: dict) -> str:
+    return repr((tuple(float(x) for x in figsize), sorted(subplots.items())))
+
+
+def new_figure(figsize, **subplots):
+    """``Figure(figsize=figsize)`` and its ``subplots(**subplots)`` (no pyplot: no global figure state to
+    leak or close): the pair made ahead for exactly this call when there is one, else made now."""
+    made = _AHEAD.pop(_figure_key(figsize, subplots), None)
+    if made is None:
+        fig = Figure(figsize=figsize)
+        made = fig, fig.subplots(**subplots)
+    return made
+
+
+def make_ahead(figsize, **subplots) -> None:
+    """Make the figure that the next new_figure(figsize, **subplots) returns, untouched until then."""
+    fig = Figure(figsize=figsize)
+    _AHEAD[_figure_key(figsize, subplots)] = fig, fig.subplots(**subplots)
+
+
+def ahead(guide) -> None:
+    """In a batch's template process: what every unit's charts share, done once, so each unit's fork
+    (its own copy of the template) starts with it done. The texts measured (the guide's labels at their
+    tick size, shares and counts as the bars write them, the keys' names; see _Renderer), and the two
+    charts every unit draws (the dialogue beside the APV, the greb's ratings) made as empty figures.
+    Only time is saved: a text not measured here is measured when drawn, to the same size, and a
+    figure not made here is made when asked for, the same."""
     from matplotlib.text import Text
 
-    from .charts import RATING_LOOK, percent, rating
+    from .charts import DIALOGUE, RATING_LOOK, dialogue_size, percent, rating, rating_size
+
+    make_ahead(dialogue_size(len(guide.exposures)), **DIALOGUE)
+    make_ahead(rating_size(len(guide.greb)))
 
     tick = [e.short for e in guide.exposures] + [f"{n}. {g.title}" for n, g in enumerate(guide.greb, start=1)]
     keys = ["Hele institutionen", "Afdækker", "Forebygger", "APV"] + [name for _, name, *_ in RATING_LOOK]

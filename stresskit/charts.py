@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import math
 
-from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
-
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
-from .chart_svg import DPI, compact_svg, figure_html  # noqa: F401 (the look, the SVG)
+from .chart_svg import DPI, compact_svg, figure_html, new_figure  # noqa: F401 (the look, the SVG)
 
 UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
@@ -86,8 +84,7 @@ def comparison_bars(
     axis_label: str = "Andel udsat",
 ) -> str:
     """Shares (0–1) per label for one or more series, e.g. the unit and the institution."""
-    fig = Figure(figsize=(8.5, 0.9 + 0.55 * len(labels) * max(1, len(series))))
-    ax = fig.subplots()
+    fig, ax = new_figure((8.5, 0.9 + 0.55 * len(labels) * max(1, len(series))))
     _bars(ax, labels, series, 1.0, PERCENT_TICKS, percent, SHARE_STYLES)
     ax.set_xlabel(axis_label)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
@@ -98,10 +95,21 @@ def rating(x: float) -> str:
     return f"{x:.0f}"
 
 
+# The panels and sizes of the two charts every unit draws (chart_svg.ahead makes their figures ahead).
+DIALOGUE = {"ncols": 2, "sharey": True, "gridspec_kw": {"width_ratios": [1, 1], "wspace": 0.08}}
+
+
+def dialogue_size(n: int) -> tuple[float, float]:
+    return (11, 0.9 + 0.5 * n * 2)
+
+
+def rating_size(n: int) -> tuple[float, float]:
+    return (9, 1.1 + 0.55 * n)
+
+
 def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
     """Side by side: the APV's share exposed (left) and the dialogue's ratings 1–5 (right)."""
-    fig = Figure(figsize=(11, 0.9 + 0.5 * len(labels) * 2))
-    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 1], "wspace": 0.08})
+    fig, (left, right) = new_figure(dialogue_size(len(labels)), **DIALOGUE)
     _bars(left, labels, shares, 1.0, PERCENT_TICKS, percent, SHARE_STYLES)
     left.set_title("APV: andel udsat", loc="left", fontsize=10, fontweight="bold")
     _bars(right, labels, ratings, 5.0, [(x, str(x)) for x in range(6)], rating, RATING_STYLES)
@@ -145,8 +153,8 @@ def heatmap(
 
     cmap = colormaps[ATTENTION_MAP]
     # the map above, and below it room for the rotated column names and the key
-    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)))
-    ax, key_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05})
+    grid = {"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05}
+    fig, (ax, key_ax) = new_figure((2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)), nrows=2, gridspec_kw=grid)
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             if value is None:
@@ -223,8 +231,7 @@ RATING_LOOK = [
 
 def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
     """Per greb, how many of its sub-questions are rated lykkes, delvist, lykkes ikke, ved ikke or not yet."""
-    fig = Figure(figsize=(9, 1.1 + 0.55 * len(labels)))
-    ax = fig.subplots()
+    fig, ax = new_figure(rating_size(len(labels)))
     for i, row in enumerate(counts):
         left = 0
         for key, name, colour, hatch in RATING_LOOK:
@@ -285,8 +292,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     by a line whose style (solid, dashed, dotted) and label, not colour alone, tell the AMO's contact."""
     from matplotlib.lines import Line2D
 
-    fig = Figure(figsize=(10, 1.3 + 0.42 * len(units)))
-    ax = fig.subplots()
+    fig, ax = new_figure((10, 1.3 + 0.42 * len(units)))
     row = {uid: i for i, (uid, *_rest) in enumerate(units)}
     depth = {uid: d for uid, _, d, _ in units}
     for uid, _name, d, parent in units:
@@ -347,8 +353,9 @@ def trend_lines(
     styles = [(UNIT_COLOUR, "-", "o"), (COMPARISON_COLOUR, "--", "s")]
     cols = min(4, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = Figure(figsize=(2.6 * cols + 0.6, 2.3 * rows + 0.9))
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = new_figure(
+        (2.6 * cols + 0.6, 2.3 * rows + 0.9), nrows=rows, ncols=cols, sharex=True, sharey=True, squeeze=False
+    )
     x = list(range(len(rounds)))
     for ax, (label, series) in zip(axes.flat, panels):
         last = [values[-1] if values and values[-1] is not None else None for _, values in series]

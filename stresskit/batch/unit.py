@@ -97,7 +97,7 @@ class UnitRunner:
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
         chart = charts.warm_up()
-        chart_svg.measure_ahead(guide.default())
+        chart_svg.ahead(guide.default())  # after the warm-up chart: texts measured, figures made for the forks
         nb.cells = [
             nbformat.v4.new_markdown_cell("# *varm*"),
             nbformat.v4.new_code_cell(
