@@ -240,24 +240,30 @@ def measure(text, strings) -> None:
 _AHEAD: dict[str, tuple] = {}
 
 
-def _figure_key(figsize, subplots: dict) -> str:
-    return repr((tuple(float(x) for x in figsize), sorted(subplots.items())))
+def _figure_key(figsize, frame, labels, subplots: dict) -> str:
+    name = frame and f"{frame.__module__}.{frame.__qualname__}"
+    return repr((tuple(float(x) for x in figsize), name, list(labels or []), sorted(subplots.items())))
 
 
-def new_figure(figsize, **subplots):
-    """``Figure(figsize=figsize)`` and its ``subplots(**subplots)`` (no pyplot: no global figure state to
-    leak or close): the pair made ahead for exactly this call when there is one, else made now."""
-    made = _AHEAD.pop(_figure_key(figsize, subplots), None)
-    if made is None:
-        fig = Figure(figsize=figsize)
-        made = fig, fig.subplots(**subplots)
-    return made
-
-
-def make_ahead(figsize, **subplots) -> None:
-    """Make the figure that the next new_figure(figsize, **subplots) returns, untouched until then."""
+def _made(figsize, frame, labels, subplots: dict):
     fig = Figure(figsize=figsize)
-    _AHEAD[_figure_key(figsize, subplots)] = fig, fig.subplots(**subplots)
+    axes = fig.subplots(**subplots)
+    if frame is not None:
+        frame(axes, labels)
+    return fig, axes
+
+
+def new_figure(figsize, frame=None, labels=None, **subplots):
+    """``Figure(figsize=figsize)``, its ``subplots(**subplots)`` (no pyplot: no global figure state to
+    leak or close) and, given a frame, ``frame(axes, labels)`` (what the chart draws before its data):
+    the figure made ahead for exactly this call when there is one, else made now, the same."""
+    made = _AHEAD.pop(_figure_key(figsize, frame, labels, subplots), None)
+    return made or _made(figsize, frame, labels, subplots)
+
+
+def make_ahead(figsize, frame=None, labels=None, **subplots) -> None:
+    """Make the figure that the next new_figure with the same arguments returns, untouched until then."""
+    _AHEAD[_figure_key(figsize, frame, labels, subplots)] = _made(figsize, frame, labels, subplots)
 
 
 def ahead(guide) -> None:
@@ -269,12 +275,14 @@ def ahead(guide) -> None:
     figure not made here is made when asked for, the same."""
     from matplotlib.text import Text
 
-    from .charts import DIALOGUE, RATING_LOOK, dialogue_size, percent, rating, rating_size
+    from .charts import DIALOGUE, RATING_LOOK, SIZES, dialogue_frame, percent, rating, rating_frame
 
-    make_ahead(dialogue_size(len(guide.exposures)), **DIALOGUE)
-    make_ahead(rating_size(len(guide.greb)))
+    exposures = [e.short for e in guide.exposures]  # as the views label the two charts' rows
+    greb = [f"{n}. {g.title}" for n, g in enumerate(guide.greb, start=1)]
+    make_ahead(SIZES["dialogue"](len(exposures)), dialogue_frame, exposures, **DIALOGUE)
+    make_ahead(SIZES["rating"](len(greb)), rating_frame, greb)
 
-    tick = [e.short for e in guide.exposures] + [f"{n}. {g.title}" for n, g in enumerate(guide.greb, start=1)]
+    tick = exposures + greb
     keys = ["Hele institutionen", "Afdækker", "Forebygger", "APV"] + [name for _, name, *_ in RATING_LOOK]
     small = [percent(i / 100) for i in range(101)] + [rating(x) for x in range(6)] + keys
     measure(Text(fontsize=matplotlib.rcParams["ytick.labelsize"]), tick)
@@ -284,6 +292,15 @@ def ahead(guide) -> None:
     measure(Text(fontsize=10), ["Antal delspørgsmål", "Andel udsat"])
     measure(Text(fontsize=10, fontweight="bold"), ["APV: andel udsat", "Dialogen: hvor godt lykkes vi? (1–5)"])
     measure(Text(fontsize=11, fontweight="bold"), [])  # the titles' font (each title names its unit)
+
+
+def warm_up() -> str:
+    """One small chart of both panels' styles (bold titles, italic notes, hatches), thrown away by
+    the caller: matplotlib finds its fonts and builds its canvas once in a warm process (the batch's
+    template, a live kernel) rather than on the way to a unit's or a page's first chart."""
+    from .charts import dialogue_and_apv
+
+    return dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
 
 
 def compact_svg(fig) -> bytes:
