@@ -11,6 +11,7 @@ measured once (matplotlib caches text metrics per renderer), and the crop is the
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import os
@@ -18,6 +19,9 @@ import re
 
 import matplotlib
 from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager, get_font
+from matplotlib.textpath import TextToPath
 
 from .views import render
 
@@ -184,12 +188,127 @@ def _hatches_drawn(svg: str) -> str:
     return svg[:end] + f"<defs>{tile_clips}{''.join(clips)}</defs>\n" + svg[end:]
 
 
+_TEXT2PATH = TextToPath()
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_metrics(text: str, prop, ismath) -> tuple[float, float, float]:
+    return _TEXT2PATH.get_text_width_height_descent(text, prop, ismath)
+
+
+@functools.lru_cache(maxsize=1024)
+def _height_metrics(prop, dpi: float) -> tuple[float, float, float] | tuple[None, None, None]:
+    """A font's ascent, descent and line gap at its size, as matplotlib's Text computes them."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap, ascent, descent in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
+    return None, None, None
+
+
+class _Renderer(RendererSVG):
+    """matplotlib's SVG renderer, with the size of a text and a font's line metrics kept for the whole
+    process instead of per renderer (per chart): they depend only on the text and its font, since SVG
+    measures at one resolution. A batch's template process measures the texts every report shares
+    (see ahead), and each unit's process starts with them measured. Same numbers, same bytes."""
+
+    metrics_dpi = SVG_DPI  # the figure's (compact_svg sets it to SVG_DPI before anything is measured)
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        return _text_metrics(s, prop.copy(), ismath)
+
+    def _get_font_height_metrics(self, prop):  # matplotlib's Text asks a renderer for these when it can
+        return _height_metrics(prop.copy(), self.metrics_dpi)
+
+
+def measure(text, strings) -> None:
+    """Measure each string in the font of a matplotlib Text (and the font's line metrics), ahead of
+    drawing (see ahead)."""
+    prop = text.get_fontproperties()
+    _height_metrics(prop.copy(), SVG_DPI)
+    for s in strings:
+        _text_metrics(s, prop.copy(), False)
+
+
+# Figures made ahead (see ahead), by the call that asks for them; each is taken once.
+_AHEAD: dict[str, tuple] = {}
+
+
+def _figure_key(figsize, frame, labels, subplots: dict) -> str:
+    name = frame and f"{frame.__module__}.{frame.__qualname__}"
+    return repr((tuple(float(x) for x in figsize), name, list(labels or []), sorted(subplots.items())))
+
+
+def _made(figsize, frame, labels, subplots: dict):
+    fig = Figure(figsize=figsize)
+    axes = fig.subplots(**subplots)
+    if frame is not None:
+        frame(axes, labels)
+    return fig, axes
+
+
+def new_figure(figsize, frame=None, labels=None, **subplots):
+    """``Figure(figsize=figsize)``, its ``subplots(**subplots)`` (no pyplot: no global figure state to
+    leak or close) and, given a frame, ``frame(axes, labels)`` (what the chart draws before its data):
+    the figure made ahead for exactly this call when there is one, else made now, the same."""
+    made = _AHEAD.pop(_figure_key(figsize, frame, labels, subplots), None)
+    return made or _made(figsize, frame, labels, subplots)
+
+
+def make_ahead(figsize, frame=None, labels=None, **subplots) -> None:
+    """Make the figure that the next new_figure with the same arguments returns, untouched until then."""
+    _AHEAD[_figure_key(figsize, frame, labels, subplots)] = _made(figsize, frame, labels, subplots)
+
+
+def ahead(guide) -> None:
+    """In a batch's template process: what every unit's charts share, done once, so each unit's fork
+    (its own copy of the template) starts with it done. The texts measured (the guide's labels at their
+    tick size, shares and counts as the bars write them, the keys' names; see _Renderer), and the two
+    charts every unit draws (the dialogue beside the APV, the greb's ratings) made as empty figures.
+    Only time is saved: a text not measured here is measured when drawn, to the same size, and a
+    figure not made here is made when asked for, the same."""
+    from matplotlib.text import Text
+
+    from .charts import DIALOGUE, RATING_LOOK, SIZES, dialogue_frame, percent, rating, rating_frame
+
+    exposures = [e.short for e in guide.exposures]  # as the views label the two charts' rows
+    greb = [f"{n}. {g.title}" for n, g in enumerate(guide.greb, start=1)]
+    make_ahead(SIZES["dialogue"](len(exposures)), dialogue_frame, exposures, **DIALOGUE)
+    make_ahead(SIZES["rating"](len(greb)), rating_frame, greb)
+
+    tick = exposures + greb
+    keys = ["Hele institutionen", "Afdækker", "Forebygger", "APV"] + [name for _, name, *_ in RATING_LOOK]
+    small = [percent(i / 100) for i in range(101)] + [rating(x) for x in range(6)] + keys
+    measure(Text(fontsize=matplotlib.rcParams["ytick.labelsize"]), tick)
+    measure(Text(fontsize=9), small)
+    measure(Text(fontsize=9, style="italic"), [f"{k}: ikke vurderet" for k in ("Afdækker", "Forebygger")])
+    measure(Text(fontsize=9, fontweight="bold"), [str(n) for n in range(1, 31)])
+    measure(Text(fontsize=10), ["Antal delspørgsmål", "Andel udsat"])
+    measure(Text(fontsize=10, fontweight="bold"), ["APV: andel udsat", "Dialogen: hvor godt lykkes vi? (1–5)"])
+    measure(Text(fontsize=11, fontweight="bold"), [])  # the titles' font (each title names its unit)
+
+
+def warm_up() -> str:
+    """One small chart of both panels' styles (bold titles, italic notes, hatches), thrown away by
+    the caller: matplotlib finds its fonts and builds its canvas once in a warm process (the batch's
+    template, a live kernel) rather than on the way to a unit's or a page's first chart."""
+    from .charts import dialogue_and_apv
+
+    return dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
+
+
 def compact_svg(fig) -> bytes:
     """The figure as an SVG cropped to what is drawn, as ``savefig(bbox_inches="tight")`` crops it."""
     fig.dpi = SVG_DPI
     width, height = (x * SVG_DPI for x in fig.get_size_inches())
     out = io.StringIO()
-    renderer = RendererSVG(width, height, out, metadata=NO_METADATA)
+    renderer = _Renderer(width, height, out, metadata=NO_METADATA)
     header = len(out.getvalue())
     box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
     fig_w, fig_h = fig.get_size_inches()  # the white ground under exactly the crop, as savefig lays it

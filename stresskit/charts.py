@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import math
 
-from matplotlib.figure import Figure  # no pyplot: no global figure state to leak or close
-
 from .apv.aggregates import percent  # one way to write a share, in tables and charts alike
-from .chart_svg import DPI, compact_svg, figure_html  # noqa: F401 (the look, the SVG)
+from .chart_svg import DPI, compact_svg, figure_html, new_figure, warm_up  # noqa: F401 (the look, the SVG)
 
 UNIT_COLOUR = "#0072B2"  # blue
 COMPARISON_COLOUR = "#E69F00"  # orange
 WITHHELD_COLOUR = "#6E6E6E"
+WITHHELD_NOTE = {"va": "center", "ha": "left", "fontsize": 9, "color": WITHHELD_COLOUR, "style": "italic"}
 
 
-def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, str]], fmt, styles) -> None:
-    """Grouped horizontal bars on one axis; a None value is written out instead of drawn."""
+def _frame(ax, labels: list[str], xmax: float, ticks: list[tuple[float, str]]) -> None:
+    """The axis of grouped horizontal bars: a row per label, top to bottom, the value ticks, the grid."""
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.75)  # top to bottom, with room for a note above the first bar
+    ax.set_xlim(0, xmax * 1.12)
+    ax.set_xticks([t for t, _ in ticks], [lab for _, lab in ticks])
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _bars(ax, labels: list[str], series, xmax: float, ticks, fmt, styles, framed: bool = False) -> None:
+    """Grouped horizontal bars on one axis (in its _frame, made now unless framed); a None value is
+    written out instead of drawn."""
     bar = 0.8 / len(series)
     for s, (name, values, notes) in enumerate(series):
         colour, hatch = styles[s % len(styles)]
@@ -30,16 +40,7 @@ def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, s
         for i, value in enumerate(values):
             y = i + (s - (len(series) - 1) / 2) * bar
             if value is None:
-                ax.text(
-                    xmax * 0.005,
-                    y,
-                    f"{name}: {notes[i] or 'ingen tal'}",
-                    va="center",
-                    ha="left",
-                    fontsize=9,
-                    color=WITHHELD_COLOUR,
-                    style="italic",
-                )
+                ax.text(xmax * 0.005, y, f"{name}: {notes[i] or 'ingen tal'}", **WITHHELD_NOTE)
                 continue
             ax.barh(
                 y,
@@ -52,17 +53,14 @@ def _bars(ax, labels: list[str], series, xmax: float, ticks: list[tuple[float, s
                 label=name if i == first else None,
             )
             ax.text(value + xmax * 0.01, y, fmt(value), va="center", fontsize=9)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_ylim(len(labels) - 0.5, -0.75)  # top to bottom, with room for a note above the first bar
-    ax.set_xlim(0, xmax * 1.12)
-    ax.set_xticks([t for t, _ in ticks], [lab for _, lab in ticks])
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
+    if not framed:
+        _frame(ax, labels, xmax, ticks)
     if any(v is not None for _, values, _ in series for v in values):
         ax.legend(loc="lower right", frameon=False, fontsize=9)
 
 
 PERCENT_TICKS = [(0, "0 %"), (0.25, "25 %"), (0.5, "50 %"), (0.75, "75 %"), (1.0, "100 %")]
+RATING_TICKS = [(x, str(x)) for x in range(6)]
 SHARE_STYLES = [(UNIT_COLOUR, ""), (COMPARISON_COLOUR, "///")]
 RATING_STYLES = [("#009E73", ""), ("#CC79A7", "..")]  # bluish green, reddish purple
 
@@ -86,8 +84,7 @@ def comparison_bars(
     axis_label: str = "Andel udsat",
 ) -> str:
     """Shares (0–1) per label for one or more series, e.g. the unit and the institution."""
-    fig = Figure(figsize=(8.5, 0.9 + 0.55 * len(labels) * max(1, len(series))))
-    ax = fig.subplots()
+    fig, ax = new_figure((8.5, 0.9 + 0.55 * len(labels) * max(1, len(series))))
     _bars(ax, labels, series, 1.0, PERCENT_TICKS, percent, SHARE_STYLES)
     ax.set_xlabel(axis_label)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
@@ -98,15 +95,25 @@ def rating(x: float) -> str:
     return f"{x:.0f}"
 
 
+# The panels and sizes of the two charts every unit draws (chart_svg.ahead makes their figures ahead).
+DIALOGUE = {"ncols": 2, "sharey": True, "gridspec_kw": {"width_ratios": [1, 1], "wspace": 0.08}}
+DIALOGUE_TITLES = ("APV: andel udsat", "Dialogen: hvor godt lykkes vi? (1–5)")
+SIZES = {"dialogue": lambda n: (11, 0.9 + 0.5 * n * 2), "rating": lambda n: (9, 1.1 + 0.55 * n)}  # for n rows
+
+
+def dialogue_frame(axes, labels: list[str]) -> None:
+    """The two panels of dialogue_and_apv before any bar: their rows, ticks and titles."""
+    for ax, xmax, ticks, head in zip(axes, (1.0, 5.0), (PERCENT_TICKS, RATING_TICKS), DIALOGUE_TITLES):
+        _frame(ax, labels, xmax, ticks)
+        ax.set_title(head, loc="left", fontsize=10, fontweight="bold")
+    axes[1].tick_params(labelleft=False)
+
+
 def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
     """Side by side: the APV's share exposed (left) and the dialogue's ratings 1–5 (right)."""
-    fig = Figure(figsize=(11, 0.9 + 0.5 * len(labels) * 2))
-    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 1], "wspace": 0.08})
-    _bars(left, labels, shares, 1.0, PERCENT_TICKS, percent, SHARE_STYLES)
-    left.set_title("APV: andel udsat", loc="left", fontsize=10, fontweight="bold")
-    _bars(right, labels, ratings, 5.0, [(x, str(x)) for x in range(6)], rating, RATING_STYLES)
-    right.set_title("Dialogen: hvor godt lykkes vi? (1–5)", loc="left", fontsize=10, fontweight="bold")
-    right.tick_params(labelleft=False)
+    fig, (left, right) = new_figure(SIZES["dialogue"](len(labels)), dialogue_frame, labels, **DIALOGUE)
+    _bars(left, labels, shares, 1.0, PERCENT_TICKS, percent, SHARE_STYLES, framed=True)
+    _bars(right, labels, ratings, 5.0, RATING_TICKS, rating, RATING_STYLES, framed=True)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     alt = (
         f"To søjlediagrammer side om side. Venstre: APV-andel udsat. {_alt(labels, shares, percent)}. "
@@ -118,13 +125,6 @@ def dialogue_and_apv(labels: list[str], shares, ratings, title: str) -> str:
 # One colour meaning in every report: light = little to note, darker and warmer = needs attention.
 # A single-hue sequential scale (yellow to brown) is read by lightness, so colour-blind readers see it too.
 ATTENTION_MAP = "YlOrBr"
-
-
-def warm_up() -> str:
-    """One small chart of both panels' styles (bold titles, italic notes, hatches), thrown away by
-    the caller: matplotlib finds its fonts and builds its canvas once in a warm process (the batch's
-    template, a live kernel) rather than on the way to a unit's or a page's first chart."""
-    return dialogue_and_apv(["a", "b"], [("x", [0.5, None], ["", "-"])], [("y", [3.0, None], ["", "-"])], "t")
 
 
 def heatmap(
@@ -145,8 +145,8 @@ def heatmap(
 
     cmap = colormaps[ATTENTION_MAP]
     # the map above, and below it room for the rotated column names and the key
-    fig = Figure(figsize=(2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)))
-    ax, key_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05})
+    grid = {"height_ratios": [0.42 * len(rows), 1.5], "hspace": 0.05}
+    fig, (ax, key_ax) = new_figure((2.2 + 1.45 * len(columns), 1.9 + 0.42 * len(rows)), nrows=2, gridspec_kw=grid)
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             if value is None:
@@ -221,10 +221,17 @@ RATING_LOOK = [
 ]
 
 
+def rating_frame(ax, labels: list[str]) -> None:
+    """rating_bars' axis before any bar: a row per greb, top to bottom, whole numbers along it."""
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel("Antal delspørgsmål")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
 def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
     """Per greb, how many of its sub-questions are rated lykkes, delvist, lykkes ikke, ved ikke or not yet."""
-    fig = Figure(figsize=(9, 1.1 + 0.55 * len(labels)))
-    ax = fig.subplots()
+    fig, ax = new_figure(SIZES["rating"](len(labels)), rating_frame, labels)
     for i, row in enumerate(counts):
         left = 0
         for key, name, colour, hatch in RATING_LOOK:
@@ -252,10 +259,6 @@ def rating_bars(labels: list[str], counts: list[dict], title: str) -> str:
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.85},
             )
             left += n
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel("Antal delspørgsmål")
-    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=5, frameon=False, fontsize=9)
     parts = []
@@ -285,8 +288,7 @@ def contact_tree(units: list[tuple[str, str, int, str | None]], status: dict[str
     by a line whose style (solid, dashed, dotted) and label, not colour alone, tell the AMO's contact."""
     from matplotlib.lines import Line2D
 
-    fig = Figure(figsize=(10, 1.3 + 0.42 * len(units)))
-    ax = fig.subplots()
+    fig, ax = new_figure((10, 1.3 + 0.42 * len(units)))
     row = {uid: i for i, (uid, *_rest) in enumerate(units)}
     depth = {uid: d for uid, _, d, _ in units}
     for uid, _name, d, parent in units:
@@ -347,8 +349,9 @@ def trend_lines(
     styles = [(UNIT_COLOUR, "-", "o"), (COMPARISON_COLOUR, "--", "s")]
     cols = min(4, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = Figure(figsize=(2.6 * cols + 0.6, 2.3 * rows + 0.9))
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    fig, axes = new_figure(
+        (2.6 * cols + 0.6, 2.3 * rows + 0.9), nrows=rows, ncols=cols, sharex=True, sharey=True, squeeze=False
+    )
     x = list(range(len(rounds)))
     for ax, (label, series) in zip(axes.flat, panels):
         last = [values[-1] if values and values[-1] is not None else None for _, values in series]

@@ -14,6 +14,7 @@ traceback (an exception's ``_render_traceback_`` wins, as in IPython).
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import io
 import signal
@@ -71,6 +72,18 @@ class _Hook(DisplayHook):
 
     def finish_displayhook(self):
         pass
+
+    def flush(self):
+        """As IPython's (between notebooks: the output cache and its _1, _2, … names cleared), without
+        its full garbage collection each time (Python's own collection still runs as objects pile up)."""
+        for n in range(1, self.prompt_count + 1):
+            self.shell.user_ns_hidden.pop(f"_{n}", None)
+            self.shell.user_ns.pop(f"_{n}", None)
+        if self.shell.user_ns.get("_oh") is not None:
+            self.shell.user_ns["_oh"].clear()
+        self._, self.__, self.___ = "", "", ""
+        if "_" not in builtins.__dict__:
+            self.shell.user_ns.update({"_": self._, "__": self.__, "___": self.___})
 
 
 class _Stream(io.TextIOBase):

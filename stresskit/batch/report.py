@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbformat import validator
 from traitlets import default
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -79,6 +80,21 @@ class StresskitExporter(HTMLExporter):
         resources.setdefault("stresskit_csp", CSP)
         body, resources = self._render(for_report(nb), resources, **kw)
         return for_sector(body, _sector(nb)), resources
+
+    def _preprocess(self, nb, resources):
+        """nbconvert's, less one of its three deep copies of the notebook: nb is already
+        from_notebook_node's own copy, and normalize copies it once more before any preprocessor."""
+        if not hasattr(validator, "normalize"):
+            return super()._preprocess(nb, resources)
+        resources = copy.deepcopy(resources)
+        _, nb = validator.normalize(nb)
+        for preprocessor in self._preprocessors:
+            nb, resources = preprocessor(nb, resources)
+            if not self.optimistic_validation:
+                self._validate_preprocessor(nb, preprocessor)
+        if self.optimistic_validation and self._preprocessors:
+            self._validate_preprocessor(nb, preprocessor)
+        return nb, resources
 
     def _render(self, nb, resources, **kw):
         """HTMLExporter.from_notebook_node with its BeautifulSoup pass made cheaper: the same page

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import __version__, actions, apv
+from .. import __version__, actions, apv, guide
 from ..errors import os_reason
 from ..store import ActionVersion, Store
 from ..validate import BrokenInput
@@ -72,7 +72,7 @@ class UnitRunner:
         import papermill  # noqa: F401 (imported for the forks)
         import scipy.stats  # noqa: F401 (trend's Fisher test imports it when a unit compares)
 
-        from .. import charts, signals
+        from .. import chart_svg, charts, signals
         from ..views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401
         from ..views import apv as _view  # noqa: F401
         from . import engine, executor
@@ -97,6 +97,7 @@ class UnitRunner:
         self.exporter = report.exporter()
         nb = nbformat.v4.new_notebook()
         chart = charts.warm_up()
+        chart_svg.ahead(guide.default())  # after the warm-up chart: texts measured, figures made for the forks
         nb.cells = [
             nbformat.v4.new_markdown_cell("# *varm*"),
             nbformat.v4.new_code_cell(
@@ -168,7 +169,8 @@ class UnitRunner:
             }
             try:
                 html = scrubbed(report.to_html(nb, self.exporter), self.scrub)
-                audit = scrubbed(nbformat.writes(report.without_images(nb)), self.scrub)
+                # nbformat.writes without its schema validation (which only logs): the exporter validated it
+                audit = scrubbed(nbformat.v4.writes(report.without_images(nb)), self.scrub)
                 write_atomic(target(self.out, unit, f"{stem}.ipynb"), audit)
                 run.sha256 = write_atomic(target(self.out, unit, f"{stem}.html"), html)
             except OSError as exc:  # a full disk fails this run; the report already there stays whole
