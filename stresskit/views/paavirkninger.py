@@ -7,6 +7,8 @@ from . import base, render
 from .apv import not_measured_note, share_cell, shares, withheld_cell
 from .base import _guarded, _rating, full_report_only, note, show
 
+HEATMAP_ROWS = 60  # beyond this many rows a unit's map shows the level below it (a department's report shows its own)
+
 
 def exposure_ratings(page) -> tuple[list, list]:
     """The dialogue's 1–5 ratings per exposure: how well the unit maps it, and how well it prevents it."""
@@ -157,6 +159,14 @@ class Page(base.Page):
             return
         # the units depth-first, each one's «svar uden afdeling» (respondents coded to it itself) under it
         ordered = [u for u in results.respondents if (apv.owner(u) or u) in units]
+        depth = self.book.depth(self.unit)
+        deep = len(ordered) > HEATMAP_ROWS
+        if deep:  # a map of every unit would be too tall to read: the level below, each with its own report
+            ordered = [
+                u
+                for u in ordered
+                if apv.owner(u) == self.unit or (apv.owner(u) is None and self.book.depth(u) <= depth + 1)
+            ]
         exposures = [e for e in self.guide.exposures if e.apv_area]  # a column «ikke målt» for those the APV lacks
         values, notes_ = [], []
         for u in ordered:
@@ -173,7 +183,6 @@ class Page(base.Page):
                 )
             values.append(row_v)
             notes_.append(row_n)
-        depth = self.book.depth(self.unit)
         labels = [
             "    " * (self.book.depth(u) - depth) + self.book.unit_name(u)
             if apv.owner(u) is None
@@ -190,6 +199,13 @@ class Page(base.Page):
                 "Varmekort over andelen udsat pr. enhed og påvirkning, hvor skjulte felter er markeret «skjult»",
             )
         )
+        if deep:
+            show(
+                note(
+                    f"{self.book.unit_name(self.unit)} har {len(units) - 1} underenheder; kortet viser de nærmeste, "
+                    "og hver af dem har sin egen rapport med kortet over sine enheder."
+                )
+            )
         show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
         if not_measured_note(results, exposures):
             show(not_measured_note(results, exposures))
