@@ -1,11 +1,11 @@
 """How a chart looks in every report (matplotlib's settings) and how a drawn figure becomes the
 SVG a report embeds (see charts for the charts themselves).
 
-A chart is an SVG whose text stays text (``svg.fonttype: none``): crisp in print at any size,
-selectable, no glyphs rasterised, no palette to quantise, no PNG to encode. It is drawn once,
-by one renderer: the tight box (the figure cropped to what is drawn, as ``bbox_inches="tight"``
-crops it) is measured with the renderer that then draws the whole figure, so each text is
-measured once (matplotlib caches text metrics per renderer), and the crop is the SVG's viewBox.
+A chart is an SVG whose text stays text (``svg.fonttype: none``): crisp at any zoom and in
+print, no glyphs rasterised, no palette to quantise, no PNG to encode. It is drawn once, by one
+renderer: the tight box (the figure cropped to what is drawn, as ``bbox_inches="tight"`` crops
+it) is measured with the renderer that then draws the whole figure, each text's size is measured
+once per process (see _Renderer), and the crop is the SVG's viewBox.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def ahead(guide) -> None:
     figure not made here is made when asked for, the same."""
     from matplotlib.text import Text
 
-    from .charts import DIALOGUE, RATING_LOOK, SIZES, dialogue_frame, percent, rating, rating_frame
+    from .charts import DIALOGUE, DIALOGUE_TITLES, RATING_LOOK, SIZES, dialogue_frame, percent, rating, rating_frame
 
     exposures = [e.short for e in guide.exposures]  # as the views label the two charts' rows
     greb = [f"{n}. {g.title}" for n, g in enumerate(guide.greb, start=1)]
@@ -290,7 +290,7 @@ def ahead(guide) -> None:
     measure(Text(fontsize=9, style="italic"), [f"{k}: ikke vurderet" for k in ("Afdækker", "Forebygger")])
     measure(Text(fontsize=9, fontweight="bold"), [str(n) for n in range(1, 31)])
     measure(Text(fontsize=10), ["Antal delspørgsmål", "Andel udsat"])
-    measure(Text(fontsize=10, fontweight="bold"), ["APV: andel udsat", "Dialogen: hvor godt lykkes vi? (1–5)"])
+    measure(Text(fontsize=10, fontweight="bold"), DIALOGUE_TITLES)
     measure(Text(fontsize=11, fontweight="bold"), [])  # the titles' font (each title names its unit)
 
 

@@ -9,6 +9,7 @@ every round).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,14 @@ class Results:
 
     def threshold(self, construct: str) -> int:
         return self.k_sensitive if self.constructs[construct].sensitive else self.k
+
+    @cached_property
+    def figures(self) -> dict[tuple[str, str], tuple[str, float, float]]:
+        """(status, n, share) per (unit, construct), read out of the table once: an index of thousands
+        of units asks for every unit's figures, and a pandas `.loc` per figure cost seconds. The table
+        is never changed once made (aggregate builds it whole)."""
+        t = self.table
+        return dict(zip(t.index, zip(t["status"].tolist(), t["n"].tolist(), t["share"].tolist())))
 
     def status_text(self, unit_id: str, construct: str) -> str:
         if not measured(self, construct):

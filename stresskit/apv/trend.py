@@ -17,7 +17,6 @@ move is solid, and a test weighs exactly that.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,31 +94,11 @@ def change(previous: Results, latest: Results, unit: str, construct: str) -> Cha
     """The change since the previous round, or None unless both rounds show the figure."""
     if construct not in previous.constructs or construct not in latest.constructs:
         return None
-    (status1, n1, share1), (status2, n2, share2) = (
-        _figures(previous)[unit, construct],
-        _figures(latest)[unit, construct],
-    )
+    (status1, n1, share1), (status2, n2, share2) = previous.figures[unit, construct], latest.figures[unit, construct]
     if status1 != SHOWN or status2 != SHOWN:
         return None
     n1, n2 = int(n1), int(n2)
     return Change(construct, float(share1), float(share2), n1, n2, notable(float(share1), n1, float(share2), n2))
-
-
-_FIGURES: dict[int, tuple[weakref.ref, dict]] = {}  # id(table) -> (the table, its figures)
-
-
-def _figures(results: Results) -> dict[tuple[str, str], tuple[str, float, float]]:
-    """(status, n, share) per (unit, construct) of a round's table, read out once per table: an index of
-    thousands of units asks for every unit's figures, and a pandas `.loc` per figure cost seconds.
-    A Results' table is never changed once made (aggregates builds it whole)."""
-    table = results.table
-    found = _FIGURES.get(id(table))
-    if found is not None and found[0]() is table:
-        return found[1]
-    figures = dict(zip(table.index, zip(table["status"].tolist(), table["n"].tolist(), table["share"].tolist())))
-    key = id(table)
-    _FIGURES[key] = (weakref.ref(table, lambda _ref, key=key: _FIGURES.pop(key, None)), figures)
-    return figures
 
 
 def changes(previous: Results, latest: Results, unit: str, constructs: list[str]) -> dict[str, Change]:

@@ -22,6 +22,7 @@ from .action_editor import ActionEditor  # noqa: F401  (the IGLO plan's editor, 
 from .widgets import (  # noqa: F401
     DATE_HELP,
     DATE_PLACEHOLDER,
+    FULL,
     action_problem,
     date_input,
     full_width,
@@ -36,7 +37,6 @@ NAME_FIRST = "Skriv dit navn øverst på siden; så gemmes svaret."
 # Layouts that the forms' widgets of one kind share (`widgets.look`), with their styles: notebook 3's
 # page had 208 widget models, 130 of them Layouts and Styles, each sent by the kernel and made by the
 # browser; 97 with 19.
-FULL = {"width": "100%", "margin": "2px 0"}  # as wide as its box (`widgets.full_width`)
 CELL = {"flex": "1 1 0", "min_width": "8em", "margin": "0 6px"}  # a column of a grid row
 ROW_LABEL = {"width": "32%"}
 _waiting: list[Field] = []  # fields whose save waits for a name

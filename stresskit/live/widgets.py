@@ -44,6 +44,7 @@ def look(layout: dict | None = None, style: str = "", **style_settings) -> dict:
     return found
 
 
+FULL = {"width": "100%", "margin": "2px 0"}  # as wide as its box
 DATE_PLACEHOLDER = "dd.mm.åååå"
 DATE_HELP = "Skriv datoen som dd.mm.åååå, fx 24.03.2027."
 
@@ -55,7 +56,7 @@ def named() -> bool:
 
 def full_width(**layout) -> w.Layout:
     """As wide as its box, and no wider: a side margin on a 100 % wide widget makes its box scroll sideways."""
-    return w.Layout(width="100%", margin="2px 0", **layout)
+    return w.Layout(**{**FULL, **layout})
 
 
 def date_input(iso: str | None = None, description: str = "", **looks) -> w.Text:

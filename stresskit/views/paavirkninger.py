@@ -202,8 +202,9 @@ class Page(base.Page):
         if deep:
             show(
                 note(
-                    f"{self.book.unit_name(self.unit)} har {len(units) - 1} underenheder; kortet viser de nærmeste, "
-                    "og hver af dem har sin egen rapport med kortet over sine enheder."
+                    f"{self.book.unit_name(self.unit)} har {len(units) - 1} underenheder; kortet viser de nærmeste "
+                    "(enheden selv og dem lige under den). En underenhed med egne underenheder har sit eget kort "
+                    "i sin rapport."
                 )
             )
         show(note("Et skraveret felt med «skjult» er holdt tilbage for at beskytte de svarende; det betyder ikke nul."))
