@@ -35,6 +35,31 @@ def test_a_change_is_notable_exactly_by_fishers_exact_test(x1, n1, x2, n2, expec
     assert trend.notable(x1 / n1, n1, x2 / n2, n2) is expected
 
 
+def test_fishers_p_is_scipys_and_a_p_of_exactly_5_percent_is_no_difference():
+    """stresskit counts Fisher's test in whole numbers; scipy.stats.fisher_exact (floats) gives the same p
+    for every table of up to 8 against 8 and for large ones. Where the exact p is 0.05 to the last digit,
+    scipy's float comes out 0.04999…: p < 0.05 does not hold, so no difference is claimed."""
+    import random
+    from fractions import Fraction
+
+    from scipy.stats import fisher_exact
+
+    rng = random.Random(7)
+    tables = [
+        (x1, n1, x2, n2) for n1 in range(1, 9) for n2 in range(1, 9) for x1 in range(n1 + 1) for x2 in range(n2 + 1)
+    ]
+    for _ in range(60):  # institution-sized: a unit against the rest of 4,000
+        n1, n2 = rng.randint(1, 300), rng.randint(1, 4000)
+        tables.append((rng.randint(0, n1), n1, rng.randint(0, n2), n2))
+    for x1, n1, x2, n2 in tables:
+        expected = fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
+        assert trend.p_value(x1, n1, x2, n2) == pytest.approx(expected, rel=1e-9, abs=1e-300), (x1, n1, x2, n2)
+    # 0 of 2 against 19 of 23: only the observed table is as unlikely, C(23,19) of C(25,19) = 8855/177100
+    assert trend.p_exact(0, 2, 19, 23) == Fraction(1, 20)
+    assert fisher_exact([[0, 2], [19, 4]]).pvalue < 0.05  # the float says «differs»
+    assert not trend.differs(0, 2, 19, 23) and not trend.notable(0, 2, 19 / 23, 23)
+
+
 def book_with_rounds(folder, rounds: dict[str, list[tuple[str, int]]], mapping_extra=None, units=None):
     """A workbook whose rounds give, per unit name, (answer on 1–5, how many respondents)."""
     (folder / "apv").mkdir(parents=True)

@@ -70,7 +70,6 @@ class UnitRunner:
         """Everything a unit would otherwise pay for in its own process: imports, the tables
         every unit reads (tree, signals), the shell, matplotlib's fonts, the exporter's templates."""
         import papermill  # noqa: F401 (imported for the forks)
-        import scipy.stats  # noqa: F401 (trend's Fisher test imports it when a unit compares)
 
         from .. import chart_svg, charts, signals
         from ..views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401

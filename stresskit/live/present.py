@@ -106,11 +106,8 @@ PAGES = ("base", "apv", "aftaler", "paavirkninger", "status", "samarbejde", "han
 
 
 def _import_pages() -> None:
-    """Every page module of `stresskit.views`, and scipy.stats, which `trend` imports on its first
-    test (it alone took 1–3 s after the request on the way to a page)."""
+    """Every page module of `stresskit.views`."""
     import importlib
-
-    import scipy.stats  # noqa: F401 (trend's Fisher test imports it on a page's first comparison)
 
     for name in PAGES:
         try:
