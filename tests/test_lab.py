@@ -145,6 +145,14 @@ def _run_all(page, shown=".sk-form .widget-dropdown select"):
             page.get_by_role("button", name="Shut Down All").click()
 
 
+# Every code cell of the notebook in front has run: Lab shows [*] by a cell that is queued or running.
+_ALL_RUN = """() => {
+    const panel = Array.from(document.querySelectorAll('.jp-NotebookPanel-notebook')).find(p => p.offsetParent !== null);
+    const prompts = panel ? Array.from(panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')) : [];
+    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+}"""
+
+
 def _overflow(page) -> list:
     """Outputs wider than the notebook, or boxes in them whose content is wider than they are: what
     would need a horizontal scroll."""
@@ -280,7 +288,8 @@ def test_every_notebooks_forms_fit_jupyterlab_at_1280_px_beside_the_file_browser
             page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=name).wait_for(timeout=SLOW)
             page.locator(".jp-Notebook .jp-Cell").locator("visible=true").first.wait_for(timeout=SLOW)
             _run_all(page, ".sk-form")
-            page.wait_for_timeout(1500)  # the last outputs settle
+            page.wait_for_function(_ALL_RUN, timeout=SLOW)  # no cell queued or running ([*])
+            page.wait_for_timeout(300)  # the last outputs' layout
             assert page.locator(".jp-DirListing").first.is_visible()
             assert _overflow(page) == [], name
     except Exception:
