@@ -71,9 +71,8 @@ def scripts(page_config: dict, static_dirs: list[str], labextensions_paths: list
         out.append(f"{base}/{ext['load']}")
     scope = [host, *bundles]
 
-    def provider(
-        module: str,
-    ) -> _Bundle | None:  # the highest version; on a tie the greater name, as webpack's share scope
+    def provider(module: str) -> _Bundle | None:
+        """The bundle whose copy the share scope hands out: the highest version; on a tie the greater name."""
         offers = [b for b in scope if module in b.provides]
         return max(offers, key=lambda b: (_version(b.provides[module][0]), b.name), default=None)
 
