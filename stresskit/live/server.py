@@ -87,9 +87,12 @@ class PresentApp(HeatedPools, Voila):
     def initialize(self, argv=None):
         os.environ[QUERY_TOKEN_ENV] = secrets.token_urlsafe(24)  # before any kernel starts: they inherit it
         super().initialize(argv)
-        # the scripts a page loads after its load event, for the template to preload (`preload`)
-        page_config = get_page_config(self.base_url, {}, self.log, self.voila_configuration)
-        preload = scripts(page_config, self.static_paths, self.labextensions_path)
+        try:  # the scripts a page loads, for the template to preload (`preload`); only a speed-up
+            page_config = get_page_config(self.base_url, {}, self.log, self.voila_configuration)
+            preload = scripts(page_config, self.static_paths, self.labextensions_path)
+        except Exception:
+            self.log.exception("Kunne ikke finde Voilàs scripts til preload; siderne henter dem selv")
+            preload = []
         self.voila_configuration.config.VoilaConfiguration.resources = {"preload": preload}
         prepared(
             Workbook.open(self.workbook), "", notebooks(None, Path(self.source)), Path(self.root_dir), on_request=True
