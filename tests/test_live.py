@@ -242,6 +242,29 @@ def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(hum_03):
     assert page.evaluate("() => typeof window.jupyterapp") == "object"
 
 
+def test_the_scripts_are_preloaded_and_each_fetched_once(hum_03):
+    """voila.js asks for its chunks, and the app it starts on the load event for the extensions'
+    remoteEntry, their chunks and MathJax's, in waves; the page preloads them all from its head
+    (stresskit.live.preload reads them from the installed bundles). Should a new Voilà or ipywidgets
+    load others, the page would wait for them in waves again (fetched unlisted, or after the load
+    event), and a listed script it no longer uses would be fetched in vain."""
+    page, _dialogs = hum_03
+    seen = page.evaluate("""() => ({
+        preloaded: [...document.querySelectorAll('link[rel=preload][as=script]')].map(l => l.href),
+        tags: [...document.querySelectorAll('script[src]')].map(s => s.src),
+        fetched: performance.getEntriesByType('resource').filter(e => /\\.js(\\?|$)/.test(e.name))
+            .map(e => ({url: e.name, start: e.startTime})),
+        load: performance.getEntriesByType('navigation')[0].loadEventStart,
+        extensions: JSON.parse(document.getElementById('jupyter-config-data').textContent).federated_extensions.length,
+    })""")
+    urls = [f["url"] for f in seen["fetched"]]
+    assert len([u for u in seen["preloaded"] if "/remoteEntry." in u]) == seen["extensions"] >= 2
+    assert len(seen["preloaded"]) > 50 and sorted(set(urls)) == sorted(urls)  # each script once
+    assert [u for u in seen["preloaded"] if u not in urls] == []  # each preloaded one used
+    assert [u for u in urls if u not in seen["preloaded"] + seen["tags"]] == []  # none unlisted
+    assert [f["url"] for f in seen["fetched"] if f["start"] >= seen["load"]] == []  # none after the load event
+
+
 def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned(server, page):
     page.goto(home(server))
     page.goto(f"{server.base}voila/render/04_status.ipynb?unit=hum")

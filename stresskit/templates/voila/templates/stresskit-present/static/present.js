@@ -76,7 +76,10 @@
       relayout();
     };
     fit();
-    window.addEventListener("resize", fit);
+    // the bar's height as it ends up (the vote button, a font, a narrower window), however late
+    // its parts arrive: what is under it never moves with the order the page's requests come back in
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(box);
+    else window.addEventListener("resize", fit);
     showWho();
     votes(box, unit, file);
   }
