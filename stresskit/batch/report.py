@@ -42,6 +42,15 @@ ERROR_MARKER = "papermill-error-cell-tag"  # papermill's English banner cells ov
 # (a false match only costs the soup's time: the page is then written as before).
 _NOTEBOOK = re.compile(r"""class\s*=\s*["']?(?:[^"'>]*\s)?jp-Notebook(?:[\s"'>]|$)""")
 _NO_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)[^>]*>", re.I)
+# A letter beyond ASCII written as a character reference («arbejdsmilj&#248;» in a Markdown heading, as
+# nbconvert's anchor filter writes it): written as the letter, as the soup did, so the page's text is
+# the text a reader searches for.
+_CHAR_REF = re.compile(r"&#(\d{3,7});")
+
+
+def _character(ref: re.Match) -> str:
+    code = int(ref[1])
+    return chr(code) if 160 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ref[0]
 
 
 class StresskitExporter(HTMLExporter):
@@ -116,7 +125,7 @@ class StresskitExporter(HTMLExporter):
         )
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         if not _NO_ALT.search(html) and not _NOTEBOOK.search(html):
-            return html, resources
+            return _CHAR_REF.sub(_character, html), resources
         soup = BeautifulSoup(html, features="html.parser")
         missing = [img for img in soup.find_all("img") if "alt" not in img.attrs]
         for img in missing:

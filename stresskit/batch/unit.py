@@ -122,7 +122,7 @@ class UnitRunner:
         nbformat.writes(nb)
         if self.sections:
             self._pages = pages.inputs(self.book)
-            for name in ("overblik.html.j2", "unit.html.j2"):
+            for name in pages.environment().list_templates():  # with those they include, compiled here once
                 pages.environment().get_template(name)
         gc.collect()
         gc.freeze()  # the template's objects stay put: forks share its pages instead of copying them
