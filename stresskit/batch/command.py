@@ -15,7 +15,8 @@ templates compiled) and take units from a queue. Each unit runs in a fork of the
 (one process per unit, so nothing one unit computed can leak into another): its notebooks
 in turn, each by papermill.execute_notebook on the stresskit engine (see engine: the
 fork's own IPython shell, no kernel to start), each in a clean namespace, and exported by
-nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
+nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand; then the
+same process writes the unit's overblik and combined report (see pages). A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
 is still the one the last successful run wrote (its sha256).
 
 What is written: the reports embed their charts as SVGs whose text stays text; the executed

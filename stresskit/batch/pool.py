@@ -36,8 +36,8 @@ def pool_worker(
     """Become a warm template, then take units from the shared queue until it says stop; a unit
     whose process wrote its pages is put on the results queue as {"page": unit}."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    book = Workbook.open(workbook)
-    runner = UnitRunner(book, Path(out), Path(folder), Path(cache) if cache else None, key, sections)
+    book, cached = Workbook.open(workbook), Path(cache) if cache else None
+    runner = UnitRunner(book, Path(out), Path(folder), cached, key, sections)
 
     def stop(*_):  # told to stop, or orphaned: the unit's process goes too, nothing more is written
         runner.kill_child()
@@ -49,11 +49,13 @@ def pool_worker(
         unit, stems, keys = job
         last = None  # held back, so the parent hears of the unit's pages before its last run
         for run in runner.run_unit(unit, stems, keys):
-            last is not None and results.put(asdict(last))
+            if last is not None:
+                results.put(asdict(last))
             last = run
         if runner.paged:
             results.put({"page": unit})
-        last is not None and results.put(asdict(last))
+        if last is not None:
+            results.put(asdict(last))
     results.put(None)
 
 
@@ -129,7 +131,8 @@ def execute(
                 finished += 1
                 continue
             if "page" in item:
-                paged is not None and paged.add(item["page"])
+                if paged is not None:
+                    paged.add(item["page"])
                 continue
             r = Run(**item)
             seen.add((r.unit, r.notebook))

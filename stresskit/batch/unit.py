@@ -121,7 +121,10 @@ class UnitRunner:
         report.to_html(nb, self.exporter)
         nbformat.writes(nb)
         if self.sections:
-            self._pages = pages.inputs(self.book)
+            try:
+                self._pages = pages.inputs(self.book)
+            except Exception:  # the parent writes the pages, and meets whatever is wrong itself
+                self.sections = None
             for name in pages.environment().list_templates():  # with those they include, compiled here once
                 pages.environment().get_template(name)
         gc.collect()
@@ -176,7 +179,7 @@ class UnitRunner:
     def _write_pages(self, unit: str) -> bool:
         """In the unit's process, after its notebooks: the unit's overblik and combined report (here,
         with two cores busy, rather than in the parent after every unit). False when they could not
-        be written: then the parent writes them, and says why if it can't either."""
+        be written: then the parent writes them."""
         try:
             with Store(self.book.store_path) as store:
                 pages.write_unit_report(self.book, self.out, unit, self.sections, store, *self._pages)
