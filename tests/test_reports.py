@@ -23,6 +23,11 @@ def built(example_batch):
     return example_batch
 
 
+def alt_texts(page: str) -> list[str]:
+    """Every image's alt text as a reader hears it (written in either quote, its entities read)."""
+    return [html.unescape(m[2]) for m in re.finditer(r"""alt=(["'])(.*?)\1""", page, re.S)]
+
+
 def html_of(summary, unit, notebook="01_apv"):
     return (summary.out / unit / f"{notebook}.html").read_text(encoding="utf-8")
 
@@ -195,7 +200,7 @@ def test_exposure_report_reads_dialogue_and_apv_side_by_side(built):
     assert "Ubalance mellem det arbejde" in institution and "Ubalance mellem det arbejde" not in html
     assert "Bekendtgørelsens § 5" in html and "1,90 gange" in html and "Clausen" in html
     assert "Arbejdsgiverens tjekliste" in html and "(HR)" not in html
-    alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("To søjlediagrammer")][0]
+    alt = [a for a in alt_texts(html) if a.startswith("To søjlediagrammer")][0]
     assert "Arbejdsmængde og tidspres: Humaniora 64\u00a0%" in alt and "Afdækker 4, Forebygger 2" in alt
     assert "Arbejdspresset" not in html and "svære elevsamtaler fylder" in html
 
@@ -209,7 +214,7 @@ def test_heatmap_marks_every_withheld_cell_and_none_can_be_derived(built):
     book = Workbook.open(folder)
     results = apv.aggregate(book, apv.load(book))
     html = html_of(summary, "fjordby", "03_paavirkninger")
-    alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("Varmekort")][0]
+    alt = [a for a in alt_texts(html) if a.startswith("Varmekort")][0]
     cells = dict(part.split(": ", 1) for part in alt.split("«skjult». ", 1)[1].rstrip(".").split("; "))
     for unit in book.ordered():
         shown = cells[book.unit_name(unit)]
@@ -277,7 +282,7 @@ def test_sector_decides_which_agreements_show(example, monkeypatch, sector, show
 def test_contact_diagram_draws_every_part_with_its_contact(built):
     folder, summary = built
     html = html_of(summary, "fjordby", "04_status")
-    alt = [a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("Diagram over institutionens dele")][0]
+    alt = [a for a in alt_texts(html) if a.startswith("Diagram over institutionens dele")][0]
     book = Workbook.open(folder)
     assert len(book.units) >= 15 and all(book.unit_name(u) in alt for u in book.units)
     assert "Mangler kontakt: Økonomi og løn, Teknisk service, Rengøring, Kommunikation" in alt

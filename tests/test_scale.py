@@ -93,8 +93,9 @@ def test_five_units_of_a_thousand_unit_institution_show_the_figures_of_the_surve
         report = (out / unit / "01_apv.html").read_text(encoding="utf-8")
         assert f"APV-runde <b>{fresh.round}</b>: {fresh.respondents_text(unit)}" in report
     # The institution's map of 1,000 units would be 400 inches tall: it shows the level below, and says so.
-    page = html.unescape((out / "inst" / "03_paavirkninger.html").read_text(encoding="utf-8"))
-    [alt] = re.findall(r'alt="(Varmekort[^"]*)"', page)
+    raw = (out / "inst" / "03_paavirkninger.html").read_text(encoding="utf-8")
+    page = html.unescape(raw)
+    [alt] = [html.unescape(m[2]) for m in re.finditer(r"""alt=(["'])(Varmekort.*?)\1""", raw)]  # either quote
     rows = [part.split(":")[0] for part in alt.split("«skjult». ", 1)[1].split("; ")]
     assert rows == [book.unit_name(u) for u in book.ordered() if u == "inst" or u in book.children["inst"]]
     assert f"{book.unit_name('inst')} har 999 underenheder; kortet viser de nærmeste" in page

@@ -15,7 +15,8 @@ templates compiled) and take units from a queue. Each unit runs in a fork of the
 (one process per unit, so nothing one unit computed can leak into another): its notebooks
 in turn, each by papermill.execute_notebook on the stresskit engine (see engine: the
 fork's own IPython shell, no kernel to start), each in a clean namespace, and exported by
-nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand. A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
+nbconvert with StresskitExporter (see report) — the tools an analyst would use by hand; then the
+same process writes the unit's overblik and combined report (see pages). A re-run skips a (unit, notebook) whose inputs are unchanged and whose report
 is still the one the last successful run wrote (its sha256).
 
 What is written: the reports embed their charts as SVGs whose text stays text; the executed
@@ -32,9 +33,11 @@ process and exits, and a unit's process dies with its worker.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from pathlib import Path
 
+from ..actions import today
 from ..errors import InputError, UsageError, unknown_unit
 from ..notebooks import NOTEBOOKS, notebooks
 from ..validate import broken_line, check_files, input_kind
@@ -103,7 +106,13 @@ def run(
     remove_leftovers(out, units)
     remove_gone_units(book, out, state)
     cache = institution_cache(book, out, key) if todo and not broken else None
-    done = _refuse(book, out, todo, broken) if broken else execute(book, out, folder, todo, jobs, cache, key)
+    paged: set[str] = set()  # units whose process wrote their overblik and combined report
+    warm = threading.Thread(target=_warm_index, args=(book, units), daemon=True)
+    if todo and not broken:
+        warm.start()
+    done = (
+        _refuse(book, out, todo, broken) if broken else execute(book, out, folder, todo, jobs, cache, key, stems, paged)
+    )
     with contextlib.closing(done):  # stopping early (Ctrl+C, SIGTERM) stops the workers too
         for r in done:
             summary.runs.append(r)
@@ -113,7 +122,9 @@ def run(
     order = {(u, s): i for i, (u, s) in enumerate((u, s) for u in units for s in stems)}
     summary.runs.sort(key=lambda r: order[(r.unit, r.notebook)])
 
-    pages.write_unit_reports(book, out, units, stems)
+    if warm.is_alive():
+        warm.join()
+    pages.write_unit_reports(book, out, [u for u in units if u not in paged], stems)
     save_state(out, state)
     summary.seconds = time.perf_counter() - started
     pages.write_index(book, summary, stems, units, state)
@@ -124,6 +135,13 @@ def run(
             out, [(u, book.name if u == book.root_unit else f"{book.unit_name(u)} · {book.name}") for u in units]
         )
     return summary
+
+
+def _warm_index(book: Workbook, units: list[str]) -> None:
+    """While the workers run (the parent only waits): the index's figures, so the index at the end,
+    when one core is idle, finds scipy imported and its Fisher tests done (see apv.trend.p_value)."""
+    with contextlib.suppress(Exception):  # the index itself then says what is wrong
+        pages.index_rows(book, units, [], today())
 
 
 def _refusal(book: Workbook) -> str:

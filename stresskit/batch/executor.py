@@ -123,6 +123,15 @@ class Shell(InteractiveShell):
         # later starts multiprocessing workers (a test, papermill's CLI, the batch's parent) fails there.
         self.user_ns.setdefault("__spec__", None)
 
+    def should_run_async(self, raw_cell, *, transformed_cell=None, preprocessing_exc_tuple=None) -> bool:
+        """As IPython's, without compiling every cell a second time to learn what its text already
+        says: a cell needs the coroutine runner only if it says «await» or «async»."""
+        if transformed_cell is not None and "await" not in transformed_cell and "async" not in transformed_cell:
+            return False
+        return super().should_run_async(
+            raw_cell, transformed_cell=transformed_cell, preprocessing_exc_tuple=preprocessing_exc_tuple
+        )
+
     def record(self, output) -> None:
         self.outputs.append(output)
 

@@ -84,6 +84,7 @@ EMPTY_FORM = re.compile(
     r"<section class=[\"']sk-form-report sk-form-empty[\"']><p>(?:<b>(.*?)</b>)?.*?</p></section>", re.S
 )
 HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+ANCHOR = re.compile(r"<a class=[\"']anchor-link[\"'][^>]*>.*?</a>", re.S)  # a Markdown heading's «¶» link
 
 
 FULL_ONLY = re.compile(r"<div class=[\"']sk-full-only[\"']>.*?</div>", re.S)  # hidden in a combined report
@@ -103,7 +104,7 @@ def fold_unanswered(body: str) -> str:
     for i in range(1, len(parts), 2):
         found = HEADING.search(parts[i])
         if found:
-            heading = re.sub(r"<[^>]+>", "", found[1]).replace("¶", "").strip()
+            heading = re.sub(r"<[^>]+>", "", ANCHOR.sub("", found[1])).strip()
         for title in (m[1] for m in EMPTY_FORM.finditer(parts[i])):
             name = re.sub(r"<[^>]+>", "", title or heading).strip().rstrip(":")
             if name and name not in missing:
@@ -237,15 +238,8 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
     with Store(book.store_path) as store:
         everything = actions_module.for_unit(store)
         for unit in units:
-            row = Row(
-                unit,
-                book.unit_name(unit),
-                book.depth(unit),
-                href(unit, "overblik.html"),
-                href(unit, "index.html"),
-                respondents(book, latest, unit),
-                [],
-            )
+            links = href(unit, "overblik.html"), href(unit, "index.html")
+            row = Row(unit, book.unit_name(unit), book.depth(unit), *links, respondents(book, latest, unit), [])
             for e in exposures:
                 if not apv.measured(latest, e.id):
                     row.exposures.append(("ikke målt", "w"))
@@ -262,9 +256,7 @@ def index_rows(book: Workbook, units: list[str], runs: list, today: date) -> tup
                 row.compared = sum(counts.values())
             progress = overblik.progress(book, unit, store, everything, today, cache)
             row.progress = "".join(PROGRESS_MARK[p.state] for p in progress)
-            counts = overblik.task_counts(
-                overblik.own(unit, everything), today
-            )  # the unit's own, never the institution's
+            counts = overblik.task_counts(overblik.own(unit, everything), today)  # the unit's own tasks only
             row.open, row.overdue, row.followup = counts["tasks"], counts["overdue"], counts["followup"]
             row.agreements, row.review_due = counts["agreements"], counts["review_due"]
             row.failed = failed.get(unit, [])
@@ -380,15 +372,23 @@ def write_unit_report(
     return path
 
 
-def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[str]) -> None:
-    """Every unit's overblik and combined report. Always rewritten (no kernel is needed): a unit's
-    overblik also shows the institution's actions and compares with the institution's figures."""
+def inputs(book: Workbook) -> tuple[list | None, list]:
+    """What every overblik reads of the whole institution: apv.history (None if broken) and every action."""
     try:
         history = apv.history(book)
     except InputError:
-        history = None  # each overblik then says, in the fixed line, that the survey is broken
+        history = None
     with Store(book.store_path) as store:
-        everything = actions_module.for_unit(store)
+        return history, actions_module.for_unit(store)
+
+
+def write_unit_reports(book: Workbook, out: Path, units: list[str], stems: list[str]) -> None:
+    """The overblik and combined report of units no process ran (see unit): always rewritten, as they
+    show the institution's actions and compare with the institution's figures."""
+    if not units:
+        return
+    history, everything = inputs(book)
+    with Store(book.store_path) as store:
         for unit in units:
             write_unit_report(book, out, unit, stems, store, history, everything)
 

@@ -24,11 +24,20 @@ PARENT_POLL = 0.5  # seconds between a worker's checks that its parent still liv
 
 
 def pool_worker(
-    workbook: str, out: str, folder: str, cache: str | None, tasks, results, key: bytes | None = None
+    workbook: str,
+    out: str,
+    folder: str,
+    cache: str | None,
+    tasks,
+    results,
+    key: bytes | None = None,
+    sections: list[str] | None = None,
 ) -> None:
-    """Become a warm template, then take units from the shared queue until it says stop."""
+    """Become a warm template, then take units from the shared queue until it says stop; a unit
+    whose process wrote its pages is put on the results queue as {"page": unit}."""
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    runner = UnitRunner(Workbook.open(workbook), Path(out), Path(folder), Path(cache) if cache else None, key)
+    book, cached = Workbook.open(workbook), Path(cache) if cache else None
+    runner = UnitRunner(book, Path(out), Path(folder), cached, key, sections)
 
     def stop(*_):  # told to stop, or orphaned: the unit's process goes too, nothing more is written
         runner.kill_child()
@@ -38,8 +47,15 @@ def pool_worker(
     watch_parent(stop)
     while (job := tasks.get()) is not None:
         unit, stems, keys = job
+        last = None  # held back, so the parent hears of the unit's pages before its last run
         for run in runner.run_unit(unit, stems, keys):
-            results.put(asdict(run))
+            if last is not None:
+                results.put(asdict(last))
+            last = run
+        if runner.paged:
+            results.put({"page": unit})
+        if last is not None:
+            results.put(asdict(last))
     results.put(None)
 
 
@@ -60,8 +76,18 @@ def watch_parent(stop) -> None:
 
 
 def execute(
-    book: Workbook, out: Path, folder: Path, todo: list, jobs: int, cache: Path | None = None, key: bytes | None = None
+    book: Workbook,
+    out: Path,
+    folder: Path,
+    todo: list,
+    jobs: int,
+    cache: Path | None = None,
+    key: bytes | None = None,
+    sections: list[str] | None = None,
+    paged: set | None = None,
 ):
+    """Yield every (unit, notebook)'s Run as it finishes. With ``sections`` (every notebook of the
+    batch), each unit's process also writes the unit's pages, and ``paged`` receives the units it did."""
     if not todo:
         return
     workers = max(1, min(jobs, len(todo)))
@@ -74,7 +100,16 @@ def execute(
     procs = [
         ctx.Process(
             target=pool_worker,
-            args=(str(book.root.resolve()), str(out), str(folder), str(cache) if cache else None, tasks, results, key),
+            args=(
+                str(book.root.resolve()),
+                str(out),
+                str(folder),
+                str(cache) if cache else None,
+                tasks,
+                results,
+                key,
+                sections,
+            ),
             daemon=True,
         )
         for _ in range(workers)
@@ -94,6 +129,10 @@ def execute(
                 continue
             if item is None:
                 finished += 1
+                continue
+            if "page" in item:
+                if paged is not None:
+                    paged.add(item["page"])
                 continue
             r = Run(**item)
             seen.add((r.unit, r.notebook))

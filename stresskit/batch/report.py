@@ -38,8 +38,19 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 ERROR_MARKER = "papermill-error-cell-tag"  # papermill's English banner cells over a failed notebook
 
 
-# An element whose class is jp-Notebook, however quoted (a false match only costs the selectors' time).
+# An element whose class is jp-Notebook, however quoted, and an <img> tag without an alt attribute
+# (a false match only costs the soup's time: the page is then written as before).
 _NOTEBOOK = re.compile(r"""class\s*=\s*["']?(?:[^"'>]*\s)?jp-Notebook(?:[\s"'>]|$)""")
+_NO_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)[^>]*>", re.I)
+# A letter beyond ASCII written as a character reference («arbejdsmilj&#248;» in a Markdown heading, as
+# nbconvert's anchor filter writes it): written as the letter, as the soup did, so the page's text is
+# the text a reader searches for.
+_CHAR_REF = re.compile(r"&#(\d{3,7});")
+
+
+def _character(ref: re.Match) -> str:
+    code = int(ref[1])
+    return chr(code) if 160 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ref[0]
 
 
 class StresskitExporter(HTMLExporter):
@@ -97,10 +108,11 @@ class StresskitExporter(HTMLExporter):
         return nb, resources
 
     def _render(self, nb, resources, **kw):
-        """HTMLExporter.from_notebook_node with its BeautifulSoup pass made cheaper: the same page
-        (the soup writes it out in its own quoting, which the tests and pages read), but the images
-        without alt text found by name rather than by CSS selector, and the selectors that give
-        `.jp-Notebook` cells a tabindex run only on a page that has such a cell (a report has none)."""
+        """HTMLExporter.from_notebook_node without its BeautifulSoup pass where that pass would add
+        nothing: it gives images without alt text an alt, and cells under `.jp-Notebook` a
+        tabindex, then writes the whole page out again in its own quoting (a fifth of a unit's
+        CPU). A report has neither (its charts carry alt text, its body is no `.jp-Notebook`), so
+        the template's HTML is the page; any other notebook still gets the pass."""
         lang = nb.metadata.get("language_info", {})
         lexer = lang.get("pygments_lexer", lang.get("name", None))
         self.register_filter(
@@ -112,17 +124,18 @@ class StresskitExporter(HTMLExporter):
             WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
         )
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        if not _NO_ALT.search(html) and not _NOTEBOOK.search(html):
+            return _CHAR_REF.sub(_character, html), resources
         soup = BeautifulSoup(html, features="html.parser")
         missing = [img for img in soup.find_all("img") if "alt" not in img.attrs]
         for img in missing:
             img.attrs["alt"] = "No description has been provided for this image"
         if missing:
             self.log.warning("Alternative text is missing on %s image(s).", len(missing))
-        if _NOTEBOOK.search(html):
-            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
-                elem.attrs["tabindex"] = "0"
-            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
-                elem.attrs["tabindex"] = "0"
+        for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+            elem.attrs["tabindex"] = "0"
+        for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+            elem.attrs["tabindex"] = "0"
         return str(soup), resources
 
 
@@ -250,7 +263,8 @@ def without_images(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of an executed notebook for the audit trail, without image payloads: every number
     a chart draws is in its alt text and in the report beside it. Each image is replaced by its
     sha256, so an auditor can still tell which picture the report showed."""
-    nb = copy.deepcopy(nb)
+    nb = copy.copy(nb)  # only the cells with an image are copied (and changed): the rest are shared
+    nb.cells = [copy.deepcopy(c) if _has_image(c) else c for c in nb.cells]
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
@@ -263,6 +277,13 @@ def without_images(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     lambda m: f"src={m[1]}data:,{m[1]} data-sha256={m[1]}{_digest(m[3])}{m[1]}", data["text/html"]
                 )
     return nb
+
+
+def _has_image(cell) -> bool:
+    return any(
+        any(kind in o.get("data", {}) for kind in _IMAGE_TYPES) or "base64," in str(o.get("data", {}).get("text/html"))
+        for o in cell.get("outputs", [])
+    )
 
 
 def _digest(payload) -> str:

@@ -25,7 +25,7 @@ from ..store import ActionVersion, Store
 from ..validate import BrokenInput
 from ..views import render
 from ..workbook import Workbook
-from . import report
+from . import pages, report
 from .cache import verified_cache
 from .files import target, write_atomic
 from .keys import PACKAGE, institution_key, parameters, recorded_parameters, secret, signed
@@ -43,11 +43,23 @@ class UnitRunner:
     the institution-wide results loaded. Each unit runs in a fork of it (one process per unit:
     what a unit computes dies with its process), all of the unit's notebooks in turn."""
 
-    def __init__(self, book: Workbook, out: Path, folder: Path, cache: Path | None = None, key: bytes | None = None):
-        self.book, self.out, self.folder = book, out, folder
+    def __init__(
+        self,
+        book: Workbook,
+        out: Path,
+        folder: Path,
+        cache: Path | None = None,
+        key: bytes | None = None,
+        sections: list[str] | None = None,
+    ):
+        """``sections``: every notebook of the batch; when given, a unit's process also writes the
+        unit's overblik and combined report after its notebooks (see pages), and ``paged`` says
+        whether the last unit's did (else the parent writes them)."""
+        self.book, self.out, self.folder, self.sections = book, out, folder, sections
         self.key = key or secret(book)
         self.inputs = book.checksums()
         self.child: int | None = None
+        self.paged = False
         self.scrub = _private_paths(book, out, folder)
         if cache is not None:
             self._load(cache)
@@ -72,6 +84,7 @@ class UnitRunner:
         import papermill  # noqa: F401 (imported for the forks)
 
         from .. import chart_svg, charts, signals
+        from ..live import vote  # noqa: F401 (a form's report asks it for closed votes)
         from ..views import aftaler, handleplan, paavirkninger, samarbejde, status  # noqa: F401
         from ..views import apv as _view  # noqa: F401
         from . import engine, executor
@@ -80,6 +93,7 @@ class UnitRunner:
         signals.withheld(self.book, self.book.root_unit)
         render.compile_all()  # here, not once per unit's process
         engine.register()
+        engine.no_discarded_copy()
         warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
         warm.cells[0].metadata["tags"] = ["parameters"]
         papermill.execute_notebook(
@@ -105,6 +119,13 @@ class UnitRunner:
         ]
         report.to_html(nb, self.exporter)
         nbformat.writes(nb)
+        if self.sections:
+            try:
+                self._pages = pages.inputs(self.book)
+            except Exception:  # the parent writes the pages, and meets whatever is wrong itself
+                self.sections = None
+            for name in pages.environment().list_templates():  # with those they include, compiled here once
+                pages.environment().get_template(name)
         gc.collect()
         gc.freeze()  # the template's objects stay put: forks share its pages instead of copying them
 
@@ -127,16 +148,22 @@ class UnitRunner:
                     for run in self._unit(unit, stems, keys):
                         pipe.write(json.dumps(asdict(run)) + "\n")
                         pipe.flush()
+                    if self.sections and self._write_pages(unit):
+                        pipe.write(json.dumps({"page": unit}) + "\n")
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
-        self.child = pid
+        self.child, self.paged = pid, False
         seen = set()
         try:
             with os.fdopen(read, encoding="utf-8") as pipe:
                 for line in pipe:
-                    run = Run(**json.loads(line))
+                    data = json.loads(line)
+                    if "page" in data:
+                        self.paged = True
+                        continue
+                    run = Run(**data)
                     seen.add(run.notebook)
                     yield run
         finally:
@@ -147,6 +174,17 @@ class UnitRunner:
                 yield Run(
                     unit, stem, "failed", "Kørslen blev afbrudt: enhedens proces stoppede uventet.", key=keys[stem]
                 )
+
+    def _write_pages(self, unit: str) -> bool:
+        """In the unit's process, after its notebooks: the unit's overblik and combined report (here,
+        with two cores busy, rather than in the parent after every unit). False when they could not
+        be written: then the parent writes them."""
+        try:
+            with Store(self.book.store_path) as store:
+                pages.write_unit_report(self.book, self.out, unit, self.sections, store, *self._pages)
+        except Exception:
+            return False
+        return True
 
     def _unit(self, unit: str, stems: list[str], keys: dict):
         """In the unit's process: its notebooks in turn, each run by papermill on the stresskit
