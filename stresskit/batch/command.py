@@ -139,7 +139,7 @@ def run(
 
 def _warm_index(book: Workbook, units: list[str]) -> None:
     """While the workers run (the parent only waits): the index's figures, so the index at the end,
-    when one core is idle, finds scipy imported and its Fisher tests done (see apv.trend.p_value)."""
+    when one core is idle, finds its figures read and its Fisher tests done (see apv.trend.p_exact)."""
     with contextlib.suppress(Exception):  # the index itself then says what is wrong
         pages.index_rows(book, units, [], today())
 
