@@ -21,7 +21,7 @@ HOST = "_JUPYTERLAB.CORE_OUTPUT"  # Voilà's own bundle (voila.js): its name in 
 # rspack `{name:"name",version:"1.2.3",factory:()=>Promise.all([I.e(12),…]).then(…`
 PROVIDES = re.compile(r'(?:\w\(|name:)"(@?[\w./-]+)",(?:version:)?"([^"]+)",(?:factory:)?\(?\(\)=>(.*?)\.then\(')
 USES = re.compile(r'(?:"default",|shareKey:)"(@?[\w./-]+)"')  # a shared module a bundle takes from the scope
-EXPOSED = r'"{}":\(\)=>(.*?)\.then\('  # the chunks of a module Voilà asks an extension for ("./extension", "./style")
+EXPOSED = re.compile(r'"[^"]+":\(\)=>(.*?)\.then\(')  # at `"./extension":()=>…`: the chunks of a module Voilà asks for
 CHUNK = re.compile(r"\.e\((\d+)\)")
 ENTRY = re.compile(r"Promise\.all\(\[((?:\w\.e\(\d+\),?)+)\]\)\.then\(\w\.bind\(\w,\d+\)\)")  # voila.js's start
 CONSUMES = re.compile(r"\{((?:\d+:\[[\d,]*\],?)+)\}[^;]{0,40}?\.f\.consumes=")  # chunk -> the shared modules it takes
@@ -98,7 +98,8 @@ def scripts(page_config: dict, static_dirs: list[str], labextensions_paths: list
 
     for bundle in bundles:
         for module in bundle.asked:
-            exposed = re.search(EXPOSED.format(re.escape(module)), bundle.text)
+            at = bundle.text.find(f'"{module}":()=>')
+            exposed = EXPOSED.match(bundle.text, at) if at >= 0 else None
             out += bundle.urls(CHUNK.findall(exposed[1]) if exposed else [])
         for module in dict.fromkeys(USES.findall(bundle.text)):
             chosen = provider(module)
