@@ -43,16 +43,9 @@ class UnitRunner:
     the institution-wide results loaded. Each unit runs in a fork of it (one process per unit:
     what a unit computes dies with its process), all of the unit's notebooks in turn."""
 
-    def __init__(
-        self,
-        book: Workbook,
-        out: Path,
-        folder: Path,
-        cache: Path | None = None,
-        key: bytes | None = None,
-        sections: list[str] | None = None,
-    ):
-        """``sections``: every notebook of the batch; when given, a unit's process also writes the
+    def __init__(self, book: Workbook, out: Path, folder: Path, cache: Path | None = None, key=None, sections=None):
+        """``key``: the workbook's secret (bytes; read from the workbook when not given). ``sections``
+        (a list of notebook stems): every notebook of the batch; when given, a unit's process also writes the
         unit's overblik and combined report after its notebooks (see pages), and ``paged`` says
         whether the last unit's did (else the parent writes them)."""
         self.book, self.out, self.folder, self.sections = book, out, folder, sections
