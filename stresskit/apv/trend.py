@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from math import comb
+from math import comb, exp, fsum, lgamma, log1p
 
 from .aggregates import SHOWN, Results
 
@@ -63,14 +63,39 @@ def p_exact(x1: int, n1: int, x2: int, n2: int) -> Fraction:
     return Fraction(tail, comb(n1 + n2, x))
 
 
+EXACT_UP_TO = 5000  # respondents in both groups together counted in whole numbers (≤ 10 ms; 40,000 take 0.9 s)
+
+
+def _lcomb(n: int, k: int) -> float:
+    return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
+
+
+@lru_cache(maxsize=65536)
+def _p_float(x1: int, n1: int, x2: int, n2: int) -> float:
+    """The same sum in floating point, each weight from log-gamma (relative error about 1e-10): for
+    large groups, where the whole numbers have tens of thousands of digits."""
+    x = x1 + x2
+    weights = [_lcomb(n1, k) + _lcomb(n2, x - k) for k in range(max(0, x - n2), min(n1, x) + 1)]
+    seen = _lcomb(n1, x1) + _lcomb(n2, x2)
+    tied = seen + log1p(1 / TIE)
+    tail = fsum(exp(w - seen) for w in weights if w <= tied)
+    return min(1.0, tail * exp(seen - _lcomb(n1 + n2, x)))
+
+
 def p_value(x1: int, n1: int, x2: int, n2: int) -> float:
-    return float(p_exact(x1, n1, x2, n2))
+    if n1 + n2 <= EXACT_UP_TO:
+        return float(p_exact(x1, n1, x2, n2))
+    return _p_float(x1, n1, x2, n2)
 
 
 def differs(x1: int, n1: int, x2: int, n2: int) -> bool:
-    """The stated rule on counts: Fisher's exact test, two-sided, p < 0.05."""
+    """The stated rule on counts: Fisher's exact test, two-sided, p < 0.05; a p within 1e-6 of 0.05
+    is decided in whole numbers, so no rounding decides a claim."""
     if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
         return False
+    p = p_value(x1, n1, x2, n2)
+    if abs(p - float(LEVEL)) > 1e-6:
+        return p < LEVEL
     return p_exact(x1, n1, x2, n2) < LEVEL
 
 
