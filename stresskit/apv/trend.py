@@ -83,6 +83,7 @@ def _p_float(x1: int, n1: int, x2: int, n2: int) -> float:
 
 
 def p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Fisher's p as a float: from the whole numbers up to EXACT_UP_TO respondents, else from log-gamma."""
     if n1 + n2 <= EXACT_UP_TO:
         return float(p_exact(x1, n1, x2, n2))
     return _p_float(x1, n1, x2, n2)
