@@ -244,7 +244,7 @@ def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(hum_03):
 
 def test_the_scripts_are_preloaded_and_each_fetched_once(hum_03):
     """voila.js asks for its chunks, and the app it starts on the load event for the extensions'
-    remoteEntry, their chunks and MathJax's, in waves; the page preloads them all from its head
+    remoteEntry, their chunks and the typesetter's script, in waves; the page preloads them all from its head
     (stresskit.live.preload reads them from the installed bundles). Should a new Voilà or ipywidgets
     load others, the page would wait for them in waves again (fetched unlisted, or after the load
     event), and a listed script it no longer uses would be fetched in vain."""
@@ -263,6 +263,8 @@ def test_the_scripts_are_preloaded_and_each_fetched_once(hum_03):
     assert [u for u in seen["preloaded"] if u not in urls] == []  # each preloaded one used
     assert [u for u in urls if u not in seen["preloaded"] + seen["tags"]] == []  # none unlisted
     assert [f["url"] for f in seen["fetched"] if f["start"] >= seen["load"]] == []  # none after the load event
+    # the typesetter loads stresskit's stub, not MathJax 3 (a megabyte of script on every first page)
+    assert page.evaluate("() => typeof MathJax.Hub.Queue === 'function' && !MathJax.startup")
 
 
 def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned(server, page):

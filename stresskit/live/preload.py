@@ -5,8 +5,9 @@ voila.js, once run, asks for the chunks of its start and of the shared modules t
 app, started on the load event, then asks for each federated extension's remoteEntry, the chunks
 of the module the extension exposes and of the shared modules it uses (from whichever bundle
 provides each at the highest version: @jupyter-widgets/base from the widget manager,
-@jupyterlab/outputarea from Voilà's own), and MathJax's, which the typesetter plugin loads for the
-first output it typesets. The list is read from the installed bundles (webpack's and rspack's
+@jupyterlab/outputarea from Voilà's own), and the typesetter's for the first output it typesets:
+MathJax 3's chunks, or with a MathJax URL in the page config (`server.without_mathjax`) that one
+script, loaded by JupyterLab's MathJax 2 plugin, which Voilà then takes instead. The list is read from the installed bundles (webpack's and rspack's
 runtimes name each shared module, its version and its chunks), never copied by hand;
 tests/test_live.py checks that the page fetches every script listed, once, and none unlisted.
 """
@@ -65,7 +66,7 @@ class _Bundle:
 def scripts(page_config: dict, static_dirs: list[str], labextensions_paths: list[str]) -> list[str]:
     """The URLs of the scripts a page with Voilà's `page_config` loads besides voila.js, in the
     order it asks for them: voila.js's start, then each federated extension's remoteEntry, the
-    chunks of what it exposes and uses, from the bundle that provides each shared module, then MathJax's."""
+    chunks of what it exposes and uses, from the bundle that provides each shared module, then the typesetter's."""
     host_dir = next((Path(d) for d in static_dirs if (Path(d) / "voila.js").is_file()), None)
     if host_dir is None:
         return []
@@ -105,6 +106,10 @@ def scripts(page_config: dict, static_dirs: list[str], labextensions_paths: list
             chosen = provider(module)
             if chosen:
                 out += chosen.urls(chosen.provides[module][1])
+    url, config = page_config.get("fullMathjaxUrl"), page_config.get("mathjaxConfig")
+    if url not in (None, "null") or config not in (None, "null"):  # Voilà's test; the plugin's URL, "&amp;" and all
+        out.append(f"{url}?config={config}&amp;delayStartupUntil=configured")
+        return list(dict.fromkeys(out))
     for path in chunks.values():
         text = path.read_text(encoding="utf-8")
         if TYPESETTER in text:

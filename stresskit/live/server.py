@@ -34,6 +34,7 @@ from .vote_routes import PHONE_PATH, PhoneHandler, QrHandler, VoteHandler
 IDLE_SECONDS = 10  # a connection that sends no (complete) request for this long is closed
 STATIC_CACHE_SECONDS = 3600  # Voilà's and the lab extensions' scripts: kept by the browser without asking again
 PING_SECONDS = 30  # websockets are pinged this often; one that does not answer in as long is closed
+NO_MATH = "voila/templates/stresskit-present/static/nomath.js"  # the typesetter's script: no MathJax
 
 
 class PresentApp(HeatedPools, Voila):
@@ -51,6 +52,7 @@ class PresentApp(HeatedPools, Voila):
         # on a laptop's few cores each page then waited for all of them. Here the pools start
         # empty and every kernel, refills too, heats in turn, while no page is being rendered.
         self.voila_configuration.default_pool_size = 0
+        self.voila_configuration.page_config_hook = without_mathjax
         settings = super().init_settings()
         settings.update(websocket_ping_interval=PING_SECONDS, websocket_ping_timeout=PING_SECONDS)
         self.heat_pools()
@@ -88,7 +90,9 @@ class PresentApp(HeatedPools, Voila):
         os.environ[QUERY_TOKEN_ENV] = secrets.token_urlsafe(24)  # before any kernel starts: they inherit it
         super().initialize(argv)
         try:  # the scripts a page loads, for the template to preload (`preload`); only a speed-up
-            page_config = get_page_config(self.base_url, {}, self.log, self.voila_configuration)
+            page_config = without_mathjax(
+                get_page_config(self.base_url, {}, self.log, self.voila_configuration), self.base_url
+            )
             preload = scripts(page_config, self.static_paths, self.labextensions_path)
         except Exception:
             self.log.exception("Kunne ikke finde Voilàs scripts til preload; siderne henter dem selv")
@@ -114,6 +118,15 @@ class PresentApp(HeatedPools, Voila):
             super().listen()
         finally:
             self.app.listen = listen
+
+
+def without_mathjax(page_config: dict, base_url: str, **_ignored) -> dict:
+    """The page config with Voilà's choice of typesetter turned to JupyterLab's MathJax 2 plugin,
+    pointed at `NO_MATH`, a stub: Voilà otherwise loads its bundled MathJax 3 for the first widget
+    label (about 1 MB of script parsed and run before a first page is interactive)."""
+    page_config["fullMathjaxUrl"] = f"{base_url}{NO_MATH}"
+    page_config["mathjaxConfig"] = "none"
+    return page_config
 
 
 def main(argv: list[str] | None = None) -> None:
