@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from stresskit import answers
+from stresskit import answers, guide
 from stresskit.live import present
 from stresskit.store import Store
 from stresskit.workbook import Workbook
@@ -224,6 +224,19 @@ def test_the_section_menu_jumps_and_sections_fold(hum_03):
     assert not table.is_visible()
     first.locator(".sk-fold").click()
     assert table.is_visible()
+
+
+def test_every_choice_of_a_checklist_is_shown_in_full(hum_03):
+    """A checklist's choices are read from the projector: none cut short with «…» (ipywidgets
+    cuts a checkbox's text at 300 px), each on the page in the guide's words."""
+    page, _dialogs = hum_03
+    choices = page.evaluate("""() => [...document.querySelectorAll('.sk-form .widget-checkbox')].map(box => ({
+        text: box.textContent.replace('\u200b', '').trim(),
+        cut: [box, ...box.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1),
+    }))""")
+    wanted = [t for q in guide.default().forms["involvering"].questions for _, t in q.options]
+    assert len(wanted) >= 4 and set(wanted) <= {c["text"] for c in choices}
+    assert [c["text"] for c in choices if c["cut"]] == []
 
 
 def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(hum_03):
