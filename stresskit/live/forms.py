@@ -114,7 +114,8 @@ class Field:
         elif q.kind == "checklist":
             chosen = set(current or [])
             self.checks = {
-                o: w.Checkbox(value=o in chosen, description=t, indent=False, **look({}, "Checkbox"))
+                # as wide as its text: ipywidgets' 300 px cut «Samarbejdsudvalget eller MED-udvalget» with «…»
+                o: w.Checkbox(value=o in chosen, description=t, indent=False, **look({"width": "auto"}, "Checkbox"))
                 for o, t in q.options
             }
             for box in self.checks.values():
