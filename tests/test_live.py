@@ -255,6 +255,42 @@ def test_voilas_scripts_load_once_while_the_kernel_runs_the_cells(hum_03):
     assert page.evaluate("() => typeof window.jupyterapp") == "object"
 
 
+def test_each_page_takes_the_templates_compiled_for_the_one_before(monkeypatch):
+    """Voilà makes a new exporter, with a new Jinja environment, for every page; the server's
+    exporter (`server.PageExporter`, put in Voilà's place as the server starts) compiles the page
+    template and those it extends once, not again after each page's request."""
+    import jinja2
+    import jinja2.meta
+    import voila.notebook_renderer
+    from voila.paths import collect_template_paths
+
+    from stresskit.live import server as server_module
+
+    assert isinstance(voila.notebook_renderer.VoilaExporter, type)  # the name the server replaces
+    monkeypatch.setenv("JUPYTER_PATH", str(present.TEMPLATES))
+    paths = collect_template_paths(["voila", "nbconvert"], "stresskit-present")
+    compiled = []
+    real = jinja2.Environment._compile
+    monkeypatch.setattr(
+        jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name)
+    )
+    for page in ("first", "second"):
+        env = server_module.PageExporter(template_paths=paths, template_name="stresskit-present").environment
+        env.filters.setdefault("highlight_code", str)  # registered by nbconvert as it renders a notebook
+        todo, seen = ["index.html.j2"], []
+        while todo:  # the page template and every template it extends, imports or includes
+            name = todo.pop()
+            if name not in seen:
+                seen.append(name)
+                env.get_template(name)
+                source = env.loader.get_source(env, name)[0]
+                todo += [t for t in jinja2.meta.find_referenced_templates(env.parse(source)) if t]
+        if page == "first":
+            assert len(compiled) == len(seen) >= 3, compiled
+            compiled.clear()
+    assert compiled == []
+
+
 def test_the_scripts_are_preloaded_and_each_fetched_once(hum_03):
     """voila.js asks for its chunks, and the app it starts on the load event for the extensions'
     remoteEntry, their chunks and the typesetter's script, in waves; the page preloads them all from its head
