@@ -259,6 +259,8 @@ def test_each_page_takes_the_templates_compiled_for_the_one_before(monkeypatch):
     """Voilà makes a new exporter, with a new Jinja environment, for every page; the server's
     exporter (`server.PageExporter`, put in Voilà's place as the server starts) compiles the page
     template and those it extends once, not again after each page's request."""
+    import inspect
+
     import jinja2
     import jinja2.meta
     import voila.notebook_renderer
@@ -266,13 +268,15 @@ def test_each_page_takes_the_templates_compiled_for_the_one_before(monkeypatch):
 
     from stresskit.live import server as server_module
 
-    assert isinstance(voila.notebook_renderer.VoilaExporter, type)  # the name the server replaces
+    # each page's renderer makes its exporter by the module's name, which the server replaces
+    assert "VoilaExporter(" in inspect.getsource(voila.notebook_renderer.NotebookRenderer.initialize)
+    monkeypatch.setattr(server_module.PageExporter, "compiled", server_module._CompiledOnce())  # a server just started
     monkeypatch.setenv("JUPYTER_PATH", str(present.TEMPLATES))
     paths = collect_template_paths(["voila", "nbconvert"], "stresskit-present")
     compiled = []
     real = jinja2.Environment._compile
     monkeypatch.setattr(
-        jinja2.Environment, "_compile", lambda env, source, name: compiled.append(name) or real(env, source, name)
+        jinja2.Environment, "_compile", lambda env, source, path: compiled.append(path) or real(env, source, path)
     )
     for page in ("first", "second"):
         env = server_module.PageExporter(template_paths=paths, template_name="stresskit-present").environment

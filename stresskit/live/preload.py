@@ -6,9 +6,10 @@ app, started on the load event, then asks for each federated extension's remoteE
 of the module the extension exposes and of the shared modules it uses (from whichever bundle
 provides each at the highest version: @jupyter-widgets/base from the widget manager,
 @jupyterlab/outputarea from Voilà's own), and the typesetter's for the first output it typesets:
-MathJax 3's chunks, or with a MathJax URL in the page config (`server.without_mathjax`) that one
-script, loaded by JupyterLab's MathJax 2 plugin, which Voilà then takes instead. The list is read from the installed bundles (webpack's and rspack's
-runtimes name each shared module, its version and its chunks), never copied by hand;
+MathJax 3's chunks, or, with a MathJax URL and config in the page config (`server.without_mathjax`),
+the one script JupyterLab's MathJax 2 plugin, which Voilà then takes, loads from that URL. The
+list is read from the installed bundles (webpack's and rspack's runtimes name each shared module,
+its version and its chunks; the plugin's code says how it writes its address), never copied by hand;
 tests/test_live.py checks that the page fetches every script listed, once, and none unlisted.
 """
 
@@ -28,6 +29,8 @@ ENTRY = re.compile(r"Promise\.all\(\[((?:\w\.e\(\d+\),?)+)\]\)\.then\(\w\.bind\(
 CONSUMES = re.compile(r"\{((?:\d+:\[[\d,]*\],?)+)\}[^;]{0,40}?\.f\.consumes=")  # chunk -> the shared modules it takes
 HANDLER = re.compile(r'(\d+):\(\)=>\w\("default","(@?[\w./-]+)"')  # a taken module's id -> its shared name
 TYPESETTER = '"@jupyterlab/mathjax-extension:plugin"'  # in the chunk of Voilà's that loads MathJax lazily
+# the MathJax 2 plugin's script address: `${this._url}?config=${this._config}&amp;delayStartupUntil=configured`
+MATHJAX2 = re.compile(r"`\$\{this\._url\}([^`$]*)\$\{this\._config\}([^`$]*)`")
 
 
 def _version(text: str) -> tuple:
@@ -107,11 +110,12 @@ def scripts(page_config: dict, static_dirs: list[str], labextensions_paths: list
             if chosen:
                 out += chosen.urls(chosen.provides[module][1])
     url, config = page_config.get("fullMathjaxUrl"), page_config.get("mathjaxConfig")
-    if url not in (None, "null") or config not in (None, "null"):  # Voilà's test; the plugin's URL, "&amp;" and all
-        out.append(f"{url}?config={config}&amp;delayStartupUntil=configured")
-        return list(dict.fromkeys(out))
+    mathjax2 = url not in (None, "null") and config not in (None, "null")  # Voilà then takes the MathJax 2 plugin
     for path in chunks.values():
         text = path.read_text(encoding="utf-8")
-        if TYPESETTER in text:
+        address = MATHJAX2.search(text) if mathjax2 else None
+        if address:  # exactly as the plugin writes it, "&amp;" and all
+            out.append(f"{url}{address[1]}{config}{address[2]}")
+        elif not mathjax2 and TYPESETTER in text:
             out += host.urls(CHUNK.findall(text))
     return list(dict.fromkeys(out))
