@@ -336,6 +336,41 @@ def test_projector_style_controls_and_labels_at_least_18px_and_text_left_aligned
     assert aligned and set(aligned) <= {"left", "start"}
 
 
+def test_the_widest_page_fits_the_projector(server, workbook, page):
+    """Recommendation 6 for the whole institution, the widest page (the IGLO plan: 6 columns, the
+    APV plan: 9, the checklist: 7; the plan's editor) at 1280 px: no table runs past its box (one
+    too wide scrolls in it, never cut off), no cell's text runs over the next cell, and no field's
+    label is cut short («Drøftes igen» in ipywidgets' 80 px)."""
+    root = Workbook.open(workbook).root_unit
+    page.goto(home(server))
+    page.goto(f"{server.base}voila/render/06_handleplan.ipynb?unit={root}")
+    open_page(page, "table.sk-iglo")
+    page.locator(".widget-label", has_text="Drøftes igen").wait_for(timeout=SLOW)
+    found = page.evaluate("""() => {
+        const shown = e => e.offsetParent !== null;
+        const cut = [];
+        document.querySelectorAll('#rendered_cells table.sk-table').forEach(t => {
+            const box = t.parentElement.getBoundingClientRect(), r = t.getBoundingClientRect();
+            const scrolls = ['auto', 'scroll'].includes(getComputedStyle(t.parentElement).overflowX)
+                || ['auto', 'scroll'].includes(getComputedStyle(t.closest('.jp-OutputArea-output') || t).overflowX);
+            if (r.right > box.right + 1 && !scrolls) cut.push('table ' + t.className);
+            t.querySelectorAll('th, td').forEach(c => { if (c.scrollWidth > c.clientWidth + 1) cut.push('cell ' + c.textContent.slice(0, 30)); });
+        });
+        document.querySelectorAll('#rendered_cells .widget-label').forEach(l => {
+            if (!shown(l) || !l.textContent.trim()) return;
+            const s = document.createElement('span');  // the label's text at its own size, uncut
+            s.style.font = getComputedStyle(l).font; s.style.whiteSpace = 'pre'; s.textContent = l.textContent;
+            document.body.appendChild(s);
+            if (s.getBoundingClientRect().width > l.clientWidth + 1) cut.push('label ' + l.textContent);
+            s.remove();
+        });
+        const tables = [...document.querySelectorAll('#rendered_cells table.sk-table')].map(t => t.className);
+        return {cut, tables};
+    }""")
+    assert {"sk-table sk-iglo", "sk-table sk-plan", "sk-table sk-checklist"} <= set(found["tables"])
+    assert found["cut"] == []
+
+
 def test_a_request_without_the_token_is_refused(server, browser):
     context = browser.new_context()  # no login cookie
     try:

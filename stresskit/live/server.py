@@ -64,6 +64,9 @@ class PageExporter(VoilaExporter):
     request (29 % of the server's samples on a first page, by py-spy)."""
 
     compiled = _CompiledOnce()
+    language_code = Unicode("da", help="the pages' language (<html lang>): hyphenation, screen readers").tag(
+        config=True
+    )
 
     @property
     def environment(self):
